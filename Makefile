@@ -1,0 +1,62 @@
+# Every target creates/uses .venv; nothing else needs installing by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= data
+SEED ?= 42
+SCALE ?= small
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+SQLFLUFF_ENV := ROI_LEDGER_DUCKDB_PATH=$(CURDIR)/dbt_project/target/lint.duckdb
+
+.PHONY: demo test install manifest dev lint docs bench lock clean
+
+## demo: install, generate the demo organisation (seed 42) into data/raw, run the nightly job, publish
+demo: manifest
+	$(BIN)/roi-ledger demo --data-dir $(DATA_DIR) --seed $(SEED) --scale $(SCALE)
+
+## test: install and run the whole test suite
+test: manifest
+	$(BIN)/python -m pytest -q
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## manifest: parse the dbt project (dbt_project/target/manifest.json) for the Dagster definitions
+manifest: install
+	$(BIN)/python -m orchestration.dbt
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+## dev: the Dagster UI on http://127.0.0.1:3000 over the project's definitions
+dev: manifest $(DAGSTER_HOME)/dagster.yaml
+	ROI_LEDGER_DATA_DIR=$(abspath $(DATA_DIR)) $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
+
+## lint: ruff and sqlfluff (dbt templater)
+lint: manifest
+	$(BIN)/ruff check orchestration tests
+	$(SQLFLUFF_ENV) $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+
+## docs: dbt docs (static site in dbt_project/target)
+docs: manifest
+	cd dbt_project && ROI_LEDGER_DUCKDB_PATH=$(abspath $(DATA_DIR))/warehouse/roi.duckdb ../$(BIN)/dbt docs generate --profiles-dir .
+
+## bench: ingest throughput and memory at the large scale, as ratios against a baseline in the same run
+bench: manifest
+	$(BIN)/python -m tests.bench.bench_ingest
+
+## lock: regenerate constraints.txt from the current environment
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^ai-roi-ledger' > constraints.txt.new
+	( echo '# Pinned versions for a reproducible install: pip install -c constraints.txt -e ".[dev]" (regenerate with `make lock`).'; cat constraints.txt.new ) > constraints.txt
+	rm constraints.txt.new
+
+clean:
+	rm -rf $(VENV) dbt_project/target .dagster_home .pytest_cache .ruff_cache

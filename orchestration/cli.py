@@ -1,0 +1,251 @@
+"""``roi-ledger``: a thin command line over the same Dagster job the nightly schedule runs.
+
+Exit codes of ``run`` and ``demo``: 0 published (or unchanged), 3 a blocking check stopped the release
+(the checks are named), 2 bad usage, 1 any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from orchestration.settings import DATA_DIR_ENV, DBT_PROJECT_DIR, Paths, resolve_data_dir
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BLOCKED = 0, 1, 2, 3
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return n
+
+
+def _manifest_stale(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    watched = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for sub in ("models", "macros", "seeds", "tests", "snapshots"):
+        watched += [p for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file()]
+    return any(p.exists() and p.stat().st_mtime > built for p in watched)
+
+
+def ensure_manifest() -> None:
+    """Prepare the dbt manifest before the definitions are loaded (never done at import)."""
+    from orchestration.dbt import dbt_project, prepare_manifest
+
+    if _manifest_stale(dbt_project().manifest_path):
+        prepare_manifest()
+
+
+def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNING",
+                    verbose: bool = False) -> dict[str, Any]:
+    """Run the nightly job in process; return its outcome (status, release record, checks, errors)."""
+    ensure_manifest()
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration import publish
+    from orchestration.dbt import dbt_project
+    from orchestration.definitions import NIGHTLY_JOB, defs
+
+    as_of = as_of or datetime.now(UTC).date()
+    paths.ensure()
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    run_config = {
+        "resources": {"settings": {"config": {"data_dir": str(paths.data_dir), "as_of": as_of.isoformat()}}},
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+    }
+    job = defs.resolve_job_def(NIGHTLY_JOB)
+    log_dir = paths.warehouse / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "last_run.log"
+    # dagster-dbt echoes every dbt event on stdout: keep it in the run log unless asked to show it.
+    with open(log_path, "w") as log, contextlib.redirect_stdout(sys.stdout if verbose else log):
+        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    run_id = result.run_id
+    checks = publish.run_check_outcomes(instance, run_id)
+    outcome: dict[str, Any] = {"run_id": run_id, "checks": checks, "release": None, "errors": [],
+                               "log": str(log_path)}
+    if result.success:
+        outcome["status"] = "ok"
+        outcome["release"] = next((r for r in publish.list_releases(paths) if r["run_id"] == run_id), None)
+        return outcome
+    rec = publish.record_blocked_run(paths, run_id=run_id, as_of=as_of, checks=checks,
+                                     manifest_path=dbt_project().manifest_path)
+    if rec is not None:
+        outcome.update(status="blocked", release=rec)
+        return outcome
+    outcome["status"] = "failed"
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        err = entry.dagster_event.step_failure_data.error
+        outcome["errors"].append(f"{entry.step_key}: {err.message.strip() if err else 'failed'}")
+    return outcome
+
+
+def dataset_summary(paths: Paths) -> list[dict[str, Any]]:
+    import duckdb
+
+    from orchestration.datasets import DATASETS
+
+    con = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        files = {r[0]: r[1:] for r in con.execute(
+            "SELECT dataset, count(*) FILTER (WHERE status = 'landed'), "
+            "count(*) FILTER (WHERE status IN ('rejected', 'duplicate')), "
+            "coalesce(sum(rows_quarantined), 0) FROM audit.ingested_files GROUP BY dataset").fetchall()}
+        out = []
+        for ds in DATASETS:
+            landed, rejected, quarantined = files.get(ds.key, (0, 0, 0))
+            rows = con.execute(f"SELECT count(*) FROM {ds.table}").fetchone()[0]
+            out.append({"dataset": ds.key, "files_landed": landed, "files_rejected": rejected,
+                        "rows_accepted": rows, "rows_quarantined": int(quarantined)})
+        return out
+    finally:
+        con.close()
+
+
+def print_outcome(paths: Paths, outcome: dict[str, Any]) -> int:
+    status = outcome["status"]
+    if paths.build_db.exists():
+        try:
+            rows = dataset_summary(paths)
+        except Exception:  # noqa: BLE001 - the summary must never hide the run's own outcome
+            rows = []
+        if rows:
+            print(f"{'dataset':<32} {'files':>6} {'rejected':>8} {'rows accepted':>14} {'quarantined':>12}")
+            for r in rows:
+                print(f"{r['dataset']:<32} {r['files_landed']:>6} {r['files_rejected']:>8} "
+                      f"{r['rows_accepted']:>14,} {r['rows_quarantined']:>12,}")
+    checks = outcome["checks"]
+    failed = [c for c in checks if c.blocks]
+    warned = [c for c in checks if not c.passed and not c.blocks]
+    print(f"\ngates: {len(checks)} checks, {len(checks) - len(failed) - len(warned)} passed, "
+          f"{len(warned)} warnings, {len(failed)} blocking failures")
+    for c in warned:
+        print(f"  warn    {c.asset} :: {c.check}  {c.detail}")
+    for c in failed:
+        print(f"  BLOCKED {c.asset} :: {c.check}  {c.detail}")
+    rec = outcome.get("release") or {}
+    if status == "ok":
+        print(f"\nrelease {rec.get('release_id')}: {rec.get('status')}")
+        print(f"published file: {paths.published_db} (open read-only from BI tools)")
+        return EXIT_OK
+    if status == "blocked":
+        print(f"\nrelease {rec.get('release_id')}: BLOCKED by "
+              f"{', '.join(f'{c.asset}::{c.check}' for c in failed)}", file=sys.stderr)
+        print(f"published file unchanged: {paths.published_db}", file=sys.stderr)
+        return EXIT_BLOCKED
+    print("\nrun FAILED:", file=sys.stderr)
+    for e in outcome["errors"]:
+        print(f"  {e}", file=sys.stderr)
+    print(f"run log: {outcome['log']}", file=sys.stderr)
+    print(f"published file unchanged: {paths.published_db}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from orchestration.demo import generate
+
+    paths = Paths(resolve_data_dir(args.data_dir))
+    summary = generate(paths.data_dir, seed=args.seed, scale=args.scale, months=args.months,
+                       as_of=args.as_of or datetime.now(UTC).date())
+    total = sum(v.get("records", 0) for v in summary.values())
+    print(f"generated {len(summary)} datasets, {total:,} records under {paths.raw} "
+          f"(seed {args.seed}, scale {args.scale})")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    paths = Paths(resolve_data_dir(args.data_dir))
+    if not paths.raw.is_dir():
+        print(f"roi-ledger: no raw data at {paths.raw} (run `roi-ledger generate` or land exports there)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return print_outcome(paths, execute_nightly(paths, args.as_of, verbose=args.verbose))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    rc = cmd_generate(args)
+    return rc if rc else cmd_run(args)
+
+
+def cmd_releases(args: argparse.Namespace) -> int:
+    from orchestration.publish import list_releases
+
+    paths = Paths(resolve_data_dir(args.data_dir))
+    releases = list_releases(paths)
+    if args.json:
+        print(json.dumps(releases, default=str, indent=2))
+        return EXIT_OK
+    if not releases:
+        print(f"no releases recorded under {paths.data_dir}")
+        return EXIT_OK
+    print(f"{'release_id':<28} {'status':<10} {'as_of':<10} {'created_at (UTC)':<20} failed checks")
+    for r in releases:
+        failed = ", ".join(f"{c['asset']}::{c['check']}" for c in json.loads(r["failed_checks"] or "[]"))
+        print(f"{r['release_id']:<28} {r['status']:<10} {r['as_of']!s:<10} "
+              f"{r['created_at']:%Y-%m-%d %H:%M:%S}  {failed}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="roi-ledger", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def data_dir(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--data-dir", help=f"data directory (default ${DATA_DIR_ENV} or ./data)")
+
+    def gen_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+        sp.add_argument("--scale", choices=("small", "medium", "large"), default="small")
+        sp.add_argument("--months", type=_positive, default=12, help="months of history (default 12)")
+        sp.add_argument("--as-of", type=_date, help="last day of the history / release date (default today)")
+
+    g = sub.add_parser("generate", help="write the seeded demo organisation's raw exports")
+    data_dir(g)
+    gen_opts(g)
+    g.set_defaults(func=cmd_generate)
+    r = sub.add_parser("run", help="run the nightly job once and publish when every gate passes")
+    data_dir(r)
+    r.add_argument("--as-of", type=_date, help="as-of date of the release (default today)")
+    r.add_argument("--verbose", action="store_true", help="show dbt's output instead of writing it to the run log")
+    r.set_defaults(func=cmd_run)
+    d = sub.add_parser("demo", help="generate the demo organisation, then run")
+    data_dir(d)
+    gen_opts(d)
+    d.add_argument("--verbose", action="store_true", help="show dbt's output instead of writing it to the run log")
+    d.set_defaults(func=cmd_demo)
+    rl = sub.add_parser("releases", help="published and blocked releases, newest first")
+    data_dir(rl)
+    rl.add_argument("--json", action="store_true", help="print JSON")
+    rl.set_defaults(func=cmd_releases)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""dbt inside Dagster: one cached DbtProject, @dbt_assets split by layer selector, and the translator.
+
+The manifest is prepared by ``make manifest``, the CLI and the test fixtures (:func:`prepare_manifest`),
+never at import: loading definitions must not run dbt. dbt tests of ``error`` severity become blocking
+asset checks (dagster-dbt's default); ``warn`` tests show as warnings and never block.
+"""
+
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, RoiSettings
+
+#: Layers, each its own @dbt_assets (its own step): staging first, then the spine and ledgers on top.
+LAYER_SELECTORS: dict[str, str] = {
+    "staging": "path:models/staging",
+    "marts": "path:models/intermediate path:models/marts",
+}
+
+
+@cache
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, target_path=Path("target"))
+
+
+def prepare_manifest(*, quiet: bool = True) -> Path:
+    """Run ``dbt parse`` in process so that ``dbt_project/target/manifest.json`` exists and is current."""
+    from dbt.cli.main import dbtRunner
+
+    project = dbt_project()
+    env_before = os.environ.get(DUCKDB_PATH_ENV)
+    os.environ.setdefault(DUCKDB_PATH_ENV, str(project.project_dir / "target" / "parse_only.duckdb"))
+    args = ["parse", "--project-dir", str(project.project_dir), "--profiles-dir", str(project.project_dir),
+            "--target-path", str(project.project_dir / "target")]
+    if quiet:
+        args = ["--quiet", *args]
+    try:
+        res = dbtRunner().invoke(args)
+    finally:
+        if env_before is None:
+            os.environ.pop(DUCKDB_PATH_ENV, None)
+    if not res.success:
+        raise RuntimeError(f"dbt parse failed: {res.exception}")
+    return project.manifest_path
+
+
+def dbt_vars(settings: RoiSettings) -> dict[str, Any]:
+    """dbt ``--vars`` for a run (pure: tested)."""
+    return {"as_of": settings.as_of_date.isoformat()}
+
+
+def dbt_build_args(vars_: Mapping[str, Any]) -> list[str]:
+    """Arguments of the ``dbt build`` each layer runs; @dbt_assets adds the selection (pure: tested)."""
+    return ["build", "--vars", json.dumps(dict(vars_), sort_keys=True)]
+
+
+class RoiDbtTranslator(DagsterDbtTranslator):
+    """Asset keys ``<schema>/<model>``; groups per layer; owners from ``meta.owner``."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props.get("schema")
+            return AssetKey([schema, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+        return super().get_group_name(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        meta = {**dbt_resource_props.get("config", {}).get("meta", {}), **dbt_resource_props.get("meta", {})}
+        owner = meta.get("owner")
+        if owner:
+            return [owner if ("@" in owner or owner.startswith("team:")) else f"team:{owner}"]
+        return super().get_owners(dbt_resource_props)
+
+
+def _selected_nodes(manifest: Mapping[str, Any], selector: str) -> bool:
+    prefixes = [s.removeprefix("path:") for s in selector.split()]
+    return any(n["resource_type"] == "model" and any(n["original_file_path"].startswith(p) for p in prefixes)
+               for n in manifest.get("nodes", {}).values())
+
+
+def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDefinition:
+    @dbt_assets(manifest=manifest_path, select=selector, name=f"dbt_{layer}",
+                dagster_dbt_translator=RoiDbtTranslator(), project=dbt_project())
+    def _layer(context: AssetExecutionContext, dbt: DbtCliResource, settings: RoiSettings):
+        paths = settings.paths
+        paths.ensure()
+        # dbt runs as a subprocess that inherits the environment: the profile reads the database path here.
+        os.environ[DUCKDB_PATH_ENV] = str(paths.build_db)
+        invocation = dbt.cli(dbt_build_args(dbt_vars(settings)), context=context,
+                             target_path=paths.dbt_target / layer, raise_on_error=False)
+        yield from invocation.stream()
+        results = invocation.get_artifact("run_results.json").get("results", [])
+        errors = [r for r in results if r.get("status") == "error"]
+        if errors:
+            raise Failure(
+                description=f"dbt {layer}: {len(errors)} node(s) errored",
+                metadata={"errors": [f"{r['unique_id']}: {(r.get('message') or '')[:300]}" for r in errors]},
+            )
+        # Failed tests need nothing here: they are blocking asset checks, which stop the release.
+
+    return _layer
+
+
+def all_dbt_assets() -> list[AssetsDefinition]:
+    project = dbt_project()
+    if not project.manifest_path.exists():
+        raise FileNotFoundError(
+            f"dbt manifest not found at {project.manifest_path}: run `make manifest` (or "
+            f"`python -m orchestration.dbt`) before loading the Dagster definitions")
+    manifest = json.loads(project.manifest_path.read_text())
+    return [build_dbt_assets(layer, sel, project.manifest_path)
+            for layer, sel in LAYER_SELECTORS.items() if _selected_nodes(manifest, sel)]
+
+
+def dbt_resource() -> DbtCliResource:
+    import shutil
+    import sys
+
+    exe = Path(sys.executable).with_name("dbt")
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
+                          dbt_executable=str(exe) if exe.exists() else (shutil.which("dbt") or "dbt"))
+
+
+if __name__ == "__main__":
+    print(prepare_manifest(quiet=False))

@@ -1,0 +1,100 @@
+"""The one Dagster ``Definitions``: ingest assets, dbt layers, the release step, the nightly job and schedule.
+
+Runs use the in-process executor: DuckDB has a single writer, and every step of the nightly job writes
+the same build database one after the other.
+"""
+
+
+import os
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    Definitions,
+    Failure,
+    MetadataValue,
+    RunFailureSensorContext,
+    ScheduleDefinition,
+    asset,
+    define_asset_job,
+    in_process_executor,
+    run_failure_sensor,
+)
+
+from orchestration import publish
+from orchestration.dbt import all_dbt_assets, dbt_project, dbt_resource
+from orchestration.ingest.assets import ingest_assets
+from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV, RoiSettings, resolve_data_dir
+
+NIGHTLY_JOB = "nightly"
+RELEASE_KEY = AssetKey(["release", "published_roi"])
+
+dbt_layers = all_dbt_assets()
+_upstream = [k for a in [*ingest_assets, *dbt_layers] for k in a.keys]
+
+
+@asset(
+    key=RELEASE_KEY,
+    deps=_upstream,
+    group_name="publish",
+    owners=["team:finance"],
+    kinds={"duckdb"},
+    description="Write-audit-publish: when every blocking check of the run passed, swap a new "
+                "`published/roi.duckdb` in by atomic rename and record the release in `audit.releases`.",
+)
+def published_roi(context: AssetExecutionContext, settings: RoiSettings):
+    checks = publish.run_check_outcomes(context.instance, context.run_id)
+    rec = publish.publish_release(settings.paths, run_id=context.run_id, as_of=settings.as_of_date,
+                                  checks=checks, manifest_path=dbt_project().manifest_path)
+    meta = {"release_id": rec["release_id"], "status": rec["status"],
+            "published_file": MetadataValue.path(str(settings.paths.published_db)),
+            "published_sha256": rec.get("published_sha256") or "", "checks_evaluated": len(checks)}
+    if rec["status"] == "blocked":
+        raise Failure(description=f"release {rec['release_id']} blocked by "
+                                  f"{', '.join(f'{c.asset}:{c.check}' for c in checks if c.blocks)}",
+                      metadata=meta)
+    context.add_output_metadata(meta)
+
+
+nightly_job = define_asset_job(
+    NIGHTLY_JOB,
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
+    description="Ingest every dataset, build and test the dbt layers, publish when every gate passes.",
+)
+
+nightly_schedule = ScheduleDefinition(
+    name="nightly_schedule",
+    job=nightly_job,
+    cron_schedule=os.environ.get(SCHEDULE_CRON_ENV, "30 2 * * *"),
+    execution_timezone=os.environ.get(SCHEDULE_TZ_ENV, "UTC"),
+    default_status=DefaultScheduleStatus.STOPPED,
+    description="The nightly run (cron `ROI_LEDGER_SCHEDULE_CRON`, default 02:30, timezone "
+                "`ROI_LEDGER_SCHEDULE_TZ`, default UTC). Start it in the UI or with `dagster schedule start`.",
+)
+
+
+@run_failure_sensor(monitored_jobs=[nightly_job], default_status=DefaultSensorStatus.RUNNING,
+                    name="record_blocked_release")
+def record_blocked_release(context: RunFailureSensorContext):
+    """Record a nightly run stopped by blocking checks as a ``blocked`` release (daemon-run runs; the CLI
+    records its own in-process runs the same way)."""
+    run = context.dagster_run
+    cfg = (run.run_config or {}).get("resources", {}).get("settings", {}).get("config", {})
+    settings = RoiSettings(data_dir=cfg.get("data_dir") or str(resolve_data_dir()), as_of=cfg.get("as_of"))
+    checks = publish.run_check_outcomes(context.instance, run.run_id)
+    publish.record_blocked_run(settings.paths, run_id=run.run_id, as_of=settings.as_of_date, checks=checks,
+                               manifest_path=dbt_project().manifest_path)
+
+
+defs = Definitions(
+    assets=[*ingest_assets, *dbt_layers, published_roi],
+    jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    sensors=[record_blocked_release],
+    resources={"settings": RoiSettings(), "dbt": dbt_resource()},
+    executor=in_process_executor,
+)

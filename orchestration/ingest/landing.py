@@ -1,0 +1,80 @@
+"""DDL of the build database's landing and audit tables, derived from the dataset registry."""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.datasets import DATASETS, FIELD_TYPES, Dataset
+
+PROVENANCE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_source_file", "VARCHAR NOT NULL"),
+    ("_file_sha256", "VARCHAR NOT NULL"),
+    ("_line", "BIGINT NOT NULL"),
+    ("_ingested_at", "TIMESTAMP NOT NULL"),
+)
+
+AUDIT_DDL = """
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.ingested_files (
+    dataset VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL,
+    file_bytes BIGINT NOT NULL,
+    status VARCHAR NOT NULL,          -- landed | rejected | duplicate | superseded
+    rows_read BIGINT NOT NULL,
+    rows_accepted BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    message VARCHAR,
+    ingested_at TIMESTAMP NOT NULL,
+    run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS audit.quarantine (
+    dataset VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL,
+    line BIGINT,                      -- NULL when the whole file is quarantined
+    column_name VARCHAR,              -- NULL for record- or file-level reasons
+    reason VARCHAR NOT NULL,
+    raw_record VARCHAR,
+    quarantined_at TIMESTAMP NOT NULL,
+    run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS audit.releases (
+    release_id VARCHAR NOT NULL,
+    run_id VARCHAR,
+    as_of DATE,
+    status VARCHAR NOT NULL,          -- published | blocked | unchanged
+    failed_checks VARCHAR,            -- JSON array of {check, asset, reason}
+    checks VARCHAR,                   -- JSON array of every check evaluated
+    input_files VARCHAR,              -- JSON array of {dataset, source_file, file_sha256}
+    input_fingerprint VARCHAR NOT NULL,
+    row_counts VARCHAR,               -- JSON object table -> rows
+    published_sha256 VARCHAR,
+    created_at TIMESTAMP NOT NULL
+);
+"""
+
+
+def extra_column(ds: Dataset) -> str:
+    """JSON sources keep the whole record; tabular sources keep the columns the contract does not name."""
+    return "_record" if ds.is_json else "_extra"
+
+
+def landing_columns(ds: Dataset) -> list[tuple[str, str]]:
+    cols = [(f.name, FIELD_TYPES[f.type]) for f in ds.fields]
+    cols.append((extra_column(ds), "VARCHAR"))
+    cols.extend(PROVENANCE_COLUMNS)
+    return cols
+
+
+def create_landing_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {ds.schema}")
+    body = ",\n    ".join(f'"{name}" {typ}' for name, typ in landing_columns(ds))
+    con.execute(f"CREATE TABLE IF NOT EXISTS {ds.table} (\n    {body}\n)")
+
+
+def create_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the audit tables and every landing table (idempotent)."""
+    con.execute(AUDIT_DDL)
+    for ds in DATASETS:
+        create_landing_table(con, ds)

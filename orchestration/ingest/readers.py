@@ -1,0 +1,351 @@
+"""Streaming readers for the raw export formats.
+
+Every reader turns one file into batches of text cells plus the record's line (or record) number, without
+loading a whole CSV or JSON-lines file into memory. Types are not decided here: the contract check does
+that in SQL, so what a reader yields is exactly what the file said.
+
+- CSV: Python's csv module (RFC 4180, quoted newlines, doubled quotes); ``line`` is the physical line the
+  record starts on.
+- JSON lines: one record per line; ``line`` is the physical line.
+- JSON documents (an array, a single object, or a documented envelope such as ``SecretList`` or OpenAI
+  usage pages): parsed whole (these exports are small); ``line`` is the 1-based record number.
+- Parquet: pyarrow in row batches; ``line`` is the 1-based row number.
+
+Readers raise :class:`FileRejected` when a file cannot be read at all (not UTF-8, corrupt gzip, invalid
+JSON document, nothing but whitespace, missing required column); the caller then quarantines the whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from orchestration.datasets import Dataset
+
+BATCH_ROWS = 50_000
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class FileRejected(Exception):
+    """The whole file cannot be ingested; the message says why (and where, when known)."""
+
+
+@dataclass
+class RowReject:
+    """A record that could not be turned into cells at all (wrong field count, invalid JSON)."""
+
+    line: int
+    reason: str
+    raw: str
+
+
+@dataclass
+class TabularBatch:
+    """Cells of one batch: ``columns[i][r]`` is the text of header ``i`` in row ``r`` (None = absent)."""
+
+    lines: list[int]
+    columns: list[list[str | None]]
+    raws: list[str] | None = None
+
+
+def file_format(path: Path) -> str:
+    """The reader family for a file name (``.gz`` is looked through)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    for suffix, fmt in ((".csv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"),
+                        (".parquet", "parquet")):
+        if name.endswith(suffix):
+            return fmt
+    raise FileRejected(f"unsupported file type {path.name!r} (expected .csv, .jsonl, .ndjson, .json or "
+                       f".parquet, optionally .gz)")
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+
+
+def _decode_error(path: Path, line: int, exc: Exception) -> FileRejected:
+    if isinstance(exc, UnicodeDecodeError):
+        return FileRejected(f"not valid UTF-8 near line {line}: {exc.reason} at byte {exc.start} of the "
+                            f"chunk being decoded (re-export the file as UTF-8)")
+    return FileRejected(f"cannot read the file near line {line}: {type(exc).__name__}: {exc}")
+
+
+_READ_ERRORS = (UnicodeDecodeError, gzip.BadGzipFile, EOFError, zlib.error, OSError)
+
+
+# ----------------------------------------------------------------------------------------------- CSV
+
+
+def read_csv(path: Path, rejects: list[RowReject]) -> tuple[list[str], Iterator[TabularBatch]]:
+    """Header and batches of a CSV file; rows with the wrong number of fields go to ``rejects``."""
+    fh = _open_text(path)
+    reader = csv.reader(fh, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        fh.close()
+        raise FileRejected("empty file: no header and no records") from None
+    except csv.Error as exc:
+        fh.close()
+        raise FileRejected(f"CSV syntax error on line {reader.line_num}: {exc}") from None
+    except _READ_ERRORS as exc:
+        fh.close()
+        raise _decode_error(path, reader.line_num, exc) from None
+    header = [h.strip() for h in header]
+    width = len(header)
+
+    def batches() -> Iterator[TabularBatch]:
+        lines: list[int] = []
+        rows: list[list[str]] = []
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                line = start
+                start = reader.line_num + 1
+                if len(row) != width:
+                    if not row or row == [""]:
+                        continue  # blank line
+                    rejects.append(RowReject(line, f"expected {width} fields (as in the header), found "
+                                                   f"{len(row)}", json.dumps(row, ensure_ascii=False)))
+                    continue
+                lines.append(line)
+                rows.append(row)
+                if len(rows) >= BATCH_ROWS:
+                    yield TabularBatch(lines, [list(c) for c in zip(*rows, strict=True)])
+                    lines, rows = [], []
+        except csv.Error as exc:
+            raise FileRejected(f"CSV syntax error on line {reader.line_num}: {exc}") from None
+        except _READ_ERRORS as exc:
+            raise _decode_error(path, reader.line_num, exc) from None
+        finally:
+            fh.close()
+        if rows:
+            yield TabularBatch(lines, [list(c) for c in zip(*rows, strict=True)])
+
+    return header, batches()
+
+
+# ------------------------------------------------------------------------------------------- Parquet
+
+
+def read_parquet(path: Path) -> tuple[list[str], Iterator[TabularBatch]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - any parser error rejects the file with its message
+        raise FileRejected(f"not a readable Parquet file: {exc}") from None
+    header = [str(n).strip() for n in pf.schema_arrow.names]
+
+    def as_text(col: pa.ChunkedArray | pa.Array) -> list[str | None]:
+        t = col.type
+        if pa.types.is_timestamp(t):
+            if t.tz is not None:  # zoned values are stored as UTC: format them in UTC, not in the column's zone
+                col = col.cast(pa.timestamp(t.unit, "UTC"))
+            col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")  # %S carries the fraction at the column's unit
+            return [None if v is None else v + "Z" for v in col.to_pylist()]
+        if pa.types.is_map(t):  # MAP<k, v> (e.g. Tags) as a JSON object, not a list of pairs
+            return [None if v is None else json.dumps(dict(v), default=str) for v in col.to_pylist()]
+        if pa.types.is_nested(t):
+            return [None if v is None else json.dumps(v, default=str) for v in col.to_pylist()]
+        return pc.cast(col, pa.string()).to_pylist()
+
+    def batches() -> Iterator[TabularBatch]:
+        offset = 0
+        try:
+            for rb in pf.iter_batches(batch_size=BATCH_ROWS):
+                n = rb.num_rows
+                yield TabularBatch(list(range(offset + 1, offset + n + 1)), [as_text(c) for c in rb.columns])
+                offset += n
+        except Exception as exc:  # noqa: BLE001
+            raise FileRejected(f"Parquet read error after row {offset}: {exc}") from None
+
+    return header, batches()
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+
+
+def _cell(value: Any) -> str | None:
+    """The text of one JSON value as a cell: exact for numbers, JSON for objects and arrays."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+    return str(value)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return float(o) if o != o.to_integral_value() else int(o)
+    raise TypeError(type(o).__name__)
+
+
+def _get_path(record: dict, path: str) -> Any:
+    if path in record:  # keys that contain dots, e.g. "@timestamp", flattened exports
+        return record[path]
+    cur: Any = record
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
+    """Records of one parsed JSON document (array, object or envelope) for a dataset layout."""
+    if layout == "openai_pages":
+        pages = doc if isinstance(doc, list) else [doc]
+        for page in pages:
+            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+                raise FileRejected("not an OpenAI usage page: expected an object with a 'data' array of buckets")
+            for bucket in page["data"]:
+                if not isinstance(bucket, dict) or not isinstance(bucket.get("results"), list):
+                    raise FileRejected("OpenAI usage bucket without a 'results' array")
+                for result in bucket["results"]:
+                    if isinstance(result, dict):
+                        yield {**result, "start_time": bucket.get("start_time"),
+                               "end_time": bucket.get("end_time")}
+                    else:
+                        yield result
+        return
+    if layout == "secret_list":
+        if isinstance(doc, dict) and "SecretList" in doc:
+            if not isinstance(doc["SecretList"], list):
+                raise FileRejected("'SecretList' is not an array")
+            yield from doc["SecretList"]
+            return
+        if isinstance(doc, list):
+            for item in doc:
+                if isinstance(item, dict) and isinstance(item.get("SecretList"), list):
+                    yield from item["SecretList"]
+                else:
+                    yield item
+            return
+        yield doc
+        return
+    if isinstance(doc, list):
+        yield from doc
+    else:
+        yield doc
+
+
+def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[TabularBatch]:
+    """Batches of a JSON document or JSON-lines file, one column per contract field (in registry order).
+
+    ``raws`` holds each record's JSON text: the line itself for JSON lines, the re-serialised record for
+    records inside a document.
+    """
+    fields = ds.fields
+    paths = [(f.source, *f.aliases) for f in fields]
+    is_json = [f.type == "json" for f in fields]
+    line_mode = file_format(path) == "jsonl"
+
+    def cells(record: dict) -> list[str | None]:
+        out: list[str | None] = []
+        for candidates, as_json in zip(paths, is_json, strict=True):
+            value = None
+            for p in candidates:
+                value = _get_path(record, p)
+                if value is not None:
+                    break
+            if as_json and isinstance(value, str) and not _is_json(value):
+                # a plain string in a JSON-typed field (OPA `"result": "allow"`) lands as a JSON string; a string
+                # that holds JSON text (Four Keys `metadata`) lands as that JSON
+                out.append(json.dumps(value, ensure_ascii=False))
+            else:
+                out.append(_cell(value))
+        return out
+
+    def records() -> Iterator[tuple[int, Any, str]]:
+        nonlocal line_mode
+        if not line_mode:
+            try:
+                with _open_text(path) as fh:
+                    text = fh.read()
+            except _READ_ERRORS as exc:
+                raise _decode_error(path, 0, exc) from None
+            if not text.strip():
+                raise FileRejected("empty file: no records")
+            try:
+                doc = _loads(text)
+            except json.JSONDecodeError as exc:
+                if exc.msg != "Extra data":
+                    raise FileRejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+                line_mode = True  # JSON lines saved with a .json name
+            else:
+                for i, rec in enumerate(_records_from_document(doc, ds.json_layout), start=1):
+                    yield i, rec, _cell(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
+                return
+        fh = _open_text(path)
+        line = 0
+        content = False
+        try:
+            for line, text in enumerate(fh, start=1):
+                stripped = text.strip()
+                if not stripped:
+                    continue
+                content = True
+                try:
+                    doc = _loads(stripped)
+                except json.JSONDecodeError as exc:
+                    rejects.append(RowReject(line, f"invalid JSON at column {exc.colno}: {exc.msg}", stripped))
+                    continue
+                if ds.json_layout == "records" or (ds.json_layout == "secret_list"
+                                                   and not (isinstance(doc, dict) and "SecretList" in doc)):
+                    yield line, doc, stripped
+                else:
+                    for rec in _records_from_document(doc, ds.json_layout):
+                        yield line, rec, _cell(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
+        except _READ_ERRORS as exc:
+            raise _decode_error(path, line + 1, exc) from None
+        finally:
+            fh.close()
+        if not content:
+            raise FileRejected("empty file: no records")
+
+    lines: list[int] = []
+    rows: list[list[str | None]] = []
+    raws: list[str] = []
+    for line, rec, raw in records():
+        if not isinstance(rec, dict):
+            rejects.append(RowReject(line, "record is not a JSON object", raw))
+            continue
+        lines.append(line)
+        rows.append(cells(rec))
+        raws.append(raw)
+        if len(rows) >= BATCH_ROWS:
+            yield TabularBatch(lines, [list(c) for c in zip(*rows, strict=True)], raws)
+            lines, rows, raws = [], [], []
+    if rows:
+        yield TabularBatch(lines, [list(c) for c in zip(*rows, strict=True)], raws)

@@ -1,0 +1,296 @@
+"""Write-audit-publish: the release step and the release records.
+
+The nightly job writes only the build database. Blocking checks (ingest checks, dbt tests of error
+severity) stop the run before this step; when every one passed, :func:`publish_release` builds a new
+DuckDB file beside the published one, then swaps it in with one atomic ``os.replace``: a BI reader sees
+the old release or the new one, never half of one, and a blocked or failed run leaves the published file
+byte-identical.
+
+Every run that reaches a verdict leaves a row in ``audit.releases``:
+``published`` (file replaced), ``unchanged`` (same inputs and code as the release already published:
+nothing is rewritten, so re-running a night changes nothing) or ``blocked`` (checks named in
+``failed_checks``). The published file carries its own copy of ``audit``; the quarantine there omits
+``raw_record`` (raw rows may hold personal data; auditors read them in the build database).
+
+Personal identifiers: staging columns marked ``meta: {pii: true}`` in dbt are replaced by a keyed hash in
+the published file. The key is ``ROI_LEDGER_PSEUDONYM_KEY`` or, if unset, a random key generated once
+into ``DIR/warehouse/.pseudonym_key`` (outside the repository, never published).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import DagsterEventType, DagsterInstance
+
+from orchestration.ingest.landing import AUDIT_DDL
+from orchestration.settings import Paths
+
+PUBLISHED_SCHEMAS = ("staging", "marts")
+PSEUDONYM_KEY_ENV = "ROI_LEDGER_PSEUDONYM_KEY"
+#: Whole raw records (JSON) stay in the build database: they hold personal data the published file must not.
+RAW_RECORD_COLUMNS = {"_record", "_extra"}
+
+
+@dataclass
+class CheckOutcome:
+    asset: str
+    check: str
+    passed: bool
+    severity: str
+    blocking: bool
+    detail: str
+
+    @property
+    def blocks(self) -> bool:
+        return not self.passed and self.severity == "ERROR"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"asset": self.asset, "check": self.check, "passed": self.passed, "severity": self.severity,
+                "blocking": self.blocking, "detail": self.detail}
+
+
+def _detail(metadata: dict[str, Any]) -> str:
+    parts = []
+    for k, v in metadata.items():
+        val = getattr(v, "value", v)
+        if isinstance(val, (str, int, float, bool)) and k not in ("unique_id", "dagster_dbt/unique_id"):
+            parts.append(f"{k}={val}")
+    return "; ".join(parts)[:500]
+
+
+def run_check_outcomes(instance: DagsterInstance, run_id: str) -> list[CheckOutcome]:
+    """Every asset check evaluated in a run, latest evaluation per check."""
+    seen: dict[tuple[str, str], CheckOutcome] = {}
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        ev = entry.dagster_event.event_specific_data
+        key = (ev.asset_key.to_user_string(), ev.check_name)
+        seen[key] = CheckOutcome(asset=key[0], check=ev.check_name, passed=ev.passed,
+                                 severity=ev.severity.value, blocking=bool(getattr(ev, "blocking", False)),
+                                 detail=_detail(dict(ev.metadata)))
+    return sorted(seen.values(), key=lambda c: (c.asset, c.check))
+
+
+def _connect_build(paths: Paths, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(paths.build_db), read_only=read_only)
+    if not read_only:
+        con.execute(AUDIT_DDL)
+    return con
+
+
+def input_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    rows = con.execute("SELECT dataset, source_file, file_sha256 FROM audit.ingested_files WHERE status = 'landed' "
+                       "ORDER BY dataset, source_file, file_sha256").fetchall()
+    return [{"dataset": d, "source_file": f, "file_sha256": s} for d, f, s in rows]
+
+
+def fingerprint(files: list[dict[str, str]], code_checksum: str, as_of: date) -> str:
+    """What a release is made of: landed inputs, the dbt code and the as-of date (pure: tested)."""
+    blob = json.dumps({"files": files, "code": code_checksum, "as_of": as_of.isoformat()}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def code_checksum(manifest_path: Path) -> str:
+    """Checksum of every dbt node's SQL and config: a change of code is a new release."""
+    manifest = json.loads(manifest_path.read_text())
+    parts = sorted(f"{uid}:{n.get('checksum', {}).get('checksum', '')}" for uid, n in manifest["nodes"].items())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def pii_columns(manifest_path: Path) -> dict[tuple[str, str], list[str]]:
+    """(schema, model) -> columns marked ``meta.pii`` in the dbt docs."""
+    manifest = json.loads(manifest_path.read_text())
+    out: dict[tuple[str, str], list[str]] = {}
+    for n in manifest["nodes"].values():
+        if n["resource_type"] != "model":
+            continue
+        cols = [c for c, spec in n.get("columns", {}).items()
+                if (spec.get("meta") or {}).get("pii") or (spec.get("config", {}).get("meta") or {}).get("pii")]
+        if cols:
+            out[(n["schema"], n.get("alias") or n["name"])] = cols
+    return out
+
+
+def pseudonym_key(paths: Paths) -> str:
+    key = os.environ.get(PSEUDONYM_KEY_ENV)
+    if key:
+        return key
+    key_file = paths.warehouse / ".pseudonym_key"
+    if not key_file.exists():
+        paths.warehouse.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def last_release(con: duckdb.DuckDBPyConnection, status: str = "published") -> dict[str, Any] | None:
+    cur = con.execute("SELECT * FROM audit.releases WHERE status = ? ORDER BY created_at DESC LIMIT 1", [status])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def _release_id(now: datetime, run_id: str | None) -> str:
+    return f"r{now:%Y%m%dT%H%M%S}-{(run_id or 'manual')[:8]}"
+
+
+def _insert_release(con: duckdb.DuckDBPyConnection, rec: dict[str, Any]) -> None:
+    cols = ["release_id", "run_id", "as_of", "status", "failed_checks", "checks", "input_files",
+            "input_fingerprint", "row_counts", "published_sha256", "created_at"]
+    con.execute(f"INSERT INTO audit.releases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [rec.get(c) for c in cols])
+
+
+def sha256_path(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any], pii: dict[tuple[str, str], list[str]],
+                          key: str) -> dict[str, int]:
+    """Copy the published schemas and the audit trail into a new DuckDB file; return row counts."""
+    if tmp.exists():
+        tmp.unlink()
+    con = duckdb.connect(str(tmp))
+    counts: dict[str, int] = {}
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"ATTACH '{paths.build_db}' AS build (READ_ONLY)")
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'build' "
+            f"AND table_schema IN ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) "
+            "ORDER BY table_schema, table_name").fetchall()
+        con.execute("CREATE OR REPLACE MACRO pseudonymise(v) AS "
+                    "CASE WHEN v IS NULL THEN NULL ELSE 'pii_' || left(sha256(getvariable('pk') || '|' || "
+                    "lower(trim(CAST(v AS VARCHAR)))), 20) END")
+        con.execute("SET VARIABLE pk = ?", [key])
+        for schema, name in tables:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            present = {r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'build' "
+                "AND table_schema = ? AND table_name = ?", [schema, name]).fetchall()}
+            dropped = sorted(present & RAW_RECORD_COLUMNS)
+            cols = [c for c in pii.get((schema, name), []) if c in present]
+            exclude = f" EXCLUDE ({', '.join(dropped)})" if dropped else ""
+            replace = f" REPLACE ({', '.join(f'pseudonymise({c}) AS {c}' for c in cols)})" if cols else ""
+            con.execute(f'CREATE TABLE {schema}."{name}" AS SELECT *{exclude}{replace} FROM build.{schema}."{name}"')
+            counts[f"{schema}.{name}"] = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchone()[0]
+        con.execute(AUDIT_DDL)
+        con.execute("INSERT INTO audit.ingested_files SELECT * FROM build.audit.ingested_files")
+        con.execute("INSERT INTO audit.quarantine SELECT * REPLACE (CAST(NULL AS VARCHAR) AS raw_record) "
+                    "FROM build.audit.quarantine")
+        con.execute("INSERT INTO audit.releases SELECT * FROM build.audit.releases")
+        rec["row_counts"] = json.dumps(counts, sort_keys=True)
+        _insert_release(con, rec)
+        con.execute("DETACH build")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    return counts
+
+
+def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],
+                    manifest_path: Path, now: datetime | None = None) -> dict[str, Any]:
+    """Publish (or record ``unchanged`` / ``blocked``); returns the release record."""
+    now = (now or datetime.now(UTC)).replace(tzinfo=None)
+    paths.ensure()
+    con = _connect_build(paths)
+    try:
+        files = input_files(con)
+        fp = fingerprint(files, code_checksum(manifest_path), as_of)
+        previous = last_release(con)
+    finally:
+        con.close()
+    failed = [c for c in checks if c.blocks]
+    rec: dict[str, Any] = {
+        "release_id": _release_id(now, run_id), "run_id": run_id, "as_of": as_of,
+        "checks": json.dumps([c.as_dict() for c in checks]), "input_files": json.dumps(files),
+        "input_fingerprint": fp, "created_at": now,
+        "failed_checks": json.dumps([c.as_dict() for c in failed]),
+    }
+    if failed:
+        rec["status"] = "blocked"
+    elif (previous is not None and previous["input_fingerprint"] == fp and paths.published_db.exists()
+          and sha256_path(paths.published_db) == previous["published_sha256"]):
+        rec.update(status="unchanged", published_sha256=previous["published_sha256"],
+                   row_counts=previous["row_counts"])
+    else:
+        rec["status"] = "published"
+        tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
+        try:
+            _build_published_file(paths, tmp, rec, pii_columns(manifest_path), pseudonym_key(paths))
+            rec["published_sha256"] = sha256_path(tmp)
+            os.replace(tmp, paths.published_db)  # the atomic swap
+            _fsync_dir(paths.published_dir)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    con = _connect_build(paths)
+    try:
+        _insert_release(con, rec)
+    finally:
+        con.close()
+    return rec
+
+
+def record_blocked_run(paths: Paths, *, run_id: str, as_of: date, checks: list[CheckOutcome],
+                       manifest_path: Path) -> dict[str, Any] | None:
+    """Record a run stopped by blocking checks (called by the CLI and the run-failure sensor).
+
+    Returns the record, or None when no blocking check failed (the run failed for another reason).
+    """
+    if not any(c.blocks for c in checks):
+        return None
+    con = _connect_build(paths)
+    try:
+        if con.execute("SELECT count(*) FROM audit.releases WHERE run_id = ?", [run_id]).fetchone()[0]:
+            cur = con.execute("SELECT * FROM audit.releases WHERE run_id = ?", [run_id])
+            return dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
+    finally:
+        con.close()
+    return publish_release(paths, run_id=run_id, as_of=as_of, checks=checks, manifest_path=manifest_path)
+
+
+def list_releases(paths: Paths) -> list[dict[str, Any]]:
+    """Releases newest first, from the build database (or the published file while a run holds it)."""
+    for db in (paths.build_db, paths.published_db):
+        if not db.exists():
+            continue
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+        except duckdb.Error:
+            continue
+        try:
+            cur = con.execute("SELECT release_id, run_id, as_of, status, failed_checks, input_fingerprint, "
+                              "row_counts, published_sha256, created_at FROM audit.releases "
+                              "ORDER BY created_at DESC, release_id DESC")
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        except duckdb.CatalogException:
+            return []
+        finally:
+            con.close()
+    return []

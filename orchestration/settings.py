@@ -1,0 +1,86 @@
+"""Paths and run settings: the one documented place, resolved when a run starts (never at import).
+
+The data directory comes from, in order: the run's resource config (``roi-ledger run --data-dir``), the
+``ROI_LEDGER_DATA_DIR`` environment variable, then ``./data``. Its layout::
+
+    DIR/raw/<system>/<dataset>/...   landing: the pipeline never modifies or deletes a file here
+    DIR/warehouse/roi.duckdb         build database (only the pipeline writes it)
+    DIR/warehouse/dbt_target/        dbt run artifacts
+    DIR/published/roi.duckdb         what BI reads; replaced only by atomic rename
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_DATA_DIR = "data"
+DATA_DIR_ENV = "ROI_LEDGER_DATA_DIR"
+DUCKDB_PATH_ENV = "ROI_LEDGER_DUCKDB_PATH"
+SCHEDULE_TZ_ENV = "ROI_LEDGER_SCHEDULE_TZ"
+SCHEDULE_CRON_ENV = "ROI_LEDGER_SCHEDULE_CRON"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def build_db(self) -> Path:
+        return self.warehouse / "roi.duckdb"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.warehouse / "dbt_target"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
+    def published_db(self) -> Path:
+        return self.published_dir / "roi.duckdb"
+
+    def ensure(self) -> None:
+        for p in (self.raw, self.warehouse, self.published_dir):
+            p.mkdir(parents=True, exist_ok=True)
+
+
+def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:
+    raw = value or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
+    return Path(raw).expanduser().resolve()
+
+
+class RoiSettings(ConfigurableResource):
+    """Run settings shared by every asset of the nightly job."""
+
+    data_dir: str | None = None
+    """Data directory; default ``$ROI_LEDGER_DATA_DIR`` or ``./data``."""
+    as_of: str | None = None
+    """As-of date of the release (YYYY-MM-DD); default today (UTC)."""
+
+    @property
+    def paths(self) -> Paths:
+        return Paths(resolve_data_dir(self.data_dir))
+
+    @property
+    def as_of_date(self) -> date:
+        if self.as_of:
+            return date.fromisoformat(self.as_of)
+        from datetime import UTC, datetime
+
+        return datetime.now(UTC).date()

@@ -1,0 +1,165 @@
+"""End to end: the CLI over the small demo organisation, twice, blocked, and failed.
+
+Each test runs the real nightly job in process (ingest, dbt, publish) on a copy of the session's demo data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import EXIT_BLOCKED, EXIT_FAILED, EXIT_OK, main
+from orchestration.datasets import DATASETS
+from tests.conftest import AS_OF
+
+pytestmark = pytest.mark.slow
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tree_hashes(root: Path) -> dict[str, tuple[str, float]]:
+    return {p.relative_to(root).as_posix(): (_sha(p), p.stat().st_mtime) for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def _run(data_dir: Path) -> int:
+    return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
+
+
+def _published_content(db: Path) -> dict[str, list]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                             "WHERE table_schema = 'staging' ORDER BY 1, 2").fetchall()
+        return {f"{s}.{t}": con.execute(f'SELECT * FROM {s}."{t}" ORDER BY ALL').fetchall() for s, t in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory, demo_raw):
+    """One data dir run once (published), shared by the tests that only read it or run it again."""
+    data_dir = tmp_path_factory.mktemp("published_once")
+    shutil.copytree(demo_raw, data_dir / "raw")
+    raw_before = _tree_hashes(data_dir / "raw")
+    rc = _run(data_dir)
+    return data_dir, rc, raw_before
+
+
+def test_demo_run_publishes_every_dataset(published_once, capsys):
+    data_dir, rc, raw_before = published_once
+    assert rc == EXIT_OK
+    published = data_dir / "published" / "roi.duckdb"
+    assert published.exists()
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        for ds in DATASETS:
+            n = con.execute(f"SELECT count(*) FROM staging.stg_{ds.system}__{ds.name}").fetchone()[0]
+            assert n > 0, ds.key
+            cols = {r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' "
+                "AND table_name = ?", [f"stg_{ds.system}__{ds.name}"]).fetchall()}
+            assert {"_source_file", "_file_sha256", "_line", "_ingested_at"} <= cols, ds.key
+        files = con.execute("SELECT count(DISTINCT dataset) FROM audit.ingested_files WHERE status = 'landed'")
+        assert files.fetchone()[0] == len(DATASETS)
+        rel = con.execute("SELECT status, failed_checks, published_sha256 FROM audit.releases").fetchall()
+        assert [r[0] for r in rel] == ["published"]
+        assert json.loads(rel[0][1]) == []
+        assert con.execute("SELECT count(*) FROM audit.quarantine WHERE raw_record IS NOT NULL").fetchone()[0] == 0
+    finally:
+        con.close()
+    # the raw exports are never modified
+    assert _tree_hashes(data_dir / "raw") == raw_before
+
+
+def test_published_file_pseudonymises_personal_identifiers(published_once):
+    data_dir, rc, _ = published_once
+    assert rc == EXIT_OK
+    con = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
+    try:
+        emails = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'staging' "
+                             "AND column_name LIKE '%email%'").fetchone()[0]
+        assert emails > 0
+        leaked = 0
+        for (t, c) in con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                  "WHERE table_schema = 'staging' AND data_type = 'VARCHAR'").fetchall():
+            sql = f'SELECT count(*) FROM staging."{t}" WHERE "{c}" LIKE \'%@example.com\''
+            leaked += con.execute(sql).fetchone()[0]
+        assert leaked == 0
+    finally:
+        con.close()
+    build = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
+    try:
+        assert build.execute("SELECT count(*) FROM staging.stg_iam__identity_inventory WHERE email LIKE '%@example.com'"
+                             ).fetchone()[0] > 0
+    finally:
+        build.close()
+
+
+def test_rerunning_the_same_night_changes_nothing(published_once, capsys):
+    data_dir, rc, _ = published_once
+    assert rc == EXIT_OK
+    published = data_dir / "published" / "roi.duckdb"
+    before_sha = _sha(published)
+    before = _published_content(published)
+    assert _run(data_dir) == EXIT_OK
+    assert _sha(published) == before_sha  # not even rewritten
+    assert _published_content(published) == before
+    assert main(["releases", "--data-dir", str(data_dir)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "unchanged" in out and "published" in out
+
+
+def test_blocking_check_leaves_published_file_byte_identical(demo_data_dir, capsys):
+    assert _run(demo_data_dir) == EXIT_OK
+    published = demo_data_dir / "published" / "roi.duckdb"
+    before = _sha(published)
+    # A second ticket export restating an existing key with other values: the dbt unique test on the
+    # natural key fails with error severity, which must block the release.
+    src = sorted((demo_data_dir / "raw" / "delivery" / "work_items").glob("*.csv"))[0]
+    lines = src.read_text().splitlines()
+    (src.parent / "zz_restated_copy.csv").write_text(lines[0] + "\n" + lines[1] + "\n")
+    capsys.readouterr()
+    rc = _run(demo_data_dir)
+    err = capsys.readouterr().err
+    assert rc == EXIT_BLOCKED
+    assert "BLOCKED" in err and "work_items" in err
+    assert _sha(published) == before
+    assert main(["releases", "--data-dir", str(demo_data_dir), "--json"]) == EXIT_OK
+    releases = json.loads(capsys.readouterr().out)
+    assert releases[0]["status"] == "blocked"
+    assert any("work_items" in c["asset"] for c in json.loads(releases[0]["failed_checks"]))
+
+
+def test_missing_source_blocks_before_dbt(tmp_path, demo_raw, capsys):
+    shutil.copytree(demo_raw, tmp_path / "raw")
+    shutil.rmtree(tmp_path / "raw" / "security" / "incidents")
+    (tmp_path / "raw" / "security" / "incidents").mkdir()
+    (tmp_path / "raw" / "security" / "incidents" / "empty.csv").write_text("")
+    rc = _run(tmp_path)
+    err = capsys.readouterr().err
+    assert rc == EXIT_BLOCKED
+    assert "landing/security/incidents::has_rows" in err
+    assert not (tmp_path / "published" / "roi.duckdb").exists()
+
+
+def test_failed_run_exits_1_and_leaves_published_untouched(published_once, tmp_path, capsys):
+    data_dir, rc, _ = published_once
+    assert rc == EXIT_OK
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    published = copy / "published" / "roi.duckdb"
+    before = _sha(published)
+    (copy / "warehouse" / "roi.duckdb").write_bytes(b"this is not a duckdb file" * 100)
+    rc = _run(copy)
+    err = capsys.readouterr().err
+    assert rc == EXIT_FAILED
+    assert "FAILED" in err
+    assert _sha(published) == before

@@ -1,0 +1,67 @@
+"""The asset graph as a lineage contract: keys, dependencies, groups, owners and checks.
+
+A change to the graph fails this test until the snapshot is regenerated on purpose:
+``UPDATE_SNAPSHOTS=1 pytest tests/test_definitions.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
+
+
+@pytest.fixture(scope="module")
+def defs(dbt_manifest):
+    from orchestration.definitions import defs
+
+    return defs
+
+
+def _graph(defs) -> dict:
+    repo = defs.get_repository_def()
+    graph = repo.asset_graph
+    out = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        out[key.to_user_string()] = {
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "group": node.group_name,
+            "owners": sorted(node.owners),
+            "checks": sorted(c.name for c in node.check_keys) if hasattr(node, "check_keys") else [],
+        }
+    return out
+
+
+def test_asset_graph_matches_snapshot(defs):
+    current = _graph(defs)
+    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+    assert current == json.loads(SNAPSHOT.read_text())
+
+
+def test_every_dataset_has_ingest_asset_staging_model_and_lineage(defs):
+    from orchestration.datasets import DATASETS
+
+    g = _graph(defs)
+    for ds in DATASETS:
+        landing = f"landing/{ds.system}/{ds.name}"
+        staging = f"staging/stg_{ds.system}__{ds.name}"
+        assert landing in g and staging in g
+        assert landing in g[staging]["deps"], f"{staging} must read {landing}"
+        assert g[landing]["owners"], landing
+        assert {"has_rows", "no_quarantine"} <= set(g[landing]["checks"])
+    release = g["release/published_roi"]
+    assert {f"staging/stg_{d.system}__{d.name}" for d in DATASETS} <= set(release["deps"])
+
+
+def test_nightly_job_and_schedule(defs):
+    job = defs.resolve_job_def("nightly")
+    assert job.executor_def.name == "in_process"
+    sched = defs.resolve_schedule_def("nightly_schedule")
+    assert sched.job_name == "nightly"
+    assert sched.execution_timezone == "UTC"

@@ -1,0 +1,54 @@
+"""Pure argument builders and release helpers (no Dagster run, no dbt)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from orchestration.cli import build_parser
+from orchestration.dbt import dbt_build_args, dbt_vars
+from orchestration.publish import fingerprint
+from orchestration.settings import RoiSettings, resolve_data_dir
+
+
+def test_dbt_build_args_pass_vars_as_sorted_json():
+    args = dbt_build_args({"b": 1, "as_of": "2026-10-31"})
+    assert args[0] == "build"
+    assert args[1] == "--vars"
+    assert json.loads(args[2]) == {"as_of": "2026-10-31", "b": 1}
+    assert args[2] == json.dumps({"as_of": "2026-10-31", "b": 1}, sort_keys=True)
+
+
+def test_dbt_vars_take_the_run_as_of_date():
+    assert dbt_vars(RoiSettings(data_dir="/tmp/x", as_of="2026-01-31")) == {"as_of": "2026-01-31"}
+
+
+def test_fingerprint_changes_with_inputs_code_and_date():
+    files = [{"dataset": "billing/focus", "source_file": "billing/focus/a.csv", "file_sha256": "ab"}]
+    base = fingerprint(files, "code1", date(2026, 1, 1))
+    assert base == fingerprint(list(files), "code1", date(2026, 1, 1))
+    assert base != fingerprint([{**files[0], "file_sha256": "cd"}], "code1", date(2026, 1, 1))
+    assert base != fingerprint(files, "code2", date(2026, 1, 1))
+    assert base != fingerprint(files, "code1", date(2026, 1, 2))
+
+
+def test_data_dir_resolution_order(monkeypatch, tmp_path):
+    monkeypatch.delenv("ROI_LEDGER_DATA_DIR", raising=False)
+    assert resolve_data_dir(None).name == "data"
+    monkeypatch.setenv("ROI_LEDGER_DATA_DIR", str(tmp_path / "env"))
+    assert resolve_data_dir(None) == (tmp_path / "env").resolve()
+    assert resolve_data_dir(tmp_path / "arg") == (tmp_path / "arg").resolve()
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--as-of", "31/10/2026"],
+    ["generate", "--months", "0"],
+    ["generate", "--scale", "huge"],
+    ["frobnicate"],
+])
+def test_bad_usage_exits_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(argv)
+    assert exc.value.code == 2
