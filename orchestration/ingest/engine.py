@@ -184,7 +184,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, pat
     except readers.FileRejected as exc:
         con.execute("ROLLBACK")
         res = FileResult(rel, sha, "rejected", message=f"{rel}: {exc}")
-    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the others; the message is kept
+    except Exception as exc:  # one bad file must never stop the others; the message is kept
         con.execute("ROLLBACK")
         log.exception("ingest of %s failed", rel)
         res = FileResult(rel, sha, "rejected", message=f"{rel}: {type(exc).__name__}: {exc}")
@@ -265,10 +265,13 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         header, batches = readers.read_csv(path, rejects) if fmt == "csv" else readers.read_parquet(path)
         names = [f"c{i}" for i in range(len(header))]
         field_sql, extra_sql = _map_header(ds, header, names)
-        row_json = "json_object(" + ", ".join(f"{sql_str(h)}, {{p}}{n}" for h, n in zip(header, names, strict=True)) + ")"
-        raw_sql = row_json.format(p="b.")
+        def row_json(prefix: str) -> str:
+            pairs = ", ".join(f"{sql_str(h)}, {prefix}{n}" for h, n in zip(header, names, strict=True))
+            return f"json_object({pairs})"
+
+        raw_sql = row_json("b.")
         if extra_column(ds) == "_record":  # datasets that also take JSON keep whole records, CSV rows too
-            extra_sql = row_json.format(p="")
+            extra_sql = row_json("")
     else:
         batches = readers.read_json(path, ds, rejects)
         names = [f"f{i}" for i in range(len(ds.fields))]

@@ -1,0 +1,43 @@
+{#
+    json_get_text(json_col, path): the value at a dotted key path ('subject', 'metadata.team') of a JSON text
+    column, as text (objects and arrays as JSON text, JSON null as NULL). path '' is the whole value, so a
+    bare scalar (OPA's result `true`) reads as 'true'. Keys are plain names (no dots, quotes or brackets).
+    - DuckDB: json_extract_string, NULL (not an error) for text that is not valid JSON.
+    - PostgreSQL: #>> on a json cast (text that is not valid JSON raises).
+    - Spark: get_json_object (NULL for invalid JSON).
+    - other adapters: SQL:2016 json_value.
+#}
+{% macro json_get_text(json_col, path) -%}
+    {{ return(adapter.dispatch('json_get_text', 'ai_roi_ledger')(json_col, path)) }}
+{%- endmacro %}
+
+{% macro _json_path_keys(path) -%}
+    {%- set keys = (path | trim).split('.') if (path | trim) else [] -%}
+    {%- for key in keys -%}
+        {%- if not modules.re.match('^[A-Za-z0-9_@$-]+$', key) -%}
+            {{ exceptions.raise_compiler_error("json_get_text: unsupported key " ~ key ~ " in path " ~ path) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(keys) }}
+{%- endmacro %}
+
+{% macro _json_dollar_path(path) -%}
+    {%- set keys = ai_roi_ledger._json_path_keys(path) -%}
+    {{ return('$' ~ ('.' if keys else '') ~ keys | join('.')) }}
+{%- endmacro %}
+
+{% macro default__json_get_text(json_col, path) -%}
+    json_value({{ json_col }}, '{{ ai_roi_ledger._json_dollar_path(path) }}')
+{%- endmacro %}
+
+{% macro duckdb__json_get_text(json_col, path) -%}
+    case when json_valid({{ json_col }}) then json_extract_string({{ json_col }}, '{{ ai_roi_ledger._json_dollar_path(path) }}') end
+{%- endmacro %}
+
+{% macro postgres__json_get_text(json_col, path) -%}
+    (cast({{ json_col }} as json) #>> '{{ "{" ~ ai_roi_ledger._json_path_keys(path) | join(",") ~ "}" }}')
+{%- endmacro %}
+
+{% macro spark__json_get_text(json_col, path) -%}
+    get_json_object({{ json_col }}, '{{ ai_roi_ledger._json_dollar_path(path) }}')
+{%- endmacro %}

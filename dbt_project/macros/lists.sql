@@ -1,0 +1,50 @@
+{#
+    Lists of ids held in one text column. Sources give them either as a JSON array ('["a", "b"]') or as
+    ';'-separated text ('a; b'); staging normalises both to one canonical form: the items in their
+    original order, trimmed, joined by ';' without spaces, empty items dropped, NULL for an empty list.
+    Items must not contain ',', ';', '"', '[' or ']' (commit shas, ticket keys, key references, labels).
+#}
+
+{# regexp_replace_all(expr, pattern, replacement): replace every match; pattern is a Python string. #}
+{% macro regexp_replace_all(expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'ai_roi_ledger')(expr, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern | replace("'", "''") }}', '{{ replacement | replace("'", "''") }}', 'g')
+{%- endmacro %}
+
+{# Spark replaces every match without a flag, and its string literals read backslash escapes. #}
+{% macro spark__regexp_replace_all(expr, pattern, replacement) -%}
+    {%- set p = pattern | replace('\\', '\\\\') | replace("'", "\\'") -%}
+    {%- set r = replacement | replace('\\', '\\\\') | replace("'", "\\'") -%}
+    regexp_replace({{ expr }}, '{{ p }}', '{{ r }}')
+{%- endmacro %}
+
+
+{# normalise_list(expr): JSON array or ';'/','-separated text -> canonical 'a;b;c' (NULL when empty). #}
+{% macro normalise_list(expr) -%}
+    {%- set no_brackets = ai_roi_ledger.regexp_replace_all(expr, '[\[\]"]', '') -%}
+    {%- set one_separator = ai_roi_ledger.regexp_replace_all(no_brackets, '(\s*[,;]\s*)+', ';') -%}
+    {%- set trimmed = ai_roi_ledger.regexp_replace_all(one_separator, '^[\s;]+|[\s;]+$', '') -%}
+    nullif({{ trimmed }}, '')
+{%- endmacro %}
+
+
+{# split_list(expr, sep=';'): a canonical list as the adapter's array type (unnest/explode it downstream). #}
+{% macro split_list(expr, sep=';') -%}
+    {{ return(adapter.dispatch('split_list', 'ai_roi_ledger')(expr, sep)) }}
+{%- endmacro %}
+
+{% macro default__split_list(expr, sep) -%}
+    string_to_array({{ expr }}, '{{ sep | replace("'", "''") }}')
+{%- endmacro %}
+
+{% macro duckdb__split_list(expr, sep) -%}
+    string_split({{ expr }}, '{{ sep | replace("'", "''") }}')
+{%- endmacro %}
+
+{# Spark's split takes a regex: quote the separator. #}
+{% macro spark__split_list(expr, sep) -%}
+    split({{ expr }}, '{{ modules.re.escape(sep) | replace('\\', '\\\\') | replace("'", "\\'") }}')
+{%- endmacro %}

@@ -1,0 +1,31 @@
+{#
+    Portable column types. dbt.type_numeric() is numeric(28,6), which silently rounds 11-decimal billing
+    amounts, and dbt.type_float() is a 4-byte float on DuckDB and Spark: use these instead.
+#}
+
+{# money_type(): decimal(38,11), the type of every money amount (exact sums, never floats). #}
+{% macro money_type() -%}
+    {{ return(adapter.dispatch('money_type', 'ai_roi_ledger')()) }}
+{%- endmacro %}
+
+{% macro default__money_type() -%}
+    {{ return(api.Column.numeric_type('decimal', 38, 11)) }}
+{%- endmacro %}
+
+
+{# double_type(): an 8-byte float, for ratios and model outputs (never for money). #}
+{% macro double_type() -%}
+    {{ return(adapter.dispatch('double_type', 'ai_roi_ledger')()) }}
+{%- endmacro %}
+
+{% macro default__double_type() -%}
+    {{ return('double precision') }}
+{%- endmacro %}
+
+{% macro duckdb__double_type() -%}
+    {{ return('double') }}
+{%- endmacro %}
+
+{% macro spark__double_type() -%}
+    {{ return('double') }}
+{%- endmacro %}

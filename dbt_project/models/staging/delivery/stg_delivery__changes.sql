@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('delivery', 'changes') }}
+
+),
+
+renamed as (
+
+    select
+        change_id,
+        source as source_system,
+        event_type,
+        time_created as created_at,
+        approved_at,
+        repo as repo_name,
+        team,
+        lower(trim(author)) as author_login,
+        _source_file,
+        _file_sha256,
+        _line,
+        _ingested_at
+
+    from source
+
+)
+
+select * from renamed

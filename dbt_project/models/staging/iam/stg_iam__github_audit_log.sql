@@ -1,0 +1,40 @@
+with
+
+source as (
+
+    select * from {{ source('iam', 'github_audit_log') }}
+
+),
+
+renamed as (
+
+    select
+        document_id as audit_event_id,
+        event_at,
+        created_at,
+        action,
+        lower(trim(actor)) as actor_login,
+        actor_id,
+        actor_is_bot,
+        lower(trim({{ adapter.quote('user') }})) as user_login,
+        org as org_name,
+        repo as repo_full_name,
+        operation_type,
+        hashed_token,
+        programmatic_access_type,
+        token_id,
+        token_scopes,
+        integration as integration_name,
+        country_code,
+        user_agent,
+        request_id,
+        _source_file,
+        _file_sha256,
+        _line,
+        _ingested_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,41 @@
+with
+
+source as (
+
+    select * from {{ source('iam', 'identity_inventory') }}
+
+),
+
+renamed as (
+
+    select
+        {{ surrogate_key(['record_type', 'record_id']) }} as inventory_record_key,
+        record_type,
+        record_id,
+        name as display_name,
+        identity_kind,
+        lower(trim(email)) as email,
+        owner_team,
+        ai_system_id,
+        ai_system_category,
+        vendor as vendor_name,
+        adoption_date,
+        security_owner,
+        finance_owner,
+        engineering_owner,
+        lower(trim(aws_iam_user)) as aws_iam_user_name,
+        lower(trim(okta_login)) as okta_login,
+        lower(trim(github_login)) as github_login,
+        {{ normalise_list('api_key_refs') }} as api_key_refs,
+        status as record_status,
+        _extra as extra_columns_json,
+        _source_file,
+        _file_sha256,
+        _line,
+        _ingested_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,49 @@
+with
+
+source as (
+
+    select * from {{ source('usage', 'litellm_spend_logs') }}
+
+),
+
+renamed as (
+
+    select
+        request_id,
+        call_type,
+        api_key as api_key_hash,
+        cast(spend as {{ money_type() }}) as spend_usd,
+        total_tokens,
+        prompt_tokens,
+        completion_tokens,
+        start_time as started_at,
+        end_time as ended_at,
+        request_duration_ms,
+        model as model_name,
+        model_id,
+        model_group,
+        custom_llm_provider as llm_provider,
+        api_base,
+        {{ adapter.quote('user') }} as litellm_user_id,
+        {{ json_get_text('metadata', 'user_api_key_alias') }} as api_key_alias,
+        {{ json_get_text('metadata', 'user_api_key_user_id') }} as api_key_user_id,
+        coalesce(team_id, {{ json_get_text('metadata', 'user_api_key_team_id') }}) as team_id,
+        {{ json_get_text('metadata', 'user_api_key_team_alias') }} as team_alias,
+        organization_id,
+        end_user,
+        {{ safe_cast('cache_hit', 'boolean') }} as is_cache_hit,
+        {{ normalise_list('request_tags') }} as request_tags,
+        request_tags as request_tags_json,
+        status as request_status,
+        session_id,
+        agent_id,
+        _source_file,
+        _file_sha256,
+        _line,
+        _ingested_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,133 @@
+"""The dbt sources and staging models stay in step with the dataset registry (no dbt run, no database)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from orchestration import dbt_sources
+from orchestration.datasets import DATASETS, Dataset
+from orchestration.dbt_sources import (
+    STAGING_DIR,
+    models_path,
+    render_sources_yml,
+    sources_path,
+    staging_model_name,
+    staging_model_path,
+    systems,
+)
+from orchestration.ingest.landing import PROVENANCE_COLUMNS, landing_columns
+
+PROVENANCE = [name for name, _ in PROVENANCE_COLUMNS]
+
+
+def _models(system: str) -> dict[str, dict]:
+    doc = yaml.safe_load(models_path(system).read_text(encoding="utf-8"))
+    return {m["name"]: m for m in doc["models"]}
+
+
+def _tests(column: dict) -> list:
+    return column.get("data_tests", column.get("tests", [])) or []
+
+
+def _test_names(column: dict) -> set[str]:
+    return {t if isinstance(t, str) else next(iter(t)) for t in _tests(column)}
+
+
+def _accepted_value_sets(model: dict) -> list[set[str]]:
+    found = []
+    for column in model["columns"]:
+        for t in _tests(column):
+            if isinstance(t, dict) and "accepted_values" in t:
+                spec = t["accepted_values"]
+                found.append(set((spec.get("arguments") or spec)["values"]))
+    return found
+
+
+@pytest.mark.parametrize("system", systems())
+def test_committed_sources_file_equals_the_rendered_registry(system):
+    path = sources_path(system)
+    assert path.exists(), f"{path} missing: run `python -m orchestration.dbt_sources`"
+    assert path.read_text(encoding="utf-8") == render_sources_yml(system), (
+        f"{path} differs from the registry: run `python -m orchestration.dbt_sources`")
+
+
+def test_no_sources_file_without_a_registry_system():
+    on_disk = {p.parent.name for p in STAGING_DIR.glob("*/_*__sources.yml")}
+    assert on_disk == set(systems())
+
+
+def test_check_mode_reports_no_drift(capsys):
+    assert dbt_sources.main(["--check"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.key)
+def test_rendered_source_table_matches_the_dataset(ds: Dataset):
+    doc = yaml.safe_load(render_sources_yml(ds.system))
+    (source,) = doc["sources"]
+    assert source["name"] == ds.system
+    assert source["schema"] == ds.schema
+    (table,) = [t for t in source["tables"] if t["name"] == ds.name]
+    config = table["config"]
+    assert config["meta"]["dagster"]["asset_key"] == ["landing", ds.system, ds.name]
+    assert config["meta"]["owner"] == ds.owner
+    assert config["loaded_at_field"] == ds.freshness_field
+    assert config["freshness"]["warn_after"] == {"count": ds.freshness_warn_hours, "period": "hour"}
+    assert config["freshness"]["error_after"] == {"count": ds.freshness_error_hours, "period": "hour"}
+    # every landed column, in landing order, each described
+    assert [c["name"] for c in table["columns"]] == [name for name, _ in landing_columns(ds)]
+    assert all(c["description"].strip() for c in table["columns"])
+    assert table["description"].strip()
+
+
+def test_unknown_system_is_refused():
+    with pytest.raises(KeyError):
+        render_sources_yml("nope")
+
+
+@pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.key)
+def test_every_dataset_has_a_staging_model_reading_its_source(ds: Dataset):
+    path = staging_model_path(ds)
+    assert path.exists(), f"missing staging model {path}"
+    sql = path.read_text(encoding="utf-8")
+    assert re.search(rf"source\(\s*'{ds.system}'\s*,\s*'{ds.name}'\s*\)", sql), f"{path} must read its source"
+    for column in PROVENANCE:
+        assert re.search(rf"^\s*{column},?\s*$", sql, re.M), f"{path} must keep provenance column {column}"
+    assert not re.search(r"\b_record\b", sql), f"{path} must not carry the raw JSON record"
+
+
+@pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.key)
+def test_every_staging_model_is_documented_and_keyed(ds: Dataset):
+    models = _models(ds.system)
+    name = staging_model_name(ds)
+    assert name in models, f"{models_path(ds.system)} has no entry for {name}"
+    model = models[name]
+    assert model.get("description", "").strip()
+    assert model.get("config", {}).get("meta", {}).get("owner") == ds.owner
+    columns = model["columns"]
+    assert all(c.get("description", "").strip() for c in columns), f"{name}: undescribed column"
+    names = [c["name"] for c in columns]
+    assert names[-4:] == PROVENANCE, f"{name}: provenance columns must come last"
+    assert len(names) == len(set(names)), f"{name}: duplicate column entry"
+    # the first column is the natural or surrogate key: unique and not null
+    assert {"unique", "not_null"} <= _test_names(columns[0]), f"{name}: key column {names[0]} needs unique+not_null"
+
+
+@pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.key)
+def test_registry_enums_are_accepted_values_tests(ds: Dataset):
+    value_sets = _accepted_value_sets(_models(ds.system)[staging_model_name(ds)])
+    for field in ds.fields:
+        if field.allowed:
+            assert set(field.allowed) in value_sets, (
+                f"{ds.key}.{field.name}: no accepted_values test with exactly {field.allowed}")
+
+
+@pytest.mark.parametrize("system", systems())
+def test_models_files_hold_only_registry_models(system):
+    expected = {staging_model_name(ds) for ds in DATASETS if ds.system == system}
+    assert set(_models(system)) == expected
+    sql_files = {p.stem for p in (STAGING_DIR / system).glob("*.sql")}
+    assert sql_files == expected
