@@ -14,7 +14,7 @@ columns the contract does not name, as a JSON object) or ``_record`` (JSON sourc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: Field types a contract can name, with the DuckDB type the landed column gets.
 FIELD_TYPES: dict[str, str] = {
@@ -76,8 +76,8 @@ class Dataset:
     """Landed timestamp column that tells how fresh the dataset is (dbt source freshness)."""
     freshness_warn_hours: int = 48
     freshness_error_hours: int = 24 * 7
-    docs: str = ""
-    extra_ok: bool = field(default=True)
+    redact_keys: tuple[str, ...] = ()
+    """Top-level keys removed from JSON records before anything is stored (secret values)."""
 
     @property
     def key(self) -> str:
@@ -243,7 +243,7 @@ SECRETS_INVENTORY = Dataset(
     description="AWS Secrets Manager `ListSecrets` output (JSON object with `SecretList`; JSON lines of "
                 "secrets also accepted). Secret values are never part of it and never stored.",
     formats=("json", "jsonl"), owner="security", natural_key=("arn", "_file_sha256"),
-    json_layout="secret_list", freshness_field="_ingested_at",
+    json_layout="secret_list", freshness_field="_ingested_at", redact_keys=("SecretString", "SecretBinary"),
     fields=(
         _f("arn", "ARN", req=True),
         _f("name", "Name", req=True),

@@ -341,6 +341,10 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
         if not isinstance(rec, dict):
             rejects.append(RowReject(line, "record is not a JSON object", raw))
             continue
+        if ds.redact_keys and any(k in rec for k in ds.redact_keys):
+            # a secret value in an export (GetSecretValue output dropped into the inventory) is never stored
+            rec = {k: ("[REDACTED]" if k in ds.redact_keys else v) for k, v in rec.items()}
+            raw = _cell(rec)
         lines.append(line)
         rows.append(cells(rec))
         raws.append(raw)

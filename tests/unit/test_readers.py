@@ -297,6 +297,18 @@ def test_secrets_as_json_array_of_secrets_and_of_pages(tmp_path):
     assert [(line, c["name"]) for line, c, _ in rows] == [(1, "a"), (2, "b"), (3, "c")]
 
 
+@pytest.mark.parametrize("name", ["s.jsonl", "s.json"])
+def test_secret_values_in_an_export_are_never_kept(tmp_path, name):
+    leaked = {**secret("db"), "SecretString": '{"password": "hunter2-very-secret"}', "SecretBinary": "c2VjcmV0"}
+    text = json.dumps(leaked) + "\n" if name.endswith("l") else json.dumps({"SecretList": [leaked]})
+    rows, rejects = json_rows(write(tmp_path, name, text), SECRETS_INVENTORY)
+    assert rejects == [] and len(rows) == 1
+    _, cells, raw = rows[0]
+    assert "hunter2" not in raw and "c2VjcmV0" not in raw
+    assert json.loads(raw)["SecretString"] == "[REDACTED]"
+    assert not any("hunter2" in (v or "") for v in cells.values())
+
+
 def test_secrets_json_lines_with_non_object_lines_do_not_crash(tmp_path):
     text = json.dumps(secret("a")) + "\nnull\n42\n[]\n"
     rows, rejects = json_rows(write(tmp_path, "s.jsonl", text), SECRETS_INVENTORY)
