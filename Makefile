@@ -6,18 +6,19 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= data
 SEED ?= 42
 SCALE ?= small
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+DAGSTER_HOME := $(CURDIR)/.dagster_home
 SQLFLUFF_ENV := ROI_LEDGER_DUCKDB_PATH=$(CURDIR)/dbt_project/target/lint.duckdb
 
 .PHONY: demo test install manifest dev lint docs bench lock clean
 
 ## demo: install, generate the demo organisation (seed 42) into data/raw, run the nightly job, publish
-demo: manifest
-	$(BIN)/roi-ledger demo --data-dir $(DATA_DIR) --seed $(SEED) --scale $(SCALE)
+## (runs are recorded in .dagster_home, so `make dev` shows them)
+demo: manifest $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/roi-ledger demo --data-dir $(DATA_DIR) --seed $(SEED) --scale $(SCALE)
 
 ## test: install and run the whole test suite
 test: manifest
-	$(BIN)/python -m pytest -q
+	env -u DAGSTER_HOME $(BIN)/python -m pytest -q
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,12 +38,13 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 
 ## dev: the Dagster UI on http://127.0.0.1:3000 over the project's definitions
 dev: manifest $(DAGSTER_HOME)/dagster.yaml
-	ROI_LEDGER_DATA_DIR=$(abspath $(DATA_DIR)) $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
+	DAGSTER_HOME=$(DAGSTER_HOME) ROI_LEDGER_DATA_DIR=$(abspath $(DATA_DIR)) \
+		$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
 
 ## lint: ruff and sqlfluff (dbt templater)
 lint: manifest
 	$(BIN)/ruff check orchestration tests
-	$(SQLFLUFF_ENV) $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+	$(SQLFLUFF_ENV) $(BIN)/sqlfluff lint dbt_project/models
 
 ## docs: dbt docs (static site in dbt_project/target)
 docs: manifest

@@ -67,7 +67,12 @@ def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNI
 
     as_of = as_of or datetime.now(UTC).date()
     paths.ensure()
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    home = os.environ.get("DAGSTER_HOME")
+    if home:  # runs recorded where `dagster dev` (make dev) shows them
+        Path(home).mkdir(parents=True, exist_ok=True)
+        instance = DagsterInstance.get()
+    else:
+        instance = DagsterInstance.ephemeral()
     run_config = {
         "resources": {"settings": {"config": {"data_dir": str(paths.data_dir), "as_of": as_of.isoformat()}}},
         "loggers": {"console": {"config": {"log_level": log_level}}},

@@ -10,11 +10,13 @@ Every run that reaches a verdict leaves a row in ``audit.releases``:
 ``published`` (file replaced), ``unchanged`` (same inputs and code as the release already published:
 nothing is rewritten, so re-running a night changes nothing) or ``blocked`` (checks named in
 ``failed_checks``). The published file carries its own copy of ``audit``; the quarantine there omits
-``raw_record`` (raw rows may hold personal data; auditors read them in the build database).
+``raw_record`` and no table carries ``_record`` / ``_extra`` (raw records may hold personal data; auditors
+read them in the build database, or in the raw file at ``_source_file`` / ``_line``).
 
-Personal identifiers: staging columns marked ``meta: {pii: true}`` in dbt are replaced by a keyed hash in
-the published file. The key is ``ROI_LEDGER_PSEUDONYM_KEY`` or, if unset, a random key generated once
-into ``DIR/warehouse/.pseudonym_key`` (outside the repository, never published).
+Personal identifiers: columns marked ``meta: {pii: true}`` in the dbt YAML are replaced by a keyed hash in
+the published file; columns marked ``meta: {publish: false}`` (free-form content) are left out of it. The
+key is ``ROI_LEDGER_PSEUDONYM_KEY`` or, if unset, a random key generated once into
+``DIR/warehouse/.pseudonym_key`` (outside the repository, never published).
 """
 
 from __future__ import annotations
@@ -105,17 +107,23 @@ def code_checksum(manifest_path: Path) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def pii_columns(manifest_path: Path) -> dict[tuple[str, str], list[str]]:
-    """(schema, model) -> columns marked ``meta.pii`` in the dbt docs."""
+def column_policies(manifest_path: Path) -> dict[tuple[str, str], dict[str, list[str]]]:
+    """(schema, model) -> {"pii": columns to pseudonymise, "drop": columns never published}, from the column
+    ``meta`` in the dbt YAML (``pii: true`` / ``publish: false``)."""
     manifest = json.loads(manifest_path.read_text())
-    out: dict[tuple[str, str], list[str]] = {}
+    out: dict[tuple[str, str], dict[str, list[str]]] = {}
     for n in manifest["nodes"].values():
         if n["resource_type"] != "model":
             continue
-        cols = [c for c, spec in n.get("columns", {}).items()
-                if (spec.get("meta") or {}).get("pii") or (spec.get("config", {}).get("meta") or {}).get("pii")]
-        if cols:
-            out[(n["schema"], n.get("alias") or n["name"])] = cols
+        policy: dict[str, list[str]] = {"pii": [], "drop": []}
+        for c, spec in n.get("columns", {}).items():
+            meta = {**(spec.get("meta") or {}), **(spec.get("config", {}).get("meta") or {})}
+            if meta.get("publish") is False:
+                policy["drop"].append(c)
+            elif meta.get("pii"):
+                policy["pii"].append(c)
+        if policy["pii"] or policy["drop"]:
+            out[(n["schema"], n.get("alias") or n["name"])] = policy
     return out
 
 
@@ -167,8 +175,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any], pii: dict[tuple[str, str], list[str]],
-                          key: str) -> dict[str, int]:
+def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
+                          policies: dict[tuple[str, str], dict[str, list[str]]], key: str) -> dict[str, int]:
     """Copy the published schemas and the audit trail into a new DuckDB file; return row counts."""
     if tmp.exists():
         tmp.unlink()
@@ -190,8 +198,9 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any], pii: dic
             present = {r[0] for r in con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'build' "
                 "AND table_schema = ? AND table_name = ?", [schema, name]).fetchall()}
-            dropped = sorted(present & RAW_RECORD_COLUMNS)
-            cols = [c for c in pii.get((schema, name), []) if c in present]
+            policy = policies.get((schema, name), {})
+            dropped = sorted(present & (RAW_RECORD_COLUMNS | set(policy.get("drop", []))))
+            cols = [c for c in policy.get("pii", []) if c in present]
             exclude = f" EXCLUDE ({', '.join(dropped)})" if dropped else ""
             replace = f" REPLACE ({', '.join(f'pseudonymise({c}) AS {c}' for c in cols)})" if cols else ""
             con.execute(f'CREATE TABLE {schema}."{name}" AS SELECT *{exclude}{replace} FROM build.{schema}."{name}"')
@@ -241,7 +250,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
         rec["status"] = "published"
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
         try:
-            _build_published_file(paths, tmp, rec, pii_columns(manifest_path), pseudonym_key(paths))
+            _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths))
             rec["published_sha256"] = sha256_path(tmp)
             os.replace(tmp, paths.published_db)  # the atomic swap
             _fsync_dir(paths.published_dir)

@@ -93,6 +93,17 @@ def test_published_file_pseudonymises_personal_identifiers(published_once):
             sql = f'SELECT count(*) FROM staging."{t}" WHERE "{c}" LIKE \'%@example.com\''
             leaked += con.execute(sql).fetchone()[0]
         assert leaked == 0
+        # pseudonyms are keyed hashes: stable across tables, so BI can still join people across sources
+        assert con.execute("SELECT count(*) FROM staging.stg_iam__identity_inventory WHERE email NOT LIKE 'pii_%'"
+                           ).fetchone()[0] == 0
+        joined = con.execute("SELECT count(DISTINCT o.actor_login) FROM staging.stg_iam__okta_system_log o "
+                             "JOIN staging.stg_iam__identity_inventory i ON i.okta_login = o.actor_login"
+                             ).fetchone()[0]
+        assert joined > 0
+        # free-form columns (meta publish: false) stay in the build database only
+        cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_schema = 'staging'").fetchall()}
+        assert not cols & {"extra_columns_json", "targets_json", "_record", "_extra"}
     finally:
         con.close()
     build = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
