@@ -34,7 +34,7 @@ import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
 from orchestration.ingest.landing import AUDIT_DDL
-from orchestration.settings import Paths
+from orchestration.settings import Paths, duckdb_memory_limit
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
 PSEUDONYM_KEY_ENV = "ROI_LEDGER_PSEUDONYM_KEY"
@@ -180,7 +180,7 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
     """Copy the published schemas and the audit trail into a new DuckDB file; return row counts."""
     if tmp.exists():
         tmp.unlink()
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config={"memory_limit": duckdb_memory_limit()})
     counts: dict[str, int] = {}
     try:
         con.execute("SET TimeZone = 'UTC'")

@@ -25,6 +25,7 @@ DATA_DIR_ENV = "ROI_LEDGER_DATA_DIR"
 DUCKDB_PATH_ENV = "ROI_LEDGER_DUCKDB_PATH"
 SCHEDULE_TZ_ENV = "ROI_LEDGER_SCHEDULE_TZ"
 SCHEDULE_CRON_ENV = "ROI_LEDGER_SCHEDULE_CRON"
+MEMORY_LIMIT_ENV = "ROI_LEDGER_DUCKDB_MEMORY_LIMIT"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,13 @@ class Paths:
     def ensure(self) -> None:
         for p in (self.raw, self.warehouse, self.published_dir):
             p.mkdir(parents=True, exist_ok=True)
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's buffer-pool cap for every pipeline connection (``ROI_LEDGER_DUCKDB_MEMORY_LIMIT``, default
+    4GB). DuckDB spills past it, so big ingests stay well inside a 24 GiB machine; its own default (80% of
+    RAM) lets the build database's cache grow to most of the machine."""
+    return os.environ.get(MEMORY_LIMIT_ENV, "4GB")
 
 
 def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:

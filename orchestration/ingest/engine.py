@@ -34,6 +34,7 @@ from orchestration.datasets import Dataset
 from orchestration.ingest import readers
 from orchestration.ingest.contract import checked_select, quote_ident, sql_str
 from orchestration.ingest.landing import create_all, extra_column
+from orchestration.settings import duckdb_memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def discover(raw_dir: Path, ds: Dataset) -> list[Path]:
 
 def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path))
+    con = duckdb.connect(str(db_path), config={"memory_limit": duckdb_memory_limit()})
     con.execute("SET TimeZone = 'UTC'")
     create_all(con)
     return con

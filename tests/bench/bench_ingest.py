@@ -41,7 +41,11 @@ def _child(mode: str, data_dir: str) -> None:
     else:
         import duckdb
 
-        con = duckdb.connect(str(Path(data_dir) / "bench_baseline.duckdb"))
+        from orchestration.settings import duckdb_memory_limit
+
+        # the same memory cap as the pipeline's connections, so the memory ratio compares like with like
+        con = duckdb.connect(str(Path(data_dir) / "bench_baseline.duckdb"),
+                             config={"memory_limit": duckdb_memory_limit()})
         csvs = [str(f) for f in files if f.name.endswith((".csv", ".csv.gz"))]
         con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true, header = true)", [csvs])
         rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
