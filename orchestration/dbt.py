@@ -18,10 +18,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, RoiSettings
 
-#: Layers, each its own @dbt_assets (its own step): staging first, then the spine and ledgers on top.
+#: Layers, each its own @dbt_assets (its own step): staging first, then the spine and ledgers on top
+#: (with the seeds they read: `dbt build` loads a seed only when the selection holds it).
 LAYER_SELECTORS: dict[str, str] = {
     "staging": "path:models/staging",
-    "marts": "path:models/intermediate path:models/marts",
+    "marts": "path:models/intermediate path:models/marts path:seeds",
 }
 
 
@@ -85,7 +86,8 @@ class RoiDbtTranslator(DagsterDbtTranslator):
 
 def _selected_nodes(manifest: Mapping[str, Any], selector: str) -> bool:
     prefixes = [s.removeprefix("path:") for s in selector.split()]
-    return any(n["resource_type"] == "model" and any(n["original_file_path"].startswith(p) for p in prefixes)
+    return any(n["resource_type"] in ("model", "seed")
+               and any(n["original_file_path"].startswith(p) for p in prefixes)
                for n in manifest.get("nodes", {}).values())
 
 

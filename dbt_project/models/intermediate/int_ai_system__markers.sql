@@ -1,0 +1,278 @@
+{{ config(materialized='table') }}
+
+-- AI-system markers: one row per (marker_type, marker_value) mapped to one AI system. Registered systems
+-- bring their id and the usage markers of their inventory row (LiteLLM request tags, OpenAI project ids).
+-- Markers seen in usage (LiteLLM `app:` request tags, OpenAI project ids) or in policy decisions
+-- (`input.ai_system`) that map to no registered system become shadow AI systems, id 'shadow-' + the marker
+-- (without the `app:` prefix): discovered, never dropped.
+
+with
+
+inventory as (
+
+    select * from {{ ref('stg_iam__identity_inventory') }}
+    where record_type = 'ai_system'
+
+),
+
+litellm as (
+
+    select * from {{ ref('stg_usage__litellm_spend_logs') }}
+
+),
+
+openai as (
+
+    select * from {{ ref('stg_usage__openai_usage') }}
+
+),
+
+opa as (
+
+    select * from {{ ref('stg_policy__opa_decision_logs') }}
+
+),
+
+inventory_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by record_id
+            order by _ingested_at desc, _source_file desc, _line desc
+        ) as record_rank
+    from inventory
+
+),
+
+systems as (
+
+    select * from inventory_ranked
+    where record_rank = 1
+
+),
+
+system_refs as (
+
+    select
+        record_id,
+        _source_file,
+        _line,
+        {{ spine_explode_list('api_key_refs') }} as ref_value
+    from systems
+    where api_key_refs is not null
+
+),
+
+registered_candidates as (
+
+    select
+        'ai_system_id' as marker_type,
+        record_id as marker_value,
+        record_id as ai_system_id,
+        _source_file,
+        _line
+    from systems
+
+    union all
+
+    select
+        {{ spine_marker_type('ref_value') }} as marker_type,
+        ref_value as marker_value,
+        record_id as ai_system_id,
+        _source_file,
+        _line
+    from system_refs
+    where ref_value is not null and ref_value <> ''
+
+),
+
+registered_ranked as (
+
+    select
+        *,
+        row_number() over (partition by marker_type, marker_value order by ai_system_id) as marker_rank
+    from registered_candidates
+
+),
+
+registered as (
+
+    select
+        marker_type,
+        marker_value,
+        ai_system_id,
+        'registered' as system_type,
+        cast(null as {{ dbt.type_timestamp() }}) as first_seen_at,
+        cast(null as {{ dbt.type_timestamp() }}) as last_seen_at,
+        'iam/identity_inventory' as discovered_in,
+        _source_file,
+        _line
+    from registered_ranked
+    where marker_rank = 1
+
+),
+
+-- LiteLLM: one row per distinct tag list and file first, then one row per tag
+litellm_tag_lists as (
+
+    select
+        request_tags,
+        _source_file,
+        min(started_at) as first_seen_at,
+        max(started_at) as last_seen_at,
+        min(_line) as first_line
+    from litellm
+    where request_tags is not null
+    group by request_tags, _source_file
+
+),
+
+litellm_tags as (
+
+    select
+        {{ spine_explode_list('request_tags') }} as tag,
+        _source_file,
+        first_seen_at,
+        last_seen_at,
+        first_line
+    from litellm_tag_lists
+
+),
+
+observed as (
+
+    select
+        'litellm_tag' as marker_type,
+        tag as marker_value,
+        'usage/litellm_spend_logs' as source_dataset,
+        _source_file,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        min(first_line) as first_line
+    from litellm_tags
+    where substr(tag, 1, 4) = 'app:'
+    group by tag, _source_file
+
+    union all
+
+    select
+        'openai_project' as marker_type,
+        project_id as marker_value,
+        'usage/openai_usage' as source_dataset,
+        _source_file,
+        min(bucket_start_at) as first_seen_at,
+        max(bucket_start_at) as last_seen_at,
+        min(_line) as first_line
+    from openai
+    where project_id is not null
+    group by project_id, _source_file
+
+    union all
+
+    select
+        {{ spine_marker_type('ai_system_ref') }} as marker_type,
+        ai_system_ref as marker_value,
+        'policy/opa_decision_logs' as source_dataset,
+        _source_file,
+        min(decided_at) as first_seen_at,
+        max(decided_at) as last_seen_at,
+        min(_line) as first_line
+    from opa
+    where ai_system_ref is not null
+    group by ai_system_ref, _source_file
+
+),
+
+unregistered as (
+
+    select observed.*
+    from observed
+    left join registered
+        on
+            observed.marker_type = registered.marker_type
+            and observed.marker_value = registered.marker_value
+    where registered.marker_value is null
+
+),
+
+unregistered_first as (
+
+    select
+        marker_type,
+        marker_value,
+        _source_file,
+        first_line,
+        row_number() over (
+            partition by marker_type, marker_value
+            order by first_seen_at, _source_file, first_line
+        ) as sighting_rank
+    from unregistered
+
+),
+
+unregistered_datasets as (
+
+    select distinct
+        marker_type,
+        marker_value,
+        source_dataset
+    from unregistered
+
+),
+
+unregistered_dataset_lists as (
+
+    select
+        marker_type,
+        marker_value,
+        {{ dbt.listagg('source_dataset', "';'", 'order by source_dataset') }} as discovered_in
+    from unregistered_datasets
+    group by marker_type, marker_value
+
+),
+
+shadow as (
+
+    select
+        unregistered.marker_type,
+        unregistered.marker_value,
+        'shadow-' || case
+            when unregistered.marker_type = 'litellm_tag' and substr(unregistered.marker_value, 1, 4) = 'app:'
+                then substr(unregistered.marker_value, 5)
+            else unregistered.marker_value
+        end as ai_system_id,
+        'shadow' as system_type,
+        min(unregistered.first_seen_at) as first_seen_at,
+        max(unregistered.last_seen_at) as last_seen_at,
+        unregistered_dataset_lists.discovered_in,
+        unregistered_first._source_file,
+        unregistered_first.first_line as _line
+    from unregistered
+    inner join unregistered_first
+        on
+            unregistered.marker_type = unregistered_first.marker_type
+            and unregistered.marker_value = unregistered_first.marker_value
+            and unregistered_first.sighting_rank = 1
+    inner join unregistered_dataset_lists
+        on
+            unregistered.marker_type = unregistered_dataset_lists.marker_type
+            and unregistered.marker_value = unregistered_dataset_lists.marker_value
+    group by
+        unregistered.marker_type,
+        unregistered.marker_value,
+        unregistered_dataset_lists.discovered_in,
+        unregistered_first._source_file,
+        unregistered_first.first_line
+
+),
+
+final as (
+
+    select * from registered
+    union all
+    select * from shadow
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+-- Which team adopted which sanctioned AI system, and when: the first month in which the team's usage of the
+-- system (fct_ai_usage requests by identities the team owns, `owner_team`) reaches var
+-- `productivity_adoption_min_requests`. Usage-based on purpose: the inventory holds one adoption date per
+-- system (dim_ai_system.adoption_date), not per team. Teams never reaching the threshold are non-adopters.
+
+with
+
+usage_facts as (
+
+    select * from {{ ref('fct_ai_usage') }}
+
+),
+
+systems as (
+
+    select * from {{ ref('dim_ai_system') }}
+    where is_sanctioned
+
+),
+
+monthly as (
+
+    select
+        usage_facts.ai_system_id,
+        usage_facts.owner_team as team,
+        cast({{ dbt.date_trunc('month', 'usage_facts.usage_date') }} as date) as month_start,
+        sum(usage_facts.request_count) as request_count
+    from usage_facts
+    inner join systems
+        on usage_facts.ai_system_id = systems.ai_system_id
+    where usage_facts.owner_team is not null
+    group by
+        usage_facts.ai_system_id,
+        usage_facts.owner_team,
+        cast({{ dbt.date_trunc('month', 'usage_facts.usage_date') }} as date)
+
+),
+
+final as (
+
+    select
+        ai_system_id,
+        team,
+        min(month_start) as adoption_month,
+        cast(sum(request_count) as bigint) as request_count_from_adoption
+    from monthly
+    where request_count >= {{ var('productivity_adoption_min_requests', 50) }}
+    group by ai_system_id, team
+
+)
+
+select * from final

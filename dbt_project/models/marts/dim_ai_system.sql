@@ -1,0 +1,281 @@
+-- AI systems, one row per system: the registered systems of the inventory (sanctioned, with adoption date
+-- and the three ledger owners), the shadow systems discovered from usage and policy markers that map to no
+-- registered system (not sanctioned), and the explicit member 'ais-unattributed' that usage or decisions
+-- with no AI system are kept under. Usage totals and first / last sighting over usage and decisions.
+
+with
+
+inventory as (
+
+    select * from {{ ref('stg_iam__identity_inventory') }}
+    where record_type = 'ai_system'
+
+),
+
+markers as (
+
+    select * from {{ ref('int_ai_system__markers') }}
+
+),
+
+usage_facts as (
+
+    select * from {{ ref('fct_ai_usage') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('fct_policy_decisions') }}
+
+),
+
+inventory_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by record_id
+            order by _ingested_at desc, _source_file desc, _line desc
+        ) as record_rank
+    from inventory
+
+),
+
+systems as (
+
+    select * from inventory_ranked
+    where record_rank = 1
+
+),
+
+marker_lists as (
+
+    select
+        ai_system_id,
+        {{ dbt.listagg('marker_value', "';'", 'order by marker_value') }} as usage_markers
+    from markers
+    where marker_type <> 'ai_system_id' or system_type = 'shadow'
+    group by ai_system_id
+
+),
+
+registered as (
+
+    select
+        systems.record_id as ai_system_id,
+        systems.display_name as ai_system_name,
+        'registered' as system_type,
+        true as is_sanctioned,
+        systems.ai_system_category,
+        systems.vendor_name,
+        systems.owner_team,
+        systems.adoption_date,
+        systems.record_status,
+        systems.security_owner,
+        systems.finance_owner,
+        systems.engineering_owner,
+        cast(null as {{ dbt.type_string() }}) as discovered_in,
+        cast(null as {{ dbt.type_timestamp() }}) as marker_first_seen_at,
+        systems._source_file,
+        systems._line
+    from systems
+
+),
+
+shadow_markers as (
+
+    select * from markers
+    where system_type = 'shadow'
+
+),
+
+shadow_first_ranked as (
+
+    select
+        ai_system_id,
+        marker_type,
+        marker_value,
+        _source_file,
+        _line,
+        row_number() over (
+            partition by ai_system_id
+            order by first_seen_at, marker_type, marker_value
+        ) as marker_rank
+    from shadow_markers
+
+),
+
+shadow_first as (
+
+    select * from shadow_first_ranked
+    where marker_rank = 1
+
+),
+
+shadow_dataset_items as (
+
+    select
+        ai_system_id,
+        {{ spine_explode_list('discovered_in') }} as source_dataset
+    from shadow_markers
+
+),
+
+shadow_datasets as (
+
+    select distinct
+        ai_system_id,
+        source_dataset
+    from shadow_dataset_items
+
+),
+
+shadow_dataset_lists as (
+
+    select
+        ai_system_id,
+        {{ dbt.listagg('source_dataset', "';'", 'order by source_dataset') }} as discovered_in
+    from shadow_datasets
+    group by ai_system_id
+
+),
+
+shadow_seen as (
+
+    select
+        ai_system_id,
+        min(first_seen_at) as marker_first_seen_at
+    from shadow_markers
+    group by ai_system_id
+
+),
+
+shadow as (
+
+    select
+        shadow_first.ai_system_id,
+        case
+            when shadow_first.marker_type = 'litellm_tag' and substr(shadow_first.marker_value, 1, 4) = 'app:'
+                then substr(shadow_first.marker_value, 5)
+            else shadow_first.marker_value
+        end as ai_system_name,
+        'shadow' as system_type,
+        false as is_sanctioned,
+        cast(null as {{ dbt.type_string() }}) as ai_system_category,
+        cast(null as {{ dbt.type_string() }}) as vendor_name,
+        cast(null as {{ dbt.type_string() }}) as owner_team,
+        cast(null as date) as adoption_date,
+        cast(null as {{ dbt.type_string() }}) as record_status,
+        cast(null as {{ dbt.type_string() }}) as security_owner,
+        cast(null as {{ dbt.type_string() }}) as finance_owner,
+        cast(null as {{ dbt.type_string() }}) as engineering_owner,
+        shadow_dataset_lists.discovered_in,
+        shadow_seen.marker_first_seen_at,
+        shadow_first._source_file,
+        shadow_first._line
+    from shadow_first
+    inner join shadow_dataset_lists
+        on shadow_first.ai_system_id = shadow_dataset_lists.ai_system_id
+    inner join shadow_seen
+        on shadow_first.ai_system_id = shadow_seen.ai_system_id
+
+),
+
+unattributed as (
+
+    select
+        'ais-unattributed' as ai_system_id,
+        'Unattributed usage' as ai_system_name,
+        'unattributed' as system_type,
+        false as is_sanctioned,
+        cast(null as {{ dbt.type_string() }}) as ai_system_category,
+        cast(null as {{ dbt.type_string() }}) as vendor_name,
+        cast(null as {{ dbt.type_string() }}) as owner_team,
+        cast(null as date) as adoption_date,
+        cast(null as {{ dbt.type_string() }}) as record_status,
+        cast(null as {{ dbt.type_string() }}) as security_owner,
+        cast(null as {{ dbt.type_string() }}) as finance_owner,
+        cast(null as {{ dbt.type_string() }}) as engineering_owner,
+        cast(null as {{ dbt.type_string() }}) as discovered_in,
+        cast(null as {{ dbt.type_timestamp() }}) as marker_first_seen_at,
+        cast(null as {{ dbt.type_string() }}) as _source_file,
+        cast(null as bigint) as _line
+
+),
+
+all_systems as (
+
+    select * from registered
+    union all
+    select * from shadow
+    union all
+    select * from unattributed
+
+),
+
+usage_summary as (
+
+    select
+        ai_system_id,
+        sum(cost_usd) as total_spend_usd,
+        sum(request_count) as request_count,
+        count(distinct case when identity_id <> 'unattributed' then identity_id end) as identity_count,
+        min(first_event_at) as first_usage_at,
+        max(last_event_at) as last_usage_at
+    from usage_facts
+    group by ai_system_id
+
+),
+
+decision_summary as (
+
+    select
+        ai_system_id,
+        count(*) as decision_count,
+        min(decided_at) as first_decision_at,
+        max(decided_at) as last_decision_at
+    from decisions
+    group by ai_system_id
+
+),
+
+final as (
+
+    select
+        all_systems.ai_system_id,
+        all_systems.ai_system_name,
+        all_systems.system_type,
+        all_systems.is_sanctioned,
+        all_systems.ai_system_category,
+        all_systems.vendor_name,
+        all_systems.owner_team,
+        all_systems.adoption_date,
+        all_systems.record_status,
+        all_systems.security_owner,
+        all_systems.finance_owner,
+        all_systems.engineering_owner,
+        marker_lists.usage_markers,
+        all_systems.discovered_in,
+        -- least / greatest skip NULLs on DuckDB, PostgreSQL and Spark
+        least(
+            all_systems.marker_first_seen_at, usage_summary.first_usage_at, decision_summary.first_decision_at
+        ) as first_seen_at,
+        greatest(usage_summary.last_usage_at, decision_summary.last_decision_at) as last_seen_at,
+        cast(coalesce(usage_summary.total_spend_usd, 0) as {{ money_type() }}) as total_spend_usd,
+        cast(coalesce(usage_summary.request_count, 0) as bigint) as request_count,
+        cast(coalesce(usage_summary.identity_count, 0) as bigint) as identity_count,
+        cast(coalesce(decision_summary.decision_count, 0) as bigint) as decision_count,
+        all_systems._source_file,
+        cast(all_systems._line as bigint) as _line
+    from all_systems
+    left join marker_lists
+        on all_systems.ai_system_id = marker_lists.ai_system_id
+    left join usage_summary
+        on all_systems.ai_system_id = usage_summary.ai_system_id
+    left join decision_summary
+        on all_systems.ai_system_id = decision_summary.ai_system_id
+
+)
+
+select * from final

@@ -1,0 +1,172 @@
+-- AI usage per day x identity x AI system x model x source dataset: requests, tokens and exact cost.
+-- Every usage record is in exactly one row (unattributable usage under the 'unattributed' identity and the
+-- 'ais-unattributed' system). Provenance: `source_files` lists the raw files of the records behind a row;
+-- the records themselves are the staging rows of those files with the same day, key, system and model
+-- (int_usage__attributed keeps `_source_file` / `_line` per record).
+
+with
+
+usage_events as (
+
+    select * from {{ ref('int_usage__attributed') }}
+
+),
+
+by_file_and_method as (
+
+    select
+        usage_date,
+        identity_id,
+        ai_system_id,
+        model_name,
+        source_dataset,
+        _source_file,
+        attribution_method,
+        min(provider) as provider,
+        max(case when is_identity_known then 1 else 0 end) as identity_known_flag,
+        min(owner_team) as owner_team,
+        min(system_type) as system_type,
+        min(cost_currency) as cost_currency,
+        count(*) as usage_record_count,
+        sum(request_count) as request_count,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(cached_input_tokens) as cached_input_tokens,
+        sum(cost_amount) as cost_amount,
+        sum(cost_usd) as cost_usd,
+        min(event_at) as first_event_at,
+        max(event_at) as last_event_at
+    from usage_events
+    group by
+        usage_date,
+        identity_id,
+        ai_system_id,
+        model_name,
+        source_dataset,
+        _source_file,
+        attribution_method
+
+),
+
+keyed as (
+
+    select
+        {{ surrogate_key(['usage_date', 'identity_id', 'ai_system_id', 'model_name', 'source_dataset']) }}
+            as usage_key,
+        by_file_and_method.*
+    from by_file_and_method
+
+),
+
+totals as (
+
+    select
+        usage_key,
+        usage_date,
+        identity_id,
+        ai_system_id,
+        model_name,
+        source_dataset,
+        min(provider) as provider,
+        max(identity_known_flag) as identity_known_flag,
+        min(owner_team) as owner_team,
+        min(system_type) as system_type,
+        min(cost_currency) as cost_currency,
+        sum(usage_record_count) as usage_record_count,
+        sum(request_count) as request_count,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(cached_input_tokens) as cached_input_tokens,
+        sum(cost_amount) as cost_amount,
+        sum(cost_usd) as cost_usd,
+        min(first_event_at) as first_event_at,
+        max(last_event_at) as last_event_at
+    from keyed
+    group by
+        usage_key,
+        usage_date,
+        identity_id,
+        ai_system_id,
+        model_name,
+        source_dataset
+
+),
+
+files as (
+
+    select distinct
+        usage_key,
+        _source_file
+    from keyed
+
+),
+
+file_lists as (
+
+    select
+        usage_key,
+        {{ dbt.listagg('_source_file', "';'", 'order by _source_file') }} as source_files
+    from files
+    group by usage_key
+
+),
+
+methods as (
+
+    select distinct
+        usage_key,
+        attribution_method
+    from keyed
+
+),
+
+method_lists as (
+
+    select
+        usage_key,
+        {{ dbt.listagg('attribution_method', "';'", 'order by attribution_method') }} as attribution_methods
+    from methods
+    group by usage_key
+
+),
+
+final as (
+
+    select
+        totals.usage_key,
+        totals.usage_date,
+        totals.identity_id,
+        totals.ai_system_id,
+        totals.model_name,
+        totals.source_dataset,
+        totals.provider,
+        totals.owner_team,
+        totals.identity_known_flag = 1 as is_identity_known,
+        totals.system_type,
+        coalesce(
+            totals.identity_known_flag = 1
+            and totals.system_type in ('registered', 'shadow')
+            and totals.owner_team is not null,
+            false
+        ) as is_fully_attributed,
+        method_lists.attribution_methods,
+        cast(totals.usage_record_count as bigint) as usage_record_count,
+        cast(totals.request_count as bigint) as request_count,
+        cast(totals.input_tokens as bigint) as input_tokens,
+        cast(totals.output_tokens as bigint) as output_tokens,
+        cast(totals.cached_input_tokens as bigint) as cached_input_tokens,
+        cast(totals.cost_amount as {{ money_type() }}) as cost_amount,
+        totals.cost_currency,
+        cast(totals.cost_usd as {{ money_type() }}) as cost_usd,
+        totals.first_event_at,
+        totals.last_event_at,
+        file_lists.source_files
+    from totals
+    inner join file_lists
+        on totals.usage_key = file_lists.usage_key
+    inner join method_lists
+        on totals.usage_key = method_lists.usage_key
+
+)
+
+select * from final

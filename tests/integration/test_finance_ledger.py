@@ -1,0 +1,134 @@
+"""End to end, the finance ledger: cost separation reconciles to the cent on the small demo, every sanctioned AI
+system has an efficiency row, and a billing line landed twice blocks the release.
+
+Two runs of the real nightly job in all: one publishes, one (on a copy of that data dir plus a restated FOCUS
+line) is blocked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
+from tests.conftest import AS_OF
+
+pytestmark = pytest.mark.slow
+
+CENT = Decimal("0.01")
+DUPLICATE_CHECK = "assert_cost_separation_no_duplicate_billed_line"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run(data_dir: Path) -> int:
+    return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
+
+
+@pytest.fixture(scope="module")
+def finance_published(tmp_path_factory, demo_raw):
+    """The small demo, run once and published; tests only read it or copy it."""
+    data_dir = tmp_path_factory.mktemp("finance_published")
+    shutil.copytree(demo_raw, data_dir / "raw")
+    return data_dir, _run(data_dir)
+
+
+def _totals(con: duckdb.DuckDBPyConnection, sql: str) -> dict[tuple[str, str], Decimal]:
+    return {(cur, str(period)): Decimal(total).quantize(CENT) for cur, period, total in con.execute(sql).fetchall()}
+
+
+def test_cost_lines_reconcile_to_landing_and_every_sanctioned_system_has_efficiency_rows(finance_published):
+    data_dir, rc = finance_published
+    assert rc == EXIT_OK
+    build = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
+    published = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
+    try:
+        landed = _totals(build, "SELECT upper(trim(billing_currency)), billing_period_start, sum(billed_cost) "
+                                "FROM landing_billing.focus GROUP BY ALL")
+        classified = _totals(published, "SELECT billing_currency, billing_period_start, sum(billed_cost) "
+                                        "FROM marts.fct_cost_lines GROUP BY ALL")
+        assert landed and classified == landed
+        n_landed = build.execute("SELECT count(*) FROM landing_billing.focus").fetchone()[0]
+        lines = published.execute(
+            "SELECT count(*), count(DISTINCT cost_line_id), count(cost_class), "
+            "count(*) FILTER (WHERE cost_class NOT IN ('one_time', 'recurring', 'usage_based')) "
+            "FROM marts.fct_cost_lines").fetchone()
+        assert lines == (n_landed, n_landed, n_landed, 0)
+        # every class and both sides of the AI / not-AI split are present on the demo
+        classes = {r[0] for r in published.execute("SELECT DISTINCT cost_class FROM marts.fct_cost_lines").fetchall()}
+        assert classes == {"one_time", "recurring", "usage_based"}
+        ai, not_ai, unattributed = published.execute(
+            "SELECT sum(abs(billed_cost)) FILTER (WHERE is_ai_spend), "
+            "sum(abs(billed_cost)) FILTER (WHERE NOT is_ai_spend), "
+            "coalesce(sum(abs(billed_cost)) FILTER (WHERE is_ai_spend AND ai_system_id IS NULL), 0) "
+            "FROM marts.fct_cost_lines").fetchone()
+        assert ai > 0 and not_ai > 0 and unattributed / ai <= Decimal("0.01")
+        # FOCUS seat subscriptions are the SaaS export's licences: attributed once, as billed by FOCUS
+        seat_lines = published.execute(
+            "SELECT count(*) FROM marts.fct_cost_lines WHERE resource_id LIKE 'lic-%' AND cost_class = 'recurring' "
+            "AND ai_system_id IS NOT NULL").fetchone()[0]
+        assert seat_lines > 0
+
+        sanctioned = {r[0] for r in published.execute(
+            "SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()}
+        assert len(sanctioned) == 10
+        rows = published.execute(
+            "SELECT ai_system_id, count(*), sum(cost_line_count), "
+            "sum(usage_based_cost + recurring_cost + one_time_cost + support_cost), "
+            "sum(one_time_cost), sum(amortised_one_time_cost), sum(net_cash), sum(net_pnl) "
+            "FROM marts.fct_efficiency_roi GROUP BY ai_system_id").fetchall()
+        by_system = {r[0]: r[1:] for r in rows}
+        for sid in sanctioned:
+            assert sid in by_system, sid
+            months, cost_lines, costs, one_time, amortised, net_cash, net_pnl = by_system[sid]
+            assert months > 0 and cost_lines > 0 and costs > 0, sid
+            assert one_time > 0 and 0 < amortised < one_time, sid  # implementation charge, spread over 36 months
+            assert net_cash != 0 and net_pnl != 0, sid
+        # the efficiency ledger's costs are the attributed cost lines, to the cent
+        ledger_costs = published.execute(
+            "SELECT sum(usage_based_cost + recurring_cost + one_time_cost + support_cost) "
+            "FROM marts.fct_efficiency_roi").fetchone()[0]
+        attributed = published.execute(
+            "SELECT sum(billed_cost) FROM marts.fct_cost_lines WHERE ai_system_id IS NOT NULL "
+            "AND billing_currency = 'USD'").fetchone()[0]
+        assert ledger_costs.quantize(CENT) == attributed.quantize(CENT)
+        # reclaimed spend exists: retired tools replaced by AI systems and unused AI seats
+        retired, seats = published.execute(
+            "SELECT sum(retired_licence_spend), sum(reclaimed_unused_seats) FROM marts.fct_efficiency_roi").fetchone()
+        assert retired > 0 and seats > 0
+    finally:
+        build.close()
+        published.close()
+
+
+def test_duplicated_billing_line_blocks_release(finance_published, tmp_path, capsys):
+    data_dir, rc = finance_published
+    assert rc == EXIT_OK
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    published = copy / "published" / "roi.duckdb"
+    before = _sha(published)
+    # A second FOCUS export restating one already billed line (same `Id`, same charge) under another file name:
+    # new file content, so ingest lands it; the cost-separation gate must see the same charge twice.
+    focus_dir = copy / "raw" / "billing" / "focus"
+    src = sorted(focus_dir.glob("focus_aws_*.csv"))[0]
+    lines = src.read_text().splitlines()
+    (focus_dir / "focus_aws_zz_restated.csv").write_text(lines[0] + "\n" + lines[1] + "\n")
+    capsys.readouterr()
+    rc = _run(copy)
+    err = capsys.readouterr().err
+    assert rc == EXIT_BLOCKED
+    assert "BLOCKED" in err and DUPLICATE_CHECK in err and "fct_cost_lines" in err
+    assert _sha(published) == before
+    assert main(["releases", "--data-dir", str(copy), "--json"]) == EXIT_OK
+    releases = json.loads(capsys.readouterr().out)
+    assert releases[0]["status"] == "blocked"
+    assert any(c["check"] == DUPLICATE_CHECK for c in json.loads(releases[0]["failed_checks"]))

@@ -1,0 +1,184 @@
+"""End to end: the identity / usage / policy spine (dbt intermediate + spine marts) on the small demo.
+
+One module-scoped run publishes the demo; the tests read its published marts (identities, shadow AI systems,
+cost reconciled to the cent against the landing tables) and then block a copy of it with usage from keys no
+source knows, which pushes attribution coverage under the release minimum.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
+from tests.conftest import AS_OF, REPO
+
+pytestmark = pytest.mark.slow
+
+SPINE_MARTS = ("dim_identity", "dim_ai_system", "fct_ai_usage", "fct_policy_decisions", "fct_attribution_coverage",
+               "fct_ai_system_risk")
+GATE = "assert_attribution_coverage_min"
+MODEL_PRICES = REPO / "dbt_project" / "seeds" / "model_prices.csv"
+CENT = Decimal("0.005")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run(data_dir: Path) -> int:
+    return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
+
+
+@pytest.fixture(scope="module")
+def spine_published(tmp_path_factory, demo_raw):
+    """The demo run once and published; tests only read it (or copy it)."""
+    data_dir = tmp_path_factory.mktemp("spine_published")
+    shutil.copytree(demo_raw, data_dir / "raw")
+    rc = _run(data_dir)
+    return data_dir, rc
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=True)
+
+
+def test_spine_marts_are_published(spine_published):
+    data_dir, rc = spine_published
+    assert rc == EXIT_OK
+    con = _connect(data_dir / "published" / "roi.duckdb")
+    try:
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
+        assert set(SPINE_MARTS) <= tables
+        for t in SPINE_MARTS:
+            assert con.execute(f"SELECT count(*) FROM marts.{t}").fetchone()[0] > 0, t
+        # humans and non-human identities, from the inventory and seen only in sources
+        kinds = dict(con.execute("SELECT identity_kind, count(*) FROM marts.dim_identity GROUP BY 1").fetchall())
+        assert kinds.get("human", 0) > 0
+        assert sum(kinds.get(k, 0) for k in ("service", "agent", "api_key")) > 0
+        unknown_keys = con.execute(
+            "SELECT count(*) FROM marts.dim_identity WHERE NOT is_in_inventory AND identity_kind = 'api_key' "
+            "AND owner_team IS NULL").fetchone()[0]
+        assert unknown_keys >= 6  # 4 LiteLLM + 2 OpenAI keys no source knows (and orphan secrets)
+        # shadow AI systems: discovered, not sanctioned, with their spend
+        shadow = con.execute("SELECT ai_system_id, total_spend_usd FROM marts.dim_ai_system "
+                             "WHERE system_type = 'shadow' AND NOT is_sanctioned ORDER BY 1").fetchall()
+        assert len(shadow) >= 1
+        assert all(spend > 0 for _, spend in shadow)
+        assert con.execute("SELECT count(*) FROM marts.dim_ai_system WHERE ai_system_id = 'ais-unattributed'"
+                           ).fetchone()[0] == 1
+        # every decision and usage row joins the dimensions
+        for fact in ("fct_ai_usage", "fct_policy_decisions"):
+            orphans = con.execute(
+                f"SELECT count(*) FROM marts.{fact} f "
+                f"LEFT JOIN marts.dim_identity i ON f.identity_id = i.identity_id "
+                f"LEFT JOIN marts.dim_ai_system s ON f.ai_system_id = s.ai_system_id "
+                f"WHERE i.identity_id IS NULL OR s.ai_system_id IS NULL").fetchone()[0]
+            assert orphans == 0, fact
+        share = con.execute("SELECT cost_share FROM marts.fct_attribution_coverage "
+                            "WHERE grain = 'overall' AND source_dataset = 'all'").fetchone()[0]
+        assert 0.95 <= share < 1.0
+        # personal identifiers are pseudonymised in the published marts
+        leaked = 0
+        for t, c in con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                "WHERE table_schema = 'marts' AND data_type = 'VARCHAR'").fetchall():
+            leaked += con.execute(f'SELECT count(*) FROM marts."{t}" WHERE "{c}" LIKE \'%@example.com%\'').fetchone()[0]
+        assert leaked == 0
+    finally:
+        con.close()
+
+
+def _expected_cost_from_landing(build_db: Path) -> dict[str, Decimal]:
+    """LiteLLM spend + OpenAI tokens x seed prices, from the landing tables, in Python decimals."""
+    with open(MODEL_PRICES, newline="") as fh:
+        prices = {(r["provider"], r["model"]): r for r in csv.DictReader(fh)}
+    con = _connect(build_db)
+    try:
+        litellm = con.execute("SELECT CAST(sum(spend) AS VARCHAR) FROM landing_usage.litellm_spend_logs").fetchone()[0]
+        tokens = con.execute(
+            "SELECT model, sum(input_tokens - coalesce(input_cached_tokens, 0)), sum(coalesce(input_cached_tokens, 0)),"
+            " sum(output_tokens) FROM landing_usage.openai_usage GROUP BY model").fetchall()
+    finally:
+        con.close()
+    openai = Decimal(0)
+    for model, uncached, cached, output in tokens:
+        p = prices[("openai", model)]
+        openai += (Decimal(int(uncached)) * Decimal(p["input_price_per_1m"])
+                   + Decimal(int(cached)) * Decimal(p["cached_input_price_per_1m"])
+                   + Decimal(int(output)) * Decimal(p["output_price_per_1m"])) / Decimal(1_000_000)
+    return {"usage/litellm_spend_logs": Decimal(litellm), "usage/openai_usage": openai}
+
+
+def test_usage_cost_reconciles_to_the_cent_with_landing(spine_published):
+    data_dir, rc = spine_published
+    assert rc == EXIT_OK
+    expected = _expected_cost_from_landing(data_dir / "warehouse" / "roi.duckdb")
+    con = _connect(data_dir / "published" / "roi.duckdb")
+    try:
+        observed = {d: Decimal(str(v)) for d, v in con.execute(
+            "SELECT source_dataset, CAST(sum(cost_amount) AS VARCHAR) FROM marts.fct_ai_usage GROUP BY 1").fetchall()}
+        coverage_total = Decimal(con.execute(
+            "SELECT CAST(cost_usd AS VARCHAR) FROM marts.fct_attribution_coverage "
+            "WHERE grain = 'overall' AND source_dataset = 'all'").fetchone()[0])
+        spend = Decimal(con.execute("SELECT CAST(sum(total_spend_usd) AS VARCHAR) FROM marts.dim_ai_system"
+                                    ).fetchone()[0])
+    finally:
+        con.close()
+    assert set(observed) == set(expected)
+    for dataset, value in expected.items():
+        assert abs(observed[dataset] - value) < CENT, (dataset, observed[dataset], value)
+    total = sum(expected.values())
+    assert abs(coverage_total - total) < CENT
+    assert abs(spend - total) < CENT  # every cost lands on exactly one AI system (shadow / unattributed included)
+
+
+def _unknown_key_usage_csv(path: Path, rows: int, spend: str) -> None:
+    header = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens",
+              "startTime", "endTime", "model", "model_group", "custom_llm_provider", "user", "metadata",
+              "request_tags", "team_id", "status"]
+    keys = [hashlib.sha256(f"spine-test-unknown-key-{i}".encode()).hexdigest() for i in range(3)]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for n in range(rows):
+            key = keys[n % len(keys)]
+            day = 1 + n % 28
+            start = f"2026-10-{day:02d} 12:{n % 60:02d}:00.000"
+            end = f"2026-10-{day:02d} 12:{n % 60:02d}:03.000"
+            w.writerow([f"spine-unknown-{n:05d}", "acompletion", key, spend, 1500, 1000, 500, start, end,
+                        "gpt-4o-2024-08-06", "gpt-4o", "azure", "",
+                        json.dumps({"user_api_key_hash": key, "user_api_key_alias": "shared-legacy"}),
+                        "[]", "", "success"])
+
+
+def test_low_attribution_coverage_blocks_release(spine_published, tmp_path, capsys):
+    data_dir, rc = spine_published
+    assert rc == EXIT_OK
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    published = copy / "published" / "roi.duckdb"
+    before = _sha(published)
+    # about 8,300 USD of demo usage: 700 USD from keys no source knows takes coverage under 0.95
+    _unknown_key_usage_csv(copy / "raw" / "usage" / "litellm_spend_logs" / "zz_unknown_keys.csv", 700, "1.000000000")
+    capsys.readouterr()
+    rc = _run(copy)
+    err = capsys.readouterr().err
+    assert rc == EXIT_BLOCKED
+    assert "BLOCKED" in err and GATE in err and "fct_attribution_coverage" in err
+    assert _sha(published) == before
+    # the build database holds the failing row with the observed share
+    con = _connect(copy / "warehouse" / "roi.duckdb")
+    try:
+        observed, minimum = con.execute(f"SELECT observed_cost_share, coverage_min FROM dbt_test__audit.{GATE}"
+                                        ).fetchone()
+    finally:
+        con.close()
+    assert observed < minimum == 0.95
