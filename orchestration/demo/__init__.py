@@ -36,29 +36,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from orchestration import datasets as _registry
 from orchestration.demo import billing, delivery, iam, policy, security, usage
 from orchestration.demo.world import SCALES, World, build_world
 
 __all__ = ["SCALES", "World", "build_world", "generate"]
 
-DATASETS = (
-    "iam/aws_credential_report",
-    "iam/github_audit_log",
-    "iam/okta_system_log",
-    "iam/identity_inventory",
-    "iam/secrets_inventory",
-    "usage/litellm_spend_logs",
-    "usage/openai_usage",
-    "policy/opa_decision_logs",
-    "billing/focus",
-    "billing/saas_licences",
-    "delivery/changes",
-    "delivery/deployments",
-    "delivery/incidents",
-    "delivery/work_items",
-    "security/incidents",
-    "assumptions/scenarios",
-)
+#: Every registered dataset: the generator writes each of them (a new registry entry needs a writer here).
+DATASETS = tuple(d.key for d in _registry.DATASETS)
 
 
 def generate(

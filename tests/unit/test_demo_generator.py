@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.datasets import DATASETS as REGISTRY
 from orchestration.demo import generate
 from orchestration.demo.world import MODELS, build_world
 
@@ -26,24 +27,7 @@ MONTHS = 12
 END = dt.datetime(2025, 6, 16, tzinfo=dt.UTC)  # events must be before this instant
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
-DATASETS = (
-    "iam/aws_credential_report",
-    "iam/github_audit_log",
-    "iam/okta_system_log",
-    "iam/identity_inventory",
-    "iam/secrets_inventory",
-    "usage/litellm_spend_logs",
-    "usage/openai_usage",
-    "policy/opa_decision_logs",
-    "billing/focus",
-    "billing/saas_licences",
-    "delivery/changes",
-    "delivery/deployments",
-    "delivery/incidents",
-    "delivery/work_items",
-    "security/incidents",
-    "assumptions/scenarios",
-)
+DATASETS = tuple(d.key for d in REGISTRY)
 
 
 @pytest.fixture(scope="module")

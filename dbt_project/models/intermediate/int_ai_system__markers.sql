@@ -10,7 +10,7 @@ with
 
 inventory as (
 
-    select * from {{ ref('stg_iam__identity_inventory') }}
+    select * from {{ ref('int_inventory__latest') }}
     where record_type = 'ai_system'
 
 ),
@@ -33,22 +33,9 @@ opa as (
 
 ),
 
-inventory_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by record_id
-            order by _ingested_at desc, _source_file desc, _line desc
-        ) as record_rank
-    from inventory
-
-),
-
 systems as (
 
-    select * from inventory_ranked
-    where record_rank = 1
+    select * from inventory
 
 ),
 

@@ -10,7 +10,7 @@ with
 
 inventory as (
 
-    select * from {{ ref('stg_iam__identity_inventory') }}
+    select * from {{ ref('int_inventory__latest') }}
     where record_type = 'identity'
 
 ),
@@ -21,22 +21,9 @@ observed as (
 
 ),
 
-inventory_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by record_id
-            order by _ingested_at desc, _source_file desc, _line desc
-        ) as record_rank
-    from inventory
-
-),
-
 inventory_latest as (
 
-    select * from inventory_ranked
-    where record_rank = 1
+    select * from inventory
 
 ),
 
