@@ -32,8 +32,25 @@ def demo_raw(tmp_path_factory, dbt_manifest) -> Path:
     return root / "raw"
 
 
-@pytest.fixture
-def demo_data_dir(tmp_path, demo_raw) -> Path:
-    """A fresh data directory holding a copy of the demo raw exports."""
-    shutil.copytree(demo_raw, tmp_path / "raw")
-    return tmp_path
+def tree_hashes(root: Path) -> dict[str, tuple[str, float]]:
+    """SHA-256 and mtime of every file under ``root``, by relative path."""
+    import hashlib
+
+    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def published_demo(tmp_path_factory, demo_raw) -> tuple[Path, int, dict]:
+    """The small demo run once through the nightly job: (data dir, exit code, raw file hashes before the run).
+
+    Shared by every end-to-end module: tests only read it, or copy the whole directory before running again,
+    so one pipeline run serves them all.
+    """
+    from orchestration.cli import main
+
+    data_dir = tmp_path_factory.mktemp("published_demo")
+    shutil.copytree(demo_raw, data_dir / "raw")
+    raw_before = tree_hashes(data_dir / "raw")
+    rc = main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
+    return data_dir, rc, raw_before

@@ -34,11 +34,10 @@ def _run(data_dir: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def finance_published(tmp_path_factory, demo_raw):
-    """The small demo, run once and published; tests only read it or copy it."""
-    data_dir = tmp_path_factory.mktemp("finance_published")
-    shutil.copytree(demo_raw, data_dir / "raw")
-    return data_dir, _run(data_dir)
+def finance_published(published_demo):
+    """The small demo, run once and published (session-wide); tests only read it or copy it."""
+    data_dir, rc, _ = published_demo
+    return data_dir, rc
 
 
 def _totals(con: duckdb.DuckDBPyConnection, sql: str) -> dict[tuple[str, str], Decimal]:

@@ -40,11 +40,9 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="module")
-def ledgers_published(tmp_path_factory, demo_raw):
-    """The demo run once and published; tests only read it (or copy it)."""
-    data_dir = tmp_path_factory.mktemp("ledgers_published")
-    shutil.copytree(demo_raw, data_dir / "raw")
-    rc = _run(data_dir)
+def ledgers_published(published_demo):
+    """The demo run once and published (session-wide); tests only read it (or copy it)."""
+    data_dir, rc, _ = published_demo
     return data_dir, rc
 
 

@@ -15,18 +15,13 @@ import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_FAILED, EXIT_OK, main
 from orchestration.datasets import DATASETS
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, tree_hashes
 
 pytestmark = pytest.mark.slow
 
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _tree_hashes(root: Path) -> dict[str, tuple[str, float]]:
-    return {p.relative_to(root).as_posix(): (_sha(p), p.stat().st_mtime) for p in sorted(root.rglob("*"))
-            if p.is_file()}
 
 
 def _run(data_dir: Path) -> int:
@@ -44,13 +39,9 @@ def _published_content(db: Path) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def published_once(tmp_path_factory, demo_raw):
-    """One data dir run once (published), shared by the tests that only read it or run it again."""
-    data_dir = tmp_path_factory.mktemp("published_once")
-    shutil.copytree(demo_raw, data_dir / "raw")
-    raw_before = _tree_hashes(data_dir / "raw")
-    rc = _run(data_dir)
-    return data_dir, rc, raw_before
+def published_once(published_demo):
+    """The demo run once and published (session-wide); tests read it, or copy it before running again."""
+    return published_demo
 
 
 def test_demo_run_publishes_every_dataset(published_once, capsys):
@@ -76,7 +67,7 @@ def test_demo_run_publishes_every_dataset(published_once, capsys):
     finally:
         con.close()
     # the raw exports are never modified
-    assert _tree_hashes(data_dir / "raw") == raw_before
+    assert tree_hashes(data_dir / "raw") == raw_before
 
 
 def test_published_file_pseudonymises_personal_identifiers(published_once):
@@ -114,9 +105,11 @@ def test_published_file_pseudonymises_personal_identifiers(published_once):
         build.close()
 
 
-def test_rerunning_the_same_night_changes_nothing(published_once, capsys):
-    data_dir, rc, _ = published_once
+def test_rerunning_the_same_night_changes_nothing(published_once, tmp_path, capsys):
+    shared, rc, _ = published_once
     assert rc == EXIT_OK
+    data_dir = tmp_path / "night"
+    shutil.copytree(shared, data_dir)
     published = data_dir / "published" / "roi.duckdb"
     before_sha = _sha(published)
     before = _published_content(published)
@@ -128,8 +121,11 @@ def test_rerunning_the_same_night_changes_nothing(published_once, capsys):
     assert "unchanged" in out and "published" in out
 
 
-def test_blocking_check_leaves_published_file_byte_identical(demo_data_dir, capsys):
-    assert _run(demo_data_dir) == EXIT_OK
+def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp_path, capsys):
+    shared, rc, _ = published_once
+    assert rc == EXIT_OK
+    demo_data_dir = tmp_path / "night"
+    shutil.copytree(shared, demo_data_dir)
     published = demo_data_dir / "published" / "roi.duckdb"
     before = _sha(published)
     # A second ticket export restating an existing key with other values: the dbt unique test on the

@@ -38,11 +38,9 @@ def _run(data_dir: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def spine_published(tmp_path_factory, demo_raw):
-    """The demo run once and published; tests only read it (or copy it)."""
-    data_dir = tmp_path_factory.mktemp("spine_published")
-    shutil.copytree(demo_raw, data_dir / "raw")
-    rc = _run(data_dir)
+def spine_published(published_demo):
+    """The demo run once and published (session-wide); tests only read it (or copy it)."""
+    data_dir, rc, _ = published_demo
     return data_dir, rc
 
 
