@@ -101,6 +101,16 @@ def test_ledgers_are_published_for_every_sanctioned_system(ledgers_published):
             costed = {r[0] for r in con.execute(
                 "SELECT DISTINCT ai_system_id FROM marts.fct_roi_portfolio WHERE pv_costs_usd > 0").fetchall()}
             assert sanctioned <= costed, sanctioned - costed
+        # NPV over the horizon: observed months plus the run rate over the rest, discounted monthly
+        rows = con.execute(
+            "SELECT horizon_years, discount_rate, horizon_months_observed, projected_months, npv_cash_usd, "
+            "run_rate_net_cash_usd, npv_horizon_cash_usd FROM marts.fct_roi_portfolio "
+            "WHERE is_sanctioned AND horizon_months_observed IS NOT NULL").fetchall()
+        assert rows
+        for years, rate, observed, projected, npv, run_rate, npv_horizon in rows:
+            assert observed + projected == years * 12 or (projected == 0 and observed <= years * 12)
+            expected = float(npv) + sum(float(run_rate) * (1 + rate) ** (-k / 12) for k in range(observed, years * 12))
+            assert abs(float(npv_horizon) - expected) < 0.01, (observed, projected, npv, run_rate, npv_horizon)
         # the gate found nothing to block
         assert con.execute("SELECT count(*) FROM marts.fct_productivity_roi "
                            "WHERE benefit_type = 'time_to_restore_security_incidents'").fetchone()[0] == 0

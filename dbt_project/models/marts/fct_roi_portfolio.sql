@@ -4,11 +4,14 @@
 -- figure is published), a data coverage grade per ledger, the system's risk flags, and the finance views.
 -- Finance views, over the system's months from its first efficiency-ledger month to the end of the row's
 -- quarter, limited to the first var horizon_years x 12 months, discounted monthly at var discount_rate a year
--- (factor 1 / (1 + rate) ^ (months since first month / 12)); observed flows only, nothing projected:
+-- (factor 1 / (1 + rate) ^ (months since first month / 12)); observed flows, except npv_horizon_cash:
 --   pv_costs            usage-based + recurring + one-time (cash, when billed) + support cost (efficiency)
 --   pv_cash_benefits    reclaimed cash (retired licences + reclaimed unused seats; efficiency)
 --   npv_cash            pv_cash_benefits - pv_costs;  roi_cash = npv_cash / pv_costs
 --   payback_month       first month whose cumulative net cash (efficiency net_cash) is >= 0; NULL if none yet
+--   npv_horizon_cash    npv_cash plus the rest of the horizon projected at the run rate: the mean monthly net cash
+--                       without one-time costs over the quarter's last 3 observed months, discounted the same way
+--                       (one-time costs are not repeated); projected_months says how many months are projected
 --   roi_defensive, roi_productivity_capacity, roi_efficiency_capacity: each other ledger's benefits against the
 --                       same pv_costs, shown apart (avoided loss and capacity are not cash)
 
@@ -70,6 +73,7 @@ efficiency_flows as (
             + efficiency.support_cost as {{ double_type() }}
         ) as cash_cost,
         cast(efficiency.reclaimed_cash as {{ double_type() }}) as cash_benefit,
+        cast(efficiency.one_time_cost as {{ double_type() }}) as one_time_cost,
         cast(efficiency.capacity_value as {{ double_type() }}) as capacity_value,
         cast(efficiency.net_cash as {{ double_type() }}) as net_cash,
         cast(efficiency.net_pnl as {{ double_type() }}) as net_pnl,
@@ -231,6 +235,45 @@ efficiency_to_date as (
 
 ),
 
+-- run rate at the end of each row's quarter: mean monthly net cash without one-time costs over its last 3 months
+efficiency_run_rate as (
+
+    select
+        rows_in_scope.ai_system_id,
+        rows_in_scope.quarter_start,
+        avg(flows.cash_benefit - (flows.cash_cost - flows.one_time_cost)) as run_rate_net_cash,
+        max(flows.month_index) as last_month_index
+    from rows_in_scope
+    inner join efficiency_discounted as flows
+        on
+            rows_in_scope.ai_system_id = flows.ai_system_id
+            and rows_in_scope.quarter_end_exclusive > flows.month
+            and {{ dbt.dateadd('month', -3, 'rows_in_scope.quarter_end_exclusive') }} <= flows.month
+    group by rows_in_scope.ai_system_id, rows_in_scope.quarter_start
+
+),
+
+-- present value of the run rate over the horizon months after the last observed one: a geometric series,
+-- sum of q^k for k = first..last with q = (1 + rate)^(-1/12)
+efficiency_projected as (
+
+    select
+        ai_system_id,
+        quarter_start,
+        run_rate_net_cash,
+        greatest({{ horizon_months }} - 1 - last_month_index, 0) as projected_months,
+        case
+            when {{ horizon_months }} - 1 - last_month_index <= 0 then 0.0
+            else
+                run_rate_net_cash
+                * power(1.0 + {{ rate }}, -(last_month_index + 1) / 12.0)
+                * (1.0 - power(1.0 + {{ rate }}, -({{ horizon_months }} - 1 - last_month_index) / 12.0))
+                / (1.0 - power(1.0 + {{ rate }}, -1.0 / 12.0))
+        end as pv_projected_net_cash
+    from efficiency_run_rate
+
+),
+
 productivity_to_date as (
 
     select
@@ -335,7 +378,10 @@ joined as (
         productivity_to_date.pv_productivity_capacity,
         defensive_to_date.pv_defensive_benefits,
         efficiency_to_date.horizon_months_observed,
-        efficiency_to_date.payback_month
+        efficiency_to_date.payback_month,
+        efficiency_projected.run_rate_net_cash,
+        efficiency_projected.projected_months,
+        efficiency_projected.pv_projected_net_cash
     from rows_in_scope
     inner join systems
         on rows_in_scope.ai_system_id = systems.ai_system_id
@@ -357,6 +403,10 @@ joined as (
         on
             rows_in_scope.ai_system_id = efficiency_to_date.ai_system_id
             and rows_in_scope.quarter_start = efficiency_to_date.quarter_start
+    left join efficiency_projected
+        on
+            rows_in_scope.ai_system_id = efficiency_projected.ai_system_id
+            and rows_in_scope.quarter_start = efficiency_projected.quarter_start
     left join productivity_to_date
         on
             rows_in_scope.ai_system_id = productivity_to_date.ai_system_id
@@ -418,6 +468,10 @@ final as (
         cast(cast(pv_productivity_capacity as decimal(38, 6)) as {{ money_type() }}) as pv_productivity_capacity_usd,
         cast(horizon_months_observed as bigint) as horizon_months_observed,
         cast(payback_month as date) as payback_month,
+        cast(cast(run_rate_net_cash as decimal(38, 6)) as {{ money_type() }}) as run_rate_net_cash_usd,
+        cast(projected_months as bigint) as projected_months,
+        cast(cast(pv_cash_benefits - pv_costs + pv_projected_net_cash as decimal(38, 6)) as {{ money_type() }})
+            as npv_horizon_cash_usd,
         cast({{ var('discount_rate', 0.10) }} as {{ double_type() }}) as discount_rate,
         cast({{ var('horizon_years', 3) }} as bigint) as horizon_years
     from joined
