@@ -97,6 +97,9 @@ def test_ledgers_are_published_for_every_sanctioned_system(ledgers_published):
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
             "AND table_name = 'fct_roi_portfolio'").fetchall()}
         assert not any("blended" in c or c == "total_benefit_usd" for c in columns)
+        # no portfolio_weights given: no blend is published (the ledgers are never summed by default)
+        assert con.execute("SELECT count(*) FROM marts.fct_roi_portfolio WHERE user_weighted_total_usd IS NOT NULL "
+                           "OR user_weighted_total_label IS NOT NULL").fetchone()[0] == 0
         if "fct_efficiency_roi" in tables:
             costed = {r[0] for r in con.execute(
                 "SELECT DISTINCT ai_system_id FROM marts.fct_roi_portfolio WHERE pv_costs_usd > 0").fetchall()}

@@ -418,6 +418,18 @@ joined as (
 
 ),
 
+-- optional user weights (seed portfolio_weights, empty by default): a blend only when all three are given
+weights as (
+
+    select
+        max(case when ledger = 'defensive' then weight end) as defensive_weight,
+        max(case when ledger = 'efficiency' then weight end) as efficiency_weight,
+        max(case when ledger = 'productivity' then weight end) as productivity_weight,
+        max(label) as weights_label
+    from {{ ref('portfolio_weights') }}
+
+),
+
 final as (
 
     select
@@ -476,6 +488,34 @@ final as (
         cast({{ var('horizon_years', 3) }} as bigint) as horizon_years
     from joined
 
+),
+
+blended as (
+
+    select
+        final.*,
+        case
+            when
+                weights.defensive_weight is not null
+                and weights.efficiency_weight is not null
+                and weights.productivity_weight is not null
+                then cast(
+                    weights.defensive_weight * coalesce(final.defensive_benefit_usd, 0)
+                    + weights.efficiency_weight * coalesce(final.efficiency_net_cash_usd, 0)
+                    + weights.productivity_weight * coalesce(final.productivity_capacity_value_usd, 0)
+                    as {{ money_type() }}
+                )
+        end as user_weighted_total_usd,
+        case
+            when
+                weights.defensive_weight is not null
+                and weights.efficiency_weight is not null
+                and weights.productivity_weight is not null
+                then 'user-weighted blend (seed portfolio_weights), not a measured figure: ' || weights.weights_label
+        end as user_weighted_total_label
+    from final
+    cross join weights
+
 )
 
-select * from final
+select * from blended
