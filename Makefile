@@ -50,8 +50,9 @@ lint: manifest
 docs: manifest
 	cd dbt_project && ROI_LEDGER_DUCKDB_PATH=$(abspath $(DATA_DIR))/warehouse/roi.duckdb ../$(BIN)/dbt docs generate --profiles-dir .
 
-## bench: ingest throughput and memory at the large scale, as ratios against a baseline in the same run
+## bench: the scenario model (50 x 100k) and ingest at the large scale, as ratios against baselines in the same run
 bench: manifest
+	$(BIN)/python -m tests.bench.bench_scenarios
 	$(BIN)/python -m tests.bench.bench_ingest
 
 ## lock: regenerate constraints.txt from the current environment

@@ -1,0 +1,102 @@
+"""The Monte Carlo model against its closed forms (ROI-METHOD.md section 4), and its refusals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from orchestration.scenarios.model import Scenario, sensitivity, simulate, summarise
+
+N = 100_000
+
+
+def _mean_within_3se(s: Scenario, measure: str, expected: float, seed: int = 7) -> dict:
+    stats = summarise(s, simulate(s, seed=seed, iterations=N))
+    se = stats[f"{measure}_mean_se"]
+    assert abs(stats[f"{measure}_mean"] - expected) <= 3 * se, (stats[f"{measure}_mean"], expected, se)
+    return stats
+
+
+def test_poisson_mean_matches_the_closed_form():
+    s = Scenario("breach", "poisson", 0.1, 100_000, 1_000_000)
+    expected = 0.1 * math.exp(s.mu + s.sigma ** 2 / 2)
+    assert 40_000 < expected < 40_800  # about $40,400, as the method says
+    _mean_within_3se(s, "baseline_loss", expected)
+
+
+def test_bernoulli_mean_matches_the_closed_form():
+    s = Scenario("once", "bernoulli", 0.3, 50_000, 400_000)
+    stats = _mean_within_3se(s, "baseline_loss", 0.3 * math.exp(s.mu + s.sigma ** 2 / 2))
+    draws = simulate(s, seed=1, iterations=N)
+    assert abs((draws["baseline_loss"] > 0).mean() - 0.3) < 0.01  # at most one event a year
+    assert stats["baseline_loss_p50"] == 0.0
+
+
+def test_pert_mean_matches_the_closed_form():
+    s = Scenario("pert", "pert", 2.0, 10_000, 80_000, frequency_low=0.5, frequency_high=6.0)
+    _mean_within_3se(s, "baseline_loss", (0.5 + 4 * 2.0 + 6.0) / 6 * math.exp(s.mu + s.sigma ** 2 / 2))
+
+
+def test_control_effect_matches_the_closed_form_and_avoided_loss_is_never_negative():
+    s = Scenario("ctl", "poisson", 3.0, 20_000, 200_000, control_efficacy=0.4, loss_reduction=0.25,
+                 annual_control_cost=50_000)
+    base = s.expected_annual_loss()
+    stats = _mean_within_3se(s, "residual_loss", base * 0.6 * 0.75)
+    draws = simulate(s, seed=7, iterations=N)
+    assert (draws["avoided_loss"] >= 0).all()  # one coupled event stream
+    assert np.allclose(draws["net_benefit"], draws["avoided_loss"] - 50_000)
+    assert stats["p_net_negative"] == pytest.approx((draws["net_benefit"] < 0).mean())
+    for m in ("baseline_loss", "avoided_loss"):
+        p = [stats[f"{m}_p{q}"] for q in (5, 10, 50, 90, 95)]
+        assert p == sorted(p)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    s = Scenario("repro", "poisson", 1.5, 1_000, 90_000, control_efficacy=0.5)
+    a = summarise(s, simulate(s, seed=42, iterations=20_000))
+    b = summarise(s, simulate(s, seed=42, iterations=20_000))
+    c = summarise(s, simulate(s, seed=43, iterations=20_000))
+    assert a == b
+    assert a != c
+
+
+def test_each_scenario_has_its_own_stream():
+    a = Scenario("a", "poisson", 1.0, 1_000, 10_000)
+    b = Scenario("b", "poisson", 1.0, 1_000, 10_000)
+    assert not np.array_equal(simulate(a, seed=1, iterations=10_000)["baseline_loss"],
+                              simulate(b, seed=1, iterations=10_000)["baseline_loss"])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"loss_low_90": 5_000, "loss_high_90": 1_000}, "loss range"),
+    ({"loss_low_90": -1}, "loss range"),
+    ({"control_efficacy": 1.2}, "control_efficacy"),
+    ({"loss_reduction": -0.1}, "loss_reduction"),
+    ({"frequency_model": "weibull"}, "unknown frequency_model"),
+    ({"frequency_model": "bernoulli", "frequency_mode": 2.0}, "yearly probability"),
+    ({"frequency_model": "pert", "frequency_low": 3.0, "frequency_high": 1.0}, "pert needs"),
+    ({"annual_control_cost": -5}, "annual_control_cost"),
+])
+def test_impossible_inputs_are_refused_with_the_reason(kwargs, message):
+    args = {"scenario_id": "bad", "frequency_model": "poisson", "frequency_mode": 1.0, "loss_low_90": 1_000,
+            "loss_high_90": 10_000, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        simulate(Scenario(**args), seed=1, iterations=10_000)
+
+
+def test_too_few_iterations_are_refused():
+    with pytest.raises(ValueError, match="iterations"):
+        simulate(Scenario("x", "poisson", 1.0, 1_000, 10_000), seed=1, iterations=9_999)
+
+
+def test_sensitivity_swings_are_sorted_and_move_the_mean_the_right_way():
+    s = Scenario("sens", "poisson", 2.0, 10_000, 100_000, control_efficacy=0.5, loss_reduction=0.2,
+                 annual_control_cost=10_000, frequency_low=1.0, frequency_high=4.0)
+    rows = sensitivity(s, seed=3, iterations=10_000)
+    assert [r["swing"] for r in rows] == sorted((r["swing"] for r in rows), reverse=True)
+    by = {r["input_name"]: r for r in rows}
+    assert set(by) == {"frequency", "loss_per_event", "control_efficacy", "loss_reduction"}
+    for name in by:  # more events, bigger losses, a better control: more avoided loss
+        assert by[name]["net_benefit_mean_at_high"] > by[name]["net_benefit_mean_at_low"], name
