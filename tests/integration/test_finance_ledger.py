@@ -7,6 +7,7 @@ line) is blocked.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -131,3 +132,35 @@ def test_duplicated_billing_line_blocks_release(finance_published, tmp_path, cap
     releases = json.loads(capsys.readouterr().out)
     assert releases[0]["status"] == "blocked"
     assert any(c["check"] == DUPLICATE_CHECK for c in json.loads(releases[0]["failed_checks"]))
+
+
+UNCLASSIFIED_CHECK = "assert_cost_separation_unclassified_ai_spend"
+
+
+def test_unattributable_ai_spend_over_the_threshold_blocks_release(finance_published, tmp_path, capsys):
+    data_dir, rc = finance_published
+    assert rc == EXIT_OK
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    published = copy / "published" / "roi.duckdb"
+    before = _sha(published)
+    # One new AI charge tagged with an AI system that exists nowhere: AI spend no rule can attribute, about 7%
+    # of the demo's AI spend, over the 1% `unclassified_ai_spend_max`.
+    focus_dir = copy / "raw" / "billing" / "focus"
+    src = sorted(focus_dir.glob("focus_aws_*.csv"))[0]
+    with open(src, newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, row = reader.fieldnames, next(reader)
+    row.update(Id="aws-unknown-ai-0000001", BilledCost="50000.00", EffectiveCost="50000.00",
+               ListCost="50000.00", ContractedCost="50000.00", ChargeDescription="AI platform commitment",
+               Tags=json.dumps({"ai_system": "ais-nobody-registered-this"}), ResourceId="ai-platform-x")
+    with open(focus_dir / "focus_aws_zz_unknown_ai.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerow(row)
+    capsys.readouterr()
+    rc = _run(copy)
+    err = capsys.readouterr().err
+    assert rc == EXIT_BLOCKED
+    assert "BLOCKED" in err and UNCLASSIFIED_CHECK in err
+    assert _sha(published) == before
