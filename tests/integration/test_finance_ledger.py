@@ -109,13 +109,18 @@ def test_cost_lines_reconcile_to_landing_and_every_sanctioned_system_has_efficie
         published.close()
 
 
-def test_duplicated_billing_line_blocks_release(finance_published, tmp_path, capsys):
+def _published_copy(finance_published, tmp_path: Path) -> tuple[Path, Path, str]:
+    """A copy of the published demo to run again: (data dir, published file, its SHA-256 before)."""
     data_dir, rc = finance_published
     assert rc == EXIT_OK
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = _sha(published)
+    return copy, published, _sha(published)
+
+
+def test_duplicated_billing_line_blocks_release(finance_published, tmp_path, capsys):
+    copy, published, before = _published_copy(finance_published, tmp_path)
     # A second FOCUS export restating one already billed line (same `Id`, same charge) under another file name:
     # new file content, so ingest lands it; the cost-separation gate must see the same charge twice.
     focus_dir = copy / "raw" / "billing" / "focus"
@@ -138,12 +143,7 @@ UNCLASSIFIED_CHECK = "assert_cost_separation_unclassified_ai_spend"
 
 
 def test_unattributable_ai_spend_over_the_threshold_blocks_release(finance_published, tmp_path, capsys):
-    data_dir, rc = finance_published
-    assert rc == EXIT_OK
-    copy = tmp_path / "copy"
-    shutil.copytree(data_dir, copy)
-    published = copy / "published" / "roi.duckdb"
-    before = _sha(published)
+    copy, published, before = _published_copy(finance_published, tmp_path)
     # One new AI charge tagged with an AI system that exists nowhere: AI spend no rule can attribute, about 7%
     # of the demo's AI spend, over the 1% `unclassified_ai_spend_max`.
     focus_dir = copy / "raw" / "billing" / "focus"
