@@ -55,12 +55,7 @@ baseline as (
         avg(cast(incidents.loss_amount as {{ double_type() }})) as baseline_mean_loss_usd,
         avg(cast(incidents.response_hours as {{ double_type() }})) as baseline_mean_response_hours,
         avg(
-            case
-                when incidents.ended_at > incidents.started_at
-                    then
-                        cast({{ dbt.datediff('incidents.started_at', 'incidents.ended_at', 'second') }} as {{ double_type() }})  -- noqa: LT05
-                        / 3600.0
-            end
+            {{ elapsed_hours('incidents.started_at', 'incidents.ended_at') }}
         ) as baseline_mean_restore_hours,
         avg(cast(incidents.affected_identity_count as {{ double_type() }})) as baseline_mean_affected_identities,
         avg(cast(incidents.affected_secret_count as {{ double_type() }})) as baseline_mean_affected_secrets

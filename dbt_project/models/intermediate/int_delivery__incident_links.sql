@@ -43,12 +43,7 @@ final as (
         incidents.team,
         incidents.created_at,
         incidents.resolved_at,
-        case
-            when incidents.resolved_at > incidents.created_at
-                then
-                    cast({{ dbt.datediff('incidents.created_at', 'incidents.resolved_at', 'second') }} as {{ double_type() }})  -- noqa: LT05
-                    / 3600.0
-        end as time_to_restore_hours,
+        {{ elapsed_hours('incidents.created_at', 'incidents.resolved_at') }} as time_to_restore_hours,
         incidents.root_cause_change_ids,
         cast(coalesce(link_lists.linked_deployment_count, 0) as bigint) as linked_deployment_count,
         link_lists.linked_deployment_ids,

@@ -99,12 +99,7 @@ current_incidents as (
         count(incidents.finding_uid) as current_incident_count,
         avg(cast(incidents.response_hours as {{ double_type() }})) as current_mean_response_hours,
         avg(
-            case
-                when incidents.ended_at > incidents.started_at
-                    then
-                        cast({{ dbt.datediff('incidents.started_at', 'incidents.ended_at', 'second') }} as {{ double_type() }})  -- noqa: LT05
-                        / 3600.0
-            end
+            {{ elapsed_hours('incidents.started_at', 'incidents.ended_at') }}
         ) as current_mean_restore_hours,
         avg(cast(incidents.affected_identity_count as {{ double_type() }})) as current_mean_affected_identities,
         avg(cast(incidents.affected_secret_count as {{ double_type() }})) as current_mean_affected_secrets

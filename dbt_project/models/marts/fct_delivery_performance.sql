@@ -193,12 +193,7 @@ approval_stats as (
         sum(case when approved_at > created_at then 1 else 0 end) as approved_change_count,
         cast(
             percentile_cont(0.5) within group (
-                order by case
-                    when approved_at > created_at
-                        then
-                            cast({{ dbt.datediff('created_at', 'approved_at', 'second') }} as {{ double_type() }})  -- noqa: LT05
-                            / 3600.0
-                end
+                order by {{ elapsed_hours('created_at', 'approved_at') }}
             ) as {{ double_type() }}
         ) as median_approval_cycle_hours
     from changes
