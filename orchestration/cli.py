@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED, MIN_ITERATIONS
 from orchestration.settings import DATA_DIR_ENV, DBT_PROJECT_DIR, Paths, resolve_data_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BLOCKED = 0, 1, 2, 3
@@ -37,6 +38,13 @@ def _positive(value: str) -> int:
     return n
 
 
+def _iterations(value: str) -> int:
+    n = _positive(value)
+    if n < MIN_ITERATIONS:
+        raise argparse.ArgumentTypeError(f"at least {MIN_ITERATIONS:,} iterations: {value!r}")
+    return n
+
+
 def _manifest_stale(manifest: Path) -> bool:
     if not manifest.exists():
         return True
@@ -55,8 +63,14 @@ def ensure_manifest() -> None:
         prepare_manifest()
 
 
-def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNING",
-                    verbose: bool = False) -> dict[str, Any]:
+def scenario_run_config(seed: int | None, iterations: int | None) -> dict[str, Any]:
+    """Run config of the scenario model op (empty: its defaults) (pure: tested)."""
+    cfg = {k: v for k, v in (("seed", seed), ("iterations", iterations)) if v is not None}
+    return {"ops": {"scenario_model": {"config": cfg}}} if cfg else {}
+
+
+def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNING", verbose: bool = False,
+                    scenario_seed: int | None = None, scenario_iterations: int | None = None) -> dict[str, Any]:
     """Run the nightly job in process; return its outcome (status, release record, checks, errors)."""
     ensure_manifest()
     from dagster import DagsterEventType, DagsterInstance
@@ -76,6 +90,7 @@ def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNI
     run_config = {
         "resources": {"settings": {"config": {"data_dir": str(paths.data_dir), "as_of": as_of.isoformat()}}},
         "loggers": {"console": {"config": {"log_level": log_level}}},
+        **scenario_run_config(scenario_seed, scenario_iterations),
     }
     job = defs.resolve_job_def(NIGHTLY_JOB)
     log_dir = paths.warehouse / "logs"
@@ -126,6 +141,27 @@ def dataset_summary(paths: Paths) -> list[dict[str, Any]]:
         con.close()
 
 
+def scenario_summary(paths: Paths) -> dict[str, Any] | None:
+    """The scenario model's last run parameters in the build database, if it ran."""
+    import duckdb
+
+    if not paths.build_db.exists():
+        return None
+    try:
+        con = duckdb.connect(str(paths.build_db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        cur = con.execute("SELECT * FROM scenario_model.run_parameters")
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        return dict(zip(cols, rows[0], strict=True)) if rows else None
+    except duckdb.Error:  # before the model's first run
+        return None
+    finally:
+        con.close()
+
+
 def print_outcome(paths: Paths, outcome: dict[str, Any]) -> int:
     status = outcome["status"]
     if paths.build_db.exists():
@@ -138,6 +174,11 @@ def print_outcome(paths: Paths, outcome: dict[str, Any]) -> int:
             for r in rows:
                 print(f"{r['dataset']:<32} {r['files_landed']:>6} {r['files_rejected']:>8} "
                       f"{r['rows_accepted']:>14,} {r['rows_quarantined']:>12,}")
+    scenarios = scenario_summary(paths)
+    if scenarios:
+        print(f"\nscenario model: {scenarios['scenarios_simulated']} scenario(s) simulated, "
+              f"{scenarios['iterations']:,} iterations, seed {scenarios['seed']}; "
+              f"{scenarios['scenario_rows_quarantined']} quarantine row(s) (marts.fct_roi_scenario_quarantine)")
     checks = outcome["checks"]
     failed = [c for c in checks if c.blocks]
     warned = [c for c in checks if not c.passed and not c.blocks]
@@ -183,7 +224,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"roi-ledger: no raw data at {paths.raw} (run `roi-ledger generate` or land exports there)",
               file=sys.stderr)
         return EXIT_USAGE
-    return print_outcome(paths, execute_nightly(paths, args.as_of, verbose=args.verbose))
+    return print_outcome(paths, execute_nightly(paths, args.as_of, verbose=args.verbose,
+                                                scenario_seed=args.scenario_seed,
+                                                scenario_iterations=args.scenario_iterations))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -217,6 +260,15 @@ def build_parser() -> argparse.ArgumentParser:
     def data_dir(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--data-dir", help=f"data directory (default ${DATA_DIR_ENV} or ./data)")
 
+    def run_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--verbose", action="store_true",
+                        help="show dbt's output instead of writing it to the run log")
+        sp.add_argument("--scenario-seed", type=int, metavar="N",
+                        help=f"seed of the scenario Monte Carlo (default {DEFAULT_SEED}; stored with its output)")
+        sp.add_argument("--scenario-iterations", type=_iterations, metavar="N",
+                        help=f"simulated years per scenario (default {DEFAULT_ITERATIONS:,}, at least "
+                             f"{MIN_ITERATIONS:,})")
+
     def gen_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
         sp.add_argument("--scale", choices=("small", "medium", "large"), default="small")
@@ -230,12 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the nightly job once and publish when every gate passes")
     data_dir(r)
     r.add_argument("--as-of", type=_date, help="as-of date of the release (default today)")
-    r.add_argument("--verbose", action="store_true", help="show dbt's output instead of writing it to the run log")
+    run_opts(r)
     r.set_defaults(func=cmd_run)
     d = sub.add_parser("demo", help="generate the demo organisation, then run")
     data_dir(d)
     gen_opts(d)
-    d.add_argument("--verbose", action="store_true", help="show dbt's output instead of writing it to the run log")
+    run_opts(d)
     d.set_defaults(func=cmd_demo)
     rl = sub.add_parser("releases", help="published and blocked releases, newest first")
     data_dir(rl)

@@ -505,6 +505,9 @@ WORK_ITEMS = Dataset(
     ),
 )
 
+_INCIDENT_CATEGORIES = ("credential_abuse", "data_exposure", "prompt_injection", "malware", "phishing",
+                        "misconfiguration", "insider", "other")
+
 SECURITY_INCIDENTS = Dataset(
     system="security", name="incidents", title="Security incidents",
     description="Security incident export (CSV, OCSF Incident Finding names where they exist).",
@@ -518,8 +521,7 @@ SECURITY_INCIDENTS = Dataset(
         _f("start_time", type="timestamp", req=True),
         _f("detected_time", type="timestamp"),
         _f("end_time", type="timestamp"),
-        _f("category", req=True, allowed=("credential_abuse", "data_exposure", "prompt_injection", "malware",
-                                          "phishing", "misconfiguration", "insider", "other")),
+        _f("category", req=True, allowed=_INCIDENT_CATEGORIES),
         _f("ai_system_id"),
         _f("detected_by", allowed=("human", "ai", "tool")),
         _f("affected_identities", type="integer"),
@@ -552,6 +554,10 @@ SCENARIOS = Dataset(
         _f("loss_reduction", type="decimal", req=True),
         _f("annual_control_cost", type="decimal", req=True),
         _f("horizon_years", type="integer"),
+        _f("incident_category", allowed=_INCIDENT_CATEGORIES,
+           desc="security incident category whose observed history the scenario may use"),
+        _f("use_observed", desc="semicolon list of inputs taken from the spine instead of this row: "
+                                "frequency, loss (need incident_category), control_cost"),
         _f("source", req=True, desc="citation for the figures"),
     ),
 )

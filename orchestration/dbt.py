@@ -19,11 +19,17 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, RoiSettings
 
 #: Layers, each its own @dbt_assets (its own step): staging first, then the spine and ledgers on top
-#: (with the seeds they read: `dbt build` loads a seed only when the selection holds it).
+#: (with the seeds they read: `dbt build` loads a seed only when the selection holds it), then, after the
+#: scenario model (a Python asset between the two), the scenario marts and the portfolio that read its output.
 LAYER_SELECTORS: dict[str, str] = {
     "staging": "path:models/staging",
     "marts": "path:models/intermediate path:models/marts path:seeds",
+    "portfolio": "path:models/portfolio",
 }
+#: dbt's indirect selection for the layers' tests: `buildable` runs a test in the step that builds the last of
+#: its parents (a relationships test from a portfolio model to a marts model runs with the portfolio), where
+#: dbt's default `eager` would run it early, against a table the run has not built yet.
+INDIRECT_SELECTION = "buildable"
 
 
 @cache
@@ -99,6 +105,7 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         paths.ensure()
         # dbt runs as a subprocess that inherits the environment: the profile reads the database path here.
         os.environ[DUCKDB_PATH_ENV] = str(paths.build_db)
+        os.environ.setdefault("DBT_INDIRECT_SELECTION", INDIRECT_SELECTION)
         invocation = dbt.cli(dbt_build_args(dbt_vars(settings)), context=context,
                              target_path=paths.dbt_target / layer, raise_on_error=False)
         yield from invocation.stream()

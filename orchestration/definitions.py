@@ -27,13 +27,14 @@ from dagster import (
 from orchestration import publish
 from orchestration.dbt import all_dbt_assets, dbt_project, dbt_resource
 from orchestration.ingest.assets import ingest_assets
+from orchestration.scenarios.asset import scenario_model
 from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV, RoiSettings, resolve_data_dir
 
 NIGHTLY_JOB = "nightly"
 RELEASE_KEY = AssetKey(["release", "published_roi"])
 
 dbt_layers = all_dbt_assets()
-_upstream = [k for a in [*ingest_assets, *dbt_layers] for k in a.keys]
+_upstream = [k for a in [*ingest_assets, *dbt_layers, scenario_model] for k in a.keys]
 
 
 @asset(
@@ -91,7 +92,7 @@ def record_blocked_release(context: RunFailureSensorContext):
 
 
 defs = Definitions(
-    assets=[*ingest_assets, *dbt_layers, published_roi],
+    assets=[*ingest_assets, *dbt_layers, scenario_model, published_roi],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[record_blocked_release],

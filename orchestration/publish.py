@@ -94,10 +94,26 @@ def input_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     return [{"dataset": d, "source_file": f, "file_sha256": s} for d, f, s in rows]
 
 
-def fingerprint(files: list[dict[str, str]], code_checksum: str, as_of: date) -> str:
-    """What a release is made of: landed inputs, the dbt code and the as-of date (pure: tested)."""
-    blob = json.dumps({"files": files, "code": code_checksum, "as_of": as_of.isoformat()}, sort_keys=True)
+def fingerprint(files: list[dict[str, str]], code_checksum: str, as_of: date,
+                model_parameters: list[dict[str, Any]] | None = None) -> str:
+    """What a release is made of: landed inputs, the dbt code, the as-of date and the scenario model's run
+    parameters (seed, iterations, model version: another seed is another release) (pure: tested)."""
+    content: dict[str, Any] = {"files": files, "code": code_checksum, "as_of": as_of.isoformat()}
+    if model_parameters:
+        content["models"] = model_parameters
+    blob = json.dumps(content, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def model_parameters(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The scenario model's last run parameters in the build database (empty before its first run)."""
+    found = con.execute("SELECT count(*) FROM information_schema.tables "
+                        "WHERE table_schema = 'scenario_model' AND table_name = 'run_parameters'").fetchall()
+    if not found[0][0]:
+        return []
+    rows = con.execute("SELECT seed, iterations, model_version FROM scenario_model.run_parameters "
+                       "ORDER BY ALL").fetchall()
+    return [{"model": "scenario_model", "seed": r[0], "iterations": r[1], "model_version": r[2]} for r in rows]
 
 
 def code_checksum(manifest_path: Path) -> str:
@@ -229,7 +245,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     con = _connect_build(paths)
     try:
         files = input_files(con)
-        fp = fingerprint(files, code_checksum(manifest_path), as_of)
+        fp = fingerprint(files, code_checksum(manifest_path), as_of, model_parameters(con))
         previous = last_release(con)
     finally:
         con.close()

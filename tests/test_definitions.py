@@ -65,3 +65,24 @@ def test_nightly_job_and_schedule(defs):
     sched = defs.resolve_schedule_def("nightly_schedule")
     assert sched.job_name == "nightly"
     assert sched.execution_timezone == "UTC"
+
+
+def test_scenario_lineage_runs_from_the_assumptions_file_to_the_portfolio(defs):
+    """Auditors trace a scenario interval back to its raw line: every hop is an edge of the graph."""
+    g = _graph(defs)
+    chain = [
+        ("landing/assumptions/scenarios", "staging/stg_assumptions__scenarios"),
+        ("staging/stg_assumptions__scenarios", "intermediate/int_scenarios__inputs"),
+        ("seeds/scenario_library", "intermediate/int_scenarios__inputs"),
+        ("intermediate/int_scenarios__inputs", "scenario_model/scenario_results"),
+        ("scenario_model/scenario_results", "marts/fct_roi_scenarios"),
+        ("scenario_model/scenario_sensitivity", "marts/fct_roi_scenario_sensitivity"),
+        ("scenario_model/scenario_quarantine", "marts/fct_roi_scenario_quarantine"),
+        ("scenario_model/scenario_rollups", "marts/fct_roi_scenario_rollups"),
+        ("marts/fct_roi_scenario_rollups", "marts/fct_roi_portfolio"),
+    ]
+    for parent, child in chain:
+        assert parent in g[child]["deps"], f"{child} must read {parent}"
+    assert g["scenario_model/scenario_results"]["owners"] == ["team:security"]
+    assert set(g["scenario_model/scenario_results"]["checks"]) == {
+        "no_scenario_quarantined", "every_sanctioned_system_simulated"}

@@ -10,9 +10,12 @@ Per scenario and iteration (one simulated year):
   loss of the rest is reduced by ``loss_reduction``. Simulating baseline and residual from one stream makes
   avoided loss ≥ 0 in every year (two independent runs would not).
 
-Each scenario has its own stream, ``default_rng(SeedSequence([seed, scenario_key]))``, with ``scenario_key`` a
-stable 64-bit hash of the scenario id: the same seed and inputs give the same numbers on every machine, and
-adding a scenario never changes another's numbers.
+Each scenario has its own stream, ``SeedSequence([seed, scenario_key])``, with ``scenario_key`` a stable 64-bit
+hash of the scenario id: the same seed and inputs give the same numbers on every machine, and adding a scenario
+never changes another's numbers. The stream is split into three children (event counts, losses, control
+outcomes), so a sensitivity run that changes the control reuses exactly the same events and losses (common
+random numbers: the swing is the input's effect, not sampling noise), and events are drawn in chunks of at
+most ``EVENT_CHUNK`` without changing any number (memory stays flat for high-frequency scenarios).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import numpy as np
 
 Z90 = 1.6448536269514722  # standard normal quantile at 0.95: a 90% range is μ ± Z90·σ
 MIN_ITERATIONS = 10_000
+DEFAULT_SEED = 20240601  # stored with every output row; change it with run config
 DEFAULT_ITERATIONS = 100_000
+EVENT_CHUNK = 2_000_000
 PERCENTILES = (5, 10, 50, 90, 95)
 MEASURES = ("baseline_loss", "residual_loss", "avoided_loss", "net_benefit")
 
@@ -43,31 +48,40 @@ class Scenario:
     frequency_low: float | None = None
     frequency_high: float | None = None
 
-    def validate(self) -> None:
-        """Raise ValueError naming what is impossible about the inputs."""
-        problems = []
+    def problems(self) -> list[tuple[str, str]]:
+        """What is impossible about the inputs, as (column, reason) pairs; empty when the scenario can run."""
+        out: list[tuple[str, str]] = []
         if self.frequency_model not in ("poisson", "bernoulli", "pert"):
-            problems.append(f"unknown frequency_model {self.frequency_model!r} (poisson, bernoulli or pert)")
-        if self.frequency_mode is None or self.frequency_mode < 0:
-            problems.append("frequency_mode must be >= 0")
-        if self.frequency_model == "bernoulli" and self.frequency_mode is not None and self.frequency_mode > 1:
-            problems.append("a bernoulli frequency_mode is a yearly probability, in [0, 1]")
+            out.append(("frequency_model",
+                        f"unknown frequency_model {self.frequency_model!r} (poisson, bernoulli or pert)"))
+        if self.frequency_mode is None or not math.isfinite(self.frequency_mode) or self.frequency_mode < 0:
+            out.append(("frequency_mode", "frequency_mode must be a number >= 0"))
+        elif self.frequency_model == "bernoulli" and self.frequency_mode > 1:
+            out.append(("frequency_mode", "a bernoulli frequency_mode is a yearly probability, in [0, 1]"))
         if self.frequency_model == "pert":
             lo, mode, hi = self.frequency_low, self.frequency_mode, self.frequency_high
             if lo is None or hi is None:
-                problems.append("pert needs frequency_low and frequency_high")
-            elif not (0 <= lo <= mode <= hi) or lo >= hi:
-                problems.append("pert needs 0 <= frequency_low <= frequency_mode <= frequency_high, low < high")
-        if not (0 < self.loss_low_90 < self.loss_high_90):
-            problems.append("the loss range needs 0 < loss_low_90 < loss_high_90")
+                out.append(("frequency_low" if lo is None else "frequency_high",
+                            "pert needs frequency_low and frequency_high"))
+            elif mode is None or not (0 <= lo <= mode <= hi) or lo >= hi:
+                out.append(("frequency_low",
+                            "pert needs 0 <= frequency_low <= frequency_mode <= frequency_high, low < high"))
+        if self.loss_low_90 is None or self.loss_high_90 is None or not (0 < self.loss_low_90 < self.loss_high_90):
+            column = "loss_low_90" if (self.loss_low_90 is None or self.loss_low_90 <= 0) else "loss_high_90"
+            out.append((column, "the loss range needs 0 < loss_low_90 < loss_high_90"))
         for name in ("control_efficacy", "loss_reduction"):
             v = getattr(self, name)
-            if not (0 <= v <= 1):
-                problems.append(f"{name} must be in [0, 1]")
-        if self.annual_control_cost < 0:
-            problems.append("annual_control_cost must be >= 0")
+            if v is None or not (0 <= v <= 1):
+                out.append((name, f"{name} must be in [0, 1]"))
+        if self.annual_control_cost is None or self.annual_control_cost < 0:
+            out.append(("annual_control_cost", "annual_control_cost must be >= 0"))
+        return out
+
+    def validate(self) -> None:
+        """Raise ValueError naming what is impossible about the inputs."""
+        problems = self.problems()
         if problems:
-            raise ValueError(f"scenario {self.scenario_id}: " + "; ".join(problems))
+            raise ValueError(f"scenario {self.scenario_id}: " + "; ".join(reason for _, reason in problems))
 
     @property
     def mu(self) -> float:
@@ -91,8 +105,10 @@ def scenario_key(scenario_id: str) -> int:
     return int.from_bytes(hashlib.sha256(scenario_id.encode()).digest()[:8], "big")
 
 
-def rng_for(seed: int, scenario_id: str) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([seed, scenario_key(scenario_id)]))
+def rng_for(seed: int, scenario_id: str) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator]:
+    """The scenario's three child streams: event counts, losses per event, control outcomes."""
+    root = np.random.SeedSequence([seed, scenario_key(scenario_id)])
+    return tuple(np.random.default_rng(child) for child in root.spawn(3))  # type: ignore[return-value]
 
 
 def _events(s: Scenario, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -112,15 +128,26 @@ def simulate(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS) ->
     s.validate()
     if iterations < MIN_ITERATIONS:
         raise ValueError(f"iterations must be >= {MIN_ITERATIONS}, got {iterations}")
-    rng = rng_for(seed, s.scenario_id)
-    counts = _events(s, rng, iterations)
-    total = int(counts.sum())
-    year = np.repeat(np.arange(iterations), counts)
-    loss = rng.lognormal(s.mu, s.sigma, total)
-    prevented = rng.random(total) < s.control_efficacy
-    residual_event = np.where(prevented, 0.0, loss * (1.0 - s.loss_reduction))
-    baseline = np.bincount(year, weights=loss, minlength=iterations)
-    residual = np.bincount(year, weights=residual_event, minlength=iterations)
+    count_rng, loss_rng, control_rng = rng_for(seed, s.scenario_id)
+    counts = _events(s, count_rng, iterations)
+    baseline = np.zeros(iterations)
+    residual = np.zeros(iterations)
+    # Chunks of whole years holding at most EVENT_CHUNK events (a year above that is a chunk of its own);
+    # the loss and control streams are consumed in order, so chunking never changes a number.
+    ends = np.cumsum(counts)
+    start_year, start_event = 0, 0
+    while start_year < iterations:
+        stop_year = max(int(np.searchsorted(ends, start_event + EVENT_CHUNK, side="right")), start_year + 1)
+        stop_year = min(stop_year, iterations)
+        n = int(ends[stop_year - 1]) - start_event
+        year = np.repeat(np.arange(start_year, stop_year), counts[start_year:stop_year]) - start_year
+        loss = loss_rng.lognormal(s.mu, s.sigma, n)
+        prevented = control_rng.random(n) < s.control_efficacy
+        kept = np.where(prevented, 0.0, loss * (1.0 - s.loss_reduction))
+        width = stop_year - start_year
+        baseline[start_year:stop_year] = np.bincount(year, weights=loss, minlength=width)
+        residual[start_year:stop_year] = np.bincount(year, weights=kept, minlength=width)
+        start_year, start_event = stop_year, start_event + n
     avoided = baseline - residual
     return {"baseline_loss": baseline, "residual_loss": residual, "avoided_loss": avoided,
             "net_benefit": avoided - s.annual_control_cost}
@@ -140,37 +167,51 @@ def summarise(s: Scenario, draws: dict[str, np.ndarray]) -> dict[str, float]:
     return out
 
 
-def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS) -> list[dict[str, float | str]]:
-    """One-at-a-time swings of the mean net benefit, each input at its low and high bound (tornado chart).
+def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS,
+                base_mean: float | None = None) -> list[dict[str, float | str | int]]:
+    """One-at-a-time swings of the mean net benefit, each input at its low and its high bound (tornado chart),
+    ranked by swing (1 = moves the result most).
 
-    Bounds: the frequency at frequency_low / frequency_high (poisson and pert; bernoulli ±50%, within [0, 1]),
-    the loss range shifted to its low or its high end (both ends × L/H's ratio to the range's midpoint),
-    efficacy and loss reduction ±50% of their value within [0, 1]. Every swing reuses the scenario's stream.
+    Bounds (``bound_basis`` says which applied): the frequency at frequency_low / frequency_high when given
+    (a PERT's λ fixed at its min and max), otherwise ±50% (a probability capped at 1); the loss per event with
+    its 90% range shifted so its midpoint sits at loss_low_90, then at loss_high_90; efficacy, loss reduction
+    and the control's annual cost ±50% of their value (within [0, 1] for the shares). Every swing runs on the
+    scenario's own streams (common random numbers), so the swing is the input's effect, not sampling noise.
     """
-    base = summarise(s, simulate(s, seed=seed, iterations=iterations))["net_benefit_mean"]
+    if base_mean is None:
+        base_mean = summarise(s, simulate(s, seed=seed, iterations=iterations))["net_benefit_mean"]
     geo_mid = math.sqrt(s.loss_low_90 * s.loss_high_90)
-    swings: list[tuple[str, Scenario, Scenario]] = []
-    if s.frequency_model in ("poisson", "pert") and s.frequency_low is not None and s.frequency_high is not None:
-        lo = replace(s, frequency_mode=s.frequency_low, frequency_model="poisson")
-        hi = replace(s, frequency_mode=s.frequency_high, frequency_model="poisson")
+    swings: list[tuple[str, str, float, float, Scenario, Scenario]] = []
+    if s.frequency_low is not None and s.frequency_high is not None and s.frequency_model != "bernoulli":
+        model = "poisson"
+        f_lo, f_hi, basis = s.frequency_low, s.frequency_high, "frequency_low / frequency_high"
     else:
-        lo = replace(s, frequency_mode=s.frequency_mode * 0.5)
-        hi = replace(s, frequency_mode=min(s.frequency_mode * 1.5, 1.0) if s.frequency_model == "bernoulli"
-                     else s.frequency_mode * 1.5)
-    swings.append(("frequency", lo, hi))
-    swings.append(("loss_per_event",
-                   replace(s, loss_low_90=s.loss_low_90 * s.loss_low_90 / geo_mid,
-                           loss_high_90=s.loss_high_90 * s.loss_low_90 / geo_mid),
-                   replace(s, loss_low_90=s.loss_low_90 * s.loss_high_90 / geo_mid,
-                           loss_high_90=s.loss_high_90 * s.loss_high_90 / geo_mid)))
-    for name in ("control_efficacy", "loss_reduction"):
+        model = s.frequency_model
+        f_lo = s.frequency_mode * 0.5
+        f_hi = min(s.frequency_mode * 1.5, 1.0) if model == "bernoulli" else s.frequency_mode * 1.5
+        basis = "frequency_mode ±50% (no range given)"
+    swings.append(("frequency", basis, f_lo, f_hi,
+                   replace(s, frequency_model=model, frequency_mode=f_lo, frequency_low=None, frequency_high=None),
+                   replace(s, frequency_model=model, frequency_mode=f_hi, frequency_low=None, frequency_high=None)))
+    lo_shift, hi_shift = s.loss_low_90 / geo_mid, s.loss_high_90 / geo_mid
+    swings.append(("loss_per_event", "90% range moved to centre on loss_low_90 / loss_high_90",
+                   s.loss_low_90, s.loss_high_90,
+                   replace(s, loss_low_90=s.loss_low_90 * lo_shift, loss_high_90=s.loss_high_90 * lo_shift),
+                   replace(s, loss_low_90=s.loss_low_90 * hi_shift, loss_high_90=s.loss_high_90 * hi_shift)))
+    for name in ("control_efficacy", "loss_reduction", "annual_control_cost"):
         v = getattr(s, name)
-        swings.append((name, replace(s, **{name: max(0.0, v * 0.5)}), replace(s, **{name: min(1.0, v * 1.5)})))
-    rows = []
-    for name, low, high in swings:
+        lo_v, hi_v = v * 0.5, (v * 1.5 if name == "annual_control_cost" else min(1.0, v * 1.5))
+        swings.append((name, f"{name} ±50%", lo_v, hi_v, replace(s, **{name: lo_v}), replace(s, **{name: hi_v})))
+    rows: list[dict[str, float | str | int]] = []
+    for name, basis, lo_v, hi_v, low, high in swings:
         lo_mean = summarise(low, simulate(low, seed=seed, iterations=iterations))["net_benefit_mean"]
         hi_mean = summarise(high, simulate(high, seed=seed, iterations=iterations))["net_benefit_mean"]
-        rows.append({"scenario_id": s.scenario_id, "input_name": name, "net_benefit_mean_base": base,
+        rows.append({"scenario_id": s.scenario_id, "input_name": name, "bound_basis": basis,
+                     "input_low": float(lo_v), "input_high": float(hi_v),
+                     "net_benefit_mean_base": base_mean,
                      "net_benefit_mean_at_low": lo_mean, "net_benefit_mean_at_high": hi_mean,
                      "swing": abs(hi_mean - lo_mean)})
-    return sorted(rows, key=lambda r: -r["swing"])
+    rows.sort(key=lambda r: (-r["swing"], r["input_name"]))
+    for rank, row in enumerate(rows, start=1):
+        row["swing_rank"] = rank
+    return rows

@@ -32,6 +32,12 @@ def test_fingerprint_changes_with_inputs_code_and_date():
     assert base != fingerprint([{**files[0], "file_sha256": "cd"}], "code1", date(2026, 1, 1))
     assert base != fingerprint(files, "code2", date(2026, 1, 1))
     assert base != fingerprint(files, "code1", date(2026, 1, 2))
+    params = [{"model": "scenario_model", "seed": 1, "iterations": 100_000, "model_version": "v"}]
+    with_model = fingerprint(files, "code1", date(2026, 1, 1), params)
+    assert with_model != base  # the scenario model's seed and iterations are part of the release
+    assert with_model == fingerprint(files, "code1", date(2026, 1, 1), [dict(params[0])])
+    assert with_model != fingerprint(files, "code1", date(2026, 1, 1), [{**params[0], "seed": 2}])
+    assert with_model != fingerprint(files, "code1", date(2026, 1, 1), [{**params[0], "iterations": 10_000}])
 
 
 def test_data_dir_resolution_order(monkeypatch, tmp_path):

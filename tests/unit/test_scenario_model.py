@@ -97,6 +97,42 @@ def test_sensitivity_swings_are_sorted_and_move_the_mean_the_right_way():
     rows = sensitivity(s, seed=3, iterations=10_000)
     assert [r["swing"] for r in rows] == sorted((r["swing"] for r in rows), reverse=True)
     by = {r["input_name"]: r for r in rows}
-    assert set(by) == {"frequency", "loss_per_event", "control_efficacy", "loss_reduction"}
-    for name in by:  # more events, bigger losses, a better control: more avoided loss
+    assert set(by) == {"frequency", "loss_per_event", "control_efficacy", "loss_reduction", "annual_control_cost"}
+    assert [r["swing_rank"] for r in rows] == [1, 2, 3, 4, 5]
+    for name in ("frequency", "loss_per_event", "control_efficacy", "loss_reduction"):
+        # more events, bigger losses, a better control: more avoided loss
         assert by[name]["net_benefit_mean_at_high"] > by[name]["net_benefit_mean_at_low"], name
+    cost = by["annual_control_cost"]  # deterministic: ±50% of 10,000 moves the mean by exactly 10,000
+    assert cost["net_benefit_mean_at_low"] - cost["net_benefit_mean_at_high"] == pytest.approx(10_000)
+    assert by["frequency"]["bound_basis"] == "frequency_low / frequency_high"
+    assert (by["frequency"]["input_low"], by["frequency"]["input_high"]) == (1.0, 4.0)
+
+
+def test_bernoulli_sensitivity_caps_the_probability_and_says_why():
+    s = Scenario("b", "bernoulli", 0.8, 10_000, 100_000, control_efficacy=0.5)
+    by = {r["input_name"]: r for r in sensitivity(s, seed=3, iterations=10_000)}
+    assert by["frequency"]["input_high"] == 1.0
+    assert "±50%" in by["frequency"]["bound_basis"]
+
+
+def test_control_swings_reuse_the_same_events_and_losses():
+    """Common random numbers: changing the control never changes the baseline draws."""
+    s = Scenario("crn", "pert", 2.0, 10_000, 100_000, control_efficacy=0.3, frequency_low=1.0, frequency_high=5.0)
+    a = simulate(s, seed=9, iterations=10_000)
+    b = simulate(Scenario("crn", "pert", 2.0, 10_000, 100_000, control_efficacy=0.9, loss_reduction=0.5,
+                          frequency_low=1.0, frequency_high=5.0), seed=9, iterations=10_000)
+    assert np.array_equal(a["baseline_loss"], b["baseline_loss"])
+    assert (b["residual_loss"] <= a["residual_loss"] + 1e-9).all()
+
+
+def test_chunking_never_changes_a_number(monkeypatch):
+    import orchestration.scenarios.model as model
+
+    s = Scenario("chunks", "poisson", 40.0, 100, 5_000, control_efficacy=0.4, loss_reduction=0.1)
+    whole = simulate(s, seed=5, iterations=10_000)
+    monkeypatch.setattr(model, "EVENT_CHUNK", 777)  # many chunks, and years larger than nothing
+    chunked = simulate(s, seed=5, iterations=10_000)
+    for m in whole:
+        assert np.array_equal(whole[m], chunked[m]), m
+    monkeypatch.setattr(model, "EVENT_CHUNK", 1)  # every year its own chunk
+    assert np.array_equal(whole["baseline_loss"], simulate(s, seed=5, iterations=10_000)["baseline_loss"])

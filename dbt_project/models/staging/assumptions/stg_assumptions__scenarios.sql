@@ -24,6 +24,8 @@ renamed as (
         loss_reduction,
         cast(annual_control_cost as {{ money_type() }}) as annual_control_cost,
         horizon_years,
+        incident_category,
+        nullif(lower(replace(trim(use_observed), ' ', '')), '') as use_observed,
         source as source_citation,
         _extra as extra_columns_json,
         _source_file,

@@ -14,6 +14,9 @@
 --                       (one-time costs are not repeated); projected_months says how many months are projected
 --   roi_defensive, roi_productivity_capacity, roi_efficiency_capacity: each other ledger's benefits against the
 --                       same pv_costs, shown apart (avoided loss and capacity are not cash)
+-- Defensive scenario intervals (fct_roi_scenario_rollups, the Monte Carlo model): the system's defensive USD
+-- scenarios added up per simulated year, p5 / p50 / p95 and mean of the annual avoided loss and net benefit, on
+-- the system's latest quarter row only (they are today's assumptions, a year ahead, not a quarter's observation).
 
 {%- set rate = var('discount_rate', 0.10) %}
 {%- set horizon_months = (var('horizon_years', 3) | int) * 12 %}
@@ -321,6 +324,41 @@ defensive_to_date as (
 
 ),
 
+latest_quarter as (
+
+    select
+        ai_system_id,
+        max(quarter_start) as quarter_start
+    from rows_in_scope
+    group by ai_system_id
+
+),
+
+scenario_intervals as (
+
+    select
+        latest_quarter.ai_system_id,
+        latest_quarter.quarter_start,
+        rollups.scenario_count,
+        rollups.avoided_loss_mean as scenario_avoided_loss_mean,
+        rollups.avoided_loss_p5 as scenario_avoided_loss_p5,
+        rollups.avoided_loss_p50 as scenario_avoided_loss_p50,
+        rollups.avoided_loss_p95 as scenario_avoided_loss_p95,
+        rollups.net_benefit_mean as scenario_net_benefit_mean,
+        rollups.net_benefit_p5 as scenario_net_benefit_p5,
+        rollups.net_benefit_p50 as scenario_net_benefit_p50,
+        rollups.net_benefit_p95 as scenario_net_benefit_p95,
+        rollups.p_net_negative as scenario_p_net_negative
+    from latest_quarter
+    inner join {{ ref('fct_roi_scenario_rollups') }} as rollups
+        on
+            latest_quarter.ai_system_id = rollups.ai_system_id
+            and rollups.rollup_level = 'ai_system'
+            and rollups.ledger = 'defensive'
+            and rollups.currency = 'USD'
+
+),
+
 joined as (
 
     select
@@ -381,7 +419,18 @@ joined as (
         efficiency_to_date.payback_month,
         efficiency_projected.run_rate_net_cash,
         efficiency_projected.projected_months,
-        efficiency_projected.pv_projected_net_cash
+        efficiency_projected.pv_projected_net_cash,
+        -- defensive scenario intervals (latest quarter row only)
+        scenario_intervals.scenario_count as defensive_scenario_count,
+        scenario_intervals.scenario_avoided_loss_mean,
+        scenario_intervals.scenario_avoided_loss_p5,
+        scenario_intervals.scenario_avoided_loss_p50,
+        scenario_intervals.scenario_avoided_loss_p95,
+        scenario_intervals.scenario_net_benefit_mean,
+        scenario_intervals.scenario_net_benefit_p5,
+        scenario_intervals.scenario_net_benefit_p50,
+        scenario_intervals.scenario_net_benefit_p95,
+        scenario_intervals.scenario_p_net_negative
     from rows_in_scope
     inner join systems
         on rows_in_scope.ai_system_id = systems.ai_system_id
@@ -415,6 +464,10 @@ joined as (
         on
             rows_in_scope.ai_system_id = defensive_to_date.ai_system_id
             and rows_in_scope.quarter_start = defensive_to_date.quarter_start
+    left join scenario_intervals
+        on
+            rows_in_scope.ai_system_id = scenario_intervals.ai_system_id
+            and rows_in_scope.quarter_start = scenario_intervals.quarter_start
 
 ),
 
@@ -485,7 +538,25 @@ final as (
         cast(cast(pv_cash_benefits - pv_costs + pv_projected_net_cash as decimal(38, 6)) as {{ money_type() }})
             as npv_horizon_cash_usd,
         cast({{ var('discount_rate', 0.10) }} as {{ double_type() }}) as discount_rate,
-        cast({{ var('horizon_years', 3) }} as bigint) as horizon_years
+        cast({{ var('horizon_years', 3) }} as bigint) as horizon_years,
+        cast(defensive_scenario_count as bigint) as defensive_scenario_count,
+        cast(cast(scenario_avoided_loss_mean as decimal(38, 2)) as {{ money_type() }})
+            as defensive_scenario_avoided_loss_mean_usd,
+        cast(cast(scenario_avoided_loss_p5 as decimal(38, 2)) as {{ money_type() }})
+            as defensive_scenario_avoided_loss_p5_usd,
+        cast(cast(scenario_avoided_loss_p50 as decimal(38, 2)) as {{ money_type() }})
+            as defensive_scenario_avoided_loss_p50_usd,
+        cast(cast(scenario_avoided_loss_p95 as decimal(38, 2)) as {{ money_type() }})
+            as defensive_scenario_avoided_loss_p95_usd,
+        cast(cast(scenario_net_benefit_mean as decimal(38, 2)) as {{ money_type() }})
+            as defensive_scenario_net_benefit_mean_usd,
+        cast(cast(scenario_net_benefit_p5 as decimal(38, 2)) as {{ money_type() }})
+            as defensive_scenario_net_benefit_p5_usd,
+        cast(cast(scenario_net_benefit_p50 as decimal(38, 2)) as {{ money_type() }})
+            as defensive_scenario_net_benefit_p50_usd,
+        cast(cast(scenario_net_benefit_p95 as decimal(38, 2)) as {{ money_type() }})
+            as defensive_scenario_net_benefit_p95_usd,
+        cast(scenario_p_net_negative as {{ double_type() }}) as defensive_scenario_p_net_negative
     from joined
 
 ),
