@@ -540,22 +540,12 @@ final as (
         cast({{ var('discount_rate', 0.10) }} as {{ double_type() }}) as discount_rate,
         cast({{ var('horizon_years', 3) }} as bigint) as horizon_years,
         cast(defensive_scenario_count as bigint) as defensive_scenario_count,
-        cast(cast(scenario_avoided_loss_mean as decimal(38, 2)) as {{ money_type() }})
-            as defensive_scenario_avoided_loss_mean_usd,
-        cast(cast(scenario_avoided_loss_p5 as decimal(38, 2)) as {{ money_type() }})
-            as defensive_scenario_avoided_loss_p5_usd,
-        cast(cast(scenario_avoided_loss_p50 as decimal(38, 2)) as {{ money_type() }})
-            as defensive_scenario_avoided_loss_p50_usd,
-        cast(cast(scenario_avoided_loss_p95 as decimal(38, 2)) as {{ money_type() }})
-            as defensive_scenario_avoided_loss_p95_usd,
-        cast(cast(scenario_net_benefit_mean as decimal(38, 2)) as {{ money_type() }})
-            as defensive_scenario_net_benefit_mean_usd,
-        cast(cast(scenario_net_benefit_p5 as decimal(38, 2)) as {{ money_type() }})
-            as defensive_scenario_net_benefit_p5_usd,
-        cast(cast(scenario_net_benefit_p50 as decimal(38, 2)) as {{ money_type() }})
-            as defensive_scenario_net_benefit_p50_usd,
-        cast(cast(scenario_net_benefit_p95 as decimal(38, 2)) as {{ money_type() }})
-            as defensive_scenario_net_benefit_p95_usd,
+        {%- for measure in ['avoided_loss', 'net_benefit'] %}
+            {%- for stat in ['mean', 'p5', 'p50', 'p95'] %}
+                cast(cast(scenario_{{ measure }}_{{ stat }} as decimal(38, 2)) as {{ money_type() }})
+                    as defensive_scenario_{{ measure }}_{{ stat }}_usd,
+            {%- endfor %}
+        {%- endfor %}
         cast(scenario_p_net_negative as {{ double_type() }}) as defensive_scenario_p_net_negative
     from joined
 
