@@ -46,9 +46,10 @@ lint: manifest
 	$(BIN)/ruff check orchestration tests
 	$(SQLFLUFF_ENV) $(BIN)/sqlfluff lint dbt_project/models
 
-## docs: dbt docs (static site in dbt_project/target)
+## docs: dbt docs with column lineage (dbt_project/target/static_index.html opens without a server; needs a built DATA_DIR)
 docs: manifest
 	cd dbt_project && ROI_LEDGER_DUCKDB_PATH=$(abspath $(DATA_DIR))/warehouse/roi.duckdb ../$(BIN)/dbt docs generate --profiles-dir .
+	$(BIN)/python -m orchestration.column_lineage dbt_project/target
 
 ## bench: the scenario model (50 x 100k) and ingest at the large scale, as ratios against baselines in the same run
 bench: manifest

@@ -17,6 +17,7 @@ from typing import Any
 
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED, MIN_ITERATIONS
 from orchestration.settings import DATA_DIR_ENV, DBT_PROJECT_DIR, Paths, resolve_data_dir
+from orchestration.trace import add_trace_parser
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BLOCKED = 0, 1, 2, 3
 
@@ -99,10 +100,13 @@ def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNI
     # dagster-dbt echoes every dbt event on stdout: keep it in the run log unless asked to show it.
     with open(log_path, "w") as log, contextlib.redirect_stdout(sys.stdout if verbose else log):
         result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    from orchestration.lineage.openlineage import write_run_events  # auditors' lineage of every run, even failed
+
+    openlineage_path = write_run_events(instance, result.run_id, paths, defs)
     run_id = result.run_id
     checks = publish.run_check_outcomes(instance, run_id)
     outcome: dict[str, Any] = {"run_id": run_id, "checks": checks, "release": None, "errors": [],
-                               "log": str(log_path)}
+                               "log": str(log_path), "openlineage": str(openlineage_path)}
     if result.success:
         outcome["status"] = "ok"
         outcome["release"] = next((r for r in publish.list_releases(paths) if r["run_id"] == run_id), None)
@@ -234,10 +238,51 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return rc if rc else cmd_run(args)
 
 
+def format_release(rec: dict[str, Any], paths: Paths) -> str:
+    """One release in full, for ``roi-ledger releases --show`` (pure: tested)."""
+    checks = json.loads(rec.get("checks") or "[]")
+    lines = [f"release        {rec['release_id']}", f"status         {rec['status']}",
+             f"as of          {rec['as_of']}", f"created (UTC)  {rec['created_at']:%Y-%m-%d %H:%M:%S}",
+             f"run id         {rec.get('run_id')}", f"code version   {rec.get('code_version') or 'not recorded'}"]
+    tools = json.loads(rec.get("tool_versions") or "{}")
+    if tools:
+        lines.append("tool versions  " + ", ".join(f"{k} {v}" for k, v in sorted(tools.items())))
+    lines.append(f"fingerprint    {rec['input_fingerprint']}")
+    lines.append(f"published file sha256 {rec.get('published_sha256') or '-'}")
+    snap = rec.get("snapshot_path")
+    if snap:
+        state = "present" if (paths.data_dir / snap).exists() else "pruned by retention"
+        lines.append(f"snapshot       {paths.data_dir / snap} ({state})")
+    files = json.loads(rec.get("input_files") or "[]")
+    lines.append(f"\ninput files ({len(files)})")
+    lines += [f"  {f['file_sha256'][:16]}  {f['dataset']:<28} {f['source_file']}" for f in files]
+    counts = json.loads(rec.get("row_counts") or "{}")
+    lines.append(f"\nrow counts ({len(counts)} tables)")
+    lines += [f"  {n:>12,}  {t}" for t, n in sorted(counts.items())]
+    failed = [c for c in checks if not c["passed"] and c["severity"] == "ERROR"]
+    warned = [c for c in checks if not c["passed"] and c["severity"] != "ERROR"]
+    lines.append(f"\nchecks ({len(checks)}: {len(checks) - len(failed) - len(warned)} passed, {len(warned)} "
+                 f"warnings, {len(failed)} blocking failures)")
+    for c in sorted(checks, key=lambda c: (c["passed"], c["severity"] != "ERROR", c["asset"], c["check"])):
+        status = "pass" if c["passed"] else ("FAIL" if c["severity"] == "ERROR" else "warn")
+        observed = c.get("observed") or {}
+        shown = "; ".join(f"{k}={v}" for k, v in observed.items()) if observed else c.get("detail", "")
+        lines.append(f"  {status:<4}  {c['asset']} :: {c['check']}  {shown}"[:400])
+    return "\n".join(lines)
+
+
 def cmd_releases(args: argparse.Namespace) -> int:
-    from orchestration.publish import list_releases
+    from orchestration.publish import get_release, list_releases
 
     paths = Paths(resolve_data_dir(args.data_dir))
+    if args.show:
+        rec = get_release(paths, args.show)
+        if rec is None:
+            print(f"roi-ledger releases: no release {args.show!r} under {paths.data_dir} "
+                  f"(`roi-ledger releases` lists them)", file=sys.stderr)
+            return EXIT_USAGE
+        print(json.dumps(rec, default=str, indent=2) if args.json else format_release(rec, paths))
+        return EXIT_OK
     releases = list_releases(paths)
     if args.json:
         print(json.dumps(releases, default=str, indent=2))
@@ -245,11 +290,13 @@ def cmd_releases(args: argparse.Namespace) -> int:
     if not releases:
         print(f"no releases recorded under {paths.data_dir}")
         return EXIT_OK
-    print(f"{'release_id':<28} {'status':<10} {'as_of':<10} {'created_at (UTC)':<20} failed checks")
+    print(f"{'release_id':<28} {'status':<10} {'as_of':<10} {'created_at (UTC)':<20} {'code':<12} "
+          f"{'published sha256':<16} failed checks")
     for r in releases:
         failed = ", ".join(f"{c['asset']}::{c['check']}" for c in json.loads(r["failed_checks"] or "[]"))
         print(f"{r['release_id']:<28} {r['status']:<10} {r['as_of']!s:<10} "
-              f"{r['created_at']:%Y-%m-%d %H:%M:%S}  {failed}")
+              f"{r['created_at']:%Y-%m-%d %H:%M:%S}  {(r.get('code_version') or '-')[:12]:<12} "
+              f"{(r.get('published_sha256') or '-')[:16]:<16} {failed}")
     return EXIT_OK
 
 
@@ -292,7 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     rl = sub.add_parser("releases", help="published and blocked releases, newest first")
     data_dir(rl)
     rl.add_argument("--json", action="store_true", help="print JSON")
+    rl.add_argument("--show", metavar="RELEASE_ID",
+                    help="one release in full: code and tool versions, input files, row counts, every check")
     rl.set_defaults(func=cmd_releases)
+    add_trace_parser(sub)
     return p
 
 

@@ -473,7 +473,8 @@ DELIVERY_INCIDENTS = Dataset(
     description="DORA Four Keys `incidents` table (CSV or JSON lines): one row per production incident "
                 "with its root-cause changes.",
     formats=("csv", "jsonl"), owner="engineering", natural_key=("incident_id",),
-    freshness_field="time_created",
+    # incidents are sparse events: a quiet week is normal, five without any incident is not
+    freshness_field="time_created", freshness_warn_hours=24 * 14, freshness_error_hours=24 * 35,
     fields=(
         _f("source", req=True),
         _f("incident_id", req=True),

@@ -27,6 +27,8 @@ from dagster import (
 from orchestration import publish
 from orchestration.dbt import all_dbt_assets, dbt_project, dbt_resource
 from orchestration.ingest.assets import ingest_assets
+from orchestration.lineage.sensors import OPENLINEAGE_SENSORS
+from orchestration.quality.checks import gx_asset_checks
 from orchestration.scenarios.asset import scenario_model
 from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV, RoiSettings, resolve_data_dir
 
@@ -93,9 +95,10 @@ def record_blocked_release(context: RunFailureSensorContext):
 
 defs = Definitions(
     assets=[*ingest_assets, *dbt_layers, scenario_model, published_roi],
+    asset_checks=gx_asset_checks,
     jobs=[nightly_job],
     schedules=[nightly_schedule],
-    sensors=[record_blocked_release],
+    sensors=[record_blocked_release, *OPENLINEAGE_SENSORS],
     resources={"settings": RoiSettings(), "dbt": dbt_resource()},
     executor=in_process_executor,
 )

@@ -25,7 +25,10 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,7 @@ import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
 from orchestration.ingest.landing import AUDIT_DDL
-from orchestration.settings import Paths, duckdb_memory_limit
+from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
 PSEUDONYM_KEY_ENV = "ROI_LEDGER_PSEUDONYM_KEY"
@@ -50,6 +53,8 @@ class CheckOutcome:
     severity: str
     blocking: bool
     detail: str
+    observed: dict[str, Any] = field(default_factory=dict)
+    """The check's observed values (its metadata: counts, shares, ages, thresholds), for the release record."""
 
     @property
     def blocks(self) -> bool:
@@ -57,7 +62,23 @@ class CheckOutcome:
 
     def as_dict(self) -> dict[str, Any]:
         return {"asset": self.asset, "check": self.check, "passed": self.passed, "severity": self.severity,
-                "blocking": self.blocking, "detail": self.detail}
+                "blocking": self.blocking, "detail": self.detail, "observed": self.observed}
+
+
+#: Check metadata that says nothing about the data (run bookkeeping), left out of the observed values.
+_BOOKKEEPING = {"unique_id", "dagster_dbt/unique_id", "invocation_id", "Execution Duration"}
+
+
+def _observed(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The check's metadata values that are plain numbers, text or booleans (pure: tested)."""
+    out: dict[str, Any] = {}
+    for k, v in metadata.items():
+        val = getattr(v, "value", v)
+        if k in _BOOKKEEPING:
+            continue
+        if isinstance(val, (int, float, bool)) or (isinstance(val, str) and len(val) <= 2000):
+            out[k] = val
+    return out
 
 
 def _detail(metadata: dict[str, Any]) -> str:
@@ -77,7 +98,7 @@ def run_check_outcomes(instance: DagsterInstance, run_id: str) -> list[CheckOutc
         key = (ev.asset_key.to_user_string(), ev.check_name)
         seen[key] = CheckOutcome(asset=key[0], check=ev.check_name, passed=ev.passed,
                                  severity=ev.severity.value, blocking=bool(getattr(ev, "blocking", False)),
-                                 detail=_detail(dict(ev.metadata)))
+                                 detail=_detail(dict(ev.metadata)), observed=_observed(dict(ev.metadata)))
     return sorted(seen.values(), key=lambda c: (c.asset, c.check))
 
 
@@ -168,9 +189,42 @@ def _release_id(now: datetime, run_id: str | None) -> str:
     return f"r{now:%Y%m%dT%H%M%S}-{(run_id or 'manual')[:8]}"
 
 
+RELEASE_COLUMNS = ["release_id", "run_id", "as_of", "status", "failed_checks", "checks", "input_files",
+                   "input_fingerprint", "row_counts", "published_sha256", "created_at", "code_version",
+                   "tool_versions", "snapshot_path"]
+#: Packages whose versions make a release reproducible.
+TOOL_PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations", "numpy",
+                 "pandas", "pyarrow")
+
+
+def tool_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in TOOL_PACKAGES:
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def code_version(repo: Path = REPO_ROOT) -> str:
+    """The git commit of the code that made the release, ``+dirty`` when the checkout had uncommitted changes
+    to tracked files; ``ROI_LEDGER_CODE_VERSION`` where there is no git checkout (e.g. an installed package)."""
+    env = os.environ.get("ROI_LEDGER_CODE_VERSION")
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return env or "unknown (no git checkout; set ROI_LEDGER_CODE_VERSION)"
+    return head + ("+dirty" if dirty else "")
+
+
 def _insert_release(con: duckdb.DuckDBPyConnection, rec: dict[str, Any]) -> None:
-    cols = ["release_id", "run_id", "as_of", "status", "failed_checks", "checks", "input_files",
-            "input_fingerprint", "row_counts", "published_sha256", "created_at"]
+    cols = RELEASE_COLUMNS
     con.execute(f"INSERT INTO audit.releases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                 [rec.get(c) for c in cols])
 
@@ -225,7 +279,7 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
         con.execute("INSERT INTO audit.ingested_files SELECT * FROM build.audit.ingested_files")
         con.execute("INSERT INTO audit.quarantine SELECT * REPLACE (CAST(NULL AS VARCHAR) AS raw_record) "
                     "FROM build.audit.quarantine")
-        con.execute("INSERT INTO audit.releases SELECT * FROM build.audit.releases")
+        con.execute("INSERT INTO audit.releases BY NAME SELECT * FROM build.audit.releases")
         rec["row_counts"] = json.dumps(counts, sort_keys=True)
         _insert_release(con, rec)
         con.execute("DETACH build")
@@ -235,6 +289,32 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     return counts
+
+
+def _keep_snapshot(published_tmp: Path, snapshot: Path) -> None:
+    """Copy the release about to be published to its immutable snapshot (read-only file, written whole and
+    renamed into place, so a snapshot that exists is complete)."""
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    part = snapshot.with_name(f".{snapshot.name}.tmp")
+    shutil.copyfile(published_tmp, part)
+    with open(part, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.chmod(part, 0o444)
+    os.replace(part, snapshot)
+    _fsync_dir(snapshot.parent)
+
+
+def prune_snapshots(paths: Paths, keep: int) -> list[Path]:
+    """Delete release snapshots beyond the newest ``keep`` (0 keeps every one); returns what was deleted.
+    Release ids sort by creation time (``r<UTC timestamp>-<run>``). The release records stay."""
+    if keep <= 0 or not paths.release_snapshots.is_dir():
+        return []
+    snaps = sorted(paths.release_snapshots.glob("r*.duckdb"), key=lambda p: p.name, reverse=True)
+    gone = snaps[keep:]
+    for p in gone:
+        os.chmod(p, 0o644)
+        p.unlink()
+    return gone
 
 
 def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],
@@ -252,9 +332,10 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     failed = [c for c in checks if c.blocks]
     rec: dict[str, Any] = {
         "release_id": _release_id(now, run_id), "run_id": run_id, "as_of": as_of,
-        "checks": json.dumps([c.as_dict() for c in checks]), "input_files": json.dumps(files),
+        "checks": json.dumps([c.as_dict() for c in checks], default=str), "input_files": json.dumps(files),
         "input_fingerprint": fp, "created_at": now,
-        "failed_checks": json.dumps([c.as_dict() for c in failed]),
+        "failed_checks": json.dumps([c.as_dict() for c in failed], default=str),
+        "code_version": code_version(), "tool_versions": json.dumps(tool_versions(), sort_keys=True),
     }
     if failed:
         rec["status"] = "blocked"
@@ -264,15 +345,19 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
                    row_counts=previous["row_counts"])
     else:
         rec["status"] = "published"
+        snapshot = paths.release_snapshots / f"{rec['release_id']}.duckdb"
+        rec["snapshot_path"] = snapshot.relative_to(paths.data_dir).as_posix()
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
         try:
             _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths))
             rec["published_sha256"] = sha256_path(tmp)
+            _keep_snapshot(tmp, snapshot)
             os.replace(tmp, paths.published_db)  # the atomic swap
             _fsync_dir(paths.published_dir)
         finally:
             if tmp.exists():
                 tmp.unlink()
+        prune_snapshots(paths, release_retention())
     con = _connect_build(paths)
     try:
         _insert_release(con, rec)
@@ -299,6 +384,27 @@ def record_blocked_run(paths: Paths, *, run_id: str, as_of: date, checks: list[C
     return publish_release(paths, run_id=run_id, as_of=as_of, checks=checks, manifest_path=manifest_path)
 
 
+def get_release(paths: Paths, release_id: str) -> dict[str, Any] | None:
+    """One release record in full (every check with its observed values), or None."""
+    for db in (paths.build_db, paths.published_db):
+        if not db.exists():
+            continue
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+        except duckdb.Error:
+            continue
+        try:
+            cur = con.execute("SELECT * FROM audit.releases WHERE release_id = ?", [release_id])
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+            return dict(zip(names, rows[0], strict=True)) if rows else None
+        except duckdb.CatalogException:
+            return None
+        finally:
+            con.close()
+    return None
+
+
 def list_releases(paths: Paths) -> list[dict[str, Any]]:
     """Releases newest first, from the build database (or the published file while a run holds it)."""
     for db in (paths.build_db, paths.published_db):
@@ -309,8 +415,7 @@ def list_releases(paths: Paths) -> list[dict[str, Any]]:
         except duckdb.Error:
             continue
         try:
-            cur = con.execute("SELECT release_id, run_id, as_of, status, failed_checks, input_fingerprint, "
-                              "row_counts, published_sha256, created_at FROM audit.releases "
+            cur = con.execute("SELECT * EXCLUDE (checks) FROM audit.releases "
                               "ORDER BY created_at DESC, release_id DESC")
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -7,6 +7,8 @@ The data directory comes from, in order: the run's resource config (``roi-ledger
     DIR/warehouse/roi.duckdb         build database (only the pipeline writes it)
     DIR/warehouse/dbt_target/        dbt run artifacts
     DIR/published/roi.duckdb         what BI reads; replaced only by atomic rename
+    DIR/published/releases/<id>.duckdb  an immutable (read-only) copy of every published release
+    DIR/audit/                       the auditor's trail: GX results and Data Docs, OpenLineage events
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ DUCKDB_PATH_ENV = "ROI_LEDGER_DUCKDB_PATH"
 SCHEDULE_TZ_ENV = "ROI_LEDGER_SCHEDULE_TZ"
 SCHEDULE_CRON_ENV = "ROI_LEDGER_SCHEDULE_CRON"
 MEMORY_LIMIT_ENV = "ROI_LEDGER_DUCKDB_MEMORY_LIMIT"
+RELEASE_RETENTION_ENV = "ROI_LEDGER_RELEASE_RETENTION"
+DEFAULT_RELEASE_RETENTION = 30
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,14 @@ class Paths:
     def published_db(self) -> Path:
         return self.published_dir / "roi.duckdb"
 
+    @property
+    def release_snapshots(self) -> Path:
+        return self.published_dir / "releases"
+
+    @property
+    def audit_dir(self) -> Path:
+        return self.data_dir / "audit"
+
     def ensure(self) -> None:
         for p in (self.raw, self.warehouse, self.published_dir):
             p.mkdir(parents=True, exist_ok=True)
@@ -66,6 +78,19 @@ def duckdb_memory_limit() -> str:
     4GB). DuckDB spills past it, so big ingests stay well inside a 24 GiB machine; its own default (80% of
     RAM) lets the build database's cache grow to most of the machine."""
     return os.environ.get(MEMORY_LIMIT_ENV, "4GB")
+
+
+def release_retention() -> int:
+    """How many release snapshots ``DIR/published/releases/`` keeps, newest first
+    (``ROI_LEDGER_RELEASE_RETENTION``, default 30; 0 keeps every one)."""
+    raw = os.environ.get(RELEASE_RETENTION_ENV, str(DEFAULT_RELEASE_RETENTION))
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"{RELEASE_RETENTION_ENV} must be a whole number of releases, got {raw!r}") from None
+    if n < 0:
+        raise ValueError(f"{RELEASE_RETENTION_ENV} must be >= 0, got {raw!r}")
+    return n
 
 
 def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:

@@ -6,9 +6,13 @@ the build database (see :mod:`orchestration.ingest.engine`). Each asset carries 
 - ``has_rows`` (blocking): the landing table holds at least one accepted row; a release without one of its
   sources would publish silently incomplete ledgers;
 - ``no_quarantine`` (warning): nothing was quarantined or rejected by this run; shows, never blocks,
-  because bad rows are expected in real exports and are kept for review in ``audit.quarantine``.
+  because bad rows are expected in real exports and are kept for review in ``audit.quarantine``;
+- ``fresh`` (blocking): the newest value of the dataset's freshness field (registry ``freshness_field``) is at
+  most ``freshness_error_hours`` older than the end of the as-of day; older than ``freshness_warn_hours`` it
+  warns. A stale source would publish ledgers that silently stop at an earlier date.
 """
 
+from datetime import date, datetime, timedelta
 
 from dagster import (
     AssetCheckResult,
@@ -37,6 +41,27 @@ def _owner(ds: Dataset) -> str:
     return f"team:{ds.owner}"
 
 
+def freshness_verdict(ds: Dataset, newest: datetime | None, as_of: date) -> tuple[bool, str, dict]:
+    """(passed, severity, metadata) of the ``fresh`` check: the age of the newest data at the end of the
+    as-of day (UTC) against the dataset's thresholds (pure: tested)."""
+    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+    meta = {"freshness_field": ds.freshness_field, "warn_after_hours": ds.freshness_warn_hours,
+            "error_after_hours": ds.freshness_error_hours, "as_of": as_of.isoformat()}
+    if newest is None:
+        return False, "ERROR", {**meta, "reason": f"{ds.key}: no {ds.freshness_field} value in {ds.table}"}
+    newest = newest.replace(tzinfo=None)
+    age = max((end - newest).total_seconds() / 3600, 0.0)
+    meta.update(newest=newest.isoformat(sep=" "), age_hours=round(age, 1))
+    if age > ds.freshness_error_hours:
+        return False, "ERROR", {**meta, "reason": f"{ds.key} is stale: newest {ds.freshness_field} "
+                                                  f"{newest:%Y-%m-%d %H:%M} is {age:.0f} h old at the end of "
+                                                  f"{as_of}, over the {ds.freshness_error_hours} h limit"}
+    if age > ds.freshness_warn_hours:
+        return False, "WARN", {**meta, "reason": f"{ds.key}: newest data is {age:.0f} h old "
+                                                 f"(warning after {ds.freshness_warn_hours} h)"}
+    return True, "ERROR", meta
+
+
 def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
     key = landing_asset_key(ds)
 
@@ -51,6 +76,10 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
                            description="The landing table holds at least one accepted row."),
             AssetCheckSpec("no_quarantine", asset=key,
                            description="No row or file of this run was quarantined (warning only)."),
+            AssetCheckSpec("fresh", asset=key, blocking=True,
+                           description=f"Newest `{ds.freshness_field}` at most {ds.freshness_error_hours} h "
+                                       f"old at the end of the as-of day (warning after "
+                                       f"{ds.freshness_warn_hours} h)."),
         ],
         metadata={"dataset": ds.key, "landing_table": ds.table, "formats": ", ".join(ds.formats),
                   "natural_key": ", ".join(ds.natural_key)},
@@ -62,8 +91,12 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
         con = engine.connect(paths.build_db)
         try:
             result = engine.ingest_dataset(con, paths.raw, ds, run_id=context.run_id)
+            newest = con.execute(f"SELECT max({ds.freshness_field}) FROM {ds.table}").fetchall()[0][0]
         finally:
             con.close()
+        fresh, fresh_severity, fresh_meta = freshness_verdict(ds, newest, settings.as_of_date)
+        if not fresh:
+            context.log.warning(fresh_meta["reason"])
         s = result.summary()
         for f in result.files:
             if f.status in ("rejected", "duplicate"):
@@ -84,6 +117,10 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
                     metadata={"landed_rows_total": result.landed_rows_total,
                               "reason": "" if result.landed_rows_total else
                               f"no accepted rows in {ds.table}: no file under raw/{ds.folder}/ landed"},
+                ),
+                AssetCheckResult(
+                    check_name="fresh", passed=fresh, severity=AssetCheckSeverity(fresh_severity),
+                    metadata=fresh_meta,
                 ),
                 AssetCheckResult(
                     check_name="no_quarantine", passed=not problems, severity=AssetCheckSeverity.WARN,

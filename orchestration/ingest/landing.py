@@ -50,8 +50,15 @@ CREATE TABLE IF NOT EXISTS audit.releases (
     input_fingerprint VARCHAR NOT NULL,
     row_counts VARCHAR,               -- JSON object table -> rows
     published_sha256 VARCHAR,
-    created_at TIMESTAMP NOT NULL
+    created_at TIMESTAMP NOT NULL,
+    code_version VARCHAR,             -- git commit of the code (+dirty when the checkout had changes)
+    tool_versions VARCHAR,            -- JSON object package -> version (dagster, dbt-core, duckdb, ...)
+    snapshot_path VARCHAR             -- the immutable copy under published/releases/, for published releases
 );
+-- build databases made before these columns existed gain them (same order as above)
+ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS code_version VARCHAR;
+ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS tool_versions VARCHAR;
+ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS snapshot_path VARCHAR;
 """
 
 

@@ -128,8 +128,8 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     shutil.copytree(shared, demo_data_dir)
     published = demo_data_dir / "published" / "roi.duckdb"
     before = _sha(published)
-    # A second ticket export restating an existing key with other values: the dbt unique test on the
-    # natural key fails with error severity, which must block the release.
+    # A second ticket export restating an existing key with other values: the GX suite of the landed dataset
+    # (natural key unique, `gx_contract`) catches it right after ingest, before dbt runs, and blocks the release.
     src = sorted((demo_data_dir / "raw" / "delivery" / "work_items").glob("*.csv"))[0]
     lines = src.read_text().splitlines()
     (src.parent / "zz_restated_copy.csv").write_text(lines[0] + "\n" + lines[1] + "\n")
@@ -142,7 +142,8 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     assert main(["releases", "--data-dir", str(demo_data_dir), "--json"]) == EXIT_OK
     releases = json.loads(capsys.readouterr().out)
     assert releases[0]["status"] == "blocked"
-    assert any("work_items" in c["asset"] for c in json.loads(releases[0]["failed_checks"]))
+    failed = json.loads(releases[0]["failed_checks"])
+    assert any(c["asset"] == "landing/delivery/work_items" and c["check"] == "gx_contract" for c in failed)
 
 
 def test_missing_source_blocks_before_dbt(tmp_path, demo_raw, capsys):

@@ -8,7 +8,8 @@
 --   shadow usage         usage spend and requests of a shadow (unsanctioned) system
 --   secrets past rotation  secrets tagged with the system or owned by its runtime identities, with rotation
 --                        disabled or last rotated longer ago than var static_key_max_age_days
--- Lineage: ai_system_id into dim_identity, fct_policy_decisions, fct_ai_usage and int_credentials__assessed.
+-- Lineage: ai_system_id into dim_identity, fct_policy_decisions, fct_ai_usage and int_credentials__assessed;
+-- secret_arns names the secrets counted (int_credentials__assessed is not published), for `roi-ledger trace`.
 
 with
 
@@ -103,7 +104,8 @@ secret_risk as (
     select
         secret_links.ai_system_id,
         count(*) as secret_count,
-        sum(case when credentials.is_past_rotation then 1 else 0 end) as secrets_past_rotation_count
+        sum(case when credentials.is_past_rotation then 1 else 0 end) as secrets_past_rotation_count,
+        {{ dbt.listagg('credentials.credential_ref', "';'", 'order by credentials.credential_ref') }} as secret_arns
     from secret_links
     inner join credentials
         on secret_links.credential_key = credentials.credential_key
@@ -155,7 +157,8 @@ counts as (
             as {{ money_type() }}
         ) as shadow_usage_spend_usd,
         cast(coalesce(secret_risk.secret_count, 0) as bigint) as secret_count,
-        cast(coalesce(secret_risk.secrets_past_rotation_count, 0) as bigint) as secrets_past_rotation_count
+        cast(coalesce(secret_risk.secrets_past_rotation_count, 0) as bigint) as secrets_past_rotation_count,
+        secret_risk.secret_arns
     from systems
     left join identity_risk
         on systems.ai_system_id = identity_risk.ai_system_id

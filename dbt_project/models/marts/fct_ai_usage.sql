@@ -2,7 +2,9 @@
 -- Every usage record is in exactly one row (unattributable usage under the 'unattributed' identity and the
 -- 'ais-unattributed' system). Provenance: `source_files` lists the raw files of the records behind a row;
 -- the records themselves are the staging rows of those files with the same day, key, system and model
--- (int_usage__attributed keeps `_source_file` / `_line` per record).
+-- (int_usage__attributed keeps `_source_file` / `_line` per record). `event_ids` names those records by their staging
+-- natural keys (LiteLLM `request_id`, OpenAI `usage_row_id`): what `roi-ledger trace` follows to the raw lines,
+-- since the identity and AI system resolution that groups them is not published.
 
 with
 
@@ -111,6 +113,22 @@ file_lists as (
 
 ),
 
+event_lists as (
+
+    select
+        {{ surrogate_key(['usage_date', 'identity_id', 'ai_system_id', 'model_name', 'source_dataset']) }}
+            as usage_key,
+        {{ dbt.listagg('event_id', "';'", 'order by event_id') }} as event_ids
+    from usage_events
+    group by
+        usage_date,
+        identity_id,
+        ai_system_id,
+        model_name,
+        source_dataset
+
+),
+
 methods as (
 
     select distinct
@@ -160,10 +178,13 @@ final as (
         cast(totals.cost_usd as {{ money_type() }}) as cost_usd,
         totals.first_event_at,
         totals.last_event_at,
-        file_lists.source_files
+        file_lists.source_files,
+        event_lists.event_ids
     from totals
     inner join file_lists
         on totals.usage_key = file_lists.usage_key
+    inner join event_lists
+        on totals.usage_key = event_lists.usage_key
     inner join method_lists
         on totals.usage_key = method_lists.usage_key
 

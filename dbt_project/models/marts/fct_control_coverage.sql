@@ -40,10 +40,10 @@ main_items as (
 item_controls as (
 
     select
-        map.framework,
-        map.framework_item_id as item_id,
-        map.control_id
-    from {{ ref('control_framework_map') }} as map
+        control_map.framework,
+        control_map.framework_item_id as item_id,
+        control_map.control_id
+    from {{ ref('control_framework_map') }} as control_map
 
 ),
 

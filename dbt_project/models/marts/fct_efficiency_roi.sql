@@ -8,6 +8,9 @@
 --              - support_cost
 -- Support lines (int_cost_lines__classified.is_support) are reported in support_cost only, never again in
 -- their cost class, so no cost is subtracted twice.
+-- Lineage: retired_licence_ids and toil_teams name the licences and teams behind the reclaimed run rate and the
+-- toil hours (their rows are in intermediate models, which are not published), so `roi-ledger trace` can reach
+-- their raw lines.
 
 {%- set currency = var('finance_currency', 'USD') %}
 {%- set rate = var('loaded_hourly_rate', 95) %}
@@ -178,7 +181,9 @@ retired as (
         grid.ai_system_id,
         grid.ledger_month,
         count(*) as retired_licence_count,
-        sum(retired_licences.monthly_run_rate) as retired_licence_spend
+        sum(retired_licences.monthly_run_rate) as retired_licence_spend,
+        {{ dbt.listagg('retired_licences.licence_id', "';'", 'order by retired_licences.licence_id') }}
+            as retired_licence_ids
     from grid
     inner join {{ ref('int_licences__retired') }} as retired_licences
         on
@@ -215,7 +220,8 @@ toil as (
         count(*) as toil_team_count,
         sum(toil_item_count) as toil_work_item_count,
         sum(baseline_item_count) as toil_baseline_work_item_count,
-        sum(toil_hours_saved) as toil_hours_saved
+        sum(toil_hours_saved) as toil_hours_saved,
+        {{ dbt.listagg('team', "';'", 'order by team') }} as toil_teams
     from {{ ref('int_work_items__toil_saved') }}
     group by
         ai_system_id,
@@ -247,7 +253,9 @@ figures as (
         coalesce(costs.support_cost, 0) as support_cost,
         coalesce(costs.cost_line_count, 0) as cost_line_count,
         coalesce(costs.other_currency_cost_line_count, 0) as other_currency_cost_line_count,
-        coalesce(amortised.amortising_line_count, 0) as amortising_line_count
+        coalesce(amortised.amortising_line_count, 0) as amortising_line_count,
+        retired.retired_licence_ids,
+        toil.toil_teams
     from grid
     left join costs
         on grid.ai_system_id = costs.ai_system_id and grid.ledger_month = costs.ledger_month
@@ -306,5 +314,7 @@ select
     cast(unused_seat_count as {{ dbt.type_bigint() }}) as unused_seat_count,
     cast(toil_team_count as {{ dbt.type_bigint() }}) as toil_team_count,
     cast(toil_work_item_count as {{ dbt.type_bigint() }}) as toil_work_item_count,
-    cast(toil_baseline_work_item_count as {{ dbt.type_bigint() }}) as toil_baseline_work_item_count
+    cast(toil_baseline_work_item_count as {{ dbt.type_bigint() }}) as toil_baseline_work_item_count,
+    cast(retired_licence_ids as {{ dbt.type_string() }}) as retired_licence_ids,
+    cast(toil_teams as {{ dbt.type_string() }}) as toil_teams
 from valued

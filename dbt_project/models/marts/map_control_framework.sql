@@ -3,7 +3,7 @@
 
 with
 
-map as (
+control_map as (
 
     select * from {{ ref('control_framework_map') }}
 
@@ -24,21 +24,22 @@ framework_items as (
 joined as (
 
     select
-        {{ surrogate_key(['map.control_id', 'map.framework', 'map.framework_item_id']) }} as control_framework_item_key,
-        map.control_id,
+        {{ surrogate_key(['control_map.control_id', 'control_map.framework', 'control_map.framework_item_id']) }}
+            as control_framework_item_key,
+        control_map.control_id,
         controls.title as control_title,
-        map.framework,
-        map.framework_item_id,
+        control_map.framework,
+        control_map.framework_item_id,
         framework_items.item_title,
         framework_items.item_parent,
-        map.rationale
-    from map
+        control_map.rationale
+    from control_map
     inner join controls
-        on map.control_id = controls.control_id
+        on control_map.control_id = controls.control_id
     inner join framework_items
         on
-            map.framework = framework_items.framework
-            and map.framework_item_id = framework_items.item_id
+            control_map.framework = framework_items.framework
+            and control_map.framework_item_id = framework_items.item_id
 
 )
 

@@ -1,0 +1,465 @@
+"""OpenLineage run events of a nightly run, so auditors can load what each run read and wrote into Marquez or any
+OpenLineage consumer.
+
+Why events are rebuilt from the Dagster event log after the run, rather than emitted live: the log already holds
+every step start, materialization and failure with its timestamp, so one pass after the run gives a complete,
+ordered and reproducible file (the same log gives the same bytes), and a lineage problem can never break a run.
+
+The layout (OpenLineage spec 2-0-2, ``RunEvent``):
+
+- one OpenLineage job per asset (namespace :data:`NAMESPACE`, name the asset key, ``marts/fct_ai_usage``), one run
+  of it per Dagster run, with a START event and one of COMPLETE (materialized), FAIL (its step failed before
+  materializing it) or ABORT (never computed: an upstream step failed, or its step ended without it);
+- one job for the Dagster job itself (``nightly``), whose run id is the Dagster run id, the ``parent`` of every
+  asset run;
+- inputs: the asset's upstream assets (and, for ingest and seeds, the raw folder or seed file they read); output:
+  the asset's own table in the build database (``duckdb://<build db>``, ``schema.table``) or, for the release
+  asset, the published file; a ``schema`` facet (columns and types, from the build database's
+  ``information_schema`` read after the run) on the output of each COMPLETE event.
+
+Asset run ids are UUID v5 of the Dagster run id and the asset key: regenerating the file gives the same ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from orchestration.settings import DBT_PROJECT_DIR, Paths
+
+#: Job namespace of every event.
+NAMESPACE = "ai-roi-ledger"
+#: URL of this project, the ``producer`` of every event and facet.
+PRODUCER = "https://github.com/ai-roi-ledger/ai-roi-ledger"
+SPEC_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
+RUN_EVENT_SCHEMA_URL = f"{SPEC_URL}#/$defs/RunEvent"
+#: Facet name -> ``_schemaURL`` (each facet schema ships in tests/schemas/openlineage/ for offline validation).
+FACET_SCHEMA_URLS: dict[str, str] = {
+    "parent": "https://openlineage.io/spec/facets/1-1-0/ParentRunFacet.json#/$defs/ParentRunFacet",
+    "errorMessage": "https://openlineage.io/spec/facets/1-0-0/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet",
+    "jobType": "https://openlineage.io/spec/facets/2-0-2/JobTypeJobFacet.json#/$defs/JobTypeJobFacet",
+    "documentation": "https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json"
+                     "#/$defs/DocumentationJobFacet",
+    "schema": "https://openlineage.io/spec/facets/1-0-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
+}
+#: The release asset: its output is the published file, not a table of the build database.
+RELEASE_ASSET = "release/published_roi"
+#: Namespace of the asset run ids (UUID v5 of "<dagster run id>/<asset key>").
+RUN_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, PRODUCER + "/openlineage/run")
+#: Local files, as OpenLineage's naming convention names them (namespace ``file``, name the absolute path).
+FILE_NAMESPACE = "file"
+
+#: Dagster event types the builder reads (everything else in the log is ignored).
+LOG_EVENT_TYPES = (
+    "PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED",
+    "ASSET_MATERIALIZATION_PLANNED", "STEP_START", "ASSET_MATERIALIZATION", "ASSET_FAILED_TO_MATERIALIZE",
+    "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "ASSET_CHECK_EVALUATION",
+)
+_RUN_END = {"PIPELINE_SUCCESS": "COMPLETE", "PIPELINE_FAILURE": "FAIL", "PIPELINE_CANCELED": "ABORT"}
+_MAX_MESSAGE, _MAX_STACK = 4_000, 20_000
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One Dagster event-log entry, reduced to what lineage needs (so the builders are pure and testable)."""
+
+    timestamp: float
+    event_type: str
+    """``DagsterEventType`` value (``STEP_START``, ``PIPELINE_FAILURE``, ...)."""
+    step_key: str | None = None
+    asset_key: str | None = None
+    """Asset key as a user string (``marts/fct_ai_usage``)."""
+    message: str | None = None
+    stack: str | None = None
+    check_name: str | None = None
+    passed: bool | None = None
+    blocking: bool | None = None
+    failure_type: str | None = None
+    """``FAILED`` or ``SKIPPED`` for ``ASSET_FAILED_TO_MATERIALIZE``."""
+
+
+@dataclass(frozen=True)
+class AssetInfo:
+    """An asset as lineage sees it: its parents, its step and where its data lives."""
+
+    key: str
+    parents: tuple[str, ...] = ()
+    step: str | None = None
+    description: str | None = None
+    table: str | None = None
+    """``schema.table`` in the build database (None for the release asset)."""
+    sources: tuple[str, ...] = ()
+    """Absolute paths of files or folders read from outside the asset graph (raw landing folder, seed file)."""
+
+
+@dataclass(frozen=True)
+class Datasets:
+    """Where the datasets of a run live (namespaces are absolute, so the file names its own data directory)."""
+
+    build_db: Path
+    published_db: Path
+
+    @classmethod
+    def of(cls, paths: Paths) -> Datasets:
+        return cls(build_db=paths.build_db.resolve(), published_db=paths.published_db.resolve())
+
+    @property
+    def table_namespace(self) -> str:
+        return f"duckdb://{self.build_db.as_posix()}"
+
+
+@dataclass
+class _AssetOutcome:
+    start: float | None = None
+    end: float | None = None
+    state: str | None = None
+    message: str | None = None
+    stack: str | None = None
+
+
+# --- pure builders -----------------------------------------------------------------------------------------
+
+
+def event_time(timestamp: float) -> str:
+    """UTC ISO 8601 with microseconds and ``Z`` (what OpenLineage's ``date-time`` expects)."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parent_run_id(dagster_run_id: str) -> str:
+    """The Dagster run id when it is a UUID (it is, from Dagster), so auditors can look the run up in Dagster."""
+    try:
+        return str(uuid.UUID(dagster_run_id))
+    except ValueError:
+        return str(uuid.uuid5(RUN_ID_NAMESPACE, dagster_run_id))
+
+
+def asset_run_id(dagster_run_id: str, asset_key: str) -> str:
+    """Deterministic run id of one asset in one Dagster run (OpenLineage requires a UUID)."""
+    return str(uuid.uuid5(RUN_ID_NAMESPACE, f"{dagster_run_id}/{asset_key}"))
+
+
+def _facet(name: str, **content: Any) -> dict[str, Any]:
+    return {"_producer": PRODUCER, "_schemaURL": FACET_SCHEMA_URLS[name], **content}
+
+
+def _error_facet(message: str, stack: str | None) -> dict[str, Any]:
+    content: dict[str, Any] = {"message": message[:_MAX_MESSAGE], "programmingLanguage": "PYTHON"}
+    if stack:
+        content["stackTrace"] = stack[:_MAX_STACK]
+    return _facet("errorMessage", **content)
+
+
+def dataset_of(key: str, assets: Mapping[str, AssetInfo], where: Datasets) -> tuple[str, str] | None:
+    """(namespace, name) of the dataset an asset writes, or None when it writes none we can name."""
+    if key == RELEASE_ASSET:
+        return FILE_NAMESPACE, where.published_db.as_posix()
+    info = assets.get(key)
+    if info is None or not info.table:
+        return None
+    return where.table_namespace, info.table
+
+
+def _schema_facet(fields: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    return _facet("schema", fields=[{"name": n, "type": t} for n, t in fields])
+
+
+def _ancestors(key: str, parents: Mapping[str, Sequence[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(parents.get(key, ()))
+    while todo:
+        k = todo.pop()
+        if k not in seen:
+            seen.add(k)
+            todo.extend(parents.get(k, ()))
+    return seen
+
+
+def _outcomes(records: Sequence[LogRecord], assets: Iterable[str], steps: Mapping[str, str | None],
+              parents: Mapping[str, Sequence[str]]) -> dict[str, _AssetOutcome]:
+    """Each asset's START time, terminal state and time, from the log (the mapping documented in the module)."""
+    step_start: dict[str, float] = {}
+    step_end: dict[str, LogRecord] = {}
+    materialized: dict[str, float] = {}
+    failed_to_materialize: dict[str, LogRecord] = {}
+    run_end: LogRecord | None = None
+    for r in records:
+        if r.event_type == "STEP_START" and r.step_key:
+            step_start.setdefault(r.step_key, r.timestamp)
+        elif r.event_type in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED") and r.step_key:
+            step_end[r.step_key] = r
+        elif r.event_type == "ASSET_MATERIALIZATION" and r.asset_key:
+            materialized[r.asset_key] = r.timestamp
+        elif r.event_type == "ASSET_FAILED_TO_MATERIALIZE" and r.asset_key:
+            failed_to_materialize[r.asset_key] = r
+        elif r.event_type in _RUN_END:
+            run_end = r
+    failed_steps = sorted(k for k, r in step_end.items() if r.event_type == "STEP_FAILURE")
+    out: dict[str, _AssetOutcome] = {}
+    for key in assets:
+        step = steps.get(key)
+        o = _AssetOutcome(start=step_start.get(step) if step else None)
+        end = step_end.get(step) if step else None
+        fail = failed_to_materialize.get(key)
+        if key in materialized:
+            o.state, o.end = "COMPLETE", materialized[key]
+        elif end is not None and end.event_type == "STEP_FAILURE":
+            o.state, o.end = "FAIL", end.timestamp
+            o.message = end.message or f"step {step} failed"
+            o.stack = end.stack
+        elif fail is not None:
+            o.state, o.end = ("ABORT" if fail.failure_type == "SKIPPED" else "FAIL"), fail.timestamp
+            o.message = fail.message or f"{key} failed to materialize"
+        elif end is not None:
+            o.state, o.end = "ABORT", end.timestamp
+            o.message = f"not materialized: step {step} ended ({end.event_type}) without materializing it"
+        elif run_end is not None:
+            o.state, o.end = "ABORT", run_end.timestamp
+            upstream = {steps.get(a) for a in _ancestors(key, parents)}
+            culprits = [s for s in failed_steps if s in upstream] or failed_steps
+            o.message = ("not run: upstream step(s) failed: " + ", ".join(culprits)) if culprits \
+                else f"not run: the run ended ({_RUN_END[run_end.event_type]}) before its step started"
+        if o.start is None and o.end is not None:
+            o.start = o.end
+        out[key] = o
+    return out
+
+
+def build_events(dagster_run_id: str, job_name: str, records: Sequence[LogRecord],
+                 assets: Mapping[str, AssetInfo], where: Datasets,
+                 schemas: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> list[dict[str, Any]]:
+    """Every OpenLineage event of one Dagster run, sorted by time (pure: the same inputs give the same events).
+
+    ``assets`` must hold every asset of the job (their parents, steps and tables); the assets of the run are those
+    the log says were planned or materialized, or, when the log has no plan, every asset in ``assets``.
+    ``schemas`` maps ``schema.table`` to its columns (name, type).
+    """
+    schemas = schemas or {}
+    records = sorted(records, key=lambda r: r.timestamp)
+    planned: dict[str, str | None] = {}
+    for r in records:
+        if r.event_type in ("ASSET_MATERIALIZATION_PLANNED", "ASSET_MATERIALIZATION") and r.asset_key:
+            planned.setdefault(r.asset_key, r.step_key)
+    run_assets = sorted(planned) if planned else sorted(assets)
+    steps = {k: planned.get(k) or (a.step if (a := assets.get(k)) else None) for k in {*run_assets, *assets}}
+    outcomes = _outcomes(records, run_assets, steps, {k: a.parents for k, a in assets.items()})
+
+    parent_id = parent_run_id(dagster_run_id)
+    parent = _facet("parent", run={"runId": parent_id}, job={"namespace": NAMESPACE, "name": job_name})
+    events: list[tuple[float, int, str, dict[str, Any]]] = []
+
+    def emit(ts: float, rank: int, state: str, run: dict[str, Any], job: dict[str, Any],
+             inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> None:
+        event = {"eventType": state, "eventTime": event_time(ts), "run": run, "job": job,
+                 "inputs": inputs, "outputs": outputs, "producer": PRODUCER, "schemaURL": RUN_EVENT_SCHEMA_URL}
+        events.append((ts, rank, job["name"], event))
+
+    for key in run_assets:
+        o = outcomes[key]
+        if o.start is None:  # the run has not ended and this asset's step has not started: nothing to say yet
+            continue
+        info = assets.get(key, AssetInfo(key=key))
+        job: dict[str, Any] = {"namespace": NAMESPACE, "name": key, "facets": {
+            "jobType": _facet("jobType", processingType="BATCH", integration="DAGSTER", jobType="ASSET")}}
+        # The description only on START: consumers merge job facets per run, and dbt docs are long.
+        start_job = job
+        if info.description:
+            start_job = {**job, "facets": {**job["facets"],
+                                           "documentation": _facet("documentation", description=info.description)}}
+        inputs = sorted({d for p in info.parents if (d := dataset_of(p, assets, where))}
+                        | {(FILE_NAMESPACE, s) for s in info.sources})
+        inputs_json = [{"namespace": ns, "name": n} for ns, n in inputs]
+        out = dataset_of(key, assets, where)
+        run_id = asset_run_id(dagster_run_id, key)
+        emit(o.start, 1, "START", {"runId": run_id, "facets": {"parent": parent}}, start_job, inputs_json,
+             [{"namespace": out[0], "name": out[1]}] if out else [])
+        if o.state is None or o.end is None:
+            continue
+        outputs: list[dict[str, Any]] = []
+        if out:
+            dataset: dict[str, Any] = {"namespace": out[0], "name": out[1]}
+            if o.state == "COMPLETE" and out[1] in schemas and out[0] == where.table_namespace:
+                dataset["facets"] = {"schema": _schema_facet(schemas[out[1]])}
+            outputs.append(dataset)
+        run_facets: dict[str, Any] = {"parent": parent}
+        if o.message:
+            run_facets["errorMessage"] = _error_facet(o.message, o.stack)
+        emit(o.end, 2, o.state, {"runId": run_id, "facets": run_facets}, job, inputs_json, outputs)
+
+    job_facets = {"jobType": _facet("jobType", processingType="BATCH", integration="DAGSTER", jobType="JOB")}
+    run_job = {"namespace": NAMESPACE, "name": job_name, "facets": job_facets}
+    start = next((r.timestamp for r in records if r.event_type == "PIPELINE_START"),
+                 records[0].timestamp if records else None)
+    end = next((r for r in reversed(records) if r.event_type in _RUN_END), None)
+    if start is not None:
+        emit(start, 0, "START", {"runId": parent_id}, run_job, [], [])
+    if end is not None:
+        run: dict[str, Any] = {"runId": parent_id}
+        if end.event_type != "PIPELINE_SUCCESS":
+            blocked = sorted({f"{r.asset_key}::{r.check_name}" for r in records
+                              if r.event_type == "ASSET_CHECK_EVALUATION" and r.blocking and r.passed is False})
+            message = (end.message or f"run {_RUN_END[end.event_type].lower()}").strip()
+            if blocked:
+                message += "\nblocking checks failed: " + ", ".join(blocked)
+            run["facets"] = {"errorMessage": _error_facet(message, end.stack)}
+        emit(end.timestamp, 3, _RUN_END[end.event_type], run, run_job, [], [])
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    return [e[3] for e in events]
+
+
+def to_jsonl(events: Iterable[Mapping[str, Any]]) -> str:
+    """One compact JSON object a line, keys in the order built (stable bytes for the same events)."""
+    return "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in events)
+
+
+# --- reading Dagster and DuckDB ------------------------------------------------------------------------------
+
+
+def _error_text(error: Any) -> tuple[str | None, str | None]:
+    """(message, stack) of a Dagster ``SerializableErrorInfo``: the message with its causes, the full trace."""
+    if error is None:
+        return None, None
+    parts, cur = [], error
+    while cur is not None:
+        if (cur.message or "").strip():
+            parts.append(cur.message.strip())
+        cur = cur.cause
+    return "\ncaused by: ".join(parts) or None, error.to_string()
+
+
+def records_from_event_log(entries: Iterable[Any]) -> list[LogRecord]:
+    """Reduce Dagster ``EventLogEntry`` objects to :class:`LogRecord` (entries without a Dagster event are
+    skipped)."""
+    out = []
+    for entry in entries:
+        ev = entry.dagster_event
+        if ev is None or ev.event_type_value not in LOG_EVENT_TYPES:
+            continue
+        kind = ev.event_type_value
+        rec: dict[str, Any] = {"timestamp": entry.timestamp, "event_type": kind, "step_key": entry.step_key}
+        data = ev.event_specific_data
+        if kind in ("ASSET_MATERIALIZATION_PLANNED", "ASSET_MATERIALIZATION") and ev.asset_key:
+            rec["asset_key"] = ev.asset_key.to_user_string()
+        elif kind == "ASSET_FAILED_TO_MATERIALIZE":
+            failure = data.asset_materialization_failure
+            rec.update(asset_key=failure.asset_key.to_user_string(), failure_type=failure.failure_type.value,
+                       message=failure.description or failure.reason.value)
+        elif kind == "STEP_FAILURE":
+            message, stack = _error_text(getattr(data, "error", None))
+            rec.update(message=message or ev.message, stack=stack)
+        elif kind in _RUN_END:
+            message, stack = _error_text(getattr(data, "error", None))
+            rec.update(message=ev.message if message is None else f"{ev.message}\n{message}", stack=stack)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            rec.update(asset_key=data.asset_key.to_user_string(), check_name=data.check_name, passed=data.passed,
+                       blocking=bool(getattr(data, "blocking", False)))
+        out.append(LogRecord(**rec))
+    return out
+
+
+_TABLE_NAME = re.compile(r"^(?:[^.]+\.)?([^.]+\.[^.]+)$")
+
+
+def _table_of(key_path: Sequence[str], metadata: Mapping[str, Any]) -> str | None:
+    """``schema.table`` of an asset: the ingest's ``landing_table``, dagster-dbt's ``dagster/table_name``
+    (``catalog.schema.table``: the real relation, aliases included), else ``<key[0]>.<key[1]>``."""
+    for name in ("landing_table", "dagster/table_name"):
+        value = metadata.get(name)
+        text = getattr(value, "text", value)
+        if isinstance(text, str) and (m := _TABLE_NAME.match(text)):
+            return m.group(1)
+    return ".".join(key_path) if len(key_path) == 2 else None
+
+
+def _seed_file(name: str) -> str | None:
+    found = sorted((DBT_PROJECT_DIR / "seeds").rglob(f"{name}.csv"))
+    return found[0].resolve().as_posix() if found else None
+
+
+def asset_infos(asset_graph: Any, paths: Paths) -> dict[str, AssetInfo]:
+    """Every asset of a repository's asset graph as :class:`AssetInfo` (parents, step, table, external sources)."""
+    raw = paths.raw.resolve()
+    out = {}
+    for key in asset_graph.get_all_asset_keys():
+        node = asset_graph.get(key)
+        metadata = dict(node.metadata or {})
+        sources: list[str] = []
+        dataset = metadata.get("dataset")
+        dataset = getattr(dataset, "text", dataset)
+        if isinstance(dataset, str) and "landing_table" in metadata:
+            sources.append((raw / dataset).as_posix())
+        unique_id = metadata.get("dagster_dbt/unique_id")
+        unique_id = getattr(unique_id, "text", unique_id)
+        if isinstance(unique_id, str) and unique_id.startswith("seed.") and (seed := _seed_file(key.path[-1])):
+            sources.append(seed)
+        out[key.to_user_string()] = AssetInfo(
+            key=key.to_user_string(),
+            parents=tuple(sorted(p.to_user_string() for p in node.parent_keys)),
+            step=node.assets_def.node_def.name,
+            description=(node.description or "").strip() or None,
+            table=_table_of(key.path, metadata),
+            sources=tuple(sources),
+        )
+    return out
+
+
+def read_table_schemas(build_db: Path) -> dict[str, list[tuple[str, str]]]:
+    """Columns of every table and view of the build database, ``schema.table`` -> [(name, type)], read-only.
+
+    Empty when the database is missing or cannot be opened (another process writing it): the events then carry
+    no schema facets rather than failing.
+    """
+    import duckdb
+
+    if not build_db.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(build_db), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        rows = con.execute("SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+                           "WHERE table_catalog = current_database() "
+                           "ORDER BY table_schema, table_name, ordinal_position").fetchall()
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for schema, table, column, dtype in rows:
+        out.setdefault(f"{schema}.{table}", []).append((column, dtype))
+    return out
+
+
+def events_path(paths: Paths, run_id: str) -> Path:
+    return paths.audit_dir / "openlineage" / f"{run_id}.jsonl"
+
+
+def write_run_events(instance: Any, run_id: str, paths: Paths, definitions: Any) -> Path:
+    """Write ``DIR/audit/openlineage/<run_id>.jsonl`` for a finished run and return its path.
+
+    ``definitions`` is the ``Definitions`` (or a ``RepositoryDefinition``) whose asset graph the run's job was
+    built from. The file is replaced atomically, so a reader never sees half of it and writing it twice (the CLI
+    and a sensor) is harmless.
+    """
+    from dagster import DagsterEventType
+
+    repo = definitions.get_repository_def() if hasattr(definitions, "get_repository_def") else definitions
+    run = instance.get_run_by_id(run_id)
+    job_name = run.job_name if run is not None else "nightly"
+    types = {DagsterEventType(t) for t in LOG_EVENT_TYPES}
+    records = records_from_event_log(instance.all_logs(run_id, of_type=types))
+    events = build_events(run_id, job_name, records, asset_infos(repo.asset_graph, paths), Datasets.of(paths),
+                          read_table_schemas(paths.build_db))
+    target = events_path(paths, run_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(to_jsonl(events), encoding="utf-8")
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,179 @@
+"""Validate GX suites in SQL against the build database, store the results, render Data Docs.
+
+Each suite's batch is its ``meta.batch_query`` as a GX query asset on the build database, opened read-only
+through :mod:`orchestration.quality.gx_duckdb`: every expectation becomes SQL that DuckDB runs (aggregates,
+``LIMIT 20`` samples of unexpected values), nothing is loaded into pandas. A query asset rather than a table
+asset because GX's column reflection ignores the schema on DuckDB (duckdb-engine's inspector fails on
+SQLAlchemy 2.1 and GX's fallback selects from the bare table name); DuckDB streams the ``SELECT *`` GX issues
+to read the column names, so that costs one chunk, not the table.
+
+Results: one JSON per validated suite in GX's validation results store under ``DIR/audit/gx/<run_id>/``
+(``<suite>/<run_id>/<time>/<batch>.json``); Data Docs under ``DIR/audit/data_docs/`` are rebuilt from that
+run's results after every validating step, so the site shows the latest run whole (landing and mart gates).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+GX_RESULTS_DIR = "gx"
+DATA_DOCS_DIR = "data_docs"
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's verdict, named by its ``meta.rule``."""
+
+    rule: str
+    gate: str
+    success: bool
+    type: str = ""
+    column: str | None = None
+    observed: Any = None
+    """``observed_value`` (table and aggregate expectations) or the unexpected row count (column maps)."""
+    unexpected_count: int | None = None
+    error: str | None = None
+
+    def describe(self) -> str:
+        if self.error:
+            return f"{self.rule} (error: {self.error[:160]})"
+        if self.unexpected_count is not None:
+            return f"{self.rule} ({self.unexpected_count} unexpected)"
+        return f"{self.rule} (observed {self.observed})"
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    success: bool
+    expectations: list[ExpectationOutcome] = field(default_factory=list)
+    result_path: Path | None = None
+
+    def of_gate(self, gate: str | None) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if gate is None or e.gate == gate]
+
+    def failed(self, gate: str | None = None) -> list[ExpectationOutcome]:
+        return [e for e in self.of_gate(gate) if not e.success]
+
+    def observed(self, rule: str) -> Any:
+        for e in self.expectations:
+            if e.rule == rule:
+                return e.observed
+        raise KeyError(f"{self.suite} has no expectation {rule!r}")
+
+
+def results_dir(audit_dir: Path, run_id: str) -> Path:
+    return audit_dir / GX_RESULTS_DIR / run_id
+
+
+def docs_dir(audit_dir: Path) -> Path:
+    return audit_dir / DATA_DOCS_DIR
+
+
+def _error(exception_info: Any) -> str | None:
+    """The exception message GX recorded for an expectation, in either of its shapes: flat
+    (``{"raised_exception": True, "exception_message": ...}``) or one entry per failed metric."""
+    if not isinstance(exception_info, dict):
+        return None
+    if exception_info.get("raised_exception"):
+        return str(exception_info.get("exception_message") or "raised an exception")
+    for value in exception_info.values():
+        if isinstance(value, dict) and (value.get("exception_message") or value.get("raised_exception")):
+            return str(value.get("exception_message") or "raised an exception")
+    return None
+
+
+def _scalar(value: Any) -> Any:
+    """JSON/metadata-friendly observed value (GX hands back Decimals and numpy scalars)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    return value
+
+
+def expectation_outcome(result: Any) -> ExpectationOutcome:
+    config = result.expectation_config
+    meta = config.meta or {}
+    body = result.result or {}
+    unexpected = body.get("unexpected_count")
+    observed = body.get("observed_value", unexpected)
+    if isinstance(observed, (list, tuple)):  # e.g. the column set: too long for metadata, kept in the JSON
+        observed = len(observed)
+    return ExpectationOutcome(
+        rule=str(meta.get("rule") or config.type), gate=str(meta.get("gate") or ""), success=bool(result.success),
+        type=config.type, column=(config.kwargs or {}).get("column"), observed=_scalar(observed),
+        unexpected_count=None if unexpected is None else int(unexpected),
+        error=_error(result.exception_info),
+    )
+
+
+def _result_file(results: Path, suite: str) -> Path | None:
+    found = sorted((results / suite).rglob("*.json"), key=lambda p: p.stat().st_mtime) if results.exists() else []
+    return found[-1] if found else None
+
+
+def _gx_suite(suite: dict[str, Any]) -> Any:
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+    return ExpectationSuite(name=suite["name"], expectations=suite["expectations"], meta=suite.get("meta") or {})
+
+
+def validate(db_path: Path, suites: list[dict[str, Any]], parameters: dict[str, dict[str, Any]], *, run_id: str,
+             audit_dir: Path, documented: list[dict[str, Any]] | None = None) -> tuple[dict[str, SuiteOutcome],
+                                                                                     Path | None]:
+    """Validate ``suites`` (suite dicts as committed) against ``db_path``; return the outcome per suite and the
+    Data Docs index (None when rendering failed: the gate verdicts stand without it, the error is logged).
+
+    ``parameters`` gives each suite's ``$PARAMETER`` values by suite name; ``documented`` lists every suite
+    the Data Docs site should show (default: ``suites``).
+    """
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    from orchestration.quality.gx_duckdb import (
+        DATA_DOCS_SITE,
+        add_build_datasource,
+        close_datasource,
+        ephemeral_context,
+    )
+
+    results = results_dir(audit_dir, run_id)
+    results.mkdir(parents=True, exist_ok=True)
+    context = ephemeral_context(results, docs_dir(audit_dir))
+    names = {s["name"] for s in suites}
+    for suite in [*suites, *(s for s in documented or () if s["name"] not in names)]:
+        context.suites.add(_gx_suite(suite))
+    run_identifier = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
+    outcomes: dict[str, SuiteOutcome] = {}
+    datasource = add_build_datasource(context, db_path)
+    try:
+        for suite in suites:
+            name = suite["name"]
+            asset = datasource.add_query_asset(name, query=suite["meta"]["batch_query"])
+            definition = context.validation_definitions.add(gx.ValidationDefinition(
+                name=name, data=asset.add_batch_definition_whole_table("whole"), suite=context.suites.get(name)))
+            result = definition.run(expectation_parameters=parameters.get(name) or {}, result_format="BASIC",
+                                    run_id=run_identifier)
+            outcomes[name] = SuiteOutcome(
+                suite=name, success=bool(result.success),
+                expectations=[expectation_outcome(r) for r in result.results],
+                result_path=_result_file(results, name))
+    finally:
+        close_datasource(datasource)
+    index: Path | None = None
+    try:
+        context.clean_data_docs(DATA_DOCS_SITE)
+        context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        index = docs_dir(audit_dir) / "index.html"
+    except Exception:  # rendering is a report: the gate verdicts above stand without it
+        log.exception("GX Data Docs could not be rendered under %s", docs_dir(audit_dir))
+    return outcomes, index

@@ -1,0 +1,184 @@
+"""The GX expectation suites, generated into the JSON files of this directory, so the registry, the mart
+gates and the suites never drift.
+
+One suite per landed dataset (``landing__<system>__<dataset>.json``), generated from the dataset registry
+(:mod:`orchestration.datasets`), and one per mart gate (``<schema>__<model>.json``, from
+:mod:`orchestration.quality.marts`). Each suite's ``meta.batch_query`` is the SQL its batch is read through:
+``SELECT * FROM landing_<system>.<dataset>``, or the gate's one-row summary.
+
+What a landing suite expects (each expectation's ``meta.rule`` names it in check metadata and Data Docs):
+
+- ``columns``: exactly the landing columns (registry fields, ``_extra``/``_record``, provenance);
+- ``not_null:<field>`` for every required field, ``allowed:<field>`` for every field with allowed values;
+- ``non_negative:<field>``: integer and decimal fields that count things or measure a duration
+  (:data:`NON_NEGATIVE_NAME`: tokens, requests, seats, affected identities/secrets, milliseconds, days,
+  hours). Money is not among them: FOCUS credits and corrections are legitimately negative. Scenario
+  inputs are not either: the scenario model quarantines impossible rows itself and lets the others publish;
+- ``ordered:<start><=<end>``: the end of an interval the registry names as a pair (``*_start``/``*_end``,
+  ``start_*``/``end_*``, ``*created``/``*resolved``) is never before its start;
+- ``unique:<natural key>``: the registry's natural key, as a GROUP BY query (NULL-safe: a key part that is
+  missing groups with the other missing ones, as the staging surrogate keys hash it);
+- ``volume`` (check ``gx_volume``): at least ``$PARAMETER min_row_count`` rows (see
+  :mod:`orchestration.quality.volume`).
+
+Why the natural key as declared (checked against the ingest engine and measured on the demo: every
+landing table holds each declared key once): a file restated at the same path *replaces* its rows (the engine
+deletes the superseded rows in the same transaction), the same content under another name is never landed
+twice, and the datasets that legitimately repeat a key across files already carry ``_file_sha256`` in the
+registry key (full snapshots: ``aws_credential_report``, ``secrets_inventory``, ``openai_usage`` pages) or
+are keyed by position (``focus``: ``_source_file``, ``_line``). Any other repeat is the same event or record
+exported twice, which the staging key tests reject too.
+
+Regenerate after editing the registry or a mart gate::
+
+    python -m orchestration.quality.suites          # (re)write the files
+    python -m orchestration.quality.suites --check  # exit 1 when a committed file differs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from orchestration.datasets import DATASETS, Dataset, Field
+from orchestration.ingest.landing import landing_columns
+from orchestration.quality.marts import MART_GATES, MartGate
+
+SUITES_DIR = Path(__file__).resolve().parent
+GENERATED_BY = "python -m orchestration.quality.suites"
+
+#: Count and duration fields (integer or decimal) that can never be negative, by name.
+NON_NEGATIVE_NAME = re.compile(r"(_tokens|_ms|_days|_hours|_requests)$|^(seats_|num_|affected_)")
+NUMERIC_TYPES = ("integer", "decimal")
+TEMPORAL_TYPES = ("timestamp", "date", "epoch_ms", "epoch_s")
+#: Name parts that make two temporal fields an interval: (start part, end part).
+INTERVAL_PARTS: tuple[tuple[str, str], ...] = (("start", "end"), ("created", "resolved"))
+
+LANDING_GATE = "contract"
+VOLUME_GATE = "volume"
+VOLUME_PARAMETER = "min_row_count"
+
+
+def landing_suite_name(ds: Dataset) -> str:
+    return f"landing__{ds.system}__{ds.name}"
+
+
+def suite_path(name: str) -> Path:
+    return SUITES_DIR / f"{name}.json"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _expectation(type_: str, rule: str, gate: str = LANDING_GATE, **kwargs: Any) -> dict[str, Any]:
+    return {"type": type_, "kwargs": kwargs, "meta": {"gate": gate, "rule": rule}}
+
+
+def non_negative_fields(ds: Dataset) -> list[Field]:
+    return [f for f in ds.fields if f.type in NUMERIC_TYPES and NON_NEGATIVE_NAME.search(f.name)]
+
+
+def interval_pairs(ds: Dataset) -> list[tuple[str, str]]:
+    """(start, end) temporal field pairs named as one interval, in registry order."""
+    temporal = {f.name for f in ds.fields if f.type in TEMPORAL_TYPES}
+    pairs = []
+    for f in ds.fields:
+        if f.name not in temporal:
+            continue
+        parts = f.name.split("_")
+        for start, end in INTERVAL_PARTS:
+            if start in parts:
+                other = "_".join(end if p == start else p for p in parts)
+                if other in temporal:
+                    pairs.append((f.name, other))
+    return pairs
+
+
+def natural_key_query(ds: Dataset) -> str:
+    key = ", ".join(_quote(c) for c in ds.natural_key)
+    return f"SELECT {key}, count(*) AS copies FROM {{batch}} GROUP BY {key} HAVING count(*) > 1"
+
+
+def landing_suite(ds: Dataset) -> dict[str, Any]:
+    """The suite of one landed dataset, from its registry entry (pure)."""
+    exps = [_expectation("expect_table_columns_to_match_set", "columns",
+                         column_set=[name for name, _ in landing_columns(ds)], exact_match=True)]
+    exps += [_expectation("expect_column_values_to_not_be_null", f"not_null:{f.name}", column=f.name)
+             for f in ds.fields if f.required]
+    exps += [_expectation("expect_column_values_to_be_in_set", f"allowed:{f.name}", column=f.name,
+                          value_set=list(f.allowed))
+             for f in ds.fields if f.allowed]
+    exps += [_expectation("expect_column_values_to_be_between", f"non_negative:{f.name}", column=f.name, min_value=0)
+             for f in non_negative_fields(ds)]
+    exps += [_expectation("expect_column_pair_values_a_to_be_greater_than_b", f"ordered:{start}<={end}",
+                          column_A=end, column_B=start, or_equal=True, ignore_row_if="either_value_is_missing")
+             for start, end in interval_pairs(ds)]
+    exps.append(_expectation("unexpected_rows_expectation", f"unique:{','.join(ds.natural_key)}",
+                             unexpected_rows_query=natural_key_query(ds)))
+    exps.append(_expectation("expect_table_row_count_to_be_between", VOLUME_GATE, gate=VOLUME_GATE,
+                             min_value={"$PARAMETER": VOLUME_PARAMETER}))
+    return {
+        "name": landing_suite_name(ds),
+        "meta": {
+            "generated_by": GENERATED_BY,
+            "source": f"orchestration/datasets.py: {ds.key}",
+            "asset_key": ["landing", ds.system, ds.name],
+            "batch_query": f"SELECT * FROM {ds.table}",
+            "parameters": [VOLUME_PARAMETER],
+        },
+        "expectations": exps,
+    }
+
+
+def mart_suite(gate: MartGate) -> dict[str, Any]:
+    """The suite of one mart gate (pure)."""
+    return {
+        "name": gate.suite_name,
+        "meta": {
+            "generated_by": GENERATED_BY,
+            "source": f"orchestration/quality/marts.py: {gate.check_name}",
+            "asset_key": list(gate.asset_key),
+            "batch_query": gate.summary_sql,
+            "parameters": list(gate.parameters),
+        },
+        "expectations": [dict(e) for e in gate.expectations],
+    }
+
+
+def all_suites() -> dict[str, dict[str, Any]]:
+    """Every suite by name, landing datasets in registry order, then the mart gates."""
+    suites = [landing_suite(ds) for ds in DATASETS] + [mart_suite(g) for g in MART_GATES]
+    return {s["name"]: s for s in suites}
+
+
+def render(suite: dict[str, Any]) -> str:
+    return json.dumps(suite, indent=1, ensure_ascii=False) + "\n"
+
+
+def load(name: str) -> dict[str, Any]:
+    """A committed suite (what the checks run: a suite edited by hand shows up as drift in the tests)."""
+    return json.loads(suite_path(name).read_text(encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=GENERATED_BY, description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report drift instead of writing; exit 1 on drift")
+    args = parser.parse_args(argv)
+    expected = {suite_path(name): render(suite) for name, suite in all_suites().items()}
+    drifted = [p for p, text in expected.items()
+               if not p.exists() or p.read_text(encoding="utf-8") != text]
+    stale = sorted(set(SUITES_DIR.glob("*.json")) - set(expected))
+    if not args.check:
+        for path in drifted:
+            path.write_text(expected[path], encoding="utf-8")
+        for path in stale:
+            path.unlink()
+    for path in drifted:
+        print(f"{'differs' if args.check else 'wrote'}: {path.relative_to(SUITES_DIR.parents[2])}")
+    for path in stale:
+        print(f"{'stale' if args.check else 'removed'}: {path.relative_to(SUITES_DIR.parents[2])}")
+    return 1 if args.check and (drifted or stale) else 0
