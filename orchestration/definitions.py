@@ -30,7 +30,7 @@ from orchestration.ingest.assets import ingest_assets
 from orchestration.lineage.sensors import OPENLINEAGE_SENSORS
 from orchestration.quality.checks import gx_asset_checks
 from orchestration.scenarios.asset import scenario_model
-from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV, RoiSettings, resolve_data_dir
+from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV, RoiSettings
 
 NIGHTLY_JOB = "nightly"
 RELEASE_KEY = AssetKey(["release", "published_roi"])
@@ -86,8 +86,7 @@ def record_blocked_release(context: RunFailureSensorContext):
     """Record a nightly run stopped by blocking checks as a ``blocked`` release (daemon-run runs; the CLI
     records its own in-process runs the same way)."""
     run = context.dagster_run
-    cfg = (run.run_config or {}).get("resources", {}).get("settings", {}).get("config", {})
-    settings = RoiSettings(data_dir=cfg.get("data_dir") or str(resolve_data_dir()), as_of=cfg.get("as_of"))
+    settings = RoiSettings.of_run(run.run_config)
     checks = publish.run_check_outcomes(context.instance, run.run_id)
     publish.record_blocked_run(settings.paths, run_id=run.run_id, as_of=settings.as_of_date, checks=checks,
                                manifest_path=dbt_project().manifest_path)

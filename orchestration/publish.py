@@ -384,8 +384,9 @@ def record_blocked_run(paths: Paths, *, run_id: str, as_of: date, checks: list[C
     return publish_release(paths, run_id=run_id, as_of=as_of, checks=checks, manifest_path=manifest_path)
 
 
-def get_release(paths: Paths, release_id: str) -> dict[str, Any] | None:
-    """One release record in full (every check with its observed values), or None."""
+def _read_releases(paths: Paths, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Rows of ``audit.releases`` from the build database, or from the published file while a run holds the
+    build database (read-only either way: reading never blocks a run)."""
     for db in (paths.build_db, paths.published_db):
         if not db.exists():
             continue
@@ -394,29 +395,7 @@ def get_release(paths: Paths, release_id: str) -> dict[str, Any] | None:
         except duckdb.Error:
             continue
         try:
-            cur = con.execute("SELECT * FROM audit.releases WHERE release_id = ?", [release_id])
-            names = [d[0] for d in cur.description]
-            rows = cur.fetchall()
-            return dict(zip(names, rows[0], strict=True)) if rows else None
-        except duckdb.CatalogException:
-            return None
-        finally:
-            con.close()
-    return None
-
-
-def list_releases(paths: Paths) -> list[dict[str, Any]]:
-    """Releases newest first, from the build database (or the published file while a run holds it)."""
-    for db in (paths.build_db, paths.published_db):
-        if not db.exists():
-            continue
-        try:
-            con = duckdb.connect(str(db), read_only=True)
-        except duckdb.Error:
-            continue
-        try:
-            cur = con.execute("SELECT * EXCLUDE (checks) FROM audit.releases "
-                              "ORDER BY created_at DESC, release_id DESC")
+            cur = con.execute(sql, params or [])
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         except duckdb.CatalogException:
@@ -424,3 +403,15 @@ def list_releases(paths: Paths) -> list[dict[str, Any]]:
         finally:
             con.close()
     return []
+
+
+def get_release(paths: Paths, release_id: str) -> dict[str, Any] | None:
+    """One release record in full (every check with its observed values), or None."""
+    rows = _read_releases(paths, "SELECT * FROM audit.releases WHERE release_id = ?", [release_id])
+    return rows[0] if rows else None
+
+
+def list_releases(paths: Paths) -> list[dict[str, Any]]:
+    """Releases newest first, without the (long) list of every check."""
+    return _read_releases(paths, "SELECT * EXCLUDE (checks) FROM audit.releases "
+                                 "ORDER BY created_at DESC, release_id DESC")

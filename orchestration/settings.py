@@ -106,6 +106,12 @@ class RoiSettings(ConfigurableResource):
     as_of: str | None = None
     """As-of date of the release (YYYY-MM-DD); default today (UTC)."""
 
+    @classmethod
+    def of_run(cls, run_config: dict | None) -> RoiSettings:
+        """The settings a finished run used (for sensors, which see the run, not its resources)."""
+        cfg = (run_config or {}).get("resources", {}).get("settings", {}).get("config", {})
+        return cls(data_dir=cfg.get("data_dir") or str(resolve_data_dir()), as_of=cfg.get("as_of"))
+
     @property
     def paths(self) -> Paths:
         return Paths(resolve_data_dir(self.data_dir))

@@ -18,7 +18,7 @@ from dagster import (
     run_status_sensor,
 )
 
-from orchestration.settings import RoiSettings, resolve_data_dir
+from orchestration.settings import RoiSettings
 
 
 def _write_for(context: RunStatusSensorContext, run: DagsterRun) -> None:
@@ -28,8 +28,7 @@ def _write_for(context: RunStatusSensorContext, run: DagsterRun) -> None:
 
     if run.job_name != NIGHTLY_JOB:
         return
-    cfg = (run.run_config or {}).get("resources", {}).get("settings", {}).get("config", {})
-    settings = RoiSettings(data_dir=cfg.get("data_dir") or str(resolve_data_dir()), as_of=cfg.get("as_of"))
+    settings = RoiSettings.of_run(run.run_config)
     path = write_run_events(context.instance, run.run_id, settings.paths, defs)
     context.log.info(f"OpenLineage events of run {run.run_id}: {path}")
 
