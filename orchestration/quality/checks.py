@@ -36,7 +36,7 @@ from orchestration.datasets import DATASETS, Dataset
 from orchestration.ingest.assets import landing_asset_key
 from orchestration.quality import runner, suites, thresholds, volume
 from orchestration.quality.marts import MART_GATES, MartGate
-from orchestration.settings import Paths, RoiSettings, duckdb_memory_limit
+from orchestration.settings import Paths, RoiSettings, duckdb_memory_limit, release_retention
 
 CONTRACT_CHECK = "gx_contract"
 VOLUME_CHECK = "gx_volume"
@@ -151,6 +151,7 @@ def landing_gate_results(paths: Paths, run_id: str,
         volume.record(con, records, datetime.now(UTC).replace(tzinfo=None))
     finally:
         con.close()
+    runner.prune_results(audit_dir(paths), release_retention(), run_id)
     return results
 
 

@@ -15,6 +15,7 @@ run's results after every validating step, so the site shows the latest run whol
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +71,20 @@ class SuiteOutcome:
 
 def results_dir(audit_dir: Path, run_id: str) -> Path:
     return audit_dir / GX_RESULTS_DIR / run_id
+
+
+def prune_results(audit_dir: Path, keep: int, current_run_id: str) -> list[Path]:
+    """Delete the GX result folders of all but the newest ``keep`` runs (0 keeps every one), never the current
+    run's; returns what was deleted. The same retention as the release snapshots (``ROI_LEDGER_RELEASE_RETENTION``):
+    the check metadata in ``audit.releases`` keeps the observed values of every run either way."""
+    root = audit_dir / GX_RESULTS_DIR
+    if keep <= 0 or not root.is_dir():
+        return []
+    runs = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+    gone = [p for p in runs[keep:] if p.name != current_run_id]
+    for p in gone:
+        shutil.rmtree(p)
+    return gone
 
 
 def docs_dir(audit_dir: Path) -> Path:

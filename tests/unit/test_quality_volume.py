@@ -177,3 +177,19 @@ def test_mart_gates_on_their_summaries(paths):
     assert claims["conflicts"] == 2 and claims["double_claims"] == 2 and claims["wrong_ledger_claims"] == 0
     assert bad["gx_one_claim_per_benefit"].asset_key.path == ["intermediate", "int_roi__benefit_claim_conflicts"]
     assert (paths.data_dir / "audit" / "data_docs" / "index.html").exists()
+
+
+def test_gx_results_keep_the_newest_runs_and_never_the_current_one(tmp_path):
+    import os
+
+    from orchestration.quality.runner import prune_results, results_dir
+
+    for i, run in enumerate(("run-a", "run-b", "run-c", "run-d")):
+        d = results_dir(tmp_path, run)
+        d.mkdir(parents=True)
+        (d / "suite.json").write_text("{}")
+        os.utime(d, (1_000_000 + i, 1_000_000 + i))
+    gone = prune_results(tmp_path, 2, current_run_id="run-a")  # the oldest folder is this run's own: kept
+    assert sorted(p.name for p in gone) == ["run-b"]
+    assert sorted(p.name for p in (tmp_path / "gx").iterdir()) == ["run-a", "run-c", "run-d"]
+    assert prune_results(tmp_path, 0, current_run_id="x") == []  # 0 keeps every run
