@@ -81,8 +81,8 @@ def duckdb_memory_limit() -> str:
 
 
 def release_retention() -> int:
-    """How many release snapshots ``DIR/published/releases/`` keeps, newest first
-    (``ROI_LEDGER_RELEASE_RETENTION``, default 30; 0 keeps every one)."""
+    """How many release snapshots ``DIR/published/releases/`` (and runs of GX results, ``DIR/audit/gx/``) are
+    kept, newest first (``ROI_LEDGER_RELEASE_RETENTION``, default 30; 0 keeps every one)."""
     raw = os.environ.get(RELEASE_RETENTION_ENV, str(DEFAULT_RELEASE_RETENTION))
     try:
         n = int(raw)
