@@ -14,8 +14,15 @@ The layout (OpenLineage spec 2-0-2, ``RunEvent``):
   asset run;
 - inputs: the asset's upstream assets (and, for ingest and seeds, the raw folder or seed file they read); output:
   the asset's own table in the build database (``duckdb://<build db>``, ``schema.table``) or, for the release
-  asset, the published file; a ``schema`` facet (columns and types, from the build database's
-  ``information_schema`` read after the run) on the output of each COMPLETE event.
+  asset, the published file and, when the release was published (its materialization says ``status`` ``published``),
+  the immutable snapshot ``DIR/published/releases/<release_id>.duckdb`` written beside it; a ``schema`` facet
+  (columns and types, from the build database's ``information_schema`` read after the run) on the output of each
+  COMPLETE event;
+- a ``dataQualityAssertions`` facet on the output of each COMPLETE or FAIL event whose asset had asset checks
+  evaluated in the run (``ASSET_CHECK_EVALUATION``): one assertion per check, ``assertion`` the check name,
+  ``success`` whether it passed, ``column`` when the check's metadata names one (``column`` or ``column_name``),
+  sorted; nothing else (severity and the rest of the metadata stay in Dagster, the 1-0-0 facet has no field for
+  them). Checks run in a later step (the GX gates) are included: the file describes the run once it is over.
 
 Asset run ids are UUID v5 of the Dagster run id and the asset key: regenerating the file gives the same ids.
 """
@@ -48,6 +55,8 @@ FACET_SCHEMA_URLS: dict[str, str] = {
     "documentation": "https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json"
                      "#/$defs/DocumentationJobFacet",
     "schema": "https://openlineage.io/spec/facets/1-0-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
+    "dataQualityAssertions": "https://openlineage.io/spec/facets/1-0-0/DataQualityAssertionsDatasetFacet.json"
+                             "#/$defs/DataQualityAssertionsDatasetFacet",
 }
 #: The release asset: its output is the published file, not a table of the build database.
 RELEASE_ASSET = "release/published_roi"
@@ -64,6 +73,12 @@ LOG_EVENT_TYPES = (
 )
 _RUN_END = {"PIPELINE_SUCCESS": "COMPLETE", "PIPELINE_FAILURE": "FAIL", "PIPELINE_CANCELED": "ABORT"}
 _MAX_MESSAGE, _MAX_STACK = 4_000, 20_000
+#: Check metadata keys that name the column a check tests (the first one holding a short name wins).
+COLUMN_METADATA_KEYS = ("column", "column_name")
+_MAX_COLUMN = 256
+#: ``status`` of a release materialization that wrote a new snapshot (``unchanged`` writes none).
+RELEASE_PUBLISHED = "published"
+_RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,11 @@ class LogRecord:
     blocking: bool | None = None
     failure_type: str | None = None
     """``FAILED`` or ``SKIPPED`` for ``ASSET_FAILED_TO_MATERIALIZE``."""
+    column: str | None = None
+    """The column an ``ASSET_CHECK_EVALUATION`` tests, when its metadata names one."""
+    release_id: str | None = None
+    release_status: str | None = None
+    """``release_id`` and ``status`` of the release asset's ``ASSET_MATERIALIZATION`` (``published``, ...)."""
 
 
 @dataclass(frozen=True)
@@ -105,14 +125,21 @@ class Datasets:
 
     build_db: Path
     published_db: Path
+    release_snapshots: Path | None = None
+    """Folder of the release snapshots (default: ``releases/`` beside the published file, as :class:`Paths` has it)."""
 
     @classmethod
     def of(cls, paths: Paths) -> Datasets:
-        return cls(build_db=paths.build_db.resolve(), published_db=paths.published_db.resolve())
+        return cls(build_db=paths.build_db.resolve(), published_db=paths.published_db.resolve(),
+                   release_snapshots=paths.release_snapshots.resolve())
 
     @property
     def table_namespace(self) -> str:
         return f"duckdb://{self.build_db.as_posix()}"
+
+    def snapshot_of(self, release_id: str) -> Path:
+        folder = self.release_snapshots or self.published_db.parent / "releases"
+        return folder / f"{release_id}.duckdb"
 
 
 @dataclass
@@ -168,6 +195,33 @@ def dataset_of(key: str, assets: Mapping[str, AssetInfo], where: Datasets) -> tu
 
 def _schema_facet(fields: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return _facet("schema", fields=[{"name": n, "type": t} for n, t in fields])
+
+
+def _assertions(records: Sequence[LogRecord]) -> dict[str, list[dict[str, Any]]]:
+    """Asset key -> its checks' results as ``dataQualityAssertions`` items, sorted (the last evaluation of a check
+    wins, should the log hold two)."""
+    latest: dict[tuple[str, str], LogRecord] = {}
+    for r in records:  # records are sorted by time
+        if r.event_type == "ASSET_CHECK_EVALUATION" and r.asset_key and r.check_name and r.passed is not None:
+            latest[(r.asset_key, r.check_name)] = r
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (key, name), r in sorted(latest.items()):
+        item: dict[str, Any] = {"assertion": name, "success": bool(r.passed)}
+        if r.column:
+            item["column"] = r.column
+        out.setdefault(key, []).append(item)
+    return out
+
+
+def _release_snapshot(records: Sequence[LogRecord], where: Datasets) -> tuple[str, str] | None:
+    """(namespace, name) of the snapshot the release asset wrote in this run, or None (``unchanged``, blocked, not
+    materialized, or a release id that is not a plain file name)."""
+    mat = next((r for r in reversed(records)
+                if r.event_type == "ASSET_MATERIALIZATION" and r.asset_key == RELEASE_ASSET), None)
+    if mat is None or mat.release_status != RELEASE_PUBLISHED or not mat.release_id \
+            or not _RELEASE_ID.match(mat.release_id):
+        return None
+    return FILE_NAMESPACE, where.snapshot_of(mat.release_id).as_posix()
 
 
 def _ancestors(key: str, parents: Mapping[str, Sequence[str]]) -> set[str]:
@@ -249,6 +303,8 @@ def build_events(dagster_run_id: str, job_name: str, records: Sequence[LogRecord
     run_assets = sorted(planned) if planned else sorted(assets)
     steps = {k: planned.get(k) or (a.step if (a := assets.get(k)) else None) for k in {*run_assets, *assets}}
     outcomes = _outcomes(records, run_assets, steps, {k: a.parents for k, a in assets.items()})
+    assertions = _assertions(records)
+    snapshot = _release_snapshot(records, where)
 
     parent_id = parent_run_id(dagster_run_id)
     parent = _facet("parent", run={"runId": parent_id}, job={"namespace": NAMESPACE, "name": job_name})
@@ -284,9 +340,16 @@ def build_events(dagster_run_id: str, job_name: str, records: Sequence[LogRecord
         outputs: list[dict[str, Any]] = []
         if out:
             dataset: dict[str, Any] = {"namespace": out[0], "name": out[1]}
+            facets: dict[str, Any] = {}
             if o.state == "COMPLETE" and out[1] in schemas and out[0] == where.table_namespace:
-                dataset["facets"] = {"schema": _schema_facet(schemas[out[1]])}
+                facets["schema"] = _schema_facet(schemas[out[1]])
+            if o.state in ("COMPLETE", "FAIL") and key in assertions:
+                facets["dataQualityAssertions"] = _facet("dataQualityAssertions", assertions=assertions[key])
+            if facets:
+                dataset["facets"] = facets
             outputs.append(dataset)
+        if key == RELEASE_ASSET and o.state == "COMPLETE" and snapshot is not None:
+            outputs.append({"namespace": snapshot[0], "name": snapshot[1]})
         run_facets: dict[str, Any] = {"parent": parent}
         if o.message:
             run_facets["errorMessage"] = _error_facet(o.message, o.stack)
@@ -333,6 +396,21 @@ def _error_text(error: Any) -> tuple[str | None, str | None]:
     return "\ncaused by: ".join(parts) or None, error.to_string()
 
 
+def _text(value: Any) -> str | None:
+    """A metadata value's text (``TextMetadataValue`` or a plain string), else None."""
+    text = getattr(value, "value", value)
+    return text if isinstance(text, str) else None
+
+
+def _check_column(metadata: Mapping[str, Any] | None) -> str | None:
+    """The column a check's metadata names (``column`` or ``column_name``), if it is a short one-line name."""
+    for name in COLUMN_METADATA_KEYS:
+        text = _text((metadata or {}).get(name))
+        if text and (text := text.strip()) and len(text) <= _MAX_COLUMN and "\n" not in text:
+            return text
+    return None
+
+
 def records_from_event_log(entries: Iterable[Any]) -> list[LogRecord]:
     """Reduce Dagster ``EventLogEntry`` objects to :class:`LogRecord` (entries without a Dagster event are
     skipped)."""
@@ -346,6 +424,10 @@ def records_from_event_log(entries: Iterable[Any]) -> list[LogRecord]:
         data = ev.event_specific_data
         if kind in ("ASSET_MATERIALIZATION_PLANNED", "ASSET_MATERIALIZATION") and ev.asset_key:
             rec["asset_key"] = ev.asset_key.to_user_string()
+            if kind == "ASSET_MATERIALIZATION" and rec["asset_key"] == RELEASE_ASSET:
+                metadata = data.materialization.metadata or {}
+                rec.update(release_id=_text(metadata.get("release_id")),
+                           release_status=_text(metadata.get("status")))
         elif kind == "ASSET_FAILED_TO_MATERIALIZE":
             failure = data.asset_materialization_failure
             rec.update(asset_key=failure.asset_key.to_user_string(), failure_type=failure.failure_type.value,
@@ -358,7 +440,7 @@ def records_from_event_log(entries: Iterable[Any]) -> list[LogRecord]:
             rec.update(message=ev.message if message is None else f"{ev.message}\n{message}", stack=stack)
         elif kind == "ASSET_CHECK_EVALUATION":
             rec.update(asset_key=data.asset_key.to_user_string(), check_name=data.check_name, passed=data.passed,
-                       blocking=bool(getattr(data, "blocking", False)))
+                       blocking=bool(getattr(data, "blocking", False)), column=_check_column(data.metadata))
         out.append(LogRecord(**rec))
     return out
 

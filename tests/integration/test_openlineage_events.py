@@ -91,13 +91,55 @@ def test_demo_run_events_name_the_build_tables_with_their_schemas(demo_events):
     assert seed["outputs"][0]["name"] == "seeds.model_prices"
 
     release = _complete(events, RELEASE_ASSET)
-    assert release["outputs"] == [{"namespace": "file",
-                                   "name": (data_dir / "published" / "roi.duckdb").resolve().as_posix()}]
+    assert release["outputs"][0] == {"namespace": "file",
+                                     "name": (data_dir / "published" / "roi.duckdb").resolve().as_posix()}
     assert len(release["inputs"]) > 80  # every table of the run feeds the release
 
     every_output = [e for e in events if e["eventType"] == "COMPLETE" and e["job"]["name"] != RELEASE_ASSET
                     and e["outputs"]]
     assert all("schema" in e["outputs"][0].get("facets", {}) for e in every_output)
+
+
+def test_demo_run_events_carry_the_check_results_and_the_release_snapshot(demo_events):
+    data_dir, run_id, events = demo_events
+    con = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
+    try:
+        release_id, status, snapshot_path, checks = con.execute(
+            "SELECT release_id, status, snapshot_path, checks FROM audit.releases WHERE run_id = ?", [run_id]
+        ).fetchall()[0]
+    finally:
+        con.close()
+    # Every check the release recorded (latest evaluation per check, what Dagster logged) is an assertion on the
+    # output of its asset's terminal event, with the same verdict; nothing else is.
+    recorded = {(c["asset"], c["check"]): c["passed"] for c in json.loads(checks)}
+    assert len(recorded) > 50
+    asserted: dict[tuple[str, str], bool] = {}
+    for e in events:
+        for out in e["outputs"]:
+            facet = out.get("facets", {}).get("dataQualityAssertions")
+            if facet is None:
+                continue
+            assert e["eventType"] in ("COMPLETE", "FAIL")
+            names = [a["assertion"] for a in facet["assertions"]]
+            assert names == sorted(names)
+            for a in facet["assertions"]:
+                assert set(a) <= {"assertion", "success", "column"}
+                asserted[(e["job"]["name"], a["assertion"])] = a["success"]
+    assert asserted == recorded
+    spend = _complete(events, "landing/usage/litellm_spend_logs")["outputs"][0]["facets"]["dataQualityAssertions"]
+    assert {"has_rows", "fresh", "no_quarantine", "gx_contract", "gx_volume"} <= \
+        {a["assertion"] for a in spend["assertions"]}
+    assert any(a["assertion"].startswith("not_null") for a in
+               _complete(events, "marts/fct_ai_usage")["outputs"][0]["facets"]["dataQualityAssertions"]["assertions"])
+
+    # The release published, so its COMPLETE event names the immutable snapshot beside the published file.
+    assert status == "published"
+    snapshot = (data_dir / snapshot_path).resolve()
+    assert snapshot == (data_dir / "published" / "releases" / f"{release_id}.duckdb").resolve()
+    assert snapshot.is_file()
+    assert _complete(events, RELEASE_ASSET)["outputs"] == [
+        {"namespace": "file", "name": (data_dir / "published" / "roi.duckdb").resolve().as_posix()},
+        {"namespace": "file", "name": snapshot.as_posix()}]
 
 
 # --- the sensors, on runs "the daemon" launched -------------------------------------------------------------

@@ -14,7 +14,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetSpec, DagsterInstance, Definitions, MaterializeResult, asset, define_asset_job, multi_asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetSpec,
+    DagsterInstance,
+    Definitions,
+    MaterializeResult,
+    asset,
+    define_asset_job,
+    multi_asset,
+)
 
 from orchestration.lineage.openlineage import (
     FACET_SCHEMA_URLS,
@@ -201,6 +212,94 @@ def test_datasets_and_schema_facets():
                                  {"namespace": DB_NS, "name": "staging.stg_iam__aws_credential_report"}]
 
 
+def _check(t, key, name, passed, column=None):
+    return LogRecord(t, "ASSET_CHECK_EVALUATION", asset_key=key, check_name=name, passed=passed, blocking=True,
+                     column=column)
+
+
+def _assertions_of(event):
+    return [o.get("facets", {}).get("dataQualityAssertions", {}).get("assertions") for o in event["outputs"]]
+
+
+def test_check_results_become_data_quality_assertions_on_the_output():
+    log = [*_failed_log(),
+           _check(4.6, "landing/iam/aws_credential_report", "gx_contract", True),
+           _check(4.7, "landing/iam/aws_credential_report", "fresh", False),
+           _check(4.8, "landing/iam/aws_credential_report", "not_null", True, column="user"),
+           _check(4.9, "landing/iam/aws_credential_report", "fresh", True),  # evaluated again: the last one counts
+           _check(7.8, "staging/stg_other", "accepted_values", False, column="mfa_active")]
+    events = build_events(RUN_ID, "nightly", log, ASSETS, WHERE, SCHEMAS)
+    for e in events:
+        assert_valid(e)
+    jobs = _by_job(events)
+    start, complete = jobs["landing/iam/aws_credential_report"]
+    facet = complete["outputs"][0]["facets"]["dataQualityAssertions"]
+    assert facet == {"_producer": PRODUCER, "_schemaURL": FACET_SCHEMA_URLS["dataQualityAssertions"], "assertions": [
+        {"assertion": "fresh", "success": True},
+        {"assertion": "gx_contract", "success": True},
+        {"assertion": "has_rows", "success": True},
+        {"assertion": "not_null", "success": True, "column": "user"},
+    ]}
+    assert "schema" in complete["outputs"][0]["facets"]  # beside the schema facet, not instead of it
+    assert _assertions_of(start) == [None]  # checks are judged after the write: not on START
+    # A failed check on a written table is reported as a failed assertion.
+    staged = jobs["staging/stg_iam__aws_credential_report"][1]
+    assert _assertions_of(staged) == [[{"assertion": "unique_identity_id", "success": False}]]
+    # On FAIL too (no schema facet there: the table may not exist).
+    failed = jobs["staging/stg_other"][1]
+    assert failed["eventType"] == "FAIL"
+    assert failed["outputs"][0]["facets"] == {"dataQualityAssertions": {
+        "_producer": PRODUCER, "_schemaURL": FACET_SCHEMA_URLS["dataQualityAssertions"],
+        "assertions": [{"assertion": "accepted_values", "success": False, "column": "mfa_active"}]}}
+    # Assets without checks get no facet; aborted assets none either.
+    assert _assertions_of(jobs["marts/fct_ai_usage"][1]) == [None]
+    # Deterministic: the log in any order gives the same bytes.
+    assert to_jsonl(build_events(RUN_ID, "nightly", list(reversed(log)), ASSETS, WHERE, SCHEMAS)) == to_jsonl(events)
+
+
+def _release_log(status, release_id="r20261031T023000-6f1c1f0e"):
+    """Everything materializes; the release materialization carries the status and release id publish wrote."""
+    return [*(_planned(1.0, k, a.step) for k, a in ASSETS.items()), LogRecord(2.0, "PIPELINE_START"),
+            *(LogRecord(3.0 + i, "ASSET_MATERIALIZATION", step_key=a.step, asset_key=k)
+              for i, (k, a) in enumerate(ASSETS.items()) if k != RELEASE_ASSET),
+            LogRecord(10.0, "STEP_START", step_key="release__published_roi"),
+            LogRecord(11.0, "ASSET_MATERIALIZATION", step_key="release__published_roi", asset_key=RELEASE_ASSET,
+                      release_id=release_id, release_status=status),
+            LogRecord(12.0, "STEP_SUCCESS", step_key="release__published_roi"),
+            LogRecord(13.0, "PIPELINE_SUCCESS")]
+
+
+def test_a_published_release_names_its_snapshot():
+    events = build_events(RUN_ID, "nightly", _release_log("published"), ASSETS, WHERE, SCHEMAS)
+    for e in events:
+        assert_valid(e)
+    start, complete = _by_job(events)[RELEASE_ASSET]
+    assert complete["eventType"] == "COMPLETE"
+    assert complete["outputs"] == [
+        {"namespace": "file", "name": "/data/published/roi.duckdb"},
+        {"namespace": "file", "name": "/data/published/releases/r20261031T023000-6f1c1f0e.duckdb"}]
+    assert start["outputs"] == [{"namespace": "file", "name": "/data/published/roi.duckdb"}]
+    # The snapshot folder Datasets.of takes from Paths wins over the default beside the published file.
+    elsewhere = Datasets(build_db=WHERE.build_db, published_db=WHERE.published_db,
+                         release_snapshots=Path("/archive/releases"))
+    moved = _by_job(build_events(RUN_ID, "nightly", _release_log("published"), ASSETS, elsewhere))[RELEASE_ASSET]
+    assert moved[1]["outputs"][1] == {"namespace": "file", "name": "/archive/releases/r20261031T023000-6f1c1f0e.duckdb"}
+    assert Datasets.of(Paths(Path("/d"))).snapshot_of("r1") == Path("/d/published/releases/r1.duckdb").resolve()
+
+
+@pytest.mark.parametrize(("status", "release_id"), [
+    ("unchanged", "r20261031T023000-6f1c1f0e"),  # same inputs as the last release: no new snapshot
+    (None, None),  # a materialization without the metadata
+    ("published", None),
+    ("published", "../../etc/passwd"),  # not a plain file name: never named as a path
+])
+def test_a_release_without_a_new_snapshot_names_only_the_published_file(status, release_id):
+    events = build_events(RUN_ID, "nightly", _release_log(status, release_id), ASSETS, WHERE, SCHEMAS)
+    complete = _by_job(events)[RELEASE_ASSET][1]
+    assert complete["eventType"] == "COMPLETE"
+    assert complete["outputs"] == [{"namespace": "file", "name": "/data/published/roi.duckdb"}]
+
+
 def test_event_time_is_utc_iso8601_with_z():
     assert event_time(0) == "1970-01-01T00:00:00.000000Z"
     nightly = datetime(2026, 10, 31, 2, 30, 0, 250_000, tzinfo=timezone(timedelta(hours=-5))).timestamp()
@@ -208,8 +307,11 @@ def test_event_time_is_utc_iso8601_with_z():
 
 
 def _valid_event():
-    return next(e for e in build_events(RUN_ID, "nightly", _failed_log(), ASSETS, WHERE, SCHEMAS)
-                if e["eventType"] == "COMPLETE")
+    """The landing asset's COMPLETE event: a schema facet and a ``dataQualityAssertions`` facet (``has_rows``)."""
+    event = next(e for e in build_events(RUN_ID, "nightly", _failed_log(), ASSETS, WHERE, SCHEMAS)
+                 if e["eventType"] == "COMPLETE")
+    event["outputs"][0]["facets"]["dataQualityAssertions"]["assertions"][0]["column"] = "user"
+    return event
 
 
 def _drop(path):
@@ -230,6 +332,13 @@ def _set(path, value):
     return mutate
 
 
+def _rename_facet(old, new):
+    def mutate(e):
+        facets = e["outputs"][0]["facets"]
+        facets[new] = facets.pop(old)
+    return mutate
+
+
 @pytest.mark.parametrize("mutate", [
     _drop(["eventTime"]),
     _set(["eventTime"], "yesterday"),
@@ -246,6 +355,17 @@ def _set(path, value):
     _drop(["outputs", 0, "facets", "schema", "fields", 0, "name"]),
     _set(["outputs", 0, "facets", "schema", "_schemaURL"], "https://example.com/Unknown.json#/$defs/X"),
     _drop(["outputs", 0, "name"]),
+    _drop(["outputs", 0, "facets", "dataQualityAssertions", "assertions"]),
+    _set(["outputs", 0, "facets", "dataQualityAssertions", "assertions"], {"has_rows": True}),
+    _set(["outputs", 0, "facets", "dataQualityAssertions", "assertions"], ["has_rows"]),
+    _drop(["outputs", 0, "facets", "dataQualityAssertions", "assertions", 0, "success"]),
+    _drop(["outputs", 0, "facets", "dataQualityAssertions", "assertions", 0, "assertion"]),
+    _set(["outputs", 0, "facets", "dataQualityAssertions", "assertions", 0, "success"], "true"),
+    _set(["outputs", 0, "facets", "dataQualityAssertions", "assertions", 0, "column"], 3),
+    _drop(["outputs", 0, "facets", "dataQualityAssertions", "_producer"]),
+    _set(["outputs", 0, "facets", "dataQualityAssertions", "_schemaURL"], FACET_SCHEMA_URLS["schema"]),
+    _set(["outputs", 0, "facets", "schema", "_schemaURL"], FACET_SCHEMA_URLS["dataQualityAssertions"]),
+    _rename_facet("dataQualityAssertions", "quality"),  # valid content, but under a key its schema does not name
 ], ids=lambda m: "")
 def test_invalid_events_fail_validation(mutate):
     event = _valid_event()
@@ -325,3 +445,44 @@ def test_failed_dagster_run_writes_fail_events(tmp_path):
     assert terminal["nightly"]["run"]["runId"] == result.run_id
     # Regenerating from the same run gives the same file, byte for byte.
     assert write_run_events(instance, result.run_id, paths, defs).read_text() == text
+
+
+# --- a real Dagster run with checks and a release ----------------------------------------------------------------
+
+
+@asset(key=["staging", "stg_checked"],
+       check_specs=[AssetCheckSpec("has_rows", asset=["staging", "stg_checked"], blocking=True),
+                    AssetCheckSpec("not_null_id", asset=["staging", "stg_checked"])])
+def _checked():
+    return MaterializeResult(check_results=[
+        AssetCheckResult(check_name="has_rows", passed=True, metadata={"landed_rows_total": 3}),
+        AssetCheckResult(check_name="not_null_id", passed=False, severity=AssetCheckSeverity.WARN,
+                         metadata={"column_name": "id", "reason": "x" * 5_000}),
+    ])
+
+
+@asset(key=["release", "published_roi"], deps=[_checked.key])
+def _release():
+    return MaterializeResult(metadata={"release_id": "r20261031T023000-abcdef12", "status": "published",
+                                       "checks_evaluated": 2})
+
+
+def test_real_run_carries_check_results_and_the_release_snapshot(tmp_path):
+    defs = Definitions(assets=[_checked, _release], jobs=[define_asset_job("nightly")])
+    instance = DagsterInstance.ephemeral()
+    result = defs.resolve_job_def("nightly").execute_in_process(instance=instance, raise_on_error=False)
+    assert result.success
+    paths = Paths(tmp_path)
+    events = [json.loads(line) for line in write_run_events(instance, result.run_id, paths, defs).read_text()
+              .splitlines()]
+    for e in events:
+        assert_valid(e)
+    complete = {e["job"]["name"]: e for e in events if e["eventType"] == "COMPLETE"}
+    (staged,) = complete["staging/stg_checked"]["outputs"]
+    assert staged["facets"]["dataQualityAssertions"]["assertions"] == [
+        {"assertion": "has_rows", "success": True},
+        {"assertion": "not_null_id", "success": False, "column": "id"},  # only the column: no reason, no severity
+    ]
+    assert [o["name"] for o in complete[RELEASE_ASSET]["outputs"]] == [
+        paths.published_db.resolve().as_posix(),
+        (paths.release_snapshots / "r20261031T023000-abcdef12.duckdb").resolve().as_posix()]

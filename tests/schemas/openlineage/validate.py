@@ -52,7 +52,8 @@ def _offline(uri: str) -> Resource:
 
 @cache
 def registry() -> Registry:
-    """Every shipped schema under its ``$id`` (the 2-0-2 core, the 1-0-2 core two facets still point at, facets)."""
+    """Every shipped schema under its ``$id`` (the 2-0-2 core, the 1-0-2 core three facets still point at,
+    facets)."""
     resources = []
     for path in sorted(SCHEMA_DIR.glob("*.json")):
         contents = json.loads(path.read_text(encoding="utf-8"))
@@ -74,9 +75,16 @@ def _facet_bags(event: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, An
             yield f"{side}[{i}].{side[:-1]}Facets", ds.get("inputFacets") or ds.get("outputFacets") or {}
 
 
+def _declared_facets(url: str) -> set[str]:
+    """Facet keys the schema document of ``url`` declares (its top-level ``properties``: ``{"schema": ...}``)."""
+    contents = registry().contents(url.split("#", 1)[0])
+    return set(contents.get("properties") or {}) if isinstance(contents, Mapping) else set()
+
+
 def errors(event: Mapping[str, Any]) -> list[str]:
     """Every problem of one event: against ``RunEvent``, then each facet against the schema its ``_schemaURL``
-    names (which must be one shipped here)."""
+    names (which must be one shipped here, and must declare the facet's key: a ``schema`` facet cannot point at
+    the ``dataQualityAssertions`` schema)."""
     out = [f"RunEvent: {e.json_path}: {e.message}" for e in _validator(RUN_EVENT_REF).iter_errors(event)]
     for where, facets in _facet_bags(event):
         for name, facet in facets.items():
@@ -86,6 +94,8 @@ def errors(event: Mapping[str, Any]) -> list[str]:
                 continue
             try:
                 found = [f"{where}.{name}: {e.json_path}: {e.message}" for e in _validator(url).iter_errors(facet)]
+                if name not in _declared_facets(url):
+                    found.append(f"{where}.{name}: schema {url} does not declare a facet named {name!r}")
             except Exception as exc:  # noqa: BLE001 - an unresolvable schema is a validation failure, reported
                 found = [f"{where}.{name}: schema {url} not resolvable offline: {exc}"]
             out.extend(found)
