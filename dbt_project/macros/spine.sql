@@ -144,6 +144,19 @@
 
 
 {#
+    spine_login_kind(login, is_bot=none): the kind a GitHub login hints: 'service' for bot accounts (GitHub App
+    `name[bot]` logins, the `-bot` naming convention, or an is_bot flag the source gives), else 'human'.
+#}
+{% macro spine_login_kind(login, is_bot=none) -%}
+    case
+        when {% if is_bot %}{{ is_bot }} or {% endif %}{{ login }} like '%[bot]' or {{ login }} like '%-bot'
+            then 'service'
+        else 'human'
+    end
+{%- endmacro %}
+
+
+{#
     spine_kind_rank(kind) / spine_kind_of_rank(rank): when sources hint different kinds for one unknown
     identity, the most specific wins: agent, then service, then human, then api_key.
 #}

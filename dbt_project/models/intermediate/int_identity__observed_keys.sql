@@ -101,12 +101,7 @@ github_keys as (
         actor_login as key_value,
         'github_login' as anchor_key_type,
         actor_login as anchor_key_value,
-        case
-            when
-                actor_is_bot or actor_login like '%[bot]' or actor_login like '%-bot'
-                then 'service'
-            else 'human'
-        end as kind_hint,
+        {{ spine_login_kind('actor_login', 'actor_is_bot') }} as kind_hint,
         'iam/github_audit_log' as source_dataset,
         event_at as first_seen_at,
         event_at as last_seen_at,
@@ -138,10 +133,7 @@ github_keys as (
         user_login as key_value,
         'github_login' as anchor_key_type,
         user_login as anchor_key_value,
-        case
-            when user_login like '%[bot]' or user_login like '%-bot' then 'service'
-            else 'human'
-        end as kind_hint,
+        {{ spine_login_kind('user_login') }} as kind_hint,
         'iam/github_audit_log' as source_dataset,
         event_at as first_seen_at,
         event_at as last_seen_at,
@@ -349,10 +341,7 @@ delivery_keys as (
         author_login as key_value,
         'github_login' as anchor_key_type,
         author_login as anchor_key_value,
-        case
-            when author_login like '%[bot]' or author_login like '%-bot' then 'service'
-            else 'human'
-        end as kind_hint,
+        {{ spine_login_kind('author_login') }} as kind_hint,
         'delivery/changes' as source_dataset,
         created_at as first_seen_at,
         created_at as last_seen_at,
@@ -368,10 +357,7 @@ delivery_keys as (
         assignee_login as key_value,
         case when assignee_login like '%@%' then 'email' else 'github_login' end as anchor_key_type,
         assignee_login as anchor_key_value,
-        case
-            when assignee_login like '%[bot]' or assignee_login like '%-bot' then 'service'
-            else 'human'
-        end as kind_hint,
+        {{ spine_login_kind('assignee_login') }} as kind_hint,
         'delivery/work_items' as source_dataset,
         created_at as first_seen_at,
         coalesce(resolved_at, created_at) as last_seen_at,

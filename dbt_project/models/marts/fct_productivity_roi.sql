@@ -29,68 +29,29 @@ adoption as (
 
 ),
 
+{#- metric, its value, the units it is computed over, the security incidents in scope (time to restore only) -#}
+{%- set metrics = [
+    ('deployment_frequency', 'deployments_per_week', 'deployment_count', '0'),
+    ('lead_time', 'median_lead_time_minutes', 'lead_time_change_count', '0'),
+    ('change_failure_rate', 'change_failure_rate', 'deployment_count', '0'),
+    ('time_to_restore', 'median_time_to_restore_hours', 'restored_incident_count', 'security_incident_count'),
+    ('approval_cycle_time', 'median_approval_cycle_hours', 'approved_change_count', '0'),
+    ('throughput', 'cast(work_items_resolved_count as ' ~ double_type() ~ ')', 'work_items_resolved_count', '0'),
+] %}
+
 team_metrics as (
-
-    select
-        team,
-        month_start,
-        'deployment_frequency' as metric,
-        deployments_per_week as metric_value,
-        change_count,
-        deployment_count as unit_count,
-        0 as security_incident_count
-    from performance
-    union all
-    select
-        team,
-        month_start,
-        'lead_time' as metric,
-        median_lead_time_minutes as metric_value,
-        change_count,
-        lead_time_change_count as unit_count,
-        0 as security_incident_count
-    from performance
-    union all
-    select
-        team,
-        month_start,
-        'change_failure_rate' as metric,
-        change_failure_rate as metric_value,
-        change_count,
-        deployment_count as unit_count,
-        0 as security_incident_count
-    from performance
-    union all
-    select
-        team,
-        month_start,
-        'time_to_restore' as metric,
-        median_time_to_restore_hours as metric_value,
-        change_count,
-        restored_incident_count as unit_count,
-        security_incident_count
-    from performance
-    union all
-    select
-        team,
-        month_start,
-        'approval_cycle_time' as metric,
-        median_approval_cycle_hours as metric_value,
-        change_count,
-        approved_change_count as unit_count,
-        0 as security_incident_count
-    from performance
-    union all
-    select
-        team,
-        month_start,
-        'throughput' as metric,
-        cast(work_items_resolved_count as {{ double_type() }}) as metric_value,
-        change_count,
-        work_items_resolved_count as unit_count,
-        0 as security_incident_count
-    from performance
-
+    {% for metric, value, units, security in metrics %}
+        select
+            team,
+            month_start,
+            '{{ metric }}' as metric,
+            {{ value }} as metric_value,
+            change_count,
+            {{ units }} as unit_count,
+            {{ security }} as security_incident_count  -- noqa: AL09 (the time_to_restore branch selects the column)
+        from performance
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 pivots as (
