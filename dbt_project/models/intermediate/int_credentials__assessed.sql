@@ -5,9 +5,9 @@
 
 with
 
-credential_report as (
+latest_report as (
 
-    select * from {{ ref('stg_iam__aws_credential_report') }}
+    select * from {{ ref('int_credential_report__latest') }}
 
 ),
 
@@ -20,25 +20,6 @@ secrets as (
 identity_keys as (
 
     select * from {{ ref('int_identity__keys') }}
-
-),
-
-report_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by iam_user_name
-            order by _ingested_at desc, _source_file desc, _line desc
-        ) as report_rank
-    from credential_report
-
-),
-
-latest_report as (
-
-    select * from report_ranked
-    where report_rank = 1
 
 ),
 

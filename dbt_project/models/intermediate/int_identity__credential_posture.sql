@@ -14,9 +14,9 @@ credentials as (
 
 ),
 
-credential_report as (
+latest_report as (
 
-    select * from {{ ref('stg_iam__aws_credential_report') }}
+    select * from {{ ref('int_credential_report__latest') }}
 
 ),
 
@@ -26,30 +26,17 @@ identity_keys as (
 
 ),
 
-report_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by iam_user_name
-            order by _ingested_at desc, _source_file desc, _line desc
-        ) as report_rank
-    from credential_report
-
-),
-
 iam_users as (
 
     select
         identity_keys.identity_id,
-        max(case when report_ranked.mfa_active then 1 else 0 end) as mfa_flag,
-        max(case when report_ranked.password_enabled then 1 else 0 end) as password_flag
-    from report_ranked
+        max(case when latest_report.mfa_active then 1 else 0 end) as mfa_flag,
+        max(case when latest_report.password_enabled then 1 else 0 end) as password_flag
+    from latest_report
     inner join identity_keys
         on
             identity_keys.key_type = 'aws_iam_user'
-            and report_ranked.iam_user_name = identity_keys.key_value
-    where report_ranked.report_rank = 1
+            and latest_report.iam_user_name = identity_keys.key_value
     group by identity_keys.identity_id
 
 ),
