@@ -26,24 +26,11 @@ one_time as (
 
 ),
 
-digits as (
-
-    {% for d in range(10) -%}
-        select {{ d }} as digit
-        {%- if not loop.last %}
-            union all
-        {% endif -%}
-    {%- endfor %}
-
-),
-
 month_numbers as (
 
-    select hundreds.digit * 100 + tens.digit * 10 + units.digit + 1 as month_number
-    from digits as hundreds
-    cross join digits as tens
-    cross join digits as units
-    where hundreds.digit * 100 + tens.digit * 10 + units.digit < {{ life }}
+    select series.n + 1 as month_number
+    from ({{ integer_series('n') }}) as series
+    where series.n < {{ life }}
 
 ),
 

@@ -108,23 +108,9 @@ bounds as (
 
 ),
 
-digits as (
-
-    {% for d in range(10) -%}
-        select {{ d }} as digit
-        {%- if not loop.last %}
-            union all
-        {% endif -%}
-    {%- endfor %}
-
-),
-
 offsets as (
 
-    select hundreds.digit * 100 + tens.digit * 10 + units.digit as month_offset
-    from digits as hundreds
-    cross join digits as tens
-    cross join digits as units
+    {{ integer_series('month_offset') }}
 
 ),
 
