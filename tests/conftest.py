@@ -32,6 +32,13 @@ def demo_raw(tmp_path_factory, dbt_manifest) -> Path:
     return root / "raw"
 
 
+def run_nightly(data_dir: Path) -> int:
+    """``roi-ledger run`` over a data dir at the fixed as-of date, as the end-to-end tests run it."""
+    from orchestration.cli import main
+
+    return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
+
+
 def tree_hashes(root: Path) -> dict[str, tuple[str, float]]:
     """SHA-256 and mtime of every file under ``root``, by relative path."""
     import hashlib

@@ -8,7 +8,6 @@ line) is blocked.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import shutil
 from decimal import Decimal
@@ -18,20 +17,13 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
-from tests.conftest import AS_OF
+from orchestration.publish import sha256_path
+from tests.conftest import run_nightly
 
 pytestmark = pytest.mark.slow
 
 CENT = Decimal("0.01")
 DUPLICATE_CHECK = "assert_cost_separation_no_duplicate_billed_line"
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _run(data_dir: Path) -> int:
-    return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +108,7 @@ def _published_copy(finance_published, tmp_path: Path) -> tuple[Path, Path, str]
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    return copy, published, _sha(published)
+    return copy, published, sha256_path(published)
 
 
 def test_duplicated_billing_line_blocks_release(finance_published, tmp_path, capsys):
@@ -128,11 +120,11 @@ def test_duplicated_billing_line_blocks_release(finance_published, tmp_path, cap
     lines = src.read_text().splitlines()
     (focus_dir / "focus_aws_zz_restated.csv").write_text(lines[0] + "\n" + lines[1] + "\n")
     capsys.readouterr()
-    rc = _run(copy)
+    rc = run_nightly(copy)
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and DUPLICATE_CHECK in err and "fct_cost_lines" in err
-    assert _sha(published) == before
+    assert sha256_path(published) == before
     assert main(["releases", "--data-dir", str(copy), "--json"]) == EXIT_OK
     releases = json.loads(capsys.readouterr().out)
     assert releases[0]["status"] == "blocked"
@@ -159,8 +151,8 @@ def test_unattributable_ai_spend_over_the_threshold_blocks_release(finance_publi
         writer.writeheader()
         writer.writerow(row)
     capsys.readouterr()
-    rc = _run(copy)
+    rc = run_nightly(copy)
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and UNCLASSIFIED_CHECK in err
-    assert _sha(published) == before
+    assert sha256_path(published) == before

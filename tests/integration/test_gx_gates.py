@@ -11,7 +11,6 @@ before dbt runs.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
 from orchestration.datasets import DATASETS
+from orchestration.publish import sha256_path
 from orchestration.quality import suites
 from orchestration.quality.marts import MART_GATES
 from orchestration.quality.thresholds import share
@@ -30,10 +30,6 @@ pytestmark = pytest.mark.slow
 
 LANDING_GX = {(f"landing/{ds.system}/{ds.name}", check) for ds in DATASETS for check in ("gx_contract", "gx_volume")}
 MART_GX = {("/".join(g.asset_key), g.check_name) for g in MART_GATES}
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _release(data_dir: Path, status: str) -> dict:
@@ -116,7 +112,7 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = _sha(published)
+    before = sha256_path(published)
     baseline = _release(copy, "published")["run_id"]
     kept, landed = _restate_half_of_the_inventory(copy / "raw")
     _negative_token_count(copy / "raw")
@@ -126,7 +122,7 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "landing/iam/identity_inventory::gx_volume" in err and "landing/usage/litellm_spend_logs::gx_contract" in err
-    assert _sha(published) == before
+    assert sha256_path(published) == before
 
     release = _release(copy, "blocked")
     failed = {(c["asset"], c["check"]): c for c in json.loads(release["failed_checks"])}

@@ -11,28 +11,20 @@ benefit type `time_to_restore_security_incidents`, a defensive benefit: the gate
 from __future__ import annotations
 
 import csv
-import hashlib
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
-from tests.conftest import AS_OF
+from orchestration.cli import EXIT_BLOCKED, EXIT_OK
+from orchestration.publish import sha256_path
+from tests.conftest import AS_OF, run_nightly
 
 pytestmark = pytest.mark.slow
 
 LEDGER_MARTS = ("fct_delivery_performance", "fct_productivity_roi", "fct_defensive_roi", "fct_roi_portfolio")
 GATE = "assert_one_claim_per_benefit"
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _run(data_dir: Path) -> int:
-    return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -146,15 +138,15 @@ def test_double_claimed_benefit_blocks_release(ledgers_published, tmp_path, caps
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = _sha(published)
+    before = sha256_path(published)
     incident_id = _overlapping_security_incident(
         copy / "raw", copy / "raw" / "security" / "incidents" / "zz_overlap_with_delivery.csv")
     capsys.readouterr()
-    rc = _run(copy)
+    rc = run_nightly(copy)
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED, err
     assert "BLOCKED" in err and GATE in err
-    assert _sha(published) == before
+    assert sha256_path(published) == before
     con = _connect(copy / "warehouse" / "roi.duckdb")
     try:
         failures = con.execute(f"SELECT conflict_type, benefit_type, claimed_ledgers, catalogue_ledger "

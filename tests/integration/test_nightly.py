@@ -5,7 +5,6 @@ Each test runs the real nightly job in process (ingest, dbt, publish) on a copy 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -15,17 +14,10 @@ import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_FAILED, EXIT_OK, main
 from orchestration.datasets import DATASETS
-from tests.conftest import AS_OF, tree_hashes
+from orchestration.publish import sha256_path
+from tests.conftest import run_nightly, tree_hashes
 
 pytestmark = pytest.mark.slow
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _run(data_dir: Path) -> int:
-    return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
 
 
 def _published_content(db: Path) -> dict[str, list]:
@@ -111,10 +103,10 @@ def test_rerunning_the_same_night_changes_nothing(published_once, tmp_path, caps
     data_dir = tmp_path / "night"
     shutil.copytree(shared, data_dir)
     published = data_dir / "published" / "roi.duckdb"
-    before_sha = _sha(published)
+    before_sha = sha256_path(published)
     before = _published_content(published)
-    assert _run(data_dir) == EXIT_OK
-    assert _sha(published) == before_sha  # not even rewritten
+    assert run_nightly(data_dir) == EXIT_OK
+    assert sha256_path(published) == before_sha  # not even rewritten
     assert _published_content(published) == before
     assert main(["releases", "--data-dir", str(data_dir)]) == EXIT_OK
     out = capsys.readouterr().out
@@ -127,18 +119,18 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     demo_data_dir = tmp_path / "night"
     shutil.copytree(shared, demo_data_dir)
     published = demo_data_dir / "published" / "roi.duckdb"
-    before = _sha(published)
+    before = sha256_path(published)
     # A second ticket export restating an existing key with other values: the GX suite of the landed dataset
     # (natural key unique, `gx_contract`) catches it right after ingest, before dbt runs, and blocks the release.
     src = sorted((demo_data_dir / "raw" / "delivery" / "work_items").glob("*.csv"))[0]
     lines = src.read_text().splitlines()
     (src.parent / "zz_restated_copy.csv").write_text(lines[0] + "\n" + lines[1] + "\n")
     capsys.readouterr()
-    rc = _run(demo_data_dir)
+    rc = run_nightly(demo_data_dir)
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and "work_items" in err
-    assert _sha(published) == before
+    assert sha256_path(published) == before
     assert main(["releases", "--data-dir", str(demo_data_dir), "--json"]) == EXIT_OK
     releases = json.loads(capsys.readouterr().out)
     assert releases[0]["status"] == "blocked"
@@ -151,7 +143,7 @@ def test_missing_source_blocks_before_dbt(tmp_path, demo_raw, capsys):
     shutil.rmtree(tmp_path / "raw" / "security" / "incidents")
     (tmp_path / "raw" / "security" / "incidents").mkdir()
     (tmp_path / "raw" / "security" / "incidents" / "empty.csv").write_text("")
-    rc = _run(tmp_path)
+    rc = run_nightly(tmp_path)
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "landing/security/incidents::has_rows" in err
@@ -164,10 +156,10 @@ def test_failed_run_exits_1_and_leaves_published_untouched(published_once, tmp_p
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = _sha(published)
+    before = sha256_path(published)
     (copy / "warehouse" / "roi.duckdb").write_bytes(b"this is not a duckdb file" * 100)
-    rc = _run(copy)
+    rc = run_nightly(copy)
     err = capsys.readouterr().err
     assert rc == EXIT_FAILED
     assert "FAILED" in err
-    assert _sha(published) == before
+    assert sha256_path(published) == before

@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
-from tests.conftest import AS_OF, REPO
+from orchestration.cli import EXIT_BLOCKED, EXIT_OK
+from orchestration.publish import sha256_path
+from tests.conftest import REPO, run_nightly
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +28,6 @@ SPINE_MARTS = ("dim_identity", "dim_ai_system", "fct_ai_usage", "fct_policy_deci
 GATE = "assert_attribution_coverage_min"
 MODEL_PRICES = REPO / "dbt_project" / "seeds" / "model_prices.csv"
 CENT = Decimal("0.005")
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _run(data_dir: Path) -> int:
-    return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
 
 
 @pytest.fixture(scope="module")
@@ -163,15 +156,15 @@ def test_low_attribution_coverage_blocks_release(spine_published, tmp_path, caps
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = _sha(published)
+    before = sha256_path(published)
     # about 8,300 USD of demo usage: 700 USD from keys no source knows takes coverage under 0.95
     _unknown_key_usage_csv(copy / "raw" / "usage" / "litellm_spend_logs" / "zz_unknown_keys.csv", 700, "1.000000000")
     capsys.readouterr()
-    rc = _run(copy)
+    rc = run_nightly(copy)
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and GATE in err and "fct_attribution_coverage" in err
-    assert _sha(published) == before
+    assert sha256_path(published) == before
     # the build database holds the failing row with the observed share
     con = _connect(copy / "warehouse" / "roi.duckdb")
     try:
