@@ -36,6 +36,7 @@ from typing import Any
 import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
+from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
 from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention
 
@@ -229,14 +230,6 @@ def _insert_release(con: duckdb.DuckDBPyConnection, rec: dict[str, Any]) -> None
                 [rec.get(c) for c in cols])
 
 
-def sha256_path(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -340,7 +333,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     if failed:
         rec["status"] = "blocked"
     elif (previous is not None and previous["input_fingerprint"] == fp and paths.published_db.exists()
-          and sha256_path(paths.published_db) == previous["published_sha256"]):
+          and sha256_file(paths.published_db) == previous["published_sha256"]):
         rec.update(status="unchanged", published_sha256=previous["published_sha256"],
                    row_counts=previous["row_counts"])
     else:
@@ -350,7 +343,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
         try:
             _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths))
-            rec["published_sha256"] = sha256_path(tmp)
+            rec["published_sha256"] = sha256_file(tmp)
             _keep_snapshot(tmp, snapshot)
             os.replace(tmp, paths.published_db)  # the atomic swap
             _fsync_dir(paths.published_dir)

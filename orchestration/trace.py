@@ -818,18 +818,9 @@ def read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | Non
     return out, None, "jsonl"
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _read_contents(con: duckdb.DuckDBPyConnection, paths: Paths, project_dir: Path,
                    picked: Sequence[tuple[str, int, StepReport]]) -> tuple[list[RawLine], dict[str, str], list[str]]:
+    from orchestration.ingest.engine import sha256_file
     from orchestration.ingest.readers import FileRejected, file_format
 
     by_file: dict[str, set[int]] = {}
@@ -857,7 +848,7 @@ def _read_contents(con: duckdb.DuckDBPyConnection, paths: Paths, project_dir: Pa
         if not seed:
             landed = con.execute("SELECT file_sha256 FROM pub.audit.ingested_files WHERE source_file = ? "
                                  "AND status = 'landed' ORDER BY ingested_at DESC LIMIT 1", [file]).fetchall()
-            if landed and landed[0][0] != _sha256(path):
+            if landed and landed[0][0] != sha256_file(path):
                 warnings.append(f"{file}: the file changed since it was ingested (SHA-256 differs from "
                                 f"audit.ingested_files): its lines may not be the ones the release read")
         try:

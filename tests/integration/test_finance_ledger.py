@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
-from orchestration.publish import sha256_path
+from orchestration.ingest.engine import sha256_file
 from tests.conftest import run_nightly
 
 pytestmark = pytest.mark.slow
@@ -108,7 +108,7 @@ def _published_copy(finance_published, tmp_path: Path) -> tuple[Path, Path, str]
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    return copy, published, sha256_path(published)
+    return copy, published, sha256_file(published)
 
 
 def test_duplicated_billing_line_blocks_release(finance_published, tmp_path, capsys):
@@ -124,7 +124,7 @@ def test_duplicated_billing_line_blocks_release(finance_published, tmp_path, cap
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and DUPLICATE_CHECK in err and "fct_cost_lines" in err
-    assert sha256_path(published) == before
+    assert sha256_file(published) == before
     assert main(["releases", "--data-dir", str(copy), "--json"]) == EXIT_OK
     releases = json.loads(capsys.readouterr().out)
     assert releases[0]["status"] == "blocked"
@@ -155,4 +155,4 @@ def test_unattributable_ai_spend_over_the_threshold_blocks_release(finance_publi
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and UNCLASSIFIED_CHECK in err
-    assert sha256_path(published) == before
+    assert sha256_file(published) == before

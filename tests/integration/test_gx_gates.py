@@ -20,7 +20,7 @@ import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
 from orchestration.datasets import DATASETS
-from orchestration.publish import sha256_path
+from orchestration.ingest.engine import sha256_file
 from orchestration.quality import suites
 from orchestration.quality.marts import MART_GATES
 from orchestration.quality.thresholds import share
@@ -112,7 +112,7 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = sha256_path(published)
+    before = sha256_file(published)
     baseline = _release(copy, "published")["run_id"]
     kept, landed = _restate_half_of_the_inventory(copy / "raw")
     _negative_token_count(copy / "raw")
@@ -122,7 +122,7 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "landing/iam/identity_inventory::gx_volume" in err and "landing/usage/litellm_spend_logs::gx_contract" in err
-    assert sha256_path(published) == before
+    assert sha256_file(published) == before
 
     release = _release(copy, "blocked")
     failed = {(c["asset"], c["check"]): c for c in json.loads(release["failed_checks"])}

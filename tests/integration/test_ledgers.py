@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK
-from orchestration.publish import sha256_path
+from orchestration.ingest.engine import sha256_file
 from tests.conftest import AS_OF, run_nightly
 
 pytestmark = pytest.mark.slow
@@ -138,7 +138,7 @@ def test_double_claimed_benefit_blocks_release(ledgers_published, tmp_path, caps
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = sha256_path(published)
+    before = sha256_file(published)
     incident_id = _overlapping_security_incident(
         copy / "raw", copy / "raw" / "security" / "incidents" / "zz_overlap_with_delivery.csv")
     capsys.readouterr()
@@ -146,7 +146,7 @@ def test_double_claimed_benefit_blocks_release(ledgers_published, tmp_path, caps
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED, err
     assert "BLOCKED" in err and GATE in err
-    assert sha256_path(published) == before
+    assert sha256_file(published) == before
     con = _connect(copy / "warehouse" / "roi.duckdb")
     try:
         failures = con.execute(f"SELECT conflict_type, benefit_type, claimed_ledgers, catalogue_ledger "

@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_FAILED, EXIT_OK, main
 from orchestration.datasets import DATASETS
-from orchestration.publish import sha256_path
+from orchestration.ingest.engine import sha256_file
 from tests.conftest import run_nightly, tree_hashes
 
 pytestmark = pytest.mark.slow
@@ -103,10 +103,10 @@ def test_rerunning_the_same_night_changes_nothing(published_once, tmp_path, caps
     data_dir = tmp_path / "night"
     shutil.copytree(shared, data_dir)
     published = data_dir / "published" / "roi.duckdb"
-    before_sha = sha256_path(published)
+    before_sha = sha256_file(published)
     before = _published_content(published)
     assert run_nightly(data_dir) == EXIT_OK
-    assert sha256_path(published) == before_sha  # not even rewritten
+    assert sha256_file(published) == before_sha  # not even rewritten
     assert _published_content(published) == before
     assert main(["releases", "--data-dir", str(data_dir)]) == EXIT_OK
     out = capsys.readouterr().out
@@ -119,7 +119,7 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     demo_data_dir = tmp_path / "night"
     shutil.copytree(shared, demo_data_dir)
     published = demo_data_dir / "published" / "roi.duckdb"
-    before = sha256_path(published)
+    before = sha256_file(published)
     # A second ticket export restating an existing key with other values: the GX suite of the landed dataset
     # (natural key unique, `gx_contract`) catches it right after ingest, before dbt runs, and blocks the release.
     src = sorted((demo_data_dir / "raw" / "delivery" / "work_items").glob("*.csv"))[0]
@@ -130,7 +130,7 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and "work_items" in err
-    assert sha256_path(published) == before
+    assert sha256_file(published) == before
     assert main(["releases", "--data-dir", str(demo_data_dir), "--json"]) == EXIT_OK
     releases = json.loads(capsys.readouterr().out)
     assert releases[0]["status"] == "blocked"
@@ -156,10 +156,10 @@ def test_failed_run_exits_1_and_leaves_published_untouched(published_once, tmp_p
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = sha256_path(published)
+    before = sha256_file(published)
     (copy / "warehouse" / "roi.duckdb").write_bytes(b"this is not a duckdb file" * 100)
     rc = run_nightly(copy)
     err = capsys.readouterr().err
     assert rc == EXIT_FAILED
     assert "FAILED" in err
-    assert sha256_path(published) == before
+    assert sha256_file(published) == before

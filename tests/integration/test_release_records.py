@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
-from orchestration.publish import sha256_path
+from orchestration.ingest.engine import sha256_file
 from tests.conftest import AS_OF
 
 
@@ -54,14 +54,14 @@ def test_release_record_carries_versions_inputs_counts_and_hash(release):
     assert len(files) > 100 and all(len(f["file_sha256"]) == 64 for f in files)
     counts = json.loads(rec["row_counts"])
     assert counts["marts.fct_roi_portfolio"] > 0 and counts["marts.fct_roi_scenarios"] > 0
-    assert rec["published_sha256"] == sha256_path(data_dir / "published" / "roi.duckdb")
+    assert rec["published_sha256"] == sha256_file(data_dir / "published" / "roi.duckdb")
 
 
 def test_published_release_is_kept_as_an_immutable_snapshot(release):
     data_dir, rec = release
     snapshot = data_dir / rec["snapshot_path"]
     assert rec["snapshot_path"] == f"published/releases/{rec['release_id']}.duckdb"
-    assert sha256_path(snapshot) == rec["published_sha256"]
+    assert sha256_file(snapshot) == rec["published_sha256"]
     assert not os.stat(snapshot).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     con = duckdb.connect(str(snapshot), read_only=True)
     try:  # finance reproduces the board report "as published" from the snapshot alone
@@ -94,7 +94,7 @@ def test_a_stale_source_blocks_the_release_naming_dataset_and_age(published_demo
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = sha256_path(published)
+    before = sha256_file(published)
     snapshots = sorted(p.name for p in (copy / "published" / "releases").iterdir())
     capsys.readouterr()
     # ten days later, nothing new arrived: the daily event sources (7-day limit) are stale
@@ -104,6 +104,6 @@ def test_a_stale_source_blocks_the_release_naming_dataset_and_age(published_demo
     assert "BLOCKED landing/usage/litellm_spend_logs :: fresh" in err
     assert "usage/litellm_spend_logs is stale" in err and "h old at the end of 2026-11-10" in err
     assert "landing/billing/focus :: fresh" not in err  # monthly billing: 65-day limit
-    assert sha256_path(published) == before
+    assert sha256_file(published) == before
     assert sorted(p.name for p in (copy / "published" / "releases").iterdir()) == snapshots
     assert AS_OF.isoformat() == "2026-10-31"

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_OK, main
-from orchestration.publish import sha256_path
+from orchestration.ingest.engine import sha256_file
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED
 from tests.conftest import AS_OF
 
@@ -104,13 +104,13 @@ def test_impossible_scenarios_are_quarantined_and_the_others_still_publish(publi
     shutil.copytree(data_dir, copy)
     bad = copy / "raw" / "assumptions" / "scenarios" / "zz_bad_scenarios.csv"
     bad.write_text(BAD_ROWS)
-    before = sha256_path(bad)
+    before = sha256_file(bad)
     capsys.readouterr()
     assert main(["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat(),
                  "--scenario-iterations", "10000"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "release" in out and "published" in out
-    assert sha256_path(bad) == before  # raw files are never modified
+    assert sha256_file(bad) == before  # raw files are never modified
     con = duckdb.connect(str(copy / "published" / "roi.duckdb"), read_only=True)
     try:
         quarantined = {(r["scenario_id"], r["line"], r["column_name"]) for r in _rows(

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK
-from orchestration.publish import sha256_path
+from orchestration.ingest.engine import sha256_file
 from tests.conftest import REPO, run_nightly
 
 pytestmark = pytest.mark.slow
@@ -156,7 +156,7 @@ def test_low_attribution_coverage_blocks_release(spine_published, tmp_path, caps
     copy = tmp_path / "copy"
     shutil.copytree(data_dir, copy)
     published = copy / "published" / "roi.duckdb"
-    before = sha256_path(published)
+    before = sha256_file(published)
     # about 8,300 USD of demo usage: 700 USD from keys no source knows takes coverage under 0.95
     _unknown_key_usage_csv(copy / "raw" / "usage" / "litellm_spend_logs" / "zz_unknown_keys.csv", 700, "1.000000000")
     capsys.readouterr()
@@ -164,7 +164,7 @@ def test_low_attribution_coverage_blocks_release(spine_published, tmp_path, caps
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and GATE in err and "fct_attribution_coverage" in err
-    assert sha256_path(published) == before
+    assert sha256_file(published) == before
     # the build database holds the failing row with the observed share
     con = _connect(copy / "warehouse" / "roi.duckdb")
     try:
