@@ -537,7 +537,9 @@ SCENARIOS = Dataset(
     system="assumptions", name="scenarios", title="Scenario assumptions",
     description="Assumptions for the Monte Carlo scenario model (ROI-METHOD.md section 4), one row per "
                 "scenario (documented in docs/FORMATS.md).",
-    formats=("csv",), owner="security", natural_key=("scenario_id",),
+    # unique within a file: a newer file may restate a scenario (int_scenarios__inputs keeps the newest row and
+    # reports the older one), so the landed table legitimately holds an id once per file
+    formats=("csv",), owner="security", natural_key=("scenario_id", "_file_sha256"),
     freshness_field="_ingested_at", freshness_warn_hours=24 * 365, freshness_error_hours=24 * 730,
     fields=(
         _f("scenario_id", req=True),

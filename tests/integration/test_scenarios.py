@@ -110,6 +110,7 @@ def test_impossible_scenarios_are_quarantined_and_the_others_still_publish(publi
                  "--scenario-iterations", "10000"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "release" in out and "published" in out
+    assert "warn    scenario_model/scenario_results :: no_scenario_quarantined" in out
     assert sha256_file(bad) == before  # raw files are never modified
     con = duckdb.connect(str(copy / "published" / "roi.duckdb"), read_only=True)
     try:
@@ -135,5 +136,40 @@ def test_impossible_scenarios_are_quarantined_and_the_others_still_publish(publi
         release = json.loads(json.dumps(con.execute(
             "SELECT status FROM audit.releases ORDER BY created_at DESC LIMIT 1").fetchall()))
         assert release == [["published"]]
+    finally:
+        con.close()
+
+
+def test_a_newer_impossible_row_replaces_the_old_one_and_its_system_is_reported_uncovered(
+        published_demo, tmp_path, capsys):
+    """A scenario id given again in a newer file: the newer row is the one used (here impossible, so quarantined),
+    the older row is reported as superseded, and the system left without any scenario makes
+    `every_sanctioned_system_simulated` warn (the library does not step in for a system with rows of its own)."""
+    data_dir, rc, _ = published_demo
+    assert rc == EXIT_OK
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    folder = copy / "raw" / "assumptions" / "scenarios"
+    header = BAD_ROWS.splitlines()[0]
+    (folder / "zz_restated.csv").write_text(
+        header + "\nscn-data-analyst-exposure,ais-data-analyst,defensive,restated,poisson,,0.03,,900000,100000,USD,"
+        "0.25,0.1,30000,3,,,test\n")
+    original_line = next(i for i, line in enumerate((folder / "scenarios.csv").read_text().splitlines(), start=1)
+                         if line.startswith("scn-data-analyst-exposure,"))
+    capsys.readouterr()
+    assert main(["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat(),
+                 "--scenario-iterations", "10000"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "warn    scenario_model/scenario_results :: every_sanctioned_system_simulated" in out
+    assert "systems=ais-data-analyst" in out
+    con = duckdb.connect(str(copy / "published" / "roi.duckdb"), read_only=True)
+    try:
+        quarantined = {(r["source_file"].rsplit("/", 1)[-1], r["line"], r["column_name"]): r["reason"]
+                       for r in _rows(con, "SELECT * FROM marts.fct_roi_scenario_quarantine")}
+        assert set(quarantined) == {("zz_restated.csv", 2, "loss_high_90"),
+                                    ("scenarios.csv", original_line, "scenario_id")}
+        assert "zz_restated.csv line 2" in quarantined[("scenarios.csv", original_line, "scenario_id")]
+        systems = {r[0] for r in con.execute("SELECT ai_system_id FROM marts.fct_roi_scenarios").fetchall()}
+        assert "ais-data-analyst" not in systems and len(systems) == 9
     finally:
         con.close()
