@@ -15,12 +15,20 @@ columns the contract does not name, as a JSON object) or ``_record`` (JSON sourc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+#: Exact numbers (amounts, prices, quantities) land as DECIMAL(38, 18): 18 decimal places hold every value real
+#: exports carry (FOCUS files ship 12-15 places in ConsumedQuantity and costs), 20 integer digits hold any amount.
+#: A value that cannot be held exactly (more places, more integer digits) is quarantined, never rounded.
+DECIMAL_PRECISION = 38
+DECIMAL_SCALE = 18
+DECIMAL_TYPE = f"DECIMAL({DECIMAL_PRECISION}, {DECIMAL_SCALE})"
 
 #: Field types a contract can name, with the DuckDB type the landed column gets.
 FIELD_TYPES: dict[str, str] = {
     "string": "VARCHAR",
     "integer": "BIGINT",
-    "decimal": "DECIMAL(38, 11)",
+    "decimal": DECIMAL_TYPE,
     "timestamp": "TIMESTAMP",
     "date": "DATE",
     "boolean": "BOOLEAN",
@@ -29,8 +37,14 @@ FIELD_TYPES: dict[str, str] = {
     "epoch_s": "TIMESTAMP",
 }
 
+#: Field types holding a point in time (checked against the as-of day and the dataset's time floor).
+TEMPORAL_TYPES: tuple[str, ...] = ("timestamp", "date", "epoch_ms", "epoch_s")
+
 #: Strings that mean "no value" in every dataset (compared after trimming).
 NULL_TOKENS: tuple[str, ...] = ("", "NULL", "null", "None")
+
+#: What a repeated natural key means (see ``Dataset.repeats``).
+REPEATS = ("events", "latest", "positional")
 
 #: Formats a reader exists for (the reader is chosen by file suffix, ``.gz`` stripped first).
 FORMATS = ("csv", "jsonl", "json", "parquet")
@@ -51,10 +65,24 @@ class Field:
     aliases: tuple[str, ...] = ()
     """Other header names / JSON paths carrying the same field (vendor versions); the first present wins."""
     description: str = ""
+    money: bool = False
+    """An amount of money (a ``decimal`` field): ingest totals it per file and currency from the file's own
+    text, landed and quarantined (``audit.ingested_money``); money that does not land blocks the release."""
+    future: bool = False
+    """A temporal field that may legitimately lie after the as-of day (scheduled rotations, billing period
+    ends, planned dates); other temporal fields past the end of the as-of day plus the tolerance are
+    quarantined."""
+    epoch_seconds: bool = False
+    """A ``timestamp`` field the export format documents as possibly epoch seconds (AWS CLI v1 JSON); any other
+    all-digit value in a timestamp is never taken for an epoch."""
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type!r}")
+        if self.money and self.type != "decimal":
+            raise ValueError(f"field {self.name}: money must be a decimal field")
+        if (self.future or self.epoch_seconds) and self.type not in TEMPORAL_TYPES:
+            raise ValueError(f"field {self.name}: future/epoch_seconds apply to temporal fields only")
 
 
 @dataclass(frozen=True)
@@ -78,6 +106,43 @@ class Dataset:
     freshness_error_hours: int = 24 * 7
     redact_keys: tuple[str, ...] = ()
     """Top-level keys removed from JSON records before anything is stored (secret values)."""
+    currency_field: str | None = None
+    """Field holding the currency of the dataset's money fields."""
+    currency: str | None = None
+    """The currency of the money fields where a row names none (no currency column, or an empty cell), as the
+    export's documentation says."""
+    time_floor: date = date(2000, 1, 1)
+    """Earliest plausible value of any temporal field (the vendor's product did not exist before): an earlier
+    value (1970-01-01, the epoch of a zero) is quarantined and never counts for freshness."""
+    repeats: str = "events"
+    """What a natural key seen more than once means (staging applies it, ``fct_landing_repeats`` reports it):
+
+    - ``events``: an event happened once. Identical copies (overlapping exports) collapse into the first landed;
+      copies that differ are quarantined, all of them, for a person to decide;
+    - ``latest``: a record a newer export restates (a ticket resolved, an incident closed, a licence period's
+      active seats, an OpenAI usage bucket completed later): the copy from the latest file landed counts, the
+      older ones are superseded; copies that differ within that one file are quarantined;
+    - ``positional``: the key is the position in the file (FOCUS: every line is its own charge); nothing collapses.
+    """
+
+    def __post_init__(self) -> None:
+        if self.repeats not in REPEATS:
+            raise ValueError(f"{self.key}: repeats must be one of {', '.join(REPEATS)}")
+        if (self.repeats == "positional") != ("_line" in self.natural_key):
+            raise ValueError(f"{self.key}: a natural key with _line is positional, and only such a key is")
+        if self.money_fields and not (self.currency_field or self.currency):
+            raise ValueError(f"{self.key}: money fields need a currency_field or a currency")
+        if self.currency_field:
+            self.field(self.currency_field)
+
+    @property
+    def money_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.money)
+
+    @property
+    def collapses_repeats(self) -> bool:
+        """Whether staging sees each natural key once (every dataset but one keyed by position in its file)."""
+        return self.repeats != "positional"
 
     @property
     def key(self) -> str:
@@ -107,8 +172,9 @@ class Dataset:
 
 
 def _f(name: str, source: str | None = None, type: str = "string", *, req: bool = False,
-       allowed: tuple[str, ...] = (), aliases: tuple[str, ...] = (), desc: str = "") -> Field:
-    return Field(name, source or name, type, req, allowed, aliases, desc)
+       allowed: tuple[str, ...] = (), aliases: tuple[str, ...] = (), desc: str = "", money: bool = False,
+       future: bool = False, epoch_seconds: bool = False) -> Field:
+    return Field(name, source or name, type, req, allowed, aliases, desc, money, future, epoch_seconds)
 
 
 _FOCUS_SERVICE_CATEGORIES = (
@@ -125,7 +191,7 @@ AWS_CREDENTIAL_REPORT = Dataset(
     description="AWS IAM credential report (GetCredentialReport, text/csv): one row per IAM user and the root "
                 "account, with password, MFA, access key and certificate status.",
     formats=("csv",), owner="security", natural_key=("arn", "_file_sha256"),
-    null_tokens=_AWS_SENTINELS, freshness_field="_ingested_at",
+    null_tokens=_AWS_SENTINELS, freshness_field="_ingested_at", time_floor=date(2010, 1, 1),
     fields=(
         _f("user", req=True, desc="IAM user name; `<root_account>` for the root row"),
         _f("arn", req=True, desc="ARN of the user"),
@@ -133,7 +199,7 @@ AWS_CREDENTIAL_REPORT = Dataset(
         _f("password_enabled", type="boolean", desc="console password set"),
         _f("password_last_used", type="timestamp"),
         _f("password_last_changed", type="timestamp"),
-        _f("password_next_rotation", type="timestamp"),
+        _f("password_next_rotation", type="timestamp", future=True),
         _f("mfa_active", type="boolean", req=True, desc="an MFA device is enabled"),
         _f("access_key_1_active", type="boolean"),
         _f("access_key_1_last_rotated", type="timestamp", desc="creation/rotation time of key 1"),
@@ -156,7 +222,7 @@ GITHUB_AUDIT_LOG = Dataset(
     system="iam", name="github_audit_log", title="GitHub audit log",
     description="GitHub organization/enterprise audit log export (JSON lines or one JSON array).",
     formats=("jsonl", "json"), owner="security", natural_key=("document_id",),
-    freshness_field="event_at",
+    freshness_field="event_at", time_floor=date(2008, 1, 1),
     fields=(
         _f("document_id", "_document_id", req=True, desc="unique event id"),
         _f("event_at", "@timestamp", "epoch_ms", req=True, aliases=("created_at",),
@@ -186,7 +252,7 @@ OKTA_SYSTEM_LOG = Dataset(
     system="iam", name="okta_system_log", title="Okta System Log",
     description="Okta System Log API `LogEvent` objects (JSON lines or one JSON array).",
     formats=("jsonl", "json"), owner="security", natural_key=("uuid",),
-    freshness_field="published",
+    freshness_field="published", time_floor=date(2009, 1, 1),
     fields=(
         _f("uuid", req=True, desc="event id"),
         _f("published", type="timestamp", req=True, desc="event time"),
@@ -213,7 +279,7 @@ IDENTITY_INVENTORY = Dataset(
     system="iam", name="identity_inventory", title="Identity and AI system inventory",
     description="The organisation's register of identities (human, service, agent, api_key) and AI systems "
                 "(adoption date, the three ledger owners), with crosswalk keys.",
-    formats=("csv",), owner="security", natural_key=("record_type", "record_id"),
+    formats=("csv",), owner="security", natural_key=("record_type", "record_id"), repeats="latest",
     freshness_field="_ingested_at", freshness_warn_hours=24 * 35, freshness_error_hours=24 * 100,
     fields=(
         _f("record_type", req=True, allowed=("identity", "ai_system")),
@@ -226,7 +292,7 @@ IDENTITY_INVENTORY = Dataset(
         _f("ai_system_category", allowed=("coding_assistant", "chat_assistant", "agent", "detection",
                                           "remediation", "analytics", "other")),
         _f("vendor"),
-        _f("adoption_date", type="date"),
+        _f("adoption_date", type="date", future=True, desc="planned adoptions may lie ahead"),
         _f("security_owner"),
         _f("finance_owner"),
         _f("engineering_owner"),
@@ -244,6 +310,7 @@ SECRETS_INVENTORY = Dataset(
                 "secrets also accepted). Secret values are never part of it and never stored.",
     formats=("json", "jsonl"), owner="security", natural_key=("arn", "_file_sha256"),
     json_layout="secret_list", freshness_field="_ingested_at", redact_keys=("SecretString", "SecretBinary"),
+    time_floor=date(2018, 1, 1),
     fields=(
         _f("arn", "ARN", req=True),
         _f("name", "Name", req=True),
@@ -252,12 +319,12 @@ SECRETS_INVENTORY = Dataset(
         _f("rotation_enabled", "RotationEnabled", "boolean"),
         _f("rotation_lambda_arn", "RotationLambdaARN"),
         _f("rotation_after_days", "RotationRules.AutomaticallyAfterDays", "integer"),
-        _f("last_rotated_date", "LastRotatedDate", "timestamp"),
-        _f("last_changed_date", "LastChangedDate", "timestamp"),
-        _f("last_accessed_date", "LastAccessedDate", "timestamp"),
-        _f("deleted_date", "DeletedDate", "timestamp"),
-        _f("next_rotation_date", "NextRotationDate", "timestamp"),
-        _f("created_date", "CreatedDate", "timestamp", req=True),
+        _f("last_rotated_date", "LastRotatedDate", "timestamp", epoch_seconds=True),
+        _f("last_changed_date", "LastChangedDate", "timestamp", epoch_seconds=True),
+        _f("last_accessed_date", "LastAccessedDate", "timestamp", epoch_seconds=True),
+        _f("deleted_date", "DeletedDate", "timestamp", epoch_seconds=True),
+        _f("next_rotation_date", "NextRotationDate", "timestamp", epoch_seconds=True, future=True),
+        _f("created_date", "CreatedDate", "timestamp", epoch_seconds=True, req=True),
         _f("owning_service", "OwningService"),
         _f("primary_region", "PrimaryRegion"),
         _f("tags", "Tags", "json", desc="list of {Key, Value}"),
@@ -268,12 +335,12 @@ LITELLM_SPEND_LOGS = Dataset(
     system="usage", name="litellm_spend_logs", title="LiteLLM spend logs",
     description="LiteLLM proxy `LiteLLM_SpendLogs` table export (CSV or JSON lines): one row per request.",
     formats=("csv", "jsonl"), owner="finance", natural_key=("request_id",),
-    freshness_field="start_time",
+    freshness_field="start_time", currency="USD", time_floor=date(2023, 1, 1),
     fields=(
         _f("request_id", req=True),
         _f("call_type"),
         _f("api_key", desc="hashed LiteLLM virtual key"),
-        _f("spend", type="decimal", req=True, desc="cost in USD"),
+        _f("spend", type="decimal", req=True, money=True, desc="cost in USD"),
         _f("total_tokens", type="integer"),
         _f("prompt_tokens", type="integer"),
         _f("completion_tokens", type="integer"),
@@ -302,9 +369,10 @@ OPENAI_USAGE = Dataset(
     system="usage", name="openai_usage", title="OpenAI usage (completions)",
     description="OpenAI `GET /v1/organization/usage/completions` response pages (JSON): buckets of results "
                 "grouped by project, user, API key and model.",
-    formats=("json", "jsonl"), owner="finance", natural_key=("bucket_start", "project_id", "user_id",
-                                                             "api_key_id", "model", "batch", "_file_sha256"),
-    json_layout="openai_pages", freshness_field="bucket_end",
+    formats=("json", "jsonl"), owner="finance", repeats="latest",
+    # the API's group-by keys: an export overlapping an earlier one restates its buckets (the latest counts)
+    natural_key=("bucket_start", "project_id", "user_id", "api_key_id", "model", "batch", "service_tier"),
+    json_layout="openai_pages", freshness_field="bucket_end", time_floor=date(2020, 1, 1),
     fields=(
         _f("bucket_start", "start_time", "epoch_s", req=True),
         _f("bucket_end", "end_time", "epoch_s", req=True),
@@ -328,7 +396,7 @@ OPA_DECISION_LOGS = Dataset(
     system="policy", name="opa_decision_logs", title="OPA decision logs",
     description="Open Policy Agent decision log events (JSON lines or arrays).",
     formats=("jsonl", "json"), owner="security", natural_key=("decision_id",),
-    freshness_field="decided_at",
+    freshness_field="decided_at", time_floor=date(2016, 1, 1),
     fields=(
         _f("decision_id", req=True),
         _f("path", req=True, desc="policy path, e.g. `ai/tools/allow`"),
@@ -344,23 +412,25 @@ OPA_DECISION_LOGS = Dataset(
 )
 
 _FOCUS_FIELDS = (
-    _f("billed_cost", "BilledCost", "decimal", req=True),
-    _f("effective_cost", "EffectiveCost", "decimal", req=True),
-    _f("list_cost", "ListCost", "decimal"),
-    _f("contracted_cost", "ContractedCost", "decimal"),
+    _f("billed_cost", "BilledCost", "decimal", req=True, money=True),
+    _f("effective_cost", "EffectiveCost", "decimal", req=True, money=True),
+    _f("list_cost", "ListCost", "decimal", money=True),
+    _f("contracted_cost", "ContractedCost", "decimal", money=True),
     _f("billing_account_id", "BillingAccountId", req=True),
     _f("billing_account_name", "BillingAccountName"),
     _f("billing_account_type", "BillingAccountType"),
     _f("billing_currency", "BillingCurrency", req=True),
     _f("billing_period_start", "BillingPeriodStart", "timestamp", req=True),
-    _f("billing_period_end", "BillingPeriodEnd", "timestamp", req=True),
+    _f("billing_period_end", "BillingPeriodEnd", "timestamp", req=True, future=True,
+       desc="the current month's period ends after the as-of day"),
     _f("charge_category", "ChargeCategory", req=True,
        allowed=("Usage", "Purchase", "Tax", "Credit", "Adjustment")),
     _f("charge_class", "ChargeClass", allowed=("Correction",)),
     _f("charge_description", "ChargeDescription"),
     _f("charge_frequency", "ChargeFrequency", allowed=("One-Time", "Recurring", "Usage-Based")),
     _f("charge_period_start", "ChargePeriodStart", "timestamp", req=True),
-    _f("charge_period_end", "ChargePeriodEnd", "timestamp", req=True),
+    _f("charge_period_end", "ChargePeriodEnd", "timestamp", req=True, future=True,
+       desc="a purchase or recurring charge may cover a period that ends later"),
     _f("commitment_discount_id", "CommitmentDiscountId"),
     _f("commitment_discount_status", "CommitmentDiscountStatus", allowed=("Used", "Unused")),
     _f("consumed_quantity", "ConsumedQuantity", "decimal"),
@@ -397,7 +467,8 @@ _FOCUS_FIELDS = (
 FOCUS = Dataset(
     system="billing", name="focus", title="FOCUS cost and usage",
     description="FinOps FOCUS 1.0-1.3 cost and usage data (CSV or Parquet), one row per charge.",
-    formats=("csv", "parquet"), owner="finance", natural_key=("_source_file", "_line"),
+    formats=("csv", "parquet"), owner="finance", natural_key=("_source_file", "_line"), repeats="positional",
+    currency_field="billing_currency",
     freshness_field="charge_period_end", freshness_warn_hours=24 * 35, freshness_error_hours=24 * 65,
     fields=_FOCUS_FIELDS,
 )
@@ -406,7 +477,8 @@ SAAS_LICENCES = Dataset(
     system="billing", name="saas_licences", title="SaaS seats and licences",
     description="Seat and licence export: one row per licence and billing period (documented in "
                 "docs/FORMATS.md).",
-    formats=("csv",), owner="finance", natural_key=("licence_id", "billing_period_start"),
+    formats=("csv",), owner="finance", natural_key=("licence_id", "billing_period_start"), currency_field="currency",
+    repeats="latest",
     freshness_field="_ingested_at", freshness_warn_hours=24 * 35, freshness_error_hours=24 * 65,
     fields=(
         _f("licence_id", req=True),
@@ -414,17 +486,17 @@ SAAS_LICENCES = Dataset(
         _f("product", req=True),
         _f("ai_system_id"),
         _f("sku"),
-        _f("billing_period_start", type="date", req=True),
-        _f("billing_period_end", type="date", req=True),
+        _f("billing_period_start", type="date", req=True, future=True, desc="billed in advance"),
+        _f("billing_period_end", type="date", req=True, future=True),
         _f("billing_frequency", req=True, allowed=("monthly", "annual", "one_time")),
         _f("seats_purchased", type="integer", req=True),
         _f("seats_assigned", type="integer", req=True),
         _f("seats_active_30d", type="integer", req=True),
         _f("unit_price", type="decimal", req=True),
-        _f("amount", type="decimal", req=True),
+        _f("amount", type="decimal", req=True, money=True),
         _f("currency", req=True),
         _f("status", req=True, allowed=("active", "retired", "cancelled")),
-        _f("retired_date", type="date"),
+        _f("retired_date", type="date", future=True, desc="a planned retirement may lie ahead"),
         _f("owner_team"),
     ),
 )
@@ -472,7 +544,7 @@ DELIVERY_INCIDENTS = Dataset(
     system="delivery", name="incidents", title="Four Keys incidents",
     description="DORA Four Keys `incidents` table (CSV or JSON lines): one row per production incident "
                 "with its root-cause changes.",
-    formats=("csv", "jsonl"), owner="engineering", natural_key=("incident_id",),
+    formats=("csv", "jsonl"), owner="engineering", natural_key=("incident_id",), repeats="latest",
     # incidents are sparse events: a quiet week is normal, five without any incident is not
     freshness_field="time_created", freshness_warn_hours=24 * 14, freshness_error_hours=24 * 35,
     fields=(
@@ -490,7 +562,7 @@ WORK_ITEMS = Dataset(
     system="delivery", name="work_items", title="Work items",
     description="Ticket export (Jira/Linear style, CSV): key, type, created, resolved, assignee, effort, "
                 "labels.",
-    formats=("csv",), owner="engineering", natural_key=("key",),
+    formats=("csv",), owner="engineering", natural_key=("key",), repeats="latest",
     freshness_field="created",
     fields=(
         _f("key", req=True),
@@ -512,7 +584,8 @@ _INCIDENT_CATEGORIES = ("credential_abuse", "data_exposure", "prompt_injection",
 SECURITY_INCIDENTS = Dataset(
     system="security", name="incidents", title="Security incidents",
     description="Security incident export (CSV, OCSF Incident Finding names where they exist).",
-    formats=("csv",), owner="security", natural_key=("finding_uid",),
+    formats=("csv",), owner="security", natural_key=("finding_uid",), currency_field="currency", currency="USD",
+    repeats="latest",
     freshness_field="_ingested_at", freshness_warn_hours=24 * 35, freshness_error_hours=24 * 100,
     fields=(
         _f("finding_uid", req=True),
@@ -528,7 +601,7 @@ SECURITY_INCIDENTS = Dataset(
         _f("affected_identities", type="integer"),
         _f("affected_secrets", type="integer"),
         _f("response_hours", type="decimal"),
-        _f("loss_amount", type="decimal"),
+        _f("loss_amount", type="decimal", money=True),
         _f("currency"),
     ),
 )

@@ -24,6 +24,7 @@ from orchestration.ingest.landing import extra_column
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 STAGING_DIR = DBT_PROJECT_DIR / "models" / "staging"
+CONTRACTS_MACRO = DBT_PROJECT_DIR / "macros" / "landing_contracts.sql"
 
 HEADER = (
     "# Generated from orchestration/datasets.py by `python -m orchestration.dbt_sources`: do not edit by hand.\n"
@@ -155,14 +156,49 @@ def render_sources_yml(system: str) -> str:
     return HEADER + body
 
 
+def _contract(ds: Dataset) -> dict:
+    return {
+        "system": ds.system,
+        "name": ds.name,
+        "natural_key": list(ds.natural_key),
+        "repeats": ds.repeats,
+        "fields": [f.name for f in ds.fields],
+        "extra": extra_column(ds),
+        "money_fields": [f.name for f in ds.money_fields],
+        "currency_field": ds.currency_field,
+        "currency": ds.currency,
+    }
+
+
+def render_contracts_macro() -> str:
+    """``landing_contracts()``: what dbt needs of the registry (keys, fields, money) as a Jinja list, for the
+    macros that collapse repeated events and total money per file."""
+    import json
+
+    # JSON is a Jinja literal except for null (Jinja says none); every null here is a bare value after a key
+    body = json.dumps([_contract(ds) for ds in DATASETS], indent=2).replace(": null", ": none")
+    return ("{#- Generated from orchestration/datasets.py by `python -m orchestration.dbt_sources`: do not edit by "
+            "hand. -#}\n"
+            "{#- landing_contracts(): every landed dataset's natural key, contract fields, extra column and money "
+            "fields. -#}\n"
+            "{% macro landing_contracts() -%}\n"
+            f"{{{{ return({body}) }}}}\n"
+            "{%- endmacro %}\n")
+
+
+def generated_files() -> dict[Path, str]:
+    """Every file this generator writes, with its text."""
+    files = {sources_path(system): render_sources_yml(system) for system in systems()}
+    files[CONTRACTS_MACRO] = render_contracts_macro()
+    return files
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report drift instead of writing; exit 1 on drift")
     args = parser.parse_args(argv)
     drifted = []
-    for system in systems():
-        path = sources_path(system)
-        text = render_sources_yml(system)
+    for path, text in generated_files().items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue

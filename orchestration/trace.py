@@ -788,7 +788,7 @@ def read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | Non
         with readers._open_text(path) as fh:
             text = fh.read()
         try:
-            doc = readers._loads(text)
+            doc = readers.loads(text)
         except json.JSONDecodeError as exc:
             if exc.msg != "Extra data":
                 raise

@@ -3,13 +3,13 @@
     amounts, and dbt.type_float() is a 4-byte float on DuckDB and Spark: use these instead.
 #}
 
-{# money_type(): decimal(38,11), the type of every money amount (exact sums, never floats). #}
+{# money_type(): decimal(38,18), the type of every money amount (exact sums, never floats). #}
 {% macro money_type() -%}
     {{ return(adapter.dispatch('money_type', 'ai_roi_ledger')()) }}
 {%- endmacro %}
 
 {% macro default__money_type() -%}
-    {{ return(api.Column.numeric_type('decimal', 38, 11)) }}
+    {{ return(api.Column.numeric_type('decimal', 38, 18)) }}
 {%- endmacro %}
 
 

@@ -9,7 +9,11 @@ the build database (see :mod:`orchestration.ingest.engine`). Each asset carries 
   because bad rows are expected in real exports and are kept for review in ``audit.quarantine``;
 - ``fresh`` (blocking): the newest value of the dataset's freshness field (registry ``freshness_field``) is at
   most ``freshness_error_hours`` older than the end of the as-of day; older than ``freshness_warn_hours`` it
-  warns. A stale source would publish ledgers that silently stop at an earlier date.
+  warns. A stale source would publish ledgers that silently stop at an earlier date. Times past the end of
+  the as-of day (plus dbt var ``time_future_tolerance_hours``) or before the dataset's time floor were
+  quarantined at ingest, so they never count;
+- ``money_complete`` (blocking, datasets with money fields): no money was quarantined, unreadable or in a
+  rejected file beyond dbt var ``money_unlanded_max`` (see :mod:`orchestration.ingest.money`).
 """
 
 from datetime import date, datetime, timedelta
@@ -27,8 +31,12 @@ from dagster import (
 )
 
 from orchestration.datasets import DATASETS, Dataset
-from orchestration.ingest import engine
+from orchestration.ingest import engine, money
+from orchestration.ingest.contract import TimeWindow
+from orchestration.quality import thresholds
 from orchestration.settings import RoiSettings
+
+TOLERANCE_VAR = "time_future_tolerance_hours"
 
 INGEST_GROUP = "landing"
 
@@ -64,6 +72,11 @@ def freshness_verdict(ds: Dataset, newest: datetime | None, as_of: date) -> tupl
 
 def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
     key = landing_asset_key(ds)
+    money_specs = [AssetCheckSpec(
+        "money_complete", asset=key, blocking=True,
+        description=f"Every amount of {', '.join(f.name for f in ds.money_fields)} in the files landed: no "
+                    "quarantined money per file and currency above dbt var money_unlanded_max, no amount that "
+                    "cannot be read exactly, no rejected file.")] if ds.money_fields else []
 
     @asset(
         key=key,
@@ -80,6 +93,7 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
                            description=f"Newest `{ds.freshness_field}` at most {ds.freshness_error_hours} h "
                                        f"old at the end of the as-of day (warning after "
                                        f"{ds.freshness_warn_hours} h)."),
+            *money_specs,
         ],
         metadata={"dataset": ds.key, "landing_table": ds.table, "formats": ", ".join(ds.formats),
                   "natural_key": ", ".join(ds.natural_key)},
@@ -88,10 +102,12 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
     def _ingest(context: AssetExecutionContext, settings: RoiSettings):
         paths = settings.paths
         paths.ensure()
+        window = TimeWindow(settings.as_of_date, int(thresholds.non_negative(TOLERANCE_VAR)))
         con = engine.connect(paths.build_db)
         try:
-            result = engine.ingest_dataset(con, paths.raw, ds, run_id=context.run_id)
+            result = engine.ingest_dataset(con, paths.raw, ds, run_id=context.run_id, window=window)
             newest = con.execute(f"SELECT max({ds.freshness_field}) FROM {ds.table}").fetchall()[0][0]
+            unlanded = money.unlanded(con, ds)
         finally:
             con.close()
         fresh, fresh_severity, fresh_meta = freshness_verdict(ds, newest, settings.as_of_date)
@@ -104,10 +120,17 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
             elif f.rows_quarantined:
                 context.log.warning(f"{ds.key}: {f.source_file}: {f.message}")
         problems = [f for f in result.files if f.status in ("rejected", "duplicate") or f.rows_quarantined]
+        money_results = []
+        if ds.money_fields:
+            complete, money_meta = money.verdict(ds, unlanded, thresholds.non_negative(money.UNLANDED_VAR))
+            if not complete:
+                context.log.warning(money_meta["reason"])
+            money_results.append(AssetCheckResult(check_name="money_complete", passed=complete,
+                                                  severity=AssetCheckSeverity.ERROR, metadata=money_meta))
         yield MaterializeResult(
             metadata={
                 **{k: MetadataValue.int(v) for k, v in s.items() if isinstance(v, int)},
-                "files": MetadataValue.json([{k: v for k, v in vars(f).items()} for f in result.files
+                "files": MetadataValue.json([{k: v for k, v in vars(f).items() if k != "money"} for f in result.files
                                              if f.status != "skipped"]),
             },
             check_results=[
@@ -127,6 +150,7 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
                     metadata={"rows_quarantined": s["rows_quarantined"], "files_rejected": s["files_rejected"],
                               "files_duplicate": s["files_duplicate"]},
                 ),
+                *money_results,
             ],
         )
 

@@ -8,7 +8,10 @@ DuckDB keeps it streaming and fast on tens of millions of rows.
 
 from __future__ import annotations
 
-from orchestration.datasets import Dataset, Field
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from orchestration.datasets import DECIMAL_PRECISION, DECIMAL_SCALE, DECIMAL_TYPE, TEMPORAL_TYPES, Dataset, Field
 
 
 def sql_str(value: str) -> str:
@@ -21,11 +24,30 @@ def quote_ident(name: str) -> str:
 
 _NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 _EPOCH = r"[+-]?\d+(\.\d+)?"
+_ISO_DATE = "\\d{4}-\\d{2}-\\d{2}"
+#: ISO 8601 basic date (``20261105``): a date, never an epoch number.
+_COMPACT_DATE = "\\d{8}"
 
 
-def _typed(v: str, type_: str) -> str:
+@dataclass(frozen=True)
+class TimeWindow:
+    """Plausible time values of one ingest: a temporal value past ``latest`` (the end of the as-of day plus
+    the tolerance) that is not a scheduled ``future`` field, or before the dataset's ``time_floor``, is
+    quarantined with the reason, so it never lands and never counts for freshness."""
+
+    as_of: date
+    tolerance_hours: int
+
+    @property
+    def latest(self) -> datetime:
+        return datetime.combine(self.as_of + timedelta(days=1), datetime.min.time()) + timedelta(
+            hours=self.tolerance_hours)
+
+
+def _typed(v: str, f: Field) -> str:
     """SQL turning the text ``v`` into the field's type (NULL when it does not parse)."""
     t = f"trim({v})"
+    type_ = f.type
     if type_ in ("string",):
         return v
     if type_ == "json":
@@ -33,20 +55,23 @@ def _typed(v: str, type_: str) -> str:
     if type_ == "integer":
         return f"CASE WHEN regexp_full_match({t}, '[+-]?\\d+') THEN TRY_CAST({t} AS BIGINT) END"
     if type_ == "decimal":
-        return f"CASE WHEN regexp_full_match({t}, '{_NUMBER}') THEN TRY_CAST({t} AS DECIMAL(38, 11)) END"
+        return f"CASE WHEN regexp_full_match({t}, '{_NUMBER}') THEN TRY_CAST({t} AS {DECIMAL_TYPE}) END"
     if type_ == "boolean":
         return (f"CASE lower({t}) WHEN 'true' THEN true WHEN 't' THEN true WHEN '1' THEN true "
                 f"WHEN 'yes' THEN true WHEN 'false' THEN false WHEN 'f' THEN false WHEN '0' THEN false "
                 f"WHEN 'no' THEN false END")
+    compact = (f"WHEN regexp_full_match({t}, '{_COMPACT_DATE}') "
+               f"THEN CAST(TRY_STRPTIME({t}, '%Y%m%d') AS {'DATE' if type_ == 'date' else 'TIMESTAMP'}) ")
     if type_ == "date":
-        return f"CASE WHEN regexp_full_match({t}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN TRY_CAST({t} AS DATE) END"
+        return f"CASE WHEN regexp_full_match({t}, '{_ISO_DATE}') THEN TRY_CAST({t} AS DATE) {compact}END"
     if type_ == "timestamp":
-        # ISO 8601 with Z/offset, 'YYYY-MM-DD HH:MM:SS' (UTC), a bare date, or epoch seconds / milliseconds.
-        # Numbers of 1e11 and more are epoch milliseconds (as seconds they would be after the year 5000).
-        return (f"CASE WHEN regexp_full_match({t}, '{_EPOCH}') "
-                f"THEN make_timestamp(TRY_CAST(TRY_CAST({t} AS DECIMAL(24, 6)) * CASE WHEN "
-                f"abs(TRY_CAST({t} AS DOUBLE)) >= 1e11 THEN 1000 ELSE 1000000 END AS BIGINT)) "
-                f"WHEN regexp_full_match({t}, '\\d{{4}}-\\d{{2}}-\\d{{2}}.*') "
+        # ISO 8601 with Z/offset, 'YYYY-MM-DD HH:MM:SS' (UTC), a bare date, a compact date; epoch seconds only
+        # in fields whose export format documents them (never a guess: 20261105 is a date, not 1970-08-23)
+        epoch = (f"WHEN regexp_full_match({t}, '{_EPOCH}') "
+                 f"THEN make_timestamp(TRY_CAST(TRY_CAST({t} AS DECIMAL(24, 6)) * 1000000 AS BIGINT)) "
+                 if f.epoch_seconds else "")
+        return (f"CASE {compact}{epoch}"
+                f"WHEN regexp_full_match({t}, '{_ISO_DATE}.*') "
                 f"THEN CAST(TRY_CAST({t} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) END")
     if type_ == "epoch_ms":
         return (f"CASE WHEN regexp_full_match({t}, '[+-]?\\d+') "
@@ -59,7 +84,8 @@ def _typed(v: str, type_: str) -> str:
 
 _TYPE_WORDS = {
     "integer": "an integer", "decimal": "a decimal number", "boolean": "a boolean (true/false)",
-    "date": "a date (YYYY-MM-DD)", "timestamp": "a timestamp (ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds)",
+    "date": "a date (YYYY-MM-DD or YYYYMMDD)",
+    "timestamp": "a timestamp (ISO 8601, 'YYYY-MM-DD HH:MM:SS' or YYYYMMDD)",
     "epoch_ms": "epoch milliseconds", "epoch_s": "epoch seconds", "json": "valid JSON",
 }
 
@@ -75,10 +101,11 @@ def typed_expression(f: Field, v: str) -> str:
     if f.allowed:
         whens = " ".join(f"WHEN {sql_str(a.lower())} THEN {sql_str(a)}" for a in f.allowed)
         return f"(CASE lower(trim({v})) {whens} END)"
-    return _typed(v, f.type)
+    return _typed(v, f)
 
 
-def reason_expression(f: Field, v: str, typed: str) -> str:
+def reason_expression(f: Field, v: str, typed: str, *, floor: date | None = None,
+                      window: TimeWindow | None = None) -> str:
     """Why the value ``v`` (typed as ``typed``) breaks the contract, or NULL."""
     checks = []
     if f.required:
@@ -89,8 +116,18 @@ def reason_expression(f: Field, v: str, typed: str) -> str:
                       f"{sql_str('value ' + chr(39))} || left({v}, 80) || "
                       f"{sql_str(chr(39) + ' is not one of: ' + allowed)}")
     elif f.type != "string":
-        prefix = sql_str(f"not {_TYPE_WORDS[f.type]}: '")
+        word = _TYPE_WORDS[f.type]
+        if f.type == "timestamp" and f.epoch_seconds:
+            word = word.replace(" or YYYYMMDD)", ", YYYYMMDD or epoch seconds)")
+        prefix = sql_str(f"not {word}: '")
         checks.append(f"WHEN {v} IS NOT NULL AND {typed} IS NULL THEN {prefix} || left({v}, 80) || {sql_str(chr(39))}")
+    if f.type in TEMPORAL_TYPES and floor is not None:
+        checks.append(f"WHEN {typed} < DATE '{floor.isoformat()}' THEN "
+                      f"'before {floor.isoformat()}, the earliest time this export can hold: ' || left({v}, 80)")
+    if f.type in TEMPORAL_TYPES and window is not None and not f.future:
+        checks.append(f"WHEN {typed} >= TIMESTAMP '{window.latest:%Y-%m-%d %H:%M:%S}' THEN "
+                      f"'after the end of the as-of day {window.as_of.isoformat()} plus "
+                      f"{window.tolerance_hours} h (a time in the future): ' || left({v}, 80)")
     if f.type == "decimal":
         # places of the exact value, exponent notation included (Postgres prints 1.2345678901234e-05):
         # fraction digits - exponent - trailing zeros of the mantissa digits
@@ -99,23 +136,61 @@ def reason_expression(f: Field, v: str, typed: str) -> str:
         places = (f"(length(regexp_extract({t}, '^[+-]?[0-9]*[.]?([0-9]*)', 1)) "
                   f"- coalesce(TRY_CAST(regexp_extract({t}, '[eE]([+-]?[0-9]+)$', 1) AS BIGINT), 0) "
                   f"- (length({digits}) - length(rtrim({digits}, '0'))))")
-        checks.append(f"WHEN {places} > 11 THEN "
-                      f"'more than 11 decimal places (would be rounded): ' || left({v}, 80)")
+        # integer digits of the exact value: mantissa digits before the point (leading zeros dropped) + exponent
+        int_part = f"ltrim(regexp_extract({t}, '^[+-]?([0-9]*)', 1), '0')"
+        int_digits = (f"(length({int_part}) "
+                      f"+ coalesce(TRY_CAST(regexp_extract({t}, '[eE]([+-]?[0-9]+)$', 1) AS BIGINT), 0))")
+        checks.insert(0, f"WHEN {v} IS NOT NULL AND regexp_full_match({t}, '{_NUMBER}') AND {places} > "
+                         f"{DECIMAL_SCALE} THEN 'more than {DECIMAL_SCALE} decimal places: cannot be held exactly in "
+                         f"{DECIMAL_TYPE}: ' || left({v}, 80)")
+        checks.insert(1, f"WHEN {v} IS NOT NULL AND regexp_full_match({t}, '{_NUMBER}') AND {int_digits} > "
+                         f"{DECIMAL_PRECISION - DECIMAL_SCALE} THEN 'more than {DECIMAL_PRECISION - DECIMAL_SCALE} "
+                         f"integer digits: out of range for {DECIMAL_TYPE}: ' || left({v}, 80)")
     return f"(CASE {' '.join(checks)} END)" if checks else "CAST(NULL AS VARCHAR)"
 
 
-def checked_select(ds: Dataset, field_sql: dict[str, str], extra_sql: str, source: str) -> str:
-    """A SELECT over ``source`` giving ``_seq``, ``_line``, ``_raw``, typed field columns, the extra/record
-    column ``_x`` and ``_reasons`` (a list of {c: column, r: reason} for the fields that break the contract).
+def money_column(f: Field) -> str:
+    """Column of :func:`checked_select` holding the exact amount of money field ``f`` when it could be read
+    (NULL when absent or unreadable), whether or not the row lands."""
+    return f"_money_{f.name}"
 
-    Three nested selects compute each field's value and typed value once: the reasons refer to them by name,
-    which keeps the SQL (and DuckDB's planning time per batch) small.
+
+def unreadable_column(f: Field) -> str:
+    """Column of :func:`checked_select`: true when money field ``f`` has a value that cannot be held exactly
+    (not a number, too many places or digits): its amount cannot be counted."""
+    return f"_unreadable_{f.name}"
+
+
+CURRENCY_COLUMN = "_currency"
+
+
+def checked_select(ds: Dataset, field_sql: dict[str, str], extra_sql: str, source: str,
+                   window: TimeWindow | None = None) -> str:
+    """A SELECT over ``source`` giving ``_seq``, ``_line``, ``_raw``, typed field columns, the extra/record
+    column ``_x``, ``_reasons`` (a list of {c: column, r: reason} for the fields that break the contract) and,
+    for datasets with money, the exact amount of each money field (:func:`money_column`), whether it was
+    unreadable (:func:`unreadable_column`) and the currency (``_currency``).
+
+    Four nested selects compute each field's value, typed value and reason once: later expressions refer to
+    them by name, which keeps the SQL (and DuckDB's planning time per batch) small.
     """
-    values = ", ".join(f"{value_expression(ds, field_sql[f.name])} AS v{i}" for i, f in enumerate(ds.fields))
-    typed = ", ".join(f"{typed_expression(f, f'v{i}')} AS t{i}" for i, f in enumerate(ds.fields))
-    cols = ", ".join(f"t{i} AS {quote_ident(f.name)}" for i, f in enumerate(ds.fields))
-    reasons = ", ".join(f"{{'c': {sql_str(f.name)}, 'r': {reason_expression(f, f'v{i}', f't{i}')}}}"
-                        for i, f in enumerate(ds.fields))
-    return (f"SELECT _seq, _line, _raw, _x, {cols}, "
-            f"list_filter([{reasons}], lambda x: x.r IS NOT NULL) AS _reasons "
-            f"FROM (SELECT *, {typed} FROM (SELECT _seq, _line, _raw, {extra_sql} AS _x, {values} FROM {source}))")
+    fields = list(enumerate(ds.fields))
+    values = ", ".join(f"{value_expression(ds, field_sql[f.name])} AS v{i}" for i, f in fields)
+    typed = ", ".join(f"{typed_expression(f, f'v{i}')} AS t{i}" for i, f in fields)
+    reasons = ", ".join(f"{reason_expression(f, f'v{i}', f't{i}', floor=ds.time_floor, window=window)} AS r{i}"
+                        for i, f in fields)
+    cols = ", ".join(f"t{i} AS {quote_ident(f.name)}" for i, f in fields)
+    money = "".join(f", CASE WHEN r{i} IS NULL THEN t{i} END AS {money_column(f)}, "
+                    f"(v{i} IS NOT NULL AND r{i} IS NOT NULL) AS {unreadable_column(f)}"
+                    for i, f in fields if f.money)
+    if ds.money_fields:
+        index = {f.name: i for i, f in fields}
+        currency = sql_str(ds.currency) if ds.currency else "CAST(NULL AS VARCHAR)"
+        if ds.currency_field:  # the row's own currency; the documented default when it has none
+            currency = f"coalesce(upper(trim(t{index[ds.currency_field]})), {currency})"
+        money += f", {currency} AS {CURRENCY_COLUMN}"
+    listed = ", ".join(f"{{'c': {sql_str(f.name)}, 'r': r{i}}}" for i, f in fields)
+    return (f"SELECT _seq, _line, _raw, _x, {cols}{money}, "
+            f"list_filter([{listed}], lambda x: x.r IS NOT NULL) AS _reasons "
+            f"FROM (SELECT *, {reasons} FROM (SELECT *, {typed} FROM (SELECT _seq, _line, _raw, {extra_sql} AS _x, "
+            f"{values} FROM {source})))")

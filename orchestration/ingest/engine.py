@@ -9,8 +9,14 @@ Rules (the README's "Ingest" section says the same for users):
 - the same content under another name is recorded as a ``duplicate`` and quarantined whole;
 - new content at a path already landed supersedes the earlier version (vendors restate files): the old
   rows leave the landing table and its record is marked ``superseded``;
-- a file that cannot be read at all is ``rejected`` and quarantined whole with the reader's message;
-- rows that break the contract are quarantined with file, line, column and reason; the rest land.
+- a file that cannot be read at all is ``rejected`` and quarantined whole with the reader's message; new
+  content at its path supersedes the rejection, and a rejected file no longer under ``raw/`` is
+  ``withdrawn``;
+- a symbolic link (to a file or a folder) is refused unread and recorded as ``rejected``: only files inside
+  ``raw/`` are read, never what a link points at;
+- rows that break the contract are quarantined with file, line, column and reason; the rest land;
+- money fields are totalled per file and currency from the file's own text, landed and quarantined, in
+  ``audit.ingested_money``: money that did not land is visible to the release gates.
 
 Raw files are only ever opened for reading.
 """
@@ -20,11 +26,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -32,11 +40,41 @@ import pyarrow as pa
 
 from orchestration.datasets import Dataset
 from orchestration.ingest import readers
-from orchestration.ingest.contract import checked_select, quote_ident, sql_str
+from orchestration.ingest.contract import (
+    CURRENCY_COLUMN,
+    TimeWindow,
+    checked_select,
+    money_column,
+    quote_ident,
+    sql_str,
+    unreadable_column,
+)
 from orchestration.ingest.landing import create_all, extra_column
 from orchestration.settings import duckdb_memory_limit
 
 log = logging.getLogger(__name__)
+
+
+#: ``audit.ingested_files.file_sha256`` of a file refused unread (a symbolic link): there is no content hash.
+UNREAD = "unread"
+
+
+@dataclass
+class MoneyTotal:
+    """One money field of one file in one currency: what the file's text says, what landed, what did not."""
+
+    column: str
+    currency: str | None
+    rows_read: int = 0
+    amount_read: Decimal = Decimal(0)
+    rows_landed: int = 0
+    amount_landed: Decimal = Decimal(0)
+    rows_quarantined: int = 0
+    amount_quarantined: Decimal = Decimal(0)
+    amount_quarantined_abs: Decimal = Decimal(0)
+    rows_unreadable: int = 0
+    """Rows whose amount cannot be held exactly (not a number, too many places) or that could not be split
+    into fields at all: their money cannot be counted."""
 
 
 @dataclass
@@ -48,6 +86,7 @@ class FileResult:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     message: str | None = None
+    money: list[MoneyTotal] = field(default_factory=list)
 
 
 @dataclass
@@ -89,21 +128,38 @@ class DatasetResult:
         return {**self.summary(), "files": [asdict(f) for f in self.files]}
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, *, follow_links: bool = True) -> str:
+    """SHA-256 of a file's bytes; ``follow_links=False`` for raw exports (a link is refused, never read)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with (open(path, "rb") if follow_links else readers.open_raw(path)) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
-def discover(raw_dir: Path, ds: Dataset) -> list[Path]:
-    """Files under ``raw/<system>/<dataset>/`` (recursively, hidden files ignored), in a stable order."""
-    folder = raw_dir / ds.folder
+def walk_raw(folder: Path) -> Iterator[Path]:
+    """Every non-hidden entry under ``folder`` that is a regular file or a symbolic link (to anything), in a
+    stable order. Links are listed, never followed (a linked folder is not entered): the caller refuses them."""
+    if folder.is_symlink():
+        yield folder
+        return
     if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+        return
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        linked = [d for d in dirs if (here / d).is_symlink()]
+        dirs[:] = [d for d in dirs if d not in linked]
+        for name in sorted([*files, *linked]):
+            p = here / name
+            if not name.startswith(".") and (p.is_symlink() or p.is_file()):
+                yield p
+
+
+def discover(raw_dir: Path, ds: Dataset) -> list[Path]:
+    """Files (and links, which are refused) under ``raw/<system>/<dataset>/``, hidden ones ignored, in a
+    stable order."""
+    return sorted(walk_raw(raw_dir / ds.folder))
 
 
 def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -115,14 +171,32 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def ingest_dataset(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, *, run_id: str | None = None,
-                   now: datetime | None = None) -> DatasetResult:
-    """Ingest every new file of one dataset; never raises for bad input (it is quarantined instead)."""
+                   now: datetime | None = None, window: TimeWindow | None = None) -> DatasetResult:
+    """Ingest every new file of one dataset; never raises for bad input (it is quarantined instead).
+
+    ``window`` bounds plausible times (default: the day of ``now`` with a 24 h tolerance)."""
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
+    window = window or TimeWindow(now.date(), 24)
     result = DatasetResult(ds.key)
-    for path in discover(raw_dir, ds):
-        result.files.append(_ingest_file(con, raw_dir, ds, path, run_id, now))
+    paths = discover(raw_dir, ds)
+    for path in paths:
+        result.files.append(_ingest_file(con, raw_dir, ds, path, run_id, now, window))
+    _withdraw_missing_rejections(con, ds, {p.relative_to(raw_dir).as_posix() for p in paths}, now)
     result.landed_rows_total = con.execute(f"SELECT count(*) FROM {ds.table}").fetchall()[0][0]
     return result
+
+
+def _withdraw_missing_rejections(con: duckdb.DuckDBPyConnection, ds: Dataset, present: set[str],
+                                 now: datetime) -> None:
+    """A rejected file the user removed from ``raw/`` no longer stands for money that did not land: its record
+    becomes ``withdrawn`` (kept, with when). Landed files keep their rows whatever happens to the raw file."""
+    rows = con.execute("SELECT DISTINCT source_file FROM audit.ingested_files WHERE dataset = ? "
+                       "AND status = 'rejected'", [ds.key]).fetchall()
+    gone = [r[0] for r in rows if r[0] not in present]
+    for rel in gone:
+        con.execute("UPDATE audit.ingested_files SET status = 'withdrawn', message = message || ? "
+                    "WHERE dataset = ? AND source_file = ? AND status = 'rejected'",
+                    [f" [withdrawn: no longer under raw/ at {now.isoformat()}]", ds.key, rel])
 
 
 def _known(con: duckdb.DuckDBPyConnection, ds: Dataset, rel: str, sha: str) -> tuple[bool, str | None, bool]:
@@ -135,7 +209,7 @@ def _known(con: duckdb.DuckDBPyConnection, ds: Dataset, rel: str, sha: str) -> t
         "AND source_file <> ? AND status IN ('landed', 'rejected')", [ds.key, sha, rel]).fetchall()[0][0]
     restated = con.execute(
         "SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? AND file_sha256 <> ? "
-        "AND status = 'landed'", [ds.key, rel, sha]).fetchall()[0][0] > 0
+        "AND status IN ('landed', 'rejected')", [ds.key, rel, sha]).fetchall()[0][0] > 0
     return seen, twin, restated
 
 
@@ -143,6 +217,11 @@ def _record_file(con, ds: Dataset, res: FileResult, size: int, now: datetime, ru
     con.execute("INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [ds.key, res.source_file, res.file_sha256, size, res.status, res.rows_read, res.rows_accepted,
                  res.rows_quarantined, res.message, now, run_id])
+    for m in res.money:
+        con.execute("INSERT INTO audit.ingested_money VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [ds.key, res.source_file, res.file_sha256, m.column, m.currency, m.rows_read, m.amount_read,
+                     m.rows_landed, m.amount_landed, m.rows_quarantined, m.amount_quarantined,
+                     m.amount_quarantined_abs, m.rows_unreadable, now, run_id])
 
 
 def _quarantine_file(con, ds: Dataset, res: FileResult, size: int, now: datetime, run_id: str | None) -> FileResult:
@@ -154,41 +233,53 @@ def _quarantine_file(con, ds: Dataset, res: FileResult, size: int, now: datetime
     return res
 
 
+def _refused_link(con, ds: Dataset, path: Path, rel: str, now: datetime, run_id: str | None) -> FileResult:
+    """A symbolic link under ``raw/``: recorded as rejected (once: re-runs skip it), never opened."""
+    if con.execute("SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? "
+                   "AND file_sha256 = ?", [ds.key, rel, UNREAD]).fetchall()[0][0]:
+        return FileResult(rel, UNREAD, "skipped")
+    res = FileResult(rel, UNREAD, "rejected", message=f"{rel}: symbolic link refused unread (only files inside "
+                                                      f"raw/ are read; the link's target was not followed)")
+    return _quarantine_file(con, ds, res, 0, now, run_id)
+
+
 def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, path: Path, run_id: str | None,
-                 now: datetime) -> FileResult:
+                 now: datetime, window: TimeWindow) -> FileResult:
     rel = path.relative_to(raw_dir).as_posix()
-    sha = sha256_file(path)
+    if path.is_symlink():
+        return _refused_link(con, ds, path, rel, now, run_id)
+    sha = sha256_file(path, follow_links=False)
     size = path.stat().st_size
     seen, twin, restated = _known(con, ds, rel, sha)
     if seen:
         return FileResult(rel, sha, "skipped")
     try:
-        _check_format(ds, path)
-    except readers.FileRejected as exc:
-        return _quarantine_file(con, ds, FileResult(rel, sha, "rejected", message=f"{rel}: {exc}"), size, now,
-                                run_id)
-    if twin is not None:
-        res = FileResult(rel, sha, "duplicate", message=f"duplicate of {twin} (same SHA-256 {sha[:12]}...): "
-                                                         f"not ingested twice")
-        return _quarantine_file(con, ds, res, size, now, run_id)
-    try:
         con.execute("BEGIN TRANSACTION")
-        if restated:
+        if restated:  # new content at a known path: the old version (landed rows or a rejection) is superseded
             con.execute(f"DELETE FROM {ds.table} WHERE _source_file = ?", [rel])
             con.execute("UPDATE audit.ingested_files SET status = 'superseded', message = ? WHERE dataset = ? "
-                        "AND source_file = ? AND status = 'landed'",
+                        "AND source_file = ? AND status IN ('landed', 'rejected')",
                         [f"superseded by content {sha[:12]}... at {now.isoformat()}", ds.key, rel])
-        res = _land(con, ds, path, rel, sha, run_id, now)
+        _check_format(ds, path)
+        if twin is not None:
+            res = FileResult(rel, sha, "duplicate", message=f"duplicate of {twin} (same SHA-256 {sha[:12]}...): "
+                                                             f"not ingested twice")
+            con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, NULL, NULL, ?, NULL, ?, ?)",
+                        [ds.key, rel, sha, res.message, now, run_id])
+        else:
+            res = _land(con, ds, path, rel, sha, run_id, now, window)
         _record_file(con, ds, res, size, now, run_id)
         con.execute("COMMIT")
         return res
     except readers.FileRejected as exc:
         con.execute("ROLLBACK")
         res = FileResult(rel, sha, "rejected", message=f"{rel}: {exc}")
-    except Exception as exc:  # one bad file must never stop the others; the message is kept
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others: one line, no traceback
         con.execute("ROLLBACK")
-        log.exception("ingest of %s failed", rel)
-        res = FileResult(rel, sha, "rejected", message=f"{rel}: {type(exc).__name__}: {exc}")
+        res = FileResult(rel, sha, "rejected", message=f"{rel}: cannot be read: {type(exc).__name__}: {exc}")
+        log.warning("%s", res.message)
+    if restated:  # the rollback restored the earlier version: a rejected restatement leaves it in place
+        res.message = f"{res.message} (the earlier version at this path stays landed)"
     return _quarantine_file(con, ds, res, size, now, run_id)
 
 
@@ -258,8 +349,36 @@ def _check_format(ds: Dataset, path: Path) -> str:
     return fmt
 
 
+def _money_query(ds: Dataset) -> str:
+    """Per money field and currency, one batch's totals from ``_rdr_chk`` (see :class:`MoneyTotal`)."""
+    parts = []
+    for f in ds.money_fields:
+        m, u = money_column(f), unreadable_column(f)
+        parts.append(
+            f"SELECT {sql_str(f.name)} AS col, {CURRENCY_COLUMN} AS currency, "
+            f"count({m}), coalesce(sum({m}), 0), "
+            f"count({m}) FILTER (WHERE len(_reasons) = 0), coalesce(sum({m}) FILTER (WHERE len(_reasons) = 0), 0), "
+            f"count({m}) FILTER (WHERE len(_reasons) > 0), coalesce(sum({m}) FILTER (WHERE len(_reasons) > 0), 0), "
+            f"coalesce(sum(abs({m})) FILTER (WHERE len(_reasons) > 0), 0), count(*) FILTER (WHERE {u}) "
+            f"FROM _rdr_chk GROUP BY ALL")
+    return " UNION ALL ".join(parts)
+
+
+def _add_money(totals: dict[tuple[str, str | None], MoneyTotal], rows: list[tuple]) -> None:
+    for col, currency, *figures in rows:
+        t = totals.setdefault((col, currency), MoneyTotal(col, currency))
+        t.rows_read += figures[0]
+        t.amount_read += figures[1]
+        t.rows_landed += figures[2]
+        t.amount_landed += figures[3]
+        t.rows_quarantined += figures[4]
+        t.amount_quarantined += figures[5]
+        t.amount_quarantined_abs += figures[6]
+        t.rows_unreadable += figures[7]
+
+
 def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, run_id: str | None,
-          now: datetime) -> FileResult:
+          now: datetime, window: TimeWindow) -> FileResult:
     fmt = _check_format(ds, path)
     rejects: list[readers.RowReject] = []
     if fmt in ("csv", "parquet"):
@@ -279,7 +398,9 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         field_sql = {f.name: n for f, n in zip(ds.fields, names, strict=True)}
         extra_sql = "_raw"
         raw_sql = "b._raw"
-    checked = checked_select(ds, field_sql, extra_sql, "_rdr_batch")
+    checked = checked_select(ds, field_sql, extra_sql, "_rdr_batch", window)
+    money_sql = _money_query(ds) if ds.money_fields else None
+    money: dict[tuple[str, str | None], MoneyTotal] = {}
     field_cols = ", ".join(quote_ident(f.name) for f in ds.fields)
     insert_landing = (
         f"INSERT INTO {ds.table} ({field_cols}, {extra_column(ds)}, _source_file, _file_sha256, _line, _ingested_at) "
@@ -297,6 +418,8 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
             con.execute(insert_landing, {k: params[k] for k in ("rel", "sha", "now")})
             con.execute(insert_quarantine, params)
             accepted += con.execute("SELECT count(*) FROM _rdr_chk WHERE len(_reasons) = 0").fetchall()[0][0]
+            if money_sql:
+                _add_money(money, con.execute(money_sql).fetchall())
             staged += table.num_rows
         finally:
             con.unregister("_rdr_batch")
@@ -307,9 +430,13 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
     for rj in rejects:
         con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
                     [ds.key, rel, sha, rj.line, rj.reason, rj.raw, now, run_id])
+    if rejects:  # records that could not be split into fields: their money, if any, cannot be counted
+        for f in ds.money_fields:
+            money.setdefault((f.name, None), MoneyTotal(f.name, None)).rows_unreadable += len(rejects)
     quarantined = rows_read - accepted
     message = f"{quarantined} of {rows_read} rows quarantined" if quarantined else None
-    return FileResult(rel, sha, "landed", rows_read, accepted, quarantined, message)
+    return FileResult(rel, sha, "landed", rows_read, accepted, quarantined, message,
+                      money=[money[k] for k in sorted(money, key=lambda k: (k[0], k[1] or ""))])
 
 
 def _map_header(ds: Dataset, header: list[str], names: list[str]) -> tuple[dict[str, str], str]:

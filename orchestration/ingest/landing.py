@@ -18,13 +18,33 @@ CREATE SCHEMA IF NOT EXISTS audit;
 CREATE TABLE IF NOT EXISTS audit.ingested_files (
     dataset VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
-    file_sha256 VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL,     -- 'unread' for a symbolic link refused unread
     file_bytes BIGINT NOT NULL,
-    status VARCHAR NOT NULL,          -- landed | rejected | duplicate | superseded
+    status VARCHAR NOT NULL,          -- landed | rejected | duplicate | superseded | withdrawn | unclaimed
     rows_read BIGINT NOT NULL,
     rows_accepted BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
     message VARCHAR,
+    ingested_at TIMESTAMP NOT NULL,
+    run_id VARCHAR
+);
+-- Money per file, money field and currency: the file's own text, what landed, what was quarantined. Rows the
+-- contract quarantined keep their amount here when it could be read; rows_unreadable counts amounts that
+-- cannot be held exactly (or records that could not be split into fields). The money gates read this table.
+CREATE TABLE IF NOT EXISTS audit.ingested_money (
+    dataset VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    currency VARCHAR,                 -- NULL when the row has no currency (or could not be read)
+    rows_read BIGINT NOT NULL,        -- rows with a readable amount, landed or not
+    amount_read DECIMAL(38, 18) NOT NULL,
+    rows_landed BIGINT NOT NULL,
+    amount_landed DECIMAL(38, 18) NOT NULL,
+    rows_quarantined BIGINT NOT NULL, -- quarantined rows with a readable amount
+    amount_quarantined DECIMAL(38, 18) NOT NULL,
+    amount_quarantined_abs DECIMAL(38, 18) NOT NULL,
+    rows_unreadable BIGINT NOT NULL,
     ingested_at TIMESTAMP NOT NULL,
     run_id VARCHAR
 );

@@ -18,9 +18,11 @@ JSON document, nothing but whitespace, missing required column); the caller then
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import io
 import json
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,8 +59,24 @@ class TabularBatch:
     raws: list[str] | None = None
 
 
+#: Suffixes vendors give JSON-lines exports (Okta and syslog forwarders write ``.log``); their content decides.
+SNIFFED_SUFFIXES = (".log", ".txt")
+
+
+def open_raw(path: Path) -> io.BufferedReader:
+    """Open a raw export for reading, refusing a symbolic link at the last moment too (``O_NOFOLLOW``): the
+    pipeline reads only files inside ``raw/``, never what a link points at."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileRejected("symbolic link: refused unread (only files inside raw/ are read)") from None
+        raise
+    return os.fdopen(fd, "rb")
+
+
 def file_format(path: Path) -> str:
-    """The reader family for a file name (``.gz`` is looked through)."""
+    """The reader family for a file name (``.gz`` is looked through); ``.log`` and ``.txt`` by content."""
     name = path.name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
@@ -66,12 +84,32 @@ def file_format(path: Path) -> str:
                         (".parquet", "parquet")):
         if name.endswith(suffix):
             return fmt
+    if name.endswith(SNIFFED_SUFFIXES):
+        return _sniff(path)
     raise FileRejected(f"unsupported file type {path.name!r} (expected .csv, .jsonl, .ndjson, .json or "
-                       f".parquet, optionally .gz)")
+                       f".parquet, optionally .gz; .log and .txt holding JSON lines)")
+
+
+def _sniff(path: Path) -> str:
+    """``jsonl`` (or ``json`` for an array) when the file's first non-blank character opens JSON."""
+    try:
+        with _open_text(path) as fh:
+            head = fh.read(4096).lstrip()
+    except _READ_ERRORS as exc:
+        raise _decode_error(path, 1, exc) from None
+    if head.startswith("{"):
+        return "jsonl"
+    if head.startswith("["):
+        return "json"
+    shown = head[:20].encode("unicode_escape").decode()
+    raise FileRejected(f"{path.name!r}: a .log/.txt file is read only when it holds JSON lines; it starts with "
+                       f"{shown!r}")
 
 
 def _open_text(path: Path) -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    raw = open_raw(path)
+    if path.name.lower().endswith(".gz"):
+        raw = gzip.GzipFile(fileobj=raw, mode="rb")  # closing the text wrapper closes both
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
 
 
@@ -104,6 +142,7 @@ def read_csv(path: Path, rejects: list[RowReject]) -> tuple[list[str], Iterator[
         fh.close()
         raise _decode_error(path, reader.line_num, exc) from None
     header = [h.strip() for h in header]
+    _refuse_duplicated_header(header)
     width = len(header)
 
     def batches() -> Iterator[TabularBatch]:
@@ -137,6 +176,18 @@ def read_csv(path: Path, rejects: list[RowReject]) -> tuple[list[str], Iterator[
     return header, batches()
 
 
+def _refuse_duplicated_header(header: list[str]) -> None:
+    """A header naming one column twice (also in another casing: fields are matched case-insensitively) makes
+    every row ambiguous: the file is rejected, naming the column and both positions."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        key = name.lower()
+        if key in seen:
+            raise FileRejected(f"duplicated column name {name!r} in the header (columns {seen[key]} and {i}): "
+                               f"which one holds the values is ambiguous; re-export with unique column names")
+        seen[key] = i
+
+
 # ------------------------------------------------------------------------------------------- Parquet
 
 
@@ -145,11 +196,17 @@ def read_parquet(path: Path) -> tuple[list[str], Iterator[TabularBatch]]:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    fh = open_raw(path)
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(fh)
+        header = [str(n).strip() for n in pf.schema_arrow.names]
+        _refuse_duplicated_header(header)
+    except FileRejected:
+        fh.close()
+        raise
     except Exception as exc:  # noqa: BLE001 - any parser error rejects the file with its message
+        fh.close()
         raise FileRejected(f"not a readable Parquet file: {exc}") from None
-    header = [str(n).strip() for n in pf.schema_arrow.names]
 
     def as_text(col: pa.ChunkedArray | pa.Array) -> list[str | None]:
         t = col.type
@@ -173,6 +230,8 @@ def read_parquet(path: Path) -> tuple[list[str], Iterator[TabularBatch]]:
                 offset += n
         except Exception as exc:  # noqa: BLE001
             raise FileRejected(f"Parquet read error after row {offset}: {exc}") from None
+        finally:
+            fh.close()
 
     return header, batches()
 
@@ -189,7 +248,7 @@ def _cell(value: Any) -> str | None:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+        return dump_exact(value)
     return str(value)
 
 
@@ -201,10 +260,150 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return float(o) if o != o.to_integral_value() else int(o)
-    raise TypeError(type(o).__name__)
+class _Inexact(Exception):
+    """Raised by the fast serialiser on a Decimal: the value is serialised again, exactly."""
+
+
+def _refuse_decimal(o: Any) -> Any:
+    raise _Inexact
+
+
+def dump_exact(value: Any) -> str:
+    """Compact JSON of a parsed value with every number written exactly as the file wrote it (the parser
+    keeps non-integers as Decimal: ``json.dumps`` would turn them into floats). C speed unless a Decimal
+    is present."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_refuse_decimal)
+    except _Inexact:
+        return _dump_slow(value)
+
+
+def _dump_slow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_dump_slow(v)}"
+                              for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump_slow(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+#: Deeper nesting than this is no record a vendor ships: that record is quarantined, the rest of the file lands.
+MAX_JSON_DEPTH = 64
+#: What a value nested too deep is replaced by while the rest of a document is parsed (see ``_cut_deep``).
+_TOO_DEEP = "\u0000nested-too-deep"
+
+
+class _Duplicated(dict):
+    """A JSON object whose text named a key twice; ``duplicate`` is the first key repeated."""
+
+    __slots__ = ("duplicate",)
+
+
+class _JsonParser:
+    """``json.loads`` with exact decimals that notices objects naming a key twice (Python's parser silently
+    keeps the last value: a silent choice between two versions of a field)."""
+
+    def __init__(self) -> None:
+        self.duplicates = 0
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        marked = _Duplicated(obj)
+        marked.duplicate = dup
+        self.duplicates += 1
+        return marked
+
+    def loads(self, text: str) -> Any:
+        return json.loads(text, parse_float=Decimal, object_pairs_hook=self._object)
+
+
+def loads(text: str) -> Any:
+    """Parse JSON text as ingest does: exact decimals; objects naming a key twice are marked (see
+    :func:`record_problem`)."""
+    return _JsonParser().loads(text)
+
+
+def record_problem(value: Any) -> str | None:
+    """Why a parsed JSON record cannot be trusted, or None: a key named twice in one object, or nesting
+    deeper than :data:`MAX_JSON_DEPTH` (an iterative walk: never recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, _Duplicated):
+            return (f"duplicate key {v.duplicate!r} in one JSON object: which value counts would be a silent "
+                    f"choice")
+        children = v.values() if isinstance(v, dict) else v
+        for c in children:
+            if isinstance(c, (dict, list)):
+                if depth >= MAX_JSON_DEPTH:
+                    return f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+                stack.append((c, depth + 1))
+            elif c == _TOO_DEEP:
+                return f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+    return None
+
+
+def _cut_deep(text: str) -> str:
+    """The document with every value nested deeper than :data:`MAX_JSON_DEPTH` replaced by a marker string,
+    so the rest of it parses (Python's parser gives up on deep nesting as a whole). A string-aware scan,
+    used only after the parser failed on depth."""
+    out: list[str] = []
+    depth = 0
+    start = i = 0
+    n = len(text)
+    in_str = False
+    while i < n:
+        c = text[i]
+        if in_str:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                end = _matching_close(text, i)
+                out.append(text[start:i])
+                out.append(json.dumps(_TOO_DEEP))
+                start = i = end + 1
+                depth -= 1
+                continue
+        elif c in "]}":
+            depth -= 1
+        i += 1
+    out.append(text[start:])
+    return "".join(out)
+
+
+def _matching_close(text: str, i: int) -> int:
+    """Index of the bracket closing the one at ``i`` (the end of the text when it is never closed)."""
+    depth = 0
+    in_str = False
+    while i < len(text):
+        c = text[i]
+        if in_str:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(text) - 1
 
 
 def _get_path(record: dict, path: str) -> Any:
@@ -216,10 +415,6 @@ def _get_path(record: dict, path: str) -> Any:
             return None
         cur = cur[part]
     return cur
-
-
-def _loads(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal)
 
 
 def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
@@ -234,8 +429,12 @@ def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
                     raise FileRejected("OpenAI usage bucket without a 'results' array")
                 for result in bucket["results"]:
                     if isinstance(result, dict):
-                        yield {**result, "start_time": bucket.get("start_time"),
-                               "end_time": bucket.get("end_time")}
+                        merged = {**result, "start_time": bucket.get("start_time"),
+                                  "end_time": bucket.get("end_time")}
+                        if isinstance(result, _Duplicated):  # keep the mark: the record is quarantined
+                            merged = _Duplicated(merged)
+                            merged.duplicate = result.duplicate
+                        yield merged
                     else:
                         yield result
         return
@@ -287,6 +486,26 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
                 out.append(_cell(value))
         return out
 
+    parser = _JsonParser()
+
+    def document_records(text: str) -> Iterator[tuple[int, Any, str]]:
+        try:
+            doc = parser.loads(text)
+        except RecursionError:
+            doc = parser.loads(_cut_deep(text))
+        checked = parser.duplicates == 0 and record_problem(doc) is None  # the usual case: nothing to look for
+        found = False
+        for i, rec in enumerate(_records_from_document(doc, ds.json_layout), start=1):
+            raw = dump_exact(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
+            problem = None if checked else record_problem(rec) if isinstance(rec, (dict, list)) else None
+            if problem:
+                found = True
+                rejects.append(RowReject(i, problem, raw))
+                continue
+            yield i, rec, raw
+        if not checked and not found:
+            raise FileRejected(f"{record_problem(doc)} outside the records (in the document's envelope)")
+
     def records() -> Iterator[tuple[int, Any, str]]:
         nonlocal line_mode
         if not line_mode:
@@ -298,15 +517,12 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
             if not text.strip():
                 raise FileRejected("empty file: no records")
             try:
-                doc = _loads(text)
+                yield from document_records(text)
+                return
             except json.JSONDecodeError as exc:
                 if exc.msg != "Extra data":
                     raise FileRejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
                 line_mode = True  # JSON lines saved with a .json name
-            else:
-                for i, rec in enumerate(_records_from_document(doc, ds.json_layout), start=1):
-                    yield i, rec, _cell(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
-                return
         fh = _open_text(path)
         line = 0
         content = False
@@ -316,17 +532,26 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
                 if not stripped:
                     continue
                 content = True
+                before = parser.duplicates
                 try:
-                    doc = _loads(stripped)
+                    doc = parser.loads(stripped)
                 except json.JSONDecodeError as exc:
                     rejects.append(RowReject(line, f"invalid JSON at column {exc.colno}: {exc.msg}", stripped))
                     continue
+                except RecursionError:
+                    rejects.append(RowReject(line, f"JSON nested deeper than {MAX_JSON_DEPTH} levels", stripped))
+                    continue
+                if parser.duplicates != before or stripped.count("{") + stripped.count("[") > MAX_JSON_DEPTH:
+                    problem = record_problem(doc)
+                    if problem:
+                        rejects.append(RowReject(line, problem, stripped))
+                        continue
                 if ds.json_layout == "records" or (ds.json_layout == "secret_list"
                                                    and not (isinstance(doc, dict) and "SecretList" in doc)):
                     yield line, doc, stripped
                 else:
                     for rec in _records_from_document(doc, ds.json_layout):
-                        yield line, rec, _cell(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
+                        yield line, rec, dump_exact(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
         except _READ_ERRORS as exc:
             raise _decode_error(path, line + 1, exc) from None
         finally:

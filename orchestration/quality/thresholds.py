@@ -37,5 +37,17 @@ def share(name: str, project_file: Path = DBT_PROJECT_FILE) -> float:
     return float(value)
 
 
+def non_negative(name: str, project_file: Path = DBT_PROJECT_FILE) -> float:
+    """The dbt var ``name`` as a number >= 0 (an amount, a number of hours); missing or negative is a
+    configuration error, never a silent default."""
+    found = dbt_vars(project_file)
+    if name not in found:
+        raise KeyError(f"dbt var {name!r} missing from {project_file}")
+    value = found[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"dbt var {name} in {project_file} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
 def gate_thresholds(project_file: Path = DBT_PROJECT_FILE) -> dict[str, float]:
     return {name: share(name, project_file) for name in GATE_VARS}

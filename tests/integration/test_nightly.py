@@ -5,6 +5,7 @@ Each test runs the real nightly job in process (ingest, dbt, publish) on a copy 
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -120,22 +121,28 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     shutil.copytree(shared, demo_data_dir)
     published = demo_data_dir / "published" / "roi.duckdb"
     before = sha256_file(published)
-    # A second ticket export restating an existing key with other values: the GX suite of the landed dataset
-    # (natural key unique, `gx_contract`) catches it right after ingest, before dbt runs, and blocks the release.
-    src = sorted((demo_data_dir / "raw" / "delivery" / "work_items").glob("*.csv"))[0]
-    lines = src.read_text().splitlines()
-    (src.parent / "zz_restated_copy.csv").write_text(lines[0] + "\n" + lines[1] + "\n")
+    # A FOCUS export whose one charge carries more decimal places than DECIMAL(38, 18) holds: the row is quarantined
+    # (never rounded), so its money did not land: `money_complete` blocks right after ingest, before dbt runs.
+    src = sorted((demo_data_dir / "raw" / "billing" / "focus").glob("*.csv"))[0]
+    header, first = src.read_text().splitlines()[:2]
+    cells = next(csv.reader([first]))
+    cells[next(csv.reader([header])).index("BilledCost")] = "0.1234567890123456789"
+    with open(src.parent / "zz_too_precise.csv", "w", newline="") as fh:
+        fh.write(header + "\n")
+        csv.writer(fh, lineterminator="\n").writerow(cells)
     capsys.readouterr()
     rc = run_nightly(demo_data_dir)
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
-    assert "BLOCKED" in err and "work_items" in err
+    assert "BLOCKED" in err and "landing/billing/focus::money_complete" in err
     assert sha256_file(published) == before
     assert main(["releases", "--data-dir", str(demo_data_dir), "--json"]) == EXIT_OK
     releases = json.loads(capsys.readouterr().out)
     assert releases[0]["status"] == "blocked"
-    failed = json.loads(releases[0]["failed_checks"])
-    assert any(c["asset"] == "landing/delivery/work_items" and c["check"] == "gx_contract" for c in failed)
+    (failed,) = json.loads(releases[0]["failed_checks"])
+    assert (failed["asset"], failed["check"]) == ("landing/billing/focus", "money_complete")
+    assert "billing/focus/zz_too_precise.csv: 1 row(s) whose billed_cost cannot be read exactly" in \
+        failed["observed"]["reason"]
 
 
 def test_missing_source_blocks_before_dbt(tmp_path, demo_raw, capsys):

@@ -593,8 +593,8 @@ def test_focus_money_lands_exactly(good):
         landed = con.execute(f"SELECT sum({name}) FROM {ds.table}").fetchone()[0]
         assert isinstance(landed, Decimal)
         assert landed == focus_text_sum(column)
-        assert len(str(landed).split(".")[1]) == 11  # the sum keeps all 11 decimal places
-    assert con.execute(f"SELECT typeof(billed_cost) FROM {ds.table} LIMIT 1").fetchone()[0] == "DECIMAL(38,11)"
+        assert len(str(landed).split(".")[1]) == 18  # the sum keeps all 18 decimal places
+    assert con.execute(f"SELECT typeof(billed_cost) FROM {ds.table} LIMIT 1").fetchone()[0] == "DECIMAL(38,18)"
     per_file = dict(con.execute(f"SELECT _source_file, sum(billed_cost) FROM {ds.table} GROUP BY 1").fetchall())
     assert per_file["billing/focus/" + PARQUET_NAME] == sum(Decimal(v) for v in make_parquet.BILLED_COST)
 
@@ -619,21 +619,33 @@ def _focus_with_costs(costs: list[str]) -> bytes:
     return csv_text(src.header, rows).encode()
 
 
-def test_more_than_11_decimals_are_quarantined_not_rounded(tmp_path):
+def test_real_precision_lands_exactly_and_more_is_quarantined_with_its_money_counted(tmp_path):
+    """Real FOCUS exports carry 12-15 places (the public FOCUS 1.0 sample's ConsumedQuantity, FOCUS 1.3 costs): they
+    land exactly. Only a value DECIMAL(38, 18) cannot hold is quarantined; its row's other money is still counted."""
     ds = BY_KEY["billing/focus"]
-    costs = ["0.123456789012345", "1.2345678901234e-05", "1.100000000000000", "0.00000000001", "12.34567890123",
-             "1200e-13", "-0.000000000005"]
+    costs = ["0.123456789012345", "1.2345678901234e-05", "1.100000000000000", "0.000000000000000001",
+             "12.345678901234567", "1200e-20", "-0.0000000000000000005", "123456789012345678901", "7e-19"]
     stage(tmp_path, ds, {"precision.csv": _focus_with_costs(costs)})
     con, result = ingest(tmp_path, ds)
-    assert (result.files[0].rows_accepted, result.files[0].rows_quarantined) == (4, 3)
+    assert (result.files[0].rows_accepted, result.files[0].rows_quarantined) == (6, 3)
     q = quarantine(con, ds)
-    assert [(r["line"], r["column_name"]) for r in q] == [(2, "billed_cost"), (3, "billed_cost"), (8, "billed_cost")]
-    for r, text in zip(q, ("0.123456789012345", "1.2345678901234e-05", "-0.000000000005"), strict=True):
-        assert r["reason"].startswith("more than 11 decimal places"), r["reason"]
+    assert [(r["line"], r["column_name"]) for r in q] == [(8, "billed_cost"), (9, "billed_cost"), (10, "billed_cost")]
+    for r, text, why in zip(q, ("-0.0000000000000000005", "123456789012345678901", "7e-19"),
+                            ("more than 18 decimal places", "more than 20 integer digits", "more than 18 decimal"),
+                            strict=True):
+        assert r["reason"].startswith(why), r["reason"]
         assert text in r["reason"]
         assert json.loads(r["raw_record"])["BilledCost"] == text
     landed = [v for (v,) in con.execute(f"SELECT billed_cost FROM {ds.table} ORDER BY _line").fetchall()]
-    assert landed == [Decimal("1.1"), Decimal("0.00000000001"), Decimal("12.34567890123"), Decimal("0.00000000012")]
+    assert landed == [Decimal(c) for c in costs[:6]]
+    money = {r[0]: r[1:] for r in con.execute(
+        "SELECT column_name, rows_read, amount_read, rows_landed, amount_landed, rows_quarantined, amount_quarantined, "
+        "rows_unreadable FROM audit.ingested_money WHERE source_file LIKE '%precision.csv'").fetchall()}
+    assert money["billed_cost"] == (6, sum(Decimal(c) for c in costs[:6]), 6, sum(Decimal(c) for c in costs[:6]),
+                                    0, 0, 3)
+    # effective cost of the three quarantined rows could be read: it is counted as quarantined, not lost
+    eff = money["effective_cost"]
+    assert eff[0] == 9 and eff[4] == 3 and eff[5] != 0 and eff[6] == 0
 
 
 def test_null_sentinels_land_as_null(good):

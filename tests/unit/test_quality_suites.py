@@ -66,11 +66,8 @@ def test_landing_suite_covers_the_registry_contract(ds: Dataset):
     allowed = {r.removeprefix("allowed:"): e["kwargs"]["value_set"]
                for r, e in rules.items() if r.startswith("allowed:")}
     assert allowed == {f.name: list(f.allowed) for f in ds.fields if f.allowed}
-    (unique,) = [e for r, e in rules.items() if r.startswith("unique:")]
-    assert unique["meta"]["rule"] == "unique:" + ",".join(ds.natural_key)
-    query = unique["kwargs"]["unexpected_rows_query"]
-    assert "{batch}" in query and "HAVING count(*) > 1" in query
-    assert all(f'"{c}"' in query for c in ds.natural_key)
+    # landing keeps every copy a vendor shipped: uniqueness is gated on the staged result, not here
+    assert not [r for r in rules if r.startswith("unique:")]
     volume = rules["volume"]
     assert volume["meta"]["gate"] == suites.VOLUME_GATE
     assert volume["kwargs"] == {"min_value": {"$PARAMETER": suites.VOLUME_PARAMETER}}

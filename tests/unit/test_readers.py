@@ -52,10 +52,33 @@ def test_file_format_by_suffix(name, fmt):
     assert readers.file_format(Path(name)) == fmt
 
 
-@pytest.mark.parametrize("name", ["a.xlsx", "a.txt", "a.csv.zip", "a.gz", "a.csv.bak", "README"])
+@pytest.mark.parametrize("name", ["a.xlsx", "a.csv.zip", "a.gz", "a.csv.bak", "README"])
 def test_unsupported_suffix_is_rejected(name):
     with pytest.raises(FileRejected, match="unsupported file type"):
         readers.file_format(Path(name))
+
+
+@pytest.mark.parametrize(("name", "content", "fmt"), [
+    ("okta-system-log.log", b'{"uuid": "a"}\n{"uuid": "b"}\n', "jsonl"),
+    ("events.txt", b'\n  {"uuid": "a"}\n', "jsonl"),
+    ("events.log.gz", gzip.compress(b'{"uuid": "a"}\n'), "jsonl"),
+    ("dump.log", b'[{"uuid": "a"}]', "json"),
+])
+def test_vendor_suffixes_are_read_by_content(tmp_path, name, content, fmt):
+    """Okta forwarders and syslog collectors write JSON lines as .log or .txt: the content decides."""
+    (tmp_path / name).write_bytes(content)
+    assert readers.file_format(tmp_path / name) == fmt
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("app.log", b"2024-10-01 08:00:00 INFO started\n"),
+    ("notes.txt", b"user,arn\nalice,arn:aws:iam::1:user/alice\n"),
+    ("empty.log", b""),
+])
+def test_log_and_txt_files_that_are_not_json_lines_are_rejected(tmp_path, name, content):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(FileRejected, match="holds JSON lines"):
+        readers.file_format(tmp_path / name)
 
 
 # ----------------------------------------------------------------------------------------------- CSV

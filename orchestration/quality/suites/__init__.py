@@ -16,18 +16,13 @@ What a landing suite expects (each expectation's ``meta.rule`` names it in check
   inputs are not either: the scenario model quarantines impossible rows itself and lets the others publish;
 - ``ordered:<start><=<end>``: the end of an interval the registry names as a pair (``*_start``/``*_end``,
   ``start_*``/``end_*``, ``*created``/``*resolved``) is never before its start;
-- ``unique:<natural key>``: the registry's natural key, as a GROUP BY query (NULL-safe: a key part that is
-  missing groups with the other missing ones, as the staging surrogate keys hash it);
 - ``volume`` (check ``gx_volume``): at least ``$PARAMETER min_row_count`` rows (see
   :mod:`orchestration.quality.volume`).
 
-Why the natural key as declared (checked against the ingest engine and measured on the demo: every
-landing table holds each declared key once): a file restated at the same path *replaces* its rows (the engine
-deletes the superseded rows in the same transaction), the same content under another name is never landed
-twice, and the datasets that legitimately repeat a key across files already carry ``_file_sha256`` in the
-registry key (full snapshots: ``aws_credential_report``, ``secrets_inventory``, ``openai_usage`` pages) or
-are keyed by position (``focus``: ``_source_file``, ``_line``). Any other repeat is the same event or record
-exported twice, which the staging key tests reject too.
+No expectation here asks for a unique natural key: landing keeps every copy a vendor shipped (real exports
+repeat their event ids), and staging sees each key once by the dataset's ``repeats`` rule
+(``dbt_project/macros/repeats.sql``; copies reported in ``marts.fct_landing_repeats``). Uniqueness is gated
+where it must hold, on the staged result (the staging models' ``unique`` tests).
 
 Regenerate after editing the registry or a mart gate::
 
@@ -98,11 +93,6 @@ def interval_pairs(ds: Dataset) -> list[tuple[str, str]]:
     return pairs
 
 
-def natural_key_query(ds: Dataset) -> str:
-    key = ", ".join(_quote(c) for c in ds.natural_key)
-    return f"SELECT {key}, count(*) AS copies FROM {{batch}} GROUP BY {key} HAVING count(*) > 1"
-
-
 def landing_suite(ds: Dataset) -> dict[str, Any]:
     """The suite of one landed dataset, from its registry entry (pure)."""
     exps = [_expectation("expect_table_columns_to_match_set", "columns",
@@ -117,8 +107,6 @@ def landing_suite(ds: Dataset) -> dict[str, Any]:
     exps += [_expectation("expect_column_pair_values_a_to_be_greater_than_b", f"ordered:{start}<={end}",
                           column_A=end, column_B=start, or_equal=True, ignore_row_if="either_value_is_missing")
              for start, end in interval_pairs(ds)]
-    exps.append(_expectation("unexpected_rows_expectation", f"unique:{','.join(ds.natural_key)}",
-                             unexpected_rows_query=natural_key_query(ds)))
     exps.append(_expectation("expect_table_row_count_to_be_between", VOLUME_GATE, gate=VOLUME_GATE,
                              min_value={"$PARAMETER": VOLUME_PARAMETER}))
     return {

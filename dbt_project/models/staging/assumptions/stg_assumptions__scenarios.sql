@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('assumptions', 'scenarios') }}
+    {{ deduplicated_landing('assumptions', 'scenarios') }}
 
 ),
 

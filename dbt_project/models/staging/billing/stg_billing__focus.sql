@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('billing', 'focus') }}
+    {{ deduplicated_landing('billing', 'focus') }}
 
 ),
 

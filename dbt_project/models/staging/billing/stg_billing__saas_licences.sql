@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('billing', 'saas_licences') }}
+    {{ deduplicated_landing('billing', 'saas_licences') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('delivery', 'changes') }}
+    {{ deduplicated_landing('delivery', 'changes') }}
 
 ),
 

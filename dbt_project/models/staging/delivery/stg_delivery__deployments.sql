@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('delivery', 'deployments') }}
+    {{ deduplicated_landing('delivery', 'deployments') }}
 
 ),
 

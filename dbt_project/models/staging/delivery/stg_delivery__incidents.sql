@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('delivery', 'incidents') }}
+    {{ deduplicated_landing('delivery', 'incidents') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('delivery', 'work_items') }}
+    {{ deduplicated_landing('delivery', 'work_items') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('iam', 'aws_credential_report') }}
+    {{ deduplicated_landing('iam', 'aws_credential_report') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('iam', 'github_audit_log') }}
+    {{ deduplicated_landing('iam', 'github_audit_log') }}
 
 ),
 

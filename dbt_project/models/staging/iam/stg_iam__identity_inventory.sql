@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('iam', 'identity_inventory') }}
+    {{ deduplicated_landing('iam', 'identity_inventory') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('iam', 'okta_system_log') }}
+    {{ deduplicated_landing('iam', 'okta_system_log') }}
 
 ),
 

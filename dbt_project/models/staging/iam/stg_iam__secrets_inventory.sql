@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('iam', 'secrets_inventory') }}
+    {{ deduplicated_landing('iam', 'secrets_inventory') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('policy', 'opa_decision_logs') }}
+    {{ deduplicated_landing('policy', 'opa_decision_logs') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('security', 'incidents') }}
+    {{ deduplicated_landing('security', 'incidents') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('usage', 'litellm_spend_logs') }}
+    {{ deduplicated_landing('usage', 'litellm_spend_logs') }}
 
 ),
 

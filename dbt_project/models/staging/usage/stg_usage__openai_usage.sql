@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('usage', 'openai_usage') }}
+    {{ deduplicated_landing('usage', 'openai_usage') }}
 
 ),
 

@@ -1,0 +1,301 @@
+"""Hostile inputs at ingest: each case checks the exact outcome (landed, quarantined with its reason, rejected) and
+that nothing else changed. Files here are written by the tests (none comes from a vendor)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.datasets import BY_KEY, Dataset
+from orchestration.ingest import engine, money
+from orchestration.ingest.contract import TimeWindow
+from orchestration.ingest.readers import MAX_JSON_DEPTH
+
+OKTA = BY_KEY["iam/okta_system_log"]
+FOCUS = BY_KEY["billing/focus"]
+LITELLM = BY_KEY["usage/litellm_spend_logs"]
+CHANGES = BY_KEY["delivery/changes"]
+SECRETS = BY_KEY["iam/secrets_inventory"]
+WINDOW = TimeWindow(date(2026, 10, 31), 24)
+
+
+def write(raw: Path, ds: Dataset, name: str, content: str | bytes) -> Path:
+    path = raw / ds.folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+def run(tmp_path: Path, ds: Dataset, con: duckdb.DuckDBPyConnection | None = None):
+    con = con or engine.connect(tmp_path / "build" / "roi.duckdb")
+    return con, engine.ingest_dataset(con, tmp_path / "raw", ds, run_id="hostile", window=WINDOW)
+
+
+def rows(con, sql: str, params: list | None = None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def okta_event(uuid: str, published: str = "2026-10-30T08:00:00.000Z", **extra) -> dict:
+    return {"uuid": uuid, "published": published, "eventType": "user.session.start", "severity": "INFO",
+            "actor": {"id": "00u1abcdEFGH2345ijk6", "type": "User", "alternateId": "a@example.com"}, **extra}
+
+
+def jsonl(*records: dict) -> str:
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
+FOCUS_HEADER = ("BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,"
+                "ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName")
+
+
+def focus_row(cost: str, start: str = "2026-10-01 00:00:00", end: str = "2026-10-01 01:00:00",
+              currency: str = "USD") -> str:
+    return f"{cost},{cost},acct-1,{currency},2026-10-01,2026-11-01,Usage,{start},{end},Amazon Bedrock"
+
+
+# ------------------------------------------------------------------------------------------ symlinks
+
+
+def test_symlinks_are_refused_unread_and_recorded_once(tmp_path):
+    raw = tmp_path / "raw"
+    write(raw, OKTA, "good.jsonl", jsonl(okta_event("e1")))
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text(jsonl(okta_event("stolen")))
+    (raw / OKTA.folder / "passwd.jsonl").symlink_to("/etc/passwd")
+    (raw / OKTA.folder / "outside.jsonl").symlink_to(outside)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "more.jsonl").write_text(jsonl(okta_event("stolen-2")))
+    (raw / OKTA.folder / "linked_dir").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    con, result = run(tmp_path, OKTA)
+    statuses = {f.source_file.rsplit("/", 1)[1]: f.status for f in result.files}
+    assert statuses == {"good.jsonl": "landed", "passwd.jsonl": "rejected", "outside.jsonl": "rejected",
+                        "linked_dir": "rejected"}
+    assert rows(con, f"SELECT uuid FROM {OKTA.table}") == [("e1",)]
+    refused = rows(con, "SELECT source_file, file_sha256, reason FROM audit.quarantine ORDER BY 1")
+    assert all(sha == engine.UNREAD and "symbolic link refused unread" in why for _, sha, why in refused)
+    everything = " ".join(str(v) for t in ("audit.quarantine", "audit.ingested_files")
+                          for r in rows(con, f"SELECT * FROM {t}") for v in r)
+    assert "root:" not in everything and "stolen" not in everything
+    _con2, again = run(tmp_path, OKTA, con)
+    assert {f.status for f in again.files} == {"skipped"}
+    assert rows(con, "SELECT count(*) FROM audit.ingested_files")[0][0] == 4
+
+
+def test_a_dataset_folder_that_is_a_link_is_refused(tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.jsonl").write_text(jsonl(okta_event("e1")))
+    folder = tmp_path / "raw" / OKTA.folder
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    con, result = run(tmp_path, OKTA)
+    assert [(f.source_file, f.status) for f in result.files] == [(OKTA.folder, "rejected")]
+    assert rows(con, f"SELECT count(*) FROM {OKTA.table}") == [(0,)]
+
+
+# ---------------------------------------------------------------------------------------------- time
+
+
+@pytest.mark.parametrize(("published", "reason"), [
+    ("9999-12-31T00:00:00Z", "after the end of the as-of day 2026-10-31 plus 24 h"),
+    ("2026-11-02T00:00:01Z", "after the end of the as-of day 2026-10-31 plus 24 h"),
+    ("1970-01-01T00:00:00Z", "before 2009-01-01, the earliest time this export can hold"),
+    ("1727769600", "not a timestamp"),  # epoch seconds where the format documents none
+])
+def test_impossible_times_are_quarantined_with_the_reason(tmp_path, published, reason):
+    write(tmp_path / "raw", OKTA, "log.jsonl", jsonl(okta_event("ok"), okta_event("bad", published)))
+    con, _result = run(tmp_path, OKTA)
+    assert rows(con, f"SELECT uuid FROM {OKTA.table}") == [("ok",)]
+    (q,) = rows(con, "SELECT line, column_name, reason FROM audit.quarantine")
+    assert (q[:2] == (2, "published") and q[2].startswith(reason)) or reason in q[2], q
+
+
+def test_times_up_to_the_tolerance_and_scheduled_times_land(tmp_path):
+    write(tmp_path / "raw", OKTA, "log.jsonl", jsonl(okta_event("late", "2026-11-01T23:59:59Z")))
+    con, result = run(tmp_path, OKTA)
+    assert result.rows_quarantined == 0
+    # BillingPeriodEnd / ChargePeriodEnd are scheduled ends: after the as-of day is normal
+    write(tmp_path / "raw", FOCUS, "f.csv", f"{FOCUS_HEADER}\n{focus_row('1.5', end='2027-10-01 00:00:00')}\n")
+    con, result = run(tmp_path, FOCUS, con)
+    assert result.rows_quarantined == 0
+
+
+@pytest.mark.parametrize(("text", "landed"), [
+    ("20261030", datetime(2026, 10, 30)),
+    ("2026-10-30 07:00:00 UTC", datetime(2026, 10, 30, 7)),
+])
+def test_compact_dates_are_dates_never_epoch_seconds(tmp_path, text, landed):
+    header = "source,change_id,time_created"
+    write(tmp_path / "raw", CHANGES, "c.csv", f"{header}\ngithub,abc123,{text}\n")
+    con, _result = run(tmp_path, CHANGES)
+    assert rows(con, f"SELECT time_created FROM {CHANGES.table}") == [(landed,)]
+
+
+def test_an_impossible_compact_date_is_quarantined(tmp_path):
+    write(tmp_path / "raw", CHANGES, "c.csv", "source,change_id,time_created\ngithub,abc123,20261345\n")
+    con, _ = run(tmp_path, CHANGES)
+    assert rows(con, "SELECT column_name, reason FROM audit.quarantine") == [
+        ("time_created", "not a timestamp (ISO 8601, 'YYYY-MM-DD HH:MM:SS' or YYYYMMDD): '20261345'")]
+
+
+def test_epoch_seconds_where_the_format_documents_them(tmp_path):
+    """AWS CLI v1 prints Secrets Manager dates as epoch seconds: those land; a compact date there is a date."""
+    doc = {"SecretList": [
+        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:a", "Name": "a", "CreatedDate": 1727136000.512},
+        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:b", "Name": "b", "CreatedDate": "20240924"},
+    ]}
+    write(tmp_path / "raw", SECRETS, "list.json", json.dumps(doc))
+    con, _ = run(tmp_path, SECRETS)
+    assert rows(con, f"SELECT name, created_date FROM {SECRETS.table} ORDER BY 1") == [
+        ("a", datetime(2024, 9, 24, 0, 0, 0, 512000)), ("b", datetime(2024, 9, 24))]
+
+
+def test_freshness_never_counts_a_quarantined_future_time(tmp_path):
+    write(tmp_path / "raw", OKTA, "log.jsonl",
+          jsonl(okta_event("old", "2026-10-01T00:00:00Z"), okta_event("future", "9999-12-31T00:00:00Z")))
+    con, _ = run(tmp_path, OKTA)
+    assert rows(con, f"SELECT max(published) FROM {OKTA.table}") == [(datetime(2026, 10, 1),)]
+
+
+# -------------------------------------------------------------------------------------- malformed JSON
+
+
+def test_duplicate_keys_quarantine_the_record(tmp_path):
+    good = json.dumps(okta_event("ok"))
+    dup = '{"uuid": "d1", "uuid": "d2", "published": "2026-10-30T08:00:00Z", "eventType": "x", "actor": {"id": "a"}}'
+    nested = ('{"uuid": "n1", "published": "2026-10-30T08:00:00Z", "eventType": "x", '
+              '"actor": {"id": "a", "type": "User", "type": "SystemPrincipal"}}')
+    write(tmp_path / "raw", OKTA, "log.jsonl", "\n".join([good, dup, nested]) + "\n")
+    con, _result = run(tmp_path, OKTA)
+    assert rows(con, f"SELECT uuid FROM {OKTA.table}") == [("ok",)]
+    assert rows(con, "SELECT line, reason FROM audit.quarantine ORDER BY line") == [
+        (2, "duplicate key 'uuid' in one JSON object: which value counts would be a silent choice"),
+        (3, "duplicate key 'type' in one JSON object: which value counts would be a silent choice")]
+
+
+def test_duplicate_keys_inside_a_json_array_quarantine_only_that_record(tmp_path):
+    text = '[' + json.dumps(okta_event("ok")) + ', {"uuid": "d", "uuid": "e", "published": "2026-10-30T00:00:00Z"}]'
+    write(tmp_path / "raw", OKTA, "log.json", text)
+    con, _ = run(tmp_path, OKTA)
+    assert rows(con, f"SELECT uuid FROM {OKTA.table}") == [("ok",)]
+    assert rows(con, "SELECT line, reason FROM audit.quarantine") == [
+        (2, "duplicate key 'uuid' in one JSON object: which value counts would be a silent choice")]
+
+
+def deep(levels: int) -> str:
+    """A complete event whose ``x`` nests ``levels`` arrays (the record itself is level 1)."""
+    return json.dumps(okta_event("deep"))[:-1] + ', "x": ' + "[" * levels + "]" * levels + "}"
+
+
+@pytest.mark.parametrize("levels", [MAX_JSON_DEPTH + 1, 10_000])
+def test_deep_nesting_quarantines_the_record_and_the_rest_lands(tmp_path, levels):
+    write(tmp_path / "raw", OKTA, "log.jsonl",
+          jsonl(okta_event("before")) + deep(levels) + "\n" + jsonl(okta_event("after")))
+    con, result = run(tmp_path, OKTA)
+    assert [f.status for f in result.files] == ["landed"]
+    assert rows(con, f"SELECT uuid FROM {OKTA.table} ORDER BY _line") == [("before",), ("after",)]
+    assert rows(con, "SELECT line, reason FROM audit.quarantine") == [
+        (2, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")]
+
+
+@pytest.mark.parametrize("levels", [MAX_JSON_DEPTH + 1, 10_000])
+def test_deep_nesting_inside_a_json_document_quarantines_that_record(tmp_path, levels):
+    text = "[" + json.dumps(okta_event("before")) + "," + deep(levels) + "," + json.dumps(okta_event("after")) + "]"
+    write(tmp_path / "raw", OKTA, "log.json", text)
+    con, _ = run(tmp_path, OKTA)
+    assert rows(con, f"SELECT uuid FROM {OKTA.table} ORDER BY _line") == [("before",), ("after",)]
+    assert rows(con, "SELECT line, reason FROM audit.quarantine") == [
+        (2, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")]
+
+
+def test_nesting_at_the_limit_lands(tmp_path):
+    write(tmp_path / "raw", OKTA, "log.jsonl", deep(MAX_JSON_DEPTH - 1) + "\n")
+    _con, result = run(tmp_path, OKTA)
+    assert result.rows_accepted == 1 and result.rows_quarantined == 0
+
+
+def test_json_numbers_keep_every_digit_in_raw_records(tmp_path):
+    """Records inside a JSON document are serialised again for ``_record``: numbers keep the file's digits (a
+    float round trip would print 0.1 for 0.1000000000000000055511151231257827)."""
+    digits = "0.1000000000000000055511151231257827"
+    event = json.dumps(okta_event("n1"))[:-1] + f', "target": [{{"id": "t", "score": {digits}}}]}}'
+    write(tmp_path / "raw", OKTA, "log.json", f"[{event}]")
+    con, _ = run(tmp_path, OKTA)
+    ((record, target),) = rows(con, f"SELECT _record, target FROM {OKTA.table}")
+    assert digits in record and digits in target
+
+
+# --------------------------------------------------------------------------------------- malformed CSV
+
+
+@pytest.mark.parametrize("header", ["BilledCost,BilledCost", "BilledCost,billedcost"])
+def test_a_duplicated_csv_header_rejects_the_file_naming_the_column(tmp_path, header):
+    text = FOCUS_HEADER.replace("BilledCost,", header + ",", 1) + "\n" + focus_row("1").replace("1,", "1,2,", 1)
+    write(tmp_path / "raw", FOCUS, "dup.csv", text + "\n")
+    _con, result = run(tmp_path, FOCUS)
+    (f,) = result.files
+    assert f.status == "rejected"
+    assert "duplicated column name" in f.message and "(columns 1 and 2)" in f.message and "Traceback" not in f.message
+
+
+# ------------------------------------------------------------------------------------ money landed or not
+
+
+def test_money_is_totalled_per_file_and_currency_from_the_text(tmp_path):
+    text = "\n".join([FOCUS_HEADER, focus_row("1.000000000000001"), focus_row("2.5", currency="eur"),
+                      focus_row("3", start="not-a-time"), focus_row("1e-19"), "1,2,3"]) + "\n"
+    write(tmp_path / "raw", FOCUS, "f.csv", text)
+    con, _result = run(tmp_path, FOCUS)
+    got = {(c, cur): r for c, cur, *r in rows(
+        con, "SELECT column_name, currency, rows_read, amount_read, rows_landed, amount_landed, rows_quarantined, "
+             "amount_quarantined, rows_unreadable FROM audit.ingested_money WHERE column_name = 'billed_cost'")}
+    assert got == {
+        ("billed_cost", None): [0, 0, 0, 0, 0, 0, 1],  # the row that could not be split into fields
+        ("billed_cost", "EUR"): [1, Decimal("2.5"), 1, Decimal("2.5"), 0, 0, 0],
+        ("billed_cost", "USD"): [2, Decimal("4.000000000000001"), 1, Decimal("1.000000000000001"), 1, Decimal(3), 1],
+    }
+    passed, meta = money.verdict(FOCUS, money.unlanded(con, FOCUS), 0)
+    assert not passed
+    assert meta["files_with_unlanded_money"] == 1 and meta["rows_unreadable_amounts"] == 1
+    assert "billing/focus/f.csv: 1 quarantined row(s) holding billed_cost 3.000000000000000000 USD" in meta["reason"]
+    assert "row(s) whose billed_cost cannot be read exactly" in meta["reason"]
+
+
+def test_money_within_the_limit_passes_and_clean_files_pass(tmp_path):
+    write(tmp_path / "raw", FOCUS, "f.csv", f"{FOCUS_HEADER}\n{focus_row('0.004', start='bad')}\n{focus_row('7')}\n")
+    con, _ = run(tmp_path, FOCUS)
+    assert money.verdict(FOCUS, money.unlanded(con, FOCUS), 0.01)[0]
+    assert not money.verdict(FOCUS, money.unlanded(con, FOCUS), 0)[0]
+
+
+def test_a_rejected_money_file_blocks_until_it_is_restated_or_withdrawn(tmp_path):
+    path = write(tmp_path / "raw", FOCUS, "f.csv", "not,a,focus,file\n1,2,3,4\n")
+    con, _ = run(tmp_path, FOCUS)
+    passed, meta = money.verdict(FOCUS, money.unlanded(con, FOCUS), 0)
+    assert not passed and meta["files_rejected"] == 1 and "file rejected, its money is unknown" in meta["reason"]
+    path.write_text(f"{FOCUS_HEADER}\n{focus_row('7')}\n")  # the user restates it at the same path
+    con, _ = run(tmp_path, FOCUS, con)
+    assert money.verdict(FOCUS, money.unlanded(con, FOCUS), 0)[0]
+    assert rows(con, "SELECT status FROM audit.ingested_files ORDER BY ingested_at") == [("superseded",), ("landed",)]
+    bad = write(tmp_path / "raw", FOCUS, "g.csv", b"\xff\xfe not utf-8")
+    con, _ = run(tmp_path, FOCUS, con)
+    assert not money.verdict(FOCUS, money.unlanded(con, FOCUS), 0)[0]
+    os.remove(bad)  # the user takes the broken file out of raw/: it is withdrawn, kept on record
+    con, _ = run(tmp_path, FOCUS, con)
+    assert money.verdict(FOCUS, money.unlanded(con, FOCUS), 0)[0]
+    assert rows(con, "SELECT status FROM audit.ingested_files WHERE source_file LIKE '%g.csv'") == [("withdrawn",)]
+
+
+def test_a_bad_file_never_prints_a_traceback(tmp_path, caplog):
+    write(tmp_path / "raw", OKTA, "a.json", "[" * 100_000)
+    write(tmp_path / "raw", OKTA, "b.jsonl.gz", b"\x1f\x8b\x08\x00broken")
+    _con, result = run(tmp_path, OKTA)
+    assert [f.status for f in result.files] == ["rejected", "rejected"]
+    for f in result.files:
+        assert f.message.startswith(f.source_file) and "\n" not in f.message
+    assert "Traceback" not in caplog.text
