@@ -55,6 +55,7 @@ docs: manifest
 bench: manifest
 	$(BIN)/python -m tests.bench.bench_scenarios
 	$(BIN)/python -m tests.bench.bench_ingest
+	$(BIN)/python -m tests.bench.bench_secrets
 
 ## lock: regenerate constraints.txt from the current environment
 lock: install
