@@ -516,21 +516,20 @@ class _Literals:
         return out + ([run] if _score(run) > 0 else [])
 
 
-def trigger(parts: Parts, fold: bool, min_chars: int) -> tuple[str, str] | None:
-    """Two regexes every match satisfies: its required literal sets in order joined by ``.*`` (for RE2,
-    whose DFA runs it in one pass), and the first set alone (for Python, where ``.*`` chains backtrack);
-    ``(?i:...)`` when ``fold``. None when the sets hold fewer than ``min_chars`` characters in all: too
-    common to gate anything, the pattern must gate itself."""
+def trigger(parts: Parts, fold: bool, min_chars: int) -> tuple[str, frozenset[str]] | None:
+    """What every match holds: a regex of its required literal sets in order joined by ``.*`` (for RE2,
+    whose DFA runs it in one pass; ``(?i:...)`` when ``fold``), and the strings of its longest set (for
+    Python's ``in``; lower-case when ``fold``). None when the sets hold fewer than ``min_chars`` characters in all:
+    too common to gate anything, the pattern must gate itself."""
     lits = _Literals(fold)
     sets = [x for a in (parts.prefix, parts.secret, parts.suffix)
             for x in (lits.ordered(a[0]) if len(a) == 1 else [r for r in [lits.alt(a)[1]] if r])]
     if sum(map(_score, sets)) < min_chars:
         return None
     # a string containing another of its set adds nothing: the text holds the shorter one at the same place
-    groups = ["(?:" + "|".join(sorted(_escape(x) for x in group if not any(o != x and o in x for o in group)))
-              + ")" for group in sets]
-    wrap = "(?i:{})" if fold else "{}"
-    return wrap.format("(?s:.)*".join(groups)), wrap.format(groups[0])
+    sets = [{x for x in group if not any(o != x and o in x for o in group)} for group in sets]
+    body = "(?s:.)*".join("(?:" + "|".join(sorted(map(_escape, group))) + ")" for group in sets)
+    return (f"(?i:{body})" if fold else body), frozenset(max(sets, key=lambda x: (_score(x), -len(x))))
 
 
 def _escape(text: str) -> str:

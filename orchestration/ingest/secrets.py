@@ -191,16 +191,25 @@ class Detector:
     source: str
     python: re.Pattern[str]
     re2: str
-    python_match: str
     re2_match: str
     twice: bool
-    trigger: tuple[str, str] | None
-    """Cheap regexes every match satisfies, for RE2 and for Python (None: the pattern is its own gate)."""
+    trigger: str | None
+    """A cheap RE2 regex every match satisfies (None: the pattern is its own gate)."""
+    literals: frozenset[str]
+    """Strings one of which every match holds (lower-case when ``fold``; empty: none known)."""
+    fold: bool
     min_length: int
 
     @property
     def marker(self) -> str:
         return f"[REDACTED:{self.kind}]"
+
+    def may_match(self, text: str, lowered: str) -> bool:
+        """False when the pattern cannot match: too short, or none of its literals is there."""
+        if len(text) < self.min_length:
+            return False
+        haystack = lowered if self.fold else text
+        return not self.literals or any(lit in haystack for lit in self.literals)
 
     def apply(self, text: str) -> str:
         for _ in range(2 if self.twice else 1):
@@ -217,9 +226,9 @@ class Detector:
 def _detector(kind: str, source: str, parts: rx.Parts, fold: bool) -> Detector:
     twice = parts.prefix != ((),) and parts.suffix != ((),)
     min_length = sum(map(rx.min_length, (parts.prefix, parts.secret, parts.suffix)))
+    trigger, literals = rx.trigger(parts, fold, _MIN_TRIGGER) or (None, frozenset())
     return Detector(kind, source, re.compile(rx.assemble(parts, "py")), rx.assemble(parts, "re2"),
-                    rx.assemble_match(parts, "py"), rx.assemble_match(parts, "re2"), twice,
-                    rx.trigger(parts, fold, _MIN_TRIGGER), min_length)
+                    rx.assemble_match(parts, "re2"), twice, trigger, literals, fold, min_length)
 
 
 def _extra(kind: str, prefix: str, secret: str, suffix: str, nocase: bool) -> Detector:
@@ -274,7 +283,7 @@ _AWS40_MIN_LENGTH = 40
 # an upper-case letter, which every qualifying token has and git SHAs lack: 40 alternatives, one per place
 # of the first upper-case letter). Gate 2 (exact): one alternation of every detector. Then the chain.
 _ALL = (*DETECTORS, *_ASSIGNMENTS)
-_TRIGGERS = "|".join(dict.fromkeys(d.trigger[0] for d in _ALL if d.trigger))
+_TRIGGERS = "|".join(dict.fromkeys(d.trigger for d in _ALL if d.trigger))
 _AWS40_UPPER = (r"(?:^|[^A-Za-z0-9/+]|\\[A-Za-z0-9/+=]|\\u[0-9A-Fa-f]{4})(?:"
                 + "|".join(f"[a-z0-9/+]{{{k}}}[A-Z][A-Za-z0-9/+]{{{39 - k}}}" for k in range(40))
                 + r")(?:[^A-Za-z0-9/+=]|$)")
@@ -283,9 +292,7 @@ _SELF_GATED = [d for d in _ALL if not d.trigger]
 _SELF_GATED_MIN = min([_AWS40_MIN_LENGTH, *(d.min_length for d in _SELF_GATED)])
 _SELF_GATED_RE2 = "|".join([*(d.re2_match for d in _SELF_GATED), rx.translate(_AWS40_UPPER, "re2")])
 _PREFILTER_RE2 = "|".join([*(d.re2_match for d in _ALL), _AWS40_CANDIDATE_RE2])
-_TRIGGERS_PY = re.compile("|".join(dict.fromkeys(d.trigger[1] for d in _ALL if d.trigger)))
-_SELF_GATED_PY = re.compile("|".join([*(d.python_match for d in _SELF_GATED), rx.translate(_AWS40_UPPER, "py")]))
-_PREFILTER_PY = re.compile("|".join([*(d.python_match for d in _ALL), rx.translate(_AWS40_CANDIDATE, "py")]))
+_AWS40_CANDIDATE_PY = re.compile(rx.translate(_AWS40_CANDIDATE, "py"))
 _FIXUP_PY = re.compile(_FIXUP_PATTERN)
 
 
@@ -296,11 +303,16 @@ def _aws40_token(token: str) -> str:
     return token
 
 
-def _may_hold_secret(text: str) -> bool:
-    if len(text) < _MIN_LENGTH:
-        return False
-    gate1 = _TRIGGERS_PY.search(text) or (len(text) >= _SELF_GATED_MIN and _SELF_GATED_PY.search(text))
-    return bool(gate1 and _PREFILTER_PY.search(text))
+def _apply(detectors: tuple[Detector, ...], text: str) -> str:
+    """Each detector in turn, skipping those that cannot match the text as it is by then (the result is the
+    SQL chain's, which runs them all)."""
+    lowered = text.lower()
+    for det in detectors:
+        if det.may_match(text, lowered):
+            new = det.apply(text)
+            if new != text:
+                text, lowered = new, new.lower()
+    return text
 
 
 def _markers(text: str) -> Counter[str]:
@@ -313,15 +325,14 @@ def redact_text(text: str | None) -> tuple[str | None, Counter[str]]:
     Counts are markers in the result minus markers already in ``text``, exactly as
     :func:`redaction_kinds_sql` counts them, so a second pass over redacted text counts nothing.
     """
-    if text is None or not _may_hold_secret(text):
+    if text is None or len(text) < _MIN_LENGTH:
         return text, Counter()
-    out = text
-    for det in DETECTORS:
-        out = det.apply(out)
-    out = "".join(_aws40_token(t) for t in _TOKEN_RE.findall(out))
-    for det in _ASSIGNMENTS:
-        out = det.apply(out)
-    out = _FIXUP_PY.sub(r"\g<1>\g<2>", out)
+    out = _apply(DETECTORS, text)
+    if _AWS40_CANDIDATE_PY.search(out):
+        out = "".join(_aws40_token(t) for t in _TOKEN_RE.findall(out))
+    out = _apply(_ASSIGNMENTS, out)
+    if out != text:
+        out = _FIXUP_PY.sub(r"\g<1>\g<2>", out)
     return out, _markers(out) - _markers(text)
 
 

@@ -440,3 +440,24 @@ def test_random_json_documents_stay_valid_and_python_matches_sql(con):
         out, counts = redact_text(raw)
         json.loads(out)
         assert (out, counts) == (sql_out, Counter(sql_kinds)), raw
+
+
+def test_gates_never_hide_a_match():
+    """Every value a detector's own pattern matches passes that detector's cheap gates (the SQL trigger, the
+    Python literals, the length), so skipping on a failed gate never changes a result."""
+    texts = [*corpus(), *random_documents(100)]
+    checked = 0
+    for det in (*secrets.DETECTORS, *secrets._ASSIGNMENTS):
+        for text in texts:
+            if det.python.search(text):
+                checked += 1
+                assert len(text) >= det.min_length >= secrets._MIN_LENGTH, (det.source, text)
+                assert det.may_match(text, text.lower()), (det.source, text)
+                assert det.trigger is None or re.search(det.trigger, text), (det.source, text)
+                if det.trigger is None:
+                    assert len(text) >= secrets._SELF_GATED_MIN, (det.source, text)
+    assert checked > 500
+    upper = re.compile(rx.translate(secrets._AWS40_UPPER, "py"))
+    for text in texts:
+        if "".join(map(secrets._aws40_token, secrets._TOKEN_RE.findall(text))) != text:
+            assert len(text) >= secrets._SELF_GATED_MIN and upper.search(text), text
