@@ -5,7 +5,7 @@ carry credentials a person pasted; nothing the pipeline stores, publishes or log
 becomes ``[REDACTED:<kind>]``; the marker has no quote and no backslash, and no match ever contains a quote or
 a lone backslash, so redacting inside a raw JSON record keeps it valid JSON.
 
-One list of detectors, :data:`DETECTORS`, drives both implementations. The patterns come from
+One list of detectors (:func:`rules`, built at first use) drives both implementations. The patterns come from
 ``detect-secrets`` (its regex plugins' ``denylist``, read at import so the library stays their source),
 translated mechanically into the regex subset that Python's ``re`` and DuckDB's RE2 read the same way:
 
@@ -57,18 +57,18 @@ literal (Telegram, Twilio, the 40-character AWS key), a length check and then th
 exact: one alternation of every pattern.
 
 API: :func:`redact_text` (Python), :func:`redact_sql` and :func:`redaction_kinds_sql` (DuckDB),
-:func:`redact_json_keys` and :func:`may_contain_json_keys` (secret values in parsed JSON).
+:func:`redact_json_keys` and :func:`may_contain_json_keys` (secret values in parsed JSON), :func:`rules`
+(the detectors, the kinds and what was left out).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-
-from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
 from orchestration.ingest import _regex as rx
 
@@ -173,6 +173,8 @@ AWS_SECRET_KIND = "aws_secret_access_key"
 _TOKEN_PATTERN = r"\\u[0-9A-Fa-f]{4}|\\(?s:.)|[A-Za-z0-9/+]+=*|[^A-Za-z0-9/+\\]+|\\"
 _AWS40_CANDIDATE = r"(?:^|[^A-Za-z0-9/+]|\\[A-Za-z0-9/+=]|\\u[0-9A-Fa-f]{4})[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+=]|$)"
 _TOKEN_RE = re.compile(_TOKEN_PATTERN)
+_AWS40_CANDIDATE_RE2 = rx.translate(_AWS40_CANDIDATE, "re2")
+_AWS40_CANDIDATE_PY = re.compile(rx.translate(_AWS40_CANDIDATE, "py"))
 _AWS40_RE = re.compile(r"[A-Za-z0-9/+]{40}")
 
 # After all replacements: a marker right after an escaping backslash (or inside \uXXXX) would break JSON;
@@ -239,6 +241,8 @@ def _extra(kind: str, prefix: str, secret: str, suffix: str, nocase: bool) -> De
 
 
 def _library() -> tuple[list[Detector], dict[str, str]]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
     detectors: list[Detector] = []
     left_out: dict[str, str] = {}
     for secret_type, plugin in get_mapping_from_secret_type_to_class().items():
@@ -267,33 +271,57 @@ def _library() -> tuple[list[Detector], dict[str, str]]:
     return detectors, left_out
 
 
-_LIBRARY, EXCLUDED = _library()
-DETECTORS: tuple[Detector, ...] = (
-    *(_extra(*e) for e in _EXTRAS_FIRST), *_LIBRARY, *(_extra(*e) for e in _EXTRAS_LAST[:1]),
-)
-_ASSIGNMENTS: tuple[Detector, ...] = tuple(_extra(*e) for e in _EXTRAS_LAST[1:])
-KINDS: tuple[str, ...] = tuple(dict.fromkeys([*(d.kind for d in DETECTORS), AWS_SECRET_KIND,
-                                             *(d.kind for d in _ASSIGNMENTS)]))
-"""Every kind a marker can name, in the order they are applied."""
-
-_AWS40_CANDIDATE_RE2 = rx.translate(_AWS40_CANDIDATE, "re2")
 _AWS40_MIN_LENGTH = 40
-# Gate 1 (cheap, a superset): some detector's literal trigger matches, or the text is long enough for a
-# detector without one and that detector's own pattern matches (or the 40-character candidate, here with
-# an upper-case letter, which every qualifying token has and git SHAs lack: 40 alternatives, one per place
-# of the first upper-case letter). Gate 2 (exact): one alternation of every detector. Then the chain.
-_ALL = (*DETECTORS, *_ASSIGNMENTS)
-_TRIGGERS = "|".join(dict.fromkeys(d.trigger for d in _ALL if d.trigger))
+# The 40-character candidate with an upper-case letter, which every qualifying token has and git SHAs lack
+# (40 alternatives, one per place of the first upper-case letter): a cheap gate for it.
 _AWS40_UPPER = (r"(?:^|[^A-Za-z0-9/+]|\\[A-Za-z0-9/+=]|\\u[0-9A-Fa-f]{4})(?:"
                 + "|".join(f"[a-z0-9/+]{{{k}}}[A-Z][A-Za-z0-9/+]{{{39 - k}}}" for k in range(40))
                 + r")(?:[^A-Za-z0-9/+=]|$)")
-_MIN_LENGTH = min(d.min_length for d in _ALL)  # anything shorter holds no secret
-_SELF_GATED = [d for d in _ALL if not d.trigger]
-_SELF_GATED_MIN = min([_AWS40_MIN_LENGTH, *(d.min_length for d in _SELF_GATED)])
-_SELF_GATED_RE2 = "|".join([*(d.re2_match for d in _SELF_GATED), rx.translate(_AWS40_UPPER, "re2")])
-_PREFILTER_RE2 = "|".join([*(d.re2_match for d in _ALL), _AWS40_CANDIDATE_RE2])
-_AWS40_CANDIDATE_PY = re.compile(rx.translate(_AWS40_CANDIDATE, "py"))
 _FIXUP_PY = re.compile(_FIXUP_PATTERN)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything built from the library at first use (importing detect-secrets and compiling ~60 patterns
+    takes most of a second; modules that merely import this one should not pay it)."""
+
+    detectors: tuple[Detector, ...]
+    """Applied in order, before the 40-character AWS key check."""
+    assignments: tuple[Detector, ...]
+    """Applied after it (key=value: a value already named by a kind above stays that kind)."""
+    excluded: dict[str, str]
+    """detect-secrets plugins (or single patterns) left out, with the reason."""
+    kinds: tuple[str, ...]
+    """Every kind a marker can name, in the order they are applied."""
+    min_length: int
+    """Shorter text holds no secret."""
+    triggers_re2: str
+    """Gate 1: some detector's literal trigger ..."""
+    self_gated_min: int
+    self_gated_re2: str
+    """... or, for text this long, a detector without one (and the AWS candidate) matches."""
+    prefilter_re2: str
+    """Gate 2: one alternation of every detector (exact)."""
+
+
+@functools.cache
+def rules() -> Rules:
+    library, excluded = _library()
+    detectors = (*(_extra(*e) for e in _EXTRAS_FIRST), *library, *(_extra(*e) for e in _EXTRAS_LAST[:1]))
+    assignments = tuple(_extra(*e) for e in _EXTRAS_LAST[1:])
+    every = (*detectors, *assignments)
+    self_gated = [d for d in every if not d.trigger]
+    return Rules(
+        detectors=detectors,
+        assignments=assignments,
+        excluded=excluded,
+        kinds=tuple(dict.fromkeys([*(d.kind for d in detectors), AWS_SECRET_KIND, *(d.kind for d in assignments)])),
+        min_length=min(d.min_length for d in every),
+        triggers_re2="|".join(dict.fromkeys(d.trigger for d in every if d.trigger)),
+        self_gated_min=min([_AWS40_MIN_LENGTH, *(d.min_length for d in self_gated)]),
+        self_gated_re2="|".join([*(d.re2_match for d in self_gated), rx.translate(_AWS40_UPPER, "re2")]),
+        prefilter_re2="|".join([*(d.re2_match for d in every), _AWS40_CANDIDATE_RE2]),
+    )
 
 
 def _aws40_token(token: str) -> str:
@@ -325,12 +353,13 @@ def redact_text(text: str | None) -> tuple[str | None, Counter[str]]:
     Counts are markers in the result minus markers already in ``text``, exactly as
     :func:`redaction_kinds_sql` counts them, so a second pass over redacted text counts nothing.
     """
-    if text is None or len(text) < _MIN_LENGTH:
+    r = rules()
+    if text is None or len(text) < r.min_length:
         return text, Counter()
-    out = _apply(DETECTORS, text)
+    out = _apply(r.detectors, text)
     if _AWS40_CANDIDATE_PY.search(out):
         out = "".join(_aws40_token(t) for t in _TOKEN_RE.findall(out))
-    out = _apply(_ASSIGNMENTS, out)
+    out = _apply(r.assignments, out)
     if out != text:
         out = _FIXUP_PY.sub(r"\g<1>\g<2>", out)
     return out, _markers(out) - _markers(text)
@@ -347,24 +376,25 @@ def redact_sql(expr: str) -> str:
     anything can match; only those values go through the per-kind ``regexp_replace`` chain. NULL stays NULL.
     ``expr`` appears several times: pass a column or a cheap expression.
     """
+    r = rules()
     chain = expr
-    for det in DETECTORS:
+    for det in r.detectors:
         chain = det.sql(chain)
     qualifies = ("regexp_full_match(t, '[A-Za-z0-9/+]{40}') AND regexp_matches(t, '[A-Z]') "
                  "AND regexp_matches(t, '[a-z]') AND regexp_matches(t, '[0-9]')")
     chain = (f"list_transform([{chain}], lambda s: CASE WHEN regexp_matches(s, {_lit(_AWS40_CANDIDATE_RE2)}) "
              f"THEN array_to_string(list_transform(regexp_extract_all(s, {_lit(_TOKEN_PATTERN)}), lambda t: "
              f"CASE WHEN {qualifies} THEN '[REDACTED:{AWS_SECRET_KIND}]' ELSE t END), '') ELSE s END)[1]")
-    for det in _ASSIGNMENTS:
+    for det in r.assignments:
         chain = det.sql(chain)
     chain = f"regexp_replace({chain}, {_lit(_FIXUP_PATTERN)}, '\\1\\2', 'g')"
     # CASE evaluates each WHEN only on the rows the earlier ones left: a short-circuit DuckDB keeps (NOT, and
     # AND/OR outside a condition, evaluate every operand on every row).
-    gate1 = (f"CASE WHEN regexp_matches({expr}, {_lit(_TRIGGERS)}) THEN true "
-             f"WHEN strlen({expr}) < {_SELF_GATED_MIN} THEN false "
-             f"ELSE regexp_matches({expr}, {_lit(_SELF_GATED_RE2)}) END")
-    gate2 = f"regexp_matches({expr}, {_lit(_PREFILTER_RE2)})"
-    return (f"(CASE WHEN {expr} IS NULL OR strlen({expr}) < {_MIN_LENGTH} THEN {expr} "
+    gate1 = (f"CASE WHEN regexp_matches({expr}, {_lit(r.triggers_re2)}) THEN true "
+             f"WHEN strlen({expr}) < {r.self_gated_min} THEN false "
+             f"ELSE regexp_matches({expr}, {_lit(r.self_gated_re2)}) END")
+    gate2 = f"regexp_matches({expr}, {_lit(r.prefilter_re2)})"
+    return (f"(CASE WHEN {expr} IS NULL OR strlen({expr}) < {r.min_length} THEN {expr} "
             f"WHEN ({gate1}) AND {gate2} THEN {chain} ELSE {expr} END)")
 
 

@@ -323,7 +323,7 @@ def test_counts_aggregate_per_column_in_sql(con):
 def test_library_examples_are_real_positives_for_detect_secrets():
     """Each library pattern has an example here that detect-secrets itself flags, and we redact it."""
     mapping = get_mapping_from_secret_type_to_class()
-    for det in (d for d in secrets.DETECTORS if d.source.startswith("detect-secrets")):
+    for det in (d for d in secrets.rules().detectors if d.source.startswith("detect-secrets")):
         secret_type, index = det.source.removeprefix("detect-secrets: ").rsplit(" #", 1)
         pattern = mapping[secret_type].denylist[int(index) - 1]
         hits = [(t, core) for _, t, core in SECRETS if pattern.search(t)]
@@ -335,14 +335,14 @@ def test_library_examples_are_real_positives_for_detect_secrets():
 def test_every_library_plugin_is_in_or_out():
     mapping = get_mapping_from_secret_type_to_class()
     assert set(mapping) == set(secrets.LIBRARY_KINDS) | set(secrets.LEFT_OUT)
-    assert secrets.EXCLUDED == secrets.LEFT_OUT  # every included pattern translated, none dropped silently
+    assert secrets.rules().excluded == secrets.LEFT_OUT  # every included pattern translated, none dropped silently
     for name in secrets.LEFT_OUT:
         assert f"``{name}``" in secrets.__doc__
-    included = [d for d in secrets.DETECTORS if d.source.startswith("detect-secrets")]
+    included = [d for d in secrets.rules().detectors if d.source.startswith("detect-secrets")]
     assert len(included) == sum(len(mapping[t].denylist) for t in secrets.LIBRARY_KINDS)
-    assert all(re.fullmatch("[a-z0-9_]+", k) for k in secrets.KINDS)
+    assert all(re.fullmatch("[a-z0-9_]+", k) for k in secrets.rules().kinds)
     for kind in {k for k, _, _ in SECRETS}:
-        assert kind in secrets.KINDS
+        assert kind in secrets.rules().kinds
 
 
 def test_translator_refuses_what_re2_cannot_read():
@@ -447,17 +447,17 @@ def test_gates_never_hide_a_match():
     Python literals, the length), so skipping on a failed gate never changes a result."""
     texts = [*corpus(), *random_documents(100)]
     checked = 0
-    for det in (*secrets.DETECTORS, *secrets._ASSIGNMENTS):
+    for det in (*secrets.rules().detectors, *secrets.rules().assignments):
         for text in texts:
             if det.python.search(text):
                 checked += 1
-                assert len(text) >= det.min_length >= secrets._MIN_LENGTH, (det.source, text)
+                assert len(text) >= det.min_length >= secrets.rules().min_length, (det.source, text)
                 assert det.may_match(text, text.lower()), (det.source, text)
                 assert det.trigger is None or re.search(det.trigger, text), (det.source, text)
                 if det.trigger is None:
-                    assert len(text) >= secrets._SELF_GATED_MIN, (det.source, text)
+                    assert len(text) >= secrets.rules().self_gated_min, (det.source, text)
     assert checked > 500
     upper = re.compile(rx.translate(secrets._AWS40_UPPER, "py"))
     for text in texts:
         if "".join(map(secrets._aws40_token, secrets._TOKEN_RE.findall(text))) != text:
-            assert len(text) >= secrets._SELF_GATED_MIN and upper.search(text), text
+            assert len(text) >= secrets.rules().self_gated_min and upper.search(text), text
