@@ -51,10 +51,11 @@ docs: manifest
 	cd dbt_project && ROI_LEDGER_DUCKDB_PATH=$(abspath $(DATA_DIR))/warehouse/roi.duckdb ../$(BIN)/dbt docs generate --profiles-dir .
 	$(BIN)/python -m orchestration.column_lineage dbt_project/target
 
-## bench: the scenario model (50 x 100k) and ingest at the large scale, as ratios against baselines in the same run
+## bench: the scenario model (50 x 100k), ingest at the large scale and secret redaction (1M strings), as ratios against baselines in the same run
 bench: manifest
 	$(BIN)/python -m tests.bench.bench_scenarios
 	$(BIN)/python -m tests.bench.bench_ingest
+	$(BIN)/python -m tests.bench.bench_secrets
 
 ## lock: regenerate constraints.txt from the current environment
 lock: install
