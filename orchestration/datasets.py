@@ -104,8 +104,6 @@ class Dataset:
     """Landed timestamp column that tells how fresh the dataset is (dbt source freshness)."""
     freshness_warn_hours: int = 48
     freshness_error_hours: int = 24 * 7
-    redact_keys: tuple[str, ...] = ()
-    """Top-level keys removed from JSON records before anything is stored (secret values)."""
     currency_field: str | None = None
     """Field holding the currency of the dataset's money fields."""
     currency: str | None = None
@@ -309,7 +307,7 @@ SECRETS_INVENTORY = Dataset(
     description="AWS Secrets Manager `ListSecrets` output (JSON object with `SecretList`; JSON lines of "
                 "secrets also accepted). Secret values are never part of it and never stored.",
     formats=("json", "jsonl"), owner="security", natural_key=("arn", "_file_sha256"),
-    json_layout="secret_list", freshness_field="_ingested_at", redact_keys=("SecretString", "SecretBinary"),
+    json_layout="secret_list", freshness_field="_ingested_at",
     time_floor=date(2018, 1, 1),
     fields=(
         _f("arn", "ARN", req=True),

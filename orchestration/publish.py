@@ -271,6 +271,7 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
         con.execute(AUDIT_DDL)
         con.execute("INSERT INTO audit.ingested_files SELECT * FROM build.audit.ingested_files")
         con.execute("INSERT INTO audit.ingested_money SELECT * FROM build.audit.ingested_money")
+        con.execute("INSERT INTO audit.redactions SELECT * FROM build.audit.redactions")
         con.execute("INSERT INTO audit.quarantine SELECT * REPLACE (CAST(NULL AS VARCHAR) AS raw_record) "
                     "FROM build.audit.quarantine")
         con.execute("INSERT INTO audit.releases BY NAME SELECT * FROM build.audit.releases")

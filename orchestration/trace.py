@@ -721,23 +721,6 @@ def _csv_records(path: Path) -> tuple[_Record, list[_Record]]:
     return records[0], records[1:]
 
 
-def _redact(value: Any, keys: tuple[str, ...]) -> tuple[Any, bool]:
-    """``value`` with every object key in ``keys`` redacted, as the ingest does for secret values."""
-    if isinstance(value, dict):
-        out, hit = {}, False
-        for k, v in value.items():
-            if k in keys:
-                out[k], hit = "[REDACTED]", True
-            else:
-                out[k], sub = _redact(v, keys)
-                hit = hit or sub
-        return out, hit
-    if isinstance(value, list):
-        items = [_redact(v, keys) for v in value]
-        return [v for v, _ in items], any(h for _, h in items)
-    return value, False
-
-
 def _dataset_of(source_file: str) -> Dataset | None:
     for ds in DATASETS:
         if source_file.startswith(ds.folder + "/"):
@@ -749,12 +732,26 @@ def read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | Non
                  ) -> tuple[dict[int, tuple[int, str, str | None]], str | None, str]:
     """The content of the wanted line (or record) numbers of one file: ``{n: (end_line, content, note)}``, the
     CSV header and the numbering actually used (``json`` read as ``jsonl`` when the file holds JSON lines), as
-    :mod:`orchestration.ingest.readers` numbers them (pure on the file: tested)."""
+    :mod:`orchestration.ingest.readers` numbers them (pure on the file: tested). Secrets are redacted as on
+    ingest: secret values at any depth of a JSON record, and every secret the detectors find in the text."""
+    from orchestration.ingest import secrets
+
+    found, header, numbering = _read_records(path, fmt, numbers, dataset)
+    out: dict[int, tuple[int, str, str | None]] = {}
+    for n, (end, content, note) in found.items():
+        text, kinds = secrets.redact_text(content)
+        if kinds:
+            note = "; ".join(x for x in (note, f"secrets redacted ({', '.join(sorted(kinds))})") if x)
+        out[n] = (end, text or "", note)
+    return out, (secrets.redact_text(header)[0] if header else header), numbering
+
+
+def _read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | None = None
+                  ) -> tuple[dict[int, tuple[int, str, str | None]], str | None, str]:
     from orchestration.ingest import readers
 
     wanted = set(numbers)
     out: dict[int, tuple[int, str, str | None]] = {}
-    redact = dataset.redact_keys if dataset else ()
     if fmt == "csv":
         header = None
         with readers._open_text(path) as fh:
@@ -797,21 +794,21 @@ def read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | Non
             layout = dataset.json_layout if dataset else "records"
             for i, rec in enumerate(readers._records_from_document(doc, layout), start=1):
                 if i in wanted:
-                    rec, hit = _redact(rec, redact)
-                    content = readers._cell(rec) if isinstance(rec, (dict, list)) else json.dumps(readers._cell(rec))
+                    raw = readers.dump_exact(rec) if isinstance(rec, (dict, list)) else json.dumps(readers._cell(rec))
+                    rec, hit = readers.without_secret_values(rec, raw)
+                    content = readers.dump_exact(rec) if hit else raw
                     out[i] = (i, content, "secret values redacted" if hit else None)
             return out, None, fmt
     with readers._open_text(path) as fh:
         for n, text in enumerate(fh, start=1):
             if n in wanted:
                 content, note = text.rstrip("\r\n"), None
-                if redact and any(k in content for k in redact):
-                    try:
-                        redacted, hit = _redact(json.loads(content), redact)
-                    except ValueError:
-                        redacted, hit = None, True
-                    content = json.dumps(redacted, ensure_ascii=False) if redacted is not None else "[REDACTED]"
-                    note = "secret values redacted" if hit else None
+                try:
+                    redacted, hit = readers.without_secret_values(readers.loads(content), content)
+                except (ValueError, RecursionError):  # not a record the ingest could read: redacted below
+                    redacted, hit = None, False
+                if hit:
+                    content, note = readers.dump_exact(redacted), "secret values redacted"
                 out[n] = (n, content, note)
             if n >= max(wanted, default=0):
                 break

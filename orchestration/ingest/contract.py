@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from orchestration.datasets import DECIMAL_PRECISION, DECIMAL_SCALE, DECIMAL_TYPE, TEMPORAL_TYPES, Dataset, Field
+from orchestration.ingest.secrets import redaction_kinds_sql
 
 
 def sql_str(value: str) -> str:
@@ -105,29 +106,31 @@ def typed_expression(f: Field, v: str) -> str:
 
 
 def reason_expression(f: Field, v: str, typed: str, *, floor: date | None = None,
-                      window: TimeWindow | None = None) -> str:
-    """Why the value ``v`` (typed as ``typed``) breaks the contract, or NULL."""
+                      window: TimeWindow | None = None, shown: str | None = None) -> str:
+    """Why the value ``v`` (typed as ``typed``) breaks the contract, or NULL. ``shown`` is the text a reason
+    quotes (default ``v``; a redacted copy where the value may hold a secret)."""
     checks = []
+    quoted = f"left({shown or v}, 80)"
     if f.required:
         checks.append(f"WHEN {v} IS NULL THEN 'missing required value'")
     if f.allowed:
         allowed = ", ".join(f.allowed)
         checks.append(f"WHEN {v} IS NOT NULL AND {typed} IS NULL THEN "
-                      f"{sql_str('value ' + chr(39))} || left({v}, 80) || "
+                      f"{sql_str('value ' + chr(39))} || {quoted} || "
                       f"{sql_str(chr(39) + ' is not one of: ' + allowed)}")
     elif f.type != "string":
         word = _TYPE_WORDS[f.type]
         if f.type == "timestamp" and f.epoch_seconds:
             word = word.replace(" or YYYYMMDD)", ", YYYYMMDD or epoch seconds)")
         prefix = sql_str(f"not {word}: '")
-        checks.append(f"WHEN {v} IS NOT NULL AND {typed} IS NULL THEN {prefix} || left({v}, 80) || {sql_str(chr(39))}")
+        checks.append(f"WHEN {v} IS NOT NULL AND {typed} IS NULL THEN {prefix} || {quoted} || {sql_str(chr(39))}")
     if f.type in TEMPORAL_TYPES and floor is not None:
         checks.append(f"WHEN {typed} < DATE '{floor.isoformat()}' THEN "
-                      f"'before {floor.isoformat()}, the earliest time this export can hold: ' || left({v}, 80)")
+                      f"'before {floor.isoformat()}, the earliest time this export can hold: ' || {quoted}")
     if f.type in TEMPORAL_TYPES and window is not None and not f.future:
         checks.append(f"WHEN {typed} >= TIMESTAMP '{window.latest:%Y-%m-%d %H:%M:%S}' THEN "
                       f"'after the end of the as-of day {window.as_of.isoformat()} plus "
-                      f"{window.tolerance_hours} h (a time in the future): ' || left({v}, 80)")
+                      f"{window.tolerance_hours} h (a time in the future): ' || {quoted}")
     if f.type == "decimal":
         # places of the exact value, exponent notation included (Postgres prints 1.2345678901234e-05):
         # fraction digits - exponent - trailing zeros of the mantissa digits
@@ -142,10 +145,10 @@ def reason_expression(f: Field, v: str, typed: str, *, floor: date | None = None
                       f"+ coalesce(TRY_CAST(regexp_extract({t}, '[eE]([+-]?[0-9]+)$', 1) AS BIGINT), 0))")
         checks.insert(0, f"WHEN {v} IS NOT NULL AND regexp_full_match({t}, '{_NUMBER}') AND {places} > "
                          f"{DECIMAL_SCALE} THEN 'more than {DECIMAL_SCALE} decimal places: cannot be held exactly in "
-                         f"{DECIMAL_TYPE}: ' || left({v}, 80)")
+                         f"{DECIMAL_TYPE}: ' || {quoted}")
         checks.insert(1, f"WHEN {v} IS NOT NULL AND regexp_full_match({t}, '{_NUMBER}') AND {int_digits} > "
                          f"{DECIMAL_PRECISION - DECIMAL_SCALE} THEN 'more than {DECIMAL_PRECISION - DECIMAL_SCALE} "
-                         f"integer digits: out of range for {DECIMAL_TYPE}: ' || left({v}, 80)")
+                         f"integer digits: out of range for {DECIMAL_TYPE}: ' || {quoted}")
     return f"(CASE {' '.join(checks)} END)" if checks else "CAST(NULL AS VARCHAR)"
 
 
@@ -164,22 +167,50 @@ def unreadable_column(f: Field) -> str:
 CURRENCY_COLUMN = "_currency"
 
 
-def checked_select(ds: Dataset, field_sql: dict[str, str], extra_sql: str, source: str,
-                   window: TimeWindow | None = None) -> str:
-    """A SELECT over ``source`` giving ``_seq``, ``_line``, ``_raw``, typed field columns, the extra/record
-    column ``_x``, ``_reasons`` (a list of {c: column, r: reason} for the fields that break the contract) and,
-    for datasets with money, the exact amount of each money field (:func:`money_column`), whether it was
+#: DuckDB macro (created on every ingest connection) applying :func:`orchestration.ingest.secrets.redact_sql`.
+REDACT_MACRO = "redact_secrets"
+#: Fields whose text lands as it is (and so is redacted); the others are typed, and only quoted in reasons.
+TEXT_TYPES = ("string", "json")
+SECRETS_TYPE = "STRUCT(c VARCHAR, k VARCHAR)[]"
+
+
+def checked_select(ds: Dataset, field_sql: dict[str, str], extra_sql: str, raw_sql: str, source: str,
+                   window: TimeWindow | None = None, *, redact: bool = False) -> str:
+    """A SELECT over ``source`` giving ``_seq``, ``_line``, typed field columns, the extra/record column ``_x``,
+    ``_reasons`` (a list of {c: column, r: reason} for the fields that break the contract), ``_qraw`` (the
+    record as JSON, for quarantined rows only), ``_secrets`` (one {c: column, k: kind} per secret redacted)
+    and, for datasets with money, the exact amount of each money field (:func:`money_column`), whether it was
     unreadable (:func:`unreadable_column`) and the currency (``_currency``).
 
-    Four nested selects compute each field's value, typed value and reason once: later expressions refer to
-    them by name, which keeps the SQL (and DuckDB's planning time per batch) small.
+    ``redact``: every landed text (string and JSON fields, ``_x``), the quarantined record and the values
+    reasons quote go through the :data:`REDACT_MACRO` (secrets become ``[REDACTED:<kind>]``). Its SQL is large
+    and slow to bind, so the caller runs this variant only on the rows a cheap gate flags.
+
+    Nested selects compute each field's value, redacted value, typed value and reason once: later expressions
+    refer to them by name, which keeps the SQL (and DuckDB's planning time per batch) small.
     """
     fields = list(enumerate(ds.fields))
     values = ", ".join(f"{value_expression(ds, field_sql[f.name])} AS v{i}" for i, f in fields)
-    typed = ", ".join(f"{typed_expression(f, f'v{i}')} AS t{i}" for i, f in fields)
-    reasons = ", ".join(f"{reason_expression(f, f'v{i}', f't{i}', floor=ds.time_floor, window=window)} AS r{i}"
-                        for i, f in fields)
+    texts = [i for i, f in fields if f.type in TEXT_TYPES]
+
+    def clean(expr: str) -> str:
+        return f"{REDACT_MACRO}({expr})" if redact else expr
+
+    cleaned = ", ".join([*(f"{clean(f'v{i}')} AS w{i}" for i in texts), f"{clean('_x0')} AS _x"])
+    landed = {i: f"w{i}" if i in texts else f"v{i}" for i, _ in fields}  # the text each field is typed from
+    typed = ", ".join(f"{typed_expression(f, landed[i])} AS t{i}" for i, f in fields)
+    reasons = ", ".join(
+        reason_expression(f, landed[i], f"t{i}", floor=ds.time_floor, window=window,
+                          shown=None if i in texts else clean(f"v{i}")) + f" AS r{i}"
+        for i, f in fields)
     cols = ", ".join(f"t{i} AS {quote_ident(f.name)}" for i, f in fields)
+    if redact:
+        kinds = [f"list_transform({redaction_kinds_sql(f'v{i}', f'w{i}')}, "
+                 f"lambda k: {{'c': {sql_str(f.name)}, 'k': k}})" for i, f in fields if i in texts]
+        kinds.append(f"list_transform({redaction_kinds_sql('_x0', '_x')}, lambda k: {{'c': '_x', 'k': k}})")
+        secrets = f"flatten([{', '.join(kinds)}])"
+    else:
+        secrets = f"CAST([] AS {SECRETS_TYPE})"
     money = "".join(f", CASE WHEN r{i} IS NULL THEN t{i} END AS {money_column(f)}, "
                     f"(v{i} IS NOT NULL AND r{i} IS NOT NULL) AS {unreadable_column(f)}"
                     for i, f in fields if f.money)
@@ -190,7 +221,9 @@ def checked_select(ds: Dataset, field_sql: dict[str, str], extra_sql: str, sourc
             currency = f"coalesce(upper(trim(t{index[ds.currency_field]})), {currency})"
         money += f", {currency} AS {CURRENCY_COLUMN}"
     listed = ", ".join(f"{{'c': {sql_str(f.name)}, 'r': r{i}}}" for i, f in fields)
-    return (f"SELECT _seq, _line, _raw, _x, {cols}{money}, "
-            f"list_filter([{listed}], lambda x: x.r IS NOT NULL) AS _reasons "
-            f"FROM (SELECT *, {reasons} FROM (SELECT *, {typed} FROM (SELECT _seq, _line, _raw, {extra_sql} AS _x, "
-            f"{values} FROM {source})))")
+    return (f"SELECT _seq, _line, _x, {cols}{money}, _reasons, "
+            f"CASE WHEN len(_reasons) > 0 THEN {clean(raw_sql)} END AS _qraw, "
+            f"CAST({secrets} AS {SECRETS_TYPE}) AS _secrets "
+            f"FROM (SELECT *, list_filter([{listed}], lambda x: x.r IS NOT NULL) AS _reasons "
+            f"FROM (SELECT *, {reasons} FROM (SELECT *, {typed} FROM (SELECT *, {cleaned} FROM ("
+            f"SELECT *, {extra_sql} AS _x0, {values} FROM {source})))))")

@@ -39,9 +39,10 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.datasets import Dataset
-from orchestration.ingest import readers
+from orchestration.ingest import readers, secrets
 from orchestration.ingest.contract import (
     CURRENCY_COLUMN,
+    REDACT_MACRO,
     TimeWindow,
     checked_select,
     money_column,
@@ -87,6 +88,8 @@ class FileResult:
     rows_quarantined: int = 0
     message: str | None = None
     money: list[MoneyTotal] = field(default_factory=list)
+    secrets: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Secrets redacted, per (column, kind): ``[REDACTED:<kind>]`` landed in their place."""
 
 
 @dataclass
@@ -166,6 +169,7 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path), config={"memory_limit": duckdb_memory_limit()})
     con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO {REDACT_MACRO}(s) AS {secrets.redact_sql('s')}")
     create_all(con)
     return con
 
@@ -217,6 +221,9 @@ def _record_file(con, ds: Dataset, res: FileResult, size: int, now: datetime, ru
     con.execute("INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [ds.key, res.source_file, res.file_sha256, size, res.status, res.rows_read, res.rows_accepted,
                  res.rows_quarantined, res.message, now, run_id])
+    for (column, kind), n in sorted(res.secrets.items()):
+        con.execute("INSERT INTO audit.redactions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [ds.key, res.source_file, res.file_sha256, column, kind, n, now, run_id])
     for m in res.money:
         con.execute("INSERT INTO audit.ingested_money VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [ds.key, res.source_file, res.file_sha256, m.column, m.currency, m.rows_read, m.amount_read,
@@ -231,6 +238,13 @@ def _quarantine_file(con, ds: Dataset, res: FileResult, size: int, now: datetime
     _record_file(con, ds, res, size, now, run_id)
     con.execute("COMMIT")
     return res
+
+
+def _rejected(rel: str, sha: str, message: str) -> FileResult:
+    """A whole-file rejection; its message may quote the file (a cell, a line), so secrets in it are redacted."""
+    text, found = secrets.redact_text(message.replace("\n", " "))
+    return FileResult(rel, sha, "rejected", message=text,
+                      secrets={("_message", k): n for k, n in found.items()})
 
 
 def _refused_link(con, ds: Dataset, path: Path, rel: str, now: datetime, run_id: str | None) -> FileResult:
@@ -273,10 +287,10 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, pat
         return res
     except readers.FileRejected as exc:
         con.execute("ROLLBACK")
-        res = FileResult(rel, sha, "rejected", message=f"{rel}: {exc}")
+        res = _rejected(rel, sha, f"{rel}: {exc}")
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the others: one line, no traceback
         con.execute("ROLLBACK")
-        res = FileResult(rel, sha, "rejected", message=f"{rel}: cannot be read: {type(exc).__name__}: {exc}")
+        res = _rejected(rel, sha, f"{rel}: cannot be read: {type(exc).__name__}: {exc}")
         log.warning("%s", res.message)
     if restated:  # the rollback restored the earlier version: a rejected restatement leaves it in place
         res.message = f"{res.message} (the earlier version at this path stays landed)"
@@ -385,36 +399,44 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         header, batches = readers.read_csv(path, rejects) if fmt == "csv" else readers.read_parquet(path)
         names = [f"c{i}" for i in range(len(header))]
         field_sql, extra_sql = _map_header(ds, header, names)
-        def row_json(prefix: str) -> str:
-            pairs = ", ".join(f"{sql_str(h)}, {prefix}{n}" for h, n in zip(header, names, strict=True))
-            return f"json_object({pairs})"
-
-        raw_sql = row_json("b.")
+        raw_sql = "json_object(" + ", ".join(f"{sql_str(h)}, {n}" for h, n in zip(header, names, strict=True)) + ")"
         if extra_column(ds) == "_record":  # datasets that also take JSON keep whole records, CSV rows too
-            extra_sql = row_json("")
+            extra_sql = raw_sql
     else:
         batches = readers.read_json(path, ds, rejects)
         names = [f"f{i}" for i in range(len(ds.fields))]
         field_sql = {f.name: n for f, n in zip(ds.fields, names, strict=True)}
         extra_sql = "_raw"
-        raw_sql = "b._raw"
-    checked = checked_select(ds, field_sql, extra_sql, "_rdr_batch", window)
+        raw_sql = "_raw"
+    checked = checked_select(ds, field_sql, extra_sql, raw_sql, "_rdr_batch", window)
+    # Rows that may hold a secret (a cheap gate over the whole record) are checked again through the redacting
+    # variant, whose SQL is too large to bind for every batch; they are rare.
+    redacting = checked_select(ds, field_sql, extra_sql, raw_sql, "_rdr_cand", window, redact=True)
+    gate = secrets.may_hold_secret_sql("concat_ws(chr(31), " + ", ".join(["_raw", *names]) + ")")
     money_sql = _money_query(ds) if ds.money_fields else None
     money: dict[tuple[str, str | None], MoneyTotal] = {}
+    found: dict[tuple[str, str], int] = {}
     field_cols = ", ".join(quote_ident(f.name) for f in ds.fields)
     insert_landing = (
         f"INSERT INTO {ds.table} ({field_cols}, {extra_column(ds)}, _source_file, _file_sha256, _line, _ingested_at) "
         f"SELECT {field_cols}, _x, $rel, $sha, _line, $now FROM _rdr_chk WHERE len(_reasons) = 0 ORDER BY _seq")
     insert_quarantine = (
-        "INSERT INTO audit.quarantine SELECT $ds, $rel, $sha, q._line, q.u.c, q.u.r, q.raw, $now, $run "
-        f"FROM (SELECT k._seq, k._line, {raw_sql} AS raw, unnest(k._reasons) AS u FROM _rdr_chk k "
-        "JOIN _rdr_batch b USING (_seq) WHERE len(k._reasons) > 0) q ORDER BY q._seq, q.u.c")
+        "INSERT INTO audit.quarantine SELECT $ds, $rel, $sha, q._line, q.u.c, q.u.r, q._qraw, $now, $run "
+        "FROM (SELECT _seq, _line, _qraw, unnest(_reasons) AS u FROM _rdr_chk WHERE len(_reasons) > 0) q "
+        "ORDER BY q._seq, q.u.c")
     params = {"ds": ds.key, "rel": rel, "sha": sha, "now": now, "run": run_id}
     staged = accepted = 0
     for table in _prefetch(_arrow_batches(batches, names)):
         con.register("_rdr_batch", table)
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_chk AS {checked}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE {gate}")
+            if con.execute("SELECT count(*) FROM _rdr_cand").fetchall()[0][0]:
+                con.execute("DELETE FROM _rdr_chk WHERE _seq IN (SELECT _seq FROM _rdr_cand)")
+                con.execute(f"INSERT INTO _rdr_chk BY NAME {redacting}")
+                for column, kind, n in con.execute("SELECT s.c, s.k, count(*) FROM (SELECT unnest(_secrets) AS s "
+                                                   "FROM _rdr_chk) GROUP BY ALL").fetchall():
+                    found[(column, kind)] = found.get((column, kind), 0) + n
             con.execute(insert_landing, {k: params[k] for k in ("rel", "sha", "now")})
             con.execute(insert_quarantine, params)
             accepted += con.execute("SELECT count(*) FROM _rdr_chk WHERE len(_reasons) = 0").fetchall()[0][0]
@@ -424,19 +446,24 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         finally:
             con.unregister("_rdr_batch")
     con.execute("DROP TABLE IF EXISTS _rdr_chk")
+    con.execute("DROP TABLE IF EXISTS _rdr_cand")
     rows_read = staged + len(rejects)
     if rows_read == 0:  # well formed (a header, `[]`, empty buckets) but no rows: a legitimately empty export
         return FileResult(rel, sha, "landed", 0, 0, 0, "no records: a well-formed export with no rows")
-    for rj in rejects:
+    for rj in rejects:  # records the reader could not split: their text is redacted here, in Python
+        reason, in_reason = secrets.redact_text(rj.reason)
+        raw, in_raw = secrets.redact_text(rj.raw)
+        for kind, n in (in_reason + in_raw).items():
+            found[("_raw_record", kind)] = found.get(("_raw_record", kind), 0) + n
         con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
-                    [ds.key, rel, sha, rj.line, rj.reason, rj.raw, now, run_id])
+                    [ds.key, rel, sha, rj.line, reason, raw, now, run_id])
     if rejects:  # records that could not be split into fields: their money, if any, cannot be counted
         for f in ds.money_fields:
             money.setdefault((f.name, None), MoneyTotal(f.name, None)).rows_unreadable += len(rejects)
     quarantined = rows_read - accepted
     message = f"{quarantined} of {rows_read} rows quarantined" if quarantined else None
     return FileResult(rel, sha, "landed", rows_read, accepted, quarantined, message,
-                      money=[money[k] for k in sorted(money, key=lambda k: (k[0], k[1] or ""))])
+                      money=[money[k] for k in sorted(money, key=lambda k: (k[0], k[1] or ""))], secrets=found)
 
 
 def _map_header(ds: Dataset, header: list[str], names: list[str]) -> tuple[dict[str, str], str]:

@@ -48,6 +48,18 @@ CREATE TABLE IF NOT EXISTS audit.ingested_money (
     ingested_at TIMESTAMP NOT NULL,
     run_id VARCHAR
 );
+-- Secrets found in landed text and replaced by [REDACTED:<kind>], per file, column and kind (the values are
+-- never stored anywhere; _message: the file's rejection message, _raw_record: a record the reader could not split).
+CREATE TABLE IF NOT EXISTS audit.redactions (
+    dataset VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    matches BIGINT NOT NULL,
+    ingested_at TIMESTAMP NOT NULL,
+    run_id VARCHAR
+);
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     dataset VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,

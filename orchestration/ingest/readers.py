@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.datasets import Dataset
+from orchestration.ingest import secrets
 
 BATCH_ROWS = 50_000
 
@@ -329,6 +330,16 @@ def loads(text: str) -> Any:
     return _JsonParser().loads(text)
 
 
+def without_secret_values(record: Any, raw: str) -> tuple[Any, bool]:
+    """The record with every secret value (``SecretString``, ``SecretBinary``: GetSecretValue or
+    BatchGetSecretValue output dropped among exports) replaced at any depth, and whether any was; ``raw`` is the
+    record's text, a cheap test of whether a walk is needed. Ingest and ``roi-ledger trace`` both call it."""
+    if not secrets.may_contain_json_keys(raw):
+        return record, False
+    redacted = secrets.redact_json_keys(record)
+    return redacted, redacted != record
+
+
 def record_problem(value: Any) -> str | None:
     """Why a parsed JSON record cannot be trusted, or None: a key named twice in one object, or nesting
     deeper than :data:`MAX_JSON_DEPTH` (an iterative walk: never recursion on hostile input)."""
@@ -566,10 +577,9 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
         if not isinstance(rec, dict):
             rejects.append(RowReject(line, "record is not a JSON object", raw))
             continue
-        if ds.redact_keys and any(k in rec for k in ds.redact_keys):
-            # a secret value in an export (GetSecretValue output dropped into the inventory) is never stored
-            rec = {k: ("[REDACTED]" if k in ds.redact_keys else v) for k, v in rec.items()}
-            raw = _cell(rec)
+        rec, changed = without_secret_values(rec, raw)
+        if changed:
+            raw = dump_exact(rec)
         lines.append(line)
         rows.append(cells(rec))
         raws.append(raw)

@@ -38,6 +38,8 @@ Left out of detect-secrets (the test ``test_every_library_plugin_is_in_or_out`` 
   the pipeline keeps and joins on (GitHub ``hashed_token``, LiteLLM SHA-256 key hashes, git SHAs).
 - ``Public IP (ipv4)``: client IP addresses in audit logs are data, not secrets.
 - ``Secret Keyword``: no denylist (its logic is code); ``secret_assignment`` below covers key=value.
+- ``AWS Access Key`` pattern 1 (``AKIA...`` ids, :data:`KEPT_PATTERNS`): access key ids are identifiers the
+  spine joins on, not secrets; the same plugin's secret-key pattern stays.
 
 Kinds (in the order they are applied; the earlier kind wins): ``secret_value`` (a ``SecretString`` /
 ``SecretBinary`` JSON string in raw text), ``private_key`` (a whole PEM / SSH2 / PuTTY key block, to its END
@@ -110,6 +112,13 @@ LEFT_OUT: dict[str, str] = {
     "Hex High Entropy String": "entropy: flags every hash and id the pipeline keeps (git SHAs, key hashes)",
     "Public IP (ipv4)": "client IP addresses in audit logs are data, not secrets",
     "Secret Keyword": "no denylist (logic in code); secret_assignment covers key=value",
+}
+
+# Single library patterns left out on purpose: (secret_type, pattern index) -> why.
+KEPT_PATTERNS: dict[tuple[str, int], str] = {
+    ("AWS Access Key", 0): "AWS access key ids (AKIA..., ASIA...) are identifiers, not secrets (AWS logs them in "
+                           "CloudTrail; the inventory's api_key_refs and the identity spine join on them); the "
+                           "secret access key beside one is redacted",
 }
 
 # (secret_type, pattern index) -> (prefix, suffix) replacing the translated context: project tightening.
@@ -255,6 +264,9 @@ def _library() -> tuple[list[Detector], dict[str, str]]:
             left_out[secret_type] = "not reviewed for this detect-secrets version"
             continue
         for i, (kind, pattern) in enumerate(zip(kinds, denylist, strict=True)):
+            if (secret_type, i) in KEPT_PATTERNS:
+                left_out[f"{secret_type} #{i + 1}"] = KEPT_PATTERNS[secret_type, i]
+                continue
             try:
                 parts = rx.split(rx.parse(pattern.pattern, verbose=bool(pattern.flags & re.VERBOSE)))
                 if pattern.flags & re.IGNORECASE:
@@ -390,12 +402,20 @@ def redact_sql(expr: str) -> str:
     chain = f"regexp_replace({chain}, {_lit(_FIXUP_PATTERN)}, '\\1\\2', 'g')"
     # CASE evaluates each WHEN only on the rows the earlier ones left: a short-circuit DuckDB keeps (NOT, and
     # AND/OR outside a condition, evaluate every operand on every row).
+    return f"(CASE WHEN {may_hold_secret_sql(expr)} THEN {chain} ELSE {expr} END)"
+
+
+def may_hold_secret_sql(expr: str) -> str:
+    """A DuckDB boolean: whether :func:`redact_sql` could change the VARCHAR ``expr`` (false for NULL). The two
+    gates alone, without the replacement chain: a small expression to find the rare rows worth redacting (the
+    full chain is ~26 kB of SQL, and binding it costs tens of milliseconds per use)."""
+    r = rules()
     gate1 = (f"CASE WHEN regexp_matches({expr}, {_lit(r.triggers_re2)}) THEN true "
              f"WHEN strlen({expr}) < {r.self_gated_min} THEN false "
              f"ELSE regexp_matches({expr}, {_lit(r.self_gated_re2)}) END")
     gate2 = f"regexp_matches({expr}, {_lit(r.prefilter_re2)})"
-    return (f"(CASE WHEN {expr} IS NULL OR strlen({expr}) < {r.min_length} THEN {expr} "
-            f"WHEN ({gate1}) AND {gate2} THEN {chain} ELSE {expr} END)")
+    return (f"(CASE WHEN {expr} IS NULL OR strlen({expr}) < {r.min_length} THEN false "
+            f"WHEN {gate1} THEN {gate2} ELSE false END)")
 
 
 def redaction_kinds_sql(original: str, redacted: str) -> str:

@@ -21,7 +21,7 @@ OKTA = BY_KEY["iam/okta_system_log"]
 FOCUS = BY_KEY["billing/focus"]
 LITELLM = BY_KEY["usage/litellm_spend_logs"]
 CHANGES = BY_KEY["delivery/changes"]
-SECRETS = BY_KEY["iam/secrets_inventory"]
+SECRETS_INVENTORY = BY_KEY["iam/secrets_inventory"]
 WINDOW = TimeWindow(date(2026, 10, 31), 24)
 
 
@@ -149,9 +149,9 @@ def test_epoch_seconds_where_the_format_documents_them(tmp_path):
         {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:a", "Name": "a", "CreatedDate": 1727136000.512},
         {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:b", "Name": "b", "CreatedDate": "20240924"},
     ]}
-    write(tmp_path / "raw", SECRETS, "list.json", json.dumps(doc))
-    con, _ = run(tmp_path, SECRETS)
-    assert rows(con, f"SELECT name, created_date FROM {SECRETS.table} ORDER BY 1") == [
+    write(tmp_path / "raw", SECRETS_INVENTORY, "list.json", json.dumps(doc))
+    con, _ = run(tmp_path, SECRETS_INVENTORY)
+    assert rows(con, f"SELECT name, created_date FROM {SECRETS_INVENTORY.table} ORDER BY 1") == [
         ("a", datetime(2024, 9, 24, 0, 0, 0, 512000)), ("b", datetime(2024, 9, 24))]
 
 
@@ -299,3 +299,107 @@ def test_a_bad_file_never_prints_a_traceback(tmp_path, caplog):
     for f in result.files:
         assert f.message.startswith(f.source_file) and "\n" not in f.message
     assert "Traceback" not in caplog.text
+
+
+# ------------------------------------------------------------------------------------------- secrets
+
+PEM_BODY = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u"
+PLANTED = {
+    "aws_secret_access_key": ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                              "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    "github_token": ("token ghp_R2d2C3p0BB8LuKeSkyW4lk3rH4nS0l0x1Y2z", "ghp_R2d2C3p0BB8LuKeSkyW4lk3rH4nS0l0x1Y2z"),
+    "openai_api_key": ("key sk-proj-Ab12Cd34Ef56Gh78Ij90T3BlbkFJKl12Mn34Op56Qr78St90",
+                       "sk-proj-Ab12Cd34Ef56Gh78Ij90T3BlbkFJKl12Mn34Op56Qr78St90"),
+    "private_key": (f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----", PEM_BODY),
+}
+CORES = [core for _, core in PLANTED.values()]
+
+
+def text_columns(con) -> list[tuple[str, str, str]]:
+    return con.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                       "WHERE data_type IN ('VARCHAR', 'JSON')").fetchall()
+
+
+def leaked(con) -> list[str]:
+    """Every (table.column, secret) where a planted secret's core survived, anywhere in the database."""
+    out = []
+    for schema, table, column in text_columns(con):
+        for core in CORES:
+            n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE contains("{column}", ?)',
+                            [core]).fetchone()[0]
+            if n:
+                out.append(f"{schema}.{table}.{column}: {core[:12]}...")
+    return out
+
+
+def _plant(ds: Dataset, tmp_path: Path) -> tuple[str, set[str]]:
+    """A realistic export of ``ds`` (its test fixture) with a secret in every text field of one record and, for
+    CSV, in a column the contract does not name; returns (file text, the fields planted)."""
+    from tests.unit.test_ingest import _set, header_cols, load_source, primary
+
+    src = load_source(primary(ds).path, ds)
+    planted = set()
+    kinds = list(PLANTED.values())
+    texts = [f for f in ds.fields if f.type in ("string", "json") and (src.kind != "csv" or header_cols(src, f))]
+    for n, f in enumerate(texts):
+        secret = kinds[n % len(kinds)][0]
+        _set(src, f, json.dumps({"note": secret}) if f.type == "json" and src.kind == "csv"
+             else {"note": secret} if f.type == "json" else secret)
+        planted.add(f.name)
+    if src.kind == "csv":
+        src.header.append("x_note")
+        for r in src.recs:
+            r.values["x_note"] = "see " + kinds[0][0]
+    return src.text(), planted
+
+
+@pytest.mark.parametrize("key", [d.key for d in BY_KEY.values() if d.key != "billing/focus"] + ["billing/focus"])
+def test_secrets_in_every_text_field_never_land(tmp_path, key):
+    """A person pasted credentials into free text (descriptions, tags, titles, display messages, request tags,
+    policy input): nothing stores them; each becomes [REDACTED:<kind>] and is counted per column."""
+    from tests.unit.test_ingest import primary
+
+    ds = BY_KEY[key]
+    text, planted = _plant(ds, tmp_path)
+    name = primary(ds).path.name.removesuffix(".gz")
+    write(tmp_path / "raw", ds, name, text)
+    con, result = run(tmp_path, ds)
+    assert [f.status for f in result.files] == ["landed"], result.files
+    assert leaked(con) == []
+    counted = {c for (c,) in rows(con, "SELECT DISTINCT column_name FROM audit.redactions WHERE dataset = ?",
+                                  [ds.key])}
+    landed_or_quarantined = counted | {c for (c,) in rows(
+        con, "SELECT DISTINCT column_name FROM audit.quarantine WHERE reason LIKE '%[REDACTED:%'")}
+    assert planted <= landed_or_quarantined, planted - landed_or_quarantined
+    assert {k for (k,) in rows(con, "SELECT DISTINCT kind FROM audit.redactions")} <= set(PLANTED) | {
+        "secret_assignment"}
+
+
+def test_a_secret_in_an_enum_field_is_redacted_in_the_quarantine_reason(tmp_path):
+    event = okta_event("e1", severity="ghp_R2d2C3p0BB8LuKeSkyW4lk3rH4nS0l0x1Y2z")
+    write(tmp_path / "raw", OKTA, "log.jsonl", jsonl(event))
+    con, _ = run(tmp_path, OKTA)
+    ((column, reason, raw),) = rows(con, "SELECT column_name, reason, raw_record FROM audit.quarantine")
+    assert column == "severity" and reason.startswith("value '[REDACTED:github_token]' is not one of")
+    assert "ghp_" not in raw and json.loads(raw)["severity"] == "[REDACTED:github_token]"
+
+
+def test_secret_values_inside_any_json_shape_never_land(tmp_path):
+    """A BatchGetSecretValue response dropped among the inventory exports: every SecretString / SecretBinary,
+    however deep, is gone before anything is stored (landed, quarantined or counted)."""
+    doc = {"SecretValues": [
+        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db", "Name": "db",
+         "SecretString": '{"password": "hunter2-very-secret"}', "CreatedDate": 1727136000},
+        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:blob", "Name": "blob",
+         "SecretBinary": "c2VjcmV0LWJ5dGVzLWhlcmU=", "Nested": [{"SecretString": "another-deep-secret"}]},
+    ], "Errors": []}
+    write(tmp_path / "raw", SECRETS_INVENTORY, "batch-get-secret-value.json", json.dumps(doc))
+    write(tmp_path / "raw", SECRETS_INVENTORY, "list.json", json.dumps({"SecretList": [
+        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:x", "Name": "x", "CreatedDate": 1727136000,
+         "Tags": [{"Key": "note", "Value": "x"}], "SecretString": "top-level-secret"}]}))
+    con, _ = run(tmp_path, SECRETS_INVENTORY)
+    everything = " ".join(str(v) for schema, table, column in text_columns(con)
+                          for (v,) in rows(con, f'SELECT "{column}" FROM "{schema}"."{table}"') if v)
+    for secret in ("hunter2-very-secret", "c2VjcmV0LWJ5dGVzLWhlcmU=", "another-deep-secret", "top-level-secret"):
+        assert secret not in everything
+    assert "[REDACTED:secret_value]" in everything

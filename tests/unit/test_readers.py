@@ -328,7 +328,7 @@ def test_secret_values_in_an_export_are_never_kept(tmp_path, name):
     assert rejects == [] and len(rows) == 1
     _, cells, raw = rows[0]
     assert "hunter2" not in raw and "c2VjcmV0" not in raw
-    assert json.loads(raw)["SecretString"] == "[REDACTED]"
+    assert json.loads(raw)["SecretString"] == "[REDACTED:secret_value]"
     assert not any("hunter2" in (v or "") for v in cells.values())
 
 

@@ -172,7 +172,7 @@ def test_secret_values_are_redacted_as_on_ingest(tmp_path):
     doc = _write(tmp_path / "s.json", json.dumps({"SecretList": [{"ARN": "a1"}, {"ARN": "a2", "SecretString": "pw"}]}))
     found, _, _ = read_records(doc, "json", {1, 2}, SECRETS_INVENTORY)
     assert json.loads(found[1][1]) == {"ARN": "a1"} and found[1][2] is None
-    assert json.loads(found[2][1]) == {"ARN": "a2", "SecretString": "[REDACTED]"}
+    assert json.loads(found[2][1]) == {"ARN": "a2", "SecretString": "[REDACTED:secret_value]"}
     assert found[2][2] == "secret values redacted"
     lines = _write(tmp_path / "s.jsonl", json.dumps({"ARN": "a3", "SecretString": "pw"}) + "\n")
     found, _, _ = read_records(lines, "jsonl", {1}, SECRETS_INVENTORY)
