@@ -192,7 +192,8 @@ AWS_CREDENTIAL_REPORT = Dataset(
     null_tokens=_AWS_SENTINELS, freshness_field="_ingested_at", time_floor=date(2010, 1, 1),
     fields=(
         _f("user", req=True, desc="IAM user name; `<root_account>` for the root row"),
-        _f("arn", req=True, desc="ARN of the user"),
+        _f("arn", req=True, desc="ARN of the user; its account keys the user, since names (and `<root_account>`) "
+                                  "repeat across accounts"),
         _f("user_creation_time", type="timestamp", desc="when the user was created"),
         _f("password_enabled", type="boolean", desc="console password set"),
         _f("password_last_used", type="timestamp"),
@@ -294,7 +295,8 @@ IDENTITY_INVENTORY = Dataset(
         _f("security_owner"),
         _f("finance_owner"),
         _f("engineering_owner"),
-        _f("aws_iam_user"),
+        _f("aws_iam_user", desc="IAM user: its ARN, `<account>:<user>`, or a bare user name (matched only "
+                                "when exactly one account's credential report has that user)"),
         _f("okta_login"),
         _f("github_login"),
         _f("api_key_refs", desc="`;`-separated key references (see docs/FORMATS.md)"),

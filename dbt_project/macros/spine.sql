@@ -115,7 +115,8 @@
 {#
     spine_key_type_of_ref(expr): the key type of an identity's inventory reference (api_key_refs item), by
     its shape: LiteLLM key hash (64 hex), OpenAI api key id (key_...), OpenAI user id (user-...), AWS access
-    key id (AKIA/ASIA...), Secrets Manager ARN, GitHub hashed_token (base64 SHA-256); else api_key_ref.
+    key id (AKIA/ASIA...), Secrets Manager ARN (any partition: aws, aws-us-gov, aws-cn, ...), GitHub
+    hashed_token (base64 SHA-256); else api_key_ref.
 #}
 {% macro spine_key_type_of_ref(expr) -%}
     case
@@ -123,7 +124,7 @@
         when substr({{ expr }}, 1, 4) = 'key_' then 'openai_api_key_id'
         when substr({{ expr }}, 1, 5) = 'user-' then 'openai_user_id'
         when {{ ai_roi_ledger.spine_regexp_like(expr, '^(AKIA|ASIA)[A-Z0-9]{12,}$') }} then 'aws_access_key_id'
-        when substr({{ expr }}, 1, 23) = 'arn:aws:secretsmanager:' then 'secret_arn'
+        when {{ ai_roi_ledger.spine_regexp_like(expr, '^arn:aws(-[a-z]+)*:secretsmanager:') }} then 'secret_arn'
         when {{ ai_roi_ledger.spine_regexp_like(expr, '^[A-Za-z0-9+/]{43}=$') }} then 'github_token_hash'
         else 'api_key_ref'
     end

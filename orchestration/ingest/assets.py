@@ -13,7 +13,10 @@ the build database (see :mod:`orchestration.ingest.engine`). Each asset carries 
   the as-of day (plus dbt var ``time_future_tolerance_hours``) or before the dataset's time floor were
   quarantined at ingest, so they never count;
 - ``money_complete`` (blocking, datasets with money fields): no money was quarantined, unreadable or in a
-  rejected file beyond dbt var ``money_unlanded_max`` (see :mod:`orchestration.ingest.money`).
+  rejected file beyond dbt var ``money_unlanded_max`` (see :mod:`orchestration.ingest.money`);
+- ``no_secrets`` (warning): no secret was found in this run's files; secrets are redacted either way
+  (``[REDACTED:<kind>]``), and the counts per column and kind go into the check's metadata, so the release
+  record keeps them (``audit.redactions`` per file).
 """
 
 from datetime import date, datetime, timedelta
@@ -89,6 +92,9 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
                            description="The landing table holds at least one accepted row."),
             AssetCheckSpec("no_quarantine", asset=key,
                            description="No row or file of this run was quarantined (warning only)."),
+            AssetCheckSpec("no_secrets", asset=key,
+                           description="No secret was found in the text of this run's files (warning only: they "
+                                       "are redacted to [REDACTED:<kind>] and counted per column either way)."),
             AssetCheckSpec("fresh", asset=key, blocking=True,
                            description=f"Newest `{ds.freshness_field}` at most {ds.freshness_error_hours} h "
                                        f"old at the end of the as-of day (warning after "
@@ -120,6 +126,13 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
             elif f.rows_quarantined:
                 context.log.warning(f"{ds.key}: {f.source_file}: {f.message}")
         problems = [f for f in result.files if f.status in ("rejected", "duplicate") or f.rows_quarantined]
+        found: dict[str, int] = {}  # "<column>:<kind>" -> secrets redacted by this run
+        for f in result.files:
+            for (column, kind), n in f.secrets.items():
+                found[f"{column}:{kind}"] = found.get(f"{column}:{kind}", 0) + n
+        if found:
+            context.log.warning(f"{ds.key}: {sum(found.values())} secret(s) redacted: "
+                                + ", ".join(f"{k}={n}" for k, n in sorted(found.items())))
         money_results = []
         if ds.money_fields:
             complete, money_meta = money.verdict(ds, unlanded, thresholds.non_negative(money.UNLANDED_VAR))
@@ -149,6 +162,11 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
                     check_name="no_quarantine", passed=not problems, severity=AssetCheckSeverity.WARN,
                     metadata={"rows_quarantined": s["rows_quarantined"], "files_rejected": s["files_rejected"],
                               "files_duplicate": s["files_duplicate"]},
+                ),
+                AssetCheckResult(
+                    check_name="no_secrets", passed=not found, severity=AssetCheckSeverity.WARN,
+                    metadata={"secrets_redacted": sum(found.values()),
+                              **{f"redacted:{k}": n for k, n in sorted(found.items())}},
                 ),
                 *money_results,
             ],

@@ -1,7 +1,8 @@
 -- Credentials with their age and rotation, one row per credential: each AWS access key slot of the latest
--- credential report row of an IAM user, and each Secrets Manager secret (latest inventory snapshot, not
--- scheduled for deletion), resolved to its identity. Ages are counted to the as-of date; the threshold is
--- var static_key_max_age_days (default 90).
+-- credential report row of an IAM user (`<account>:<user>#access_key_<n>`: user names repeat across
+-- accounts), and each Secrets Manager secret (latest inventory snapshot, not scheduled for deletion),
+-- resolved to its identity. Ages are counted to the as-of date; the threshold is var static_key_max_age_days
+-- (default 90).
 
 with
 
@@ -27,8 +28,8 @@ access_keys as (
 
     select
         'aws_access_key' as credential_type,
-        iam_user_name || '#access_key_1' as credential_ref,
-        iam_user_name,
+        iam_user_key || '#access_key_1' as credential_ref,
+        iam_user_key,
         cast(null as {{ dbt.type_string() }}) as secret_arn,
         cast(null as {{ dbt.type_string() }}) as tagged_ai_system_id,
         coalesce(access_key_1_active, false) as is_active,
@@ -44,8 +45,8 @@ access_keys as (
 
     select
         'aws_access_key' as credential_type,
-        iam_user_name || '#access_key_2' as credential_ref,
-        iam_user_name,
+        iam_user_key || '#access_key_2' as credential_ref,
+        iam_user_key,
         cast(null as {{ dbt.type_string() }}) as secret_arn,
         cast(null as {{ dbt.type_string() }}) as tagged_ai_system_id,
         coalesce(access_key_2_active, false) as is_active,
@@ -76,7 +77,7 @@ latest_secrets as (
     select
         'secret' as credential_type,
         secret_arn as credential_ref,
-        cast(null as {{ dbt.type_string() }}) as iam_user_name,
+        cast(null as {{ dbt.type_string() }}) as iam_user_key,
         secret_arn,
         {{ spine_regexp_extract('tags_json', '"Key" *: *"ai_system" *, *"Value" *: *"([^"]+)"') }}
             as tagged_ai_system_id,
@@ -122,7 +123,7 @@ assessed as (
     left join identity_keys as iam_user_keys
         on
             iam_user_keys.key_type = 'aws_iam_user'
-            and credentials.iam_user_name = iam_user_keys.key_value
+            and credentials.iam_user_key = iam_user_keys.key_value
     left join identity_keys as secret_keys
         on
             secret_keys.key_type = 'secret_arn'

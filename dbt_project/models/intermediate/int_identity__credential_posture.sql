@@ -30,13 +30,14 @@ iam_users as (
 
     select
         identity_keys.identity_id,
-        max(case when latest_report.mfa_active then 1 else 0 end) as mfa_flag,
+        -- MFA only when every IAM user of the identity has it: one user without MFA is the exposure
+        min(case when latest_report.mfa_active then 1 else 0 end) as mfa_flag,
         max(case when latest_report.password_enabled then 1 else 0 end) as password_flag
     from latest_report
     inner join identity_keys
         on
             identity_keys.key_type = 'aws_iam_user'
-            and latest_report.iam_user_name = identity_keys.key_value
+            and latest_report.iam_user_key = identity_keys.key_value
     group by identity_keys.identity_id
 
 ),

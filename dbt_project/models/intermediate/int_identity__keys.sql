@@ -2,9 +2,11 @@
 
 -- Identity resolution: one row per (key_type, key_value) from the inventory and every source, mapped to one
 -- identity_id. Order: the key is in an inventory row (that identity); else the key it is linked to in its
--- records (its anchor: an Okta id's login, a hashed token's GitHub login, a LiteLLM key's user email, an
--- OpenAI key's user id, a secret's owner tag) is in an inventory row; else an identity of its own,
--- 'unk-' + hash of the anchor key, so keys seen together share one unknown identity and nothing is dropped.
+-- records (its anchor: an Okta id's login, a hashed token's GitHub login, an IAM ARN's `<account>:<user>`,
+-- a LiteLLM key's user email, an OpenAI key's user id, a secret's owner tag) is in an inventory row; else an
+-- identity of its own, 'unk-' + hash of the anchor key, so keys seen together share one unknown identity and
+-- nothing is dropped. IAM users key on account and user (`aws_iam_user` = `<account>:<user>`), so the root
+-- rows (and same-named users) of two accounts are two identities.
 
 with
 
@@ -18,6 +20,12 @@ inventory as (
 observed as (
 
     select * from {{ ref('int_identity__observed_keys') }}
+
+),
+
+inventory_iam_users as (
+
+    select * from {{ ref('int_inventory__aws_iam_users') }}
 
 ),
 
@@ -84,14 +92,15 @@ inventory_key_candidates as (
 
     union all
 
+    -- `<account>:<user>`, resolved from an ARN, `<account>:<user>` or a bare name (int_inventory__aws_iam_users)
     select
         'aws_iam_user' as key_type,
-        aws_iam_user_name as key_value,
-        record_id as identity_id,
+        iam_user_key as key_value,
+        identity_id,
         _source_file,
         _line
-    from inventory_latest
-    where aws_iam_user_name is not null
+    from inventory_iam_users
+    where iam_user_key is not null
 
     union all
 

@@ -144,14 +144,24 @@ github_keys as (
 
 ),
 
--- AWS: the IAM user anchors its ARN. A console password means a person (the root account is one too).
+-- AWS: the IAM user, keyed `<account>:<user>` (names repeat across accounts: every account has a
+-- `<root_account>` row), anchors its ARN. A console password means a person (the root account is one too).
+credential_report_users as (
+
+    select
+        *,
+        {{ aws_iam_user_key('aws_account_id', 'iam_user_name') }} as iam_user_key
+    from credential_report
+
+),
+
 credential_report_keys as (
 
     select
         'aws_iam_user' as key_type,
-        iam_user_name as key_value,
+        iam_user_key as key_value,
         'aws_iam_user' as anchor_key_type,
-        iam_user_name as anchor_key_value,
+        iam_user_key as anchor_key_value,
         case when is_root_account or password_enabled then 'human' else 'service' end as kind_hint,
         'iam/aws_credential_report' as source_dataset,
         user_created_at as first_seen_at,
@@ -162,8 +172,8 @@ credential_report_keys as (
         ) as last_seen_at,
         _source_file,
         _line
-    from credential_report
-    where iam_user_name is not null
+    from credential_report_users
+    where iam_user_key is not null
 
     union all
 
@@ -171,15 +181,15 @@ credential_report_keys as (
         'aws_iam_arn' as key_type,
         iam_user_arn as key_value,
         'aws_iam_user' as anchor_key_type,
-        iam_user_name as anchor_key_value,
+        iam_user_key as anchor_key_value,
         case when is_root_account or password_enabled then 'human' else 'service' end as kind_hint,
         'iam/aws_credential_report' as source_dataset,
         user_created_at as first_seen_at,
         user_created_at as last_seen_at,
         _source_file,
         _line
-    from credential_report
-    where iam_user_arn is not null and iam_user_name is not null
+    from credential_report_users
+    where iam_user_arn is not null and iam_user_key is not null
 
 ),
 

@@ -41,7 +41,8 @@ key_summary as (
         {{ dbt.listagg("key_type || ':' || key_value", "';'", "order by key_type || ':' || key_value") }}
             as source_ids,
         min(case when key_type = 'email' then key_value end) as email,
-        min(case when key_type = 'aws_iam_user' then key_value end) as aws_iam_user_name,
+        -- `<account>:<user>` (a bare name when the inventory's name matched no single account)
+        min(case when key_type = 'aws_iam_user' then key_value end) as aws_iam_user_key,
         min(case when key_type = 'okta_login' then key_value end) as okta_login,
         min(case when key_type = 'github_login' then key_value end) as github_login
     from identity_keys
@@ -112,7 +113,10 @@ known as (
         inventory_latest.ai_system_id,
         inventory_latest.display_name,
         coalesce(inventory_latest.email, key_summary.email) as email,
-        coalesce(inventory_latest.aws_iam_user_name, key_summary.aws_iam_user_name) as aws_iam_user_name,
+        coalesce(
+            inventory_latest.aws_iam_user_name, {{ aws_iam_key_user_name('key_summary.aws_iam_user_key') }}
+        ) as aws_iam_user_name,
+        {{ aws_iam_key_account_id('key_summary.aws_iam_user_key') }} as aws_account_id,
         coalesce(inventory_latest.okta_login, key_summary.okta_login) as okta_login,
         coalesce(inventory_latest.github_login, key_summary.github_login) as github_login,
         inventory_latest._source_file,
@@ -134,7 +138,8 @@ unknown as (
         cast(null as {{ dbt.type_string() }}) as ai_system_id,
         cast(null as {{ dbt.type_string() }}) as display_name,
         key_summary.email,
-        key_summary.aws_iam_user_name,
+        {{ aws_iam_key_user_name('key_summary.aws_iam_user_key') }} as aws_iam_user_name,
+        {{ aws_iam_key_account_id('key_summary.aws_iam_user_key') }} as aws_account_id,
         key_summary.okta_login,
         key_summary.github_login,
         first_sightings._source_file,
@@ -157,6 +162,7 @@ unattributed as (
         cast(null as {{ dbt.type_string() }}) as display_name,
         cast(null as {{ dbt.type_string() }}) as email,
         cast(null as {{ dbt.type_string() }}) as aws_iam_user_name,
+        cast(null as {{ dbt.type_string() }}) as aws_account_id,
         cast(null as {{ dbt.type_string() }}) as okta_login,
         cast(null as {{ dbt.type_string() }}) as github_login,
         cast(null as {{ dbt.type_string() }}) as _source_file,
@@ -186,6 +192,7 @@ final as (
         identities.display_name,
         identities.email,
         identities.aws_iam_user_name,
+        identities.aws_account_id,
         identities.okta_login,
         identities.github_login,
         coalesce(posture.credential_posture, 'unknown') as credential_posture,

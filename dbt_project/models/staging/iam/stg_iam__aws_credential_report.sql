@@ -12,6 +12,10 @@ renamed as (
         {{ surrogate_key(['arn', '_file_sha256']) }} as credential_report_row_id,
         lower(trim({{ adapter.quote('user') }})) as iam_user_name,
         arn as iam_user_arn,
+        -- the account keys the identity (user names repeat across accounts); NULL when the ARN is not an IAM
+        -- user or root ARN, which the not_null test on this column refuses
+        {{ aws_iam_account_id('arn') }} as aws_account_id,
+        {{ aws_iam_partition('arn') }} as aws_partition,
         {{ adapter.quote('user') }} = '<root_account>' as is_root_account,
         user_creation_time as user_created_at,
         password_enabled,

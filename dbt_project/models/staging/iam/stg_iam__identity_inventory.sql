@@ -6,6 +6,16 @@ source as (
 
 ),
 
+-- `aws_iam_user` may be an IAM user ARN, `<account>:<user>` or a bare user name (macros/aws_iam.sql)
+normalised as (
+
+    select
+        *,
+        lower(trim(aws_iam_user)) as aws_iam_user_ref
+    from source
+
+),
+
 renamed as (
 
     select
@@ -23,7 +33,8 @@ renamed as (
         security_owner,
         finance_owner,
         engineering_owner,
-        lower(trim(aws_iam_user)) as aws_iam_user_name,
+        {{ aws_iam_user_name('aws_iam_user_ref') }} as aws_iam_user_name,
+        {{ aws_iam_account_id('aws_iam_user_ref') }} as aws_iam_user_account_id,
         lower(trim(okta_login)) as okta_login,
         lower(trim(github_login)) as github_login,
         {{ normalise_list('api_key_refs') }} as api_key_refs,
@@ -34,7 +45,7 @@ renamed as (
         _line,
         _ingested_at
 
-    from source
+    from normalised
 
 )
 
