@@ -7,7 +7,8 @@ files with those quirks (``.jsonl`` and ``.csv``) are added to a copy of the pub
 again. Every production deployment must count, under the explicit team ``unassigned``, with the change failure
 rate over all of them (2 failed of 8 = 0.25; counting only deployments with changes gave 2 of 2), the lead time
 from the two changes shipped, DORA's deployment rework rate, a warning (never a block) giving the unassigned
-share, and no other team's figures nor the productivity ledger moved.
+share, no other team's figures nor the productivity ledger moved, and `roi-ledger trace` of the unassigned
+row reaching exactly the hand-written lines.
 """
 
 from __future__ import annotations
@@ -163,3 +164,20 @@ def test_unassigned_share_warns_and_is_recorded(four_keys_run):
     share = warned["deployments"]["unassigned_share"]
     assert math.isclose(share, 8 / totals["deployments"])
     assert f"8 of {totals['deployments']} deployments" in warned["deployments"]["failure_reason"]
+
+
+def test_unassigned_row_traces_to_the_four_keys_lines(four_keys_run):
+    from orchestration.settings import Paths
+    from orchestration.trace import trace_row
+
+    copy, _, _ = four_keys_run
+    result = trace_row(Paths(copy), "fct_delivery_performance", {"team": "unassigned", "month_start": MONTH},
+                       limit=1000)
+    found = {(Path(rl.file).name, rl.line) for rl in result.lines}
+    assert result.total_lines == len(found)
+    assert found == {
+        *(("fourkeys_deployments.jsonl", n) for n in range(1, 5)),
+        *(("fourkeys_deployments.csv", n) for n in range(2, 6)),
+        *(("fourkeys_changes.jsonl", n) for n in range(1, 3)),
+        *(("fourkeys_incidents.csv", n) for n in range(2, 4)),
+    }
