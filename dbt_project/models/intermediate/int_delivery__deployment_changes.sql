@@ -1,14 +1,13 @@
 -- One row per change shipped by a production deployment (Four Keys `deployments.changes`), with the lead time
 -- for changes: deploy time minus change time, in minutes. Non-positive lead times are kept here (flagged)
 -- and ignored by the medians downstream, as Four Keys does. A change shipped by two deployments has two rows.
+-- A deployment without changes has no row here (it still counts: int_delivery__deployments).
 
 with
 
 deployments as (
 
-    select * from {{ ref('stg_delivery__deployments') }}
-    -- Four Keys counts production deployments; a source without an environment is taken as production
-    where coalesce(environment, 'production') in ('production', 'prod')
+    select * from {{ ref('int_delivery__deployments') }}
 
 ),
 

@@ -3,7 +3,9 @@
 -- (Four Keys change failure rate). `linked_deployment_ids` lists them (`;`-separated, sorted); NULL for an
 -- incident without a root cause or whose root-cause changes no deployment shipped. `is_security_incident`
 -- marks an incident that is also in the security incident export (same id): its restore belongs to the
--- defensive ledger (benefit `time_to_restore_security_incidents`), see fct_productivity_roi.
+-- defensive ledger (benefit `time_to_restore_security_incidents`), see fct_productivity_roi. The team is
+-- resolved (macros/delivery.sql): the incident's own team, else the seed repository_teams by repository,
+-- else `unassigned`.
 
 with
 
@@ -16,6 +18,12 @@ incidents as (
 deployment_failures as (
 
     select * from {{ ref('int_delivery__deployment_failures') }}
+
+),
+
+repository_teams as (
+
+    select * from {{ ref('repository_teams') }}
 
 ),
 
@@ -40,7 +48,8 @@ final as (
 
     select
         incidents.incident_id,
-        incidents.team,
+        {{ delivery_team('incidents.team', 'repository_teams.team') }} as team,
+        {{ delivery_team_source('incidents.team', 'repository_teams.team') }} as team_source,
         incidents.created_at,
         incidents.resolved_at,
         {{ elapsed_hours('incidents.created_at', 'incidents.resolved_at') }} as time_to_restore_hours,
@@ -53,6 +62,8 @@ final as (
         on incidents.incident_id = link_lists.incident_id
     left join security_incidents
         on incidents.incident_id = security_incidents.finding_uid
+    left join repository_teams
+        on incidents.repo_name = repository_teams.repo
 
 )
 

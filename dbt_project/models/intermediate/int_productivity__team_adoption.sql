@@ -2,6 +2,8 @@
 -- system (fct_ai_usage requests by identities the team owns, `owner_team`) reaches var
 -- `productivity_adoption_min_requests`. Usage-based on purpose: the inventory holds one adoption date per
 -- system (dim_ai_system.adoption_date), not per team. Teams never reaching the threshold are non-adopters.
+-- A usage owner team literally named `unassigned` is left out: fct_delivery_performance uses that name for
+-- delivery rows without a team, which fct_productivity_roi excludes from both groups.
 
 with
 
@@ -28,7 +30,8 @@ monthly as (
     from usage_facts
     inner join systems
         on usage_facts.ai_system_id = systems.ai_system_id
-    where usage_facts.owner_team is not null
+    -- `unassigned` is the delivery ledger's label for rows without a team, never an adopting team
+    where usage_facts.owner_team is not null and usage_facts.owner_team <> {{ delivery_unassigned_team() }}
     group by
         usage_facts.ai_system_id,
         usage_facts.owner_team,

@@ -1,16 +1,27 @@
--- Delivery performance per team x month, the DORA four keys as the Four Keys project defines them, plus
--- approval cycle time and throughput (../shared/ROI-METHOD.md section 3, productivity):
---   deployment frequency  production deployments in the month, per week (deployments x 7 / days covered)
+-- Delivery performance per team x month, the DORA four keys as the Four Keys project defines them, DORA's fifth
+-- metric (deployment rework rate), approval cycle time and throughput (../shared/ROI-METHOD.md section 3):
+--   deployment frequency  production deployments in the month, per week (deployments x 7 / days covered); every
+--                         production deployment counts, with or without a change list
 --   lead time             median over the changes shipped by the month's deployments of deploy time minus
 --                         change time, in minutes, ignoring non-positive values
 --   change failure rate   deployments of the month with a linked incident / deployments of the month
 --   time to restore       median over the team's incidents created in the month of resolved minus created,
 --                         in hours (open incidents left out)
+--   rework rate           deployments of the month made while one of the team's incidents was open /
+--                         deployments of the month (int_delivery__deployment_rework)
 --   approval cycle time   median over the team's changes created in the month of approved minus created, hours
 --   throughput            work items resolved in the month (and changes created, beside it)
+-- Teams are resolved (macros/delivery.sql): the row's own team, else seed repository_teams by repository, else
+-- the explicit team `unassigned`, so no row is dropped for want of a team.
 -- Dense grid: every team with delivery activity x every month from its first activity to the as-of month.
 
 with
+
+deployments as (
+
+    select * from {{ ref('int_delivery__deployments') }}
+
+),
 
 deployment_changes as (
 
@@ -24,6 +35,12 @@ deployment_failures as (
 
 ),
 
+deployment_rework as (
+
+    select * from {{ ref('int_delivery__deployment_rework') }}
+
+),
+
 incidents as (
 
     select * from {{ ref('int_delivery__incident_links') }}
@@ -32,23 +49,18 @@ incidents as (
 
 changes as (
 
-    select * from {{ ref('stg_delivery__changes') }}
+    select * from {{ ref('int_delivery__changes') }}
 
 ),
 
 work_items as (
 
-    select * from {{ ref('stg_delivery__work_items') }}
-
-),
-
-deployments as (
-
-    select distinct
-        deployment_id,
-        team,
-        deployed_at
-    from deployment_changes
+    select
+        work_item_key,
+        -- work items carry no repository: their own team, else `unassigned`
+        {{ delivery_team('team') }} as team,
+        resolved_at
+    from {{ ref('stg_delivery__work_items') }}
 
 ),
 
@@ -90,7 +102,6 @@ team_first as (
         team,
         min(month_start) as first_month
     from activity
-    where team is not null
     group by team
 
 ),
@@ -126,10 +137,13 @@ deployment_failed as (
         deployments.team,
         cast({{ dbt.date_trunc('month', 'deployments.deployed_at') }} as date) as month_start,
         cast({{ dbt.date_trunc('day', 'deployments.deployed_at') }} as date) as deployed_date,
-        max(case when deployment_failures.incident_id is not null then 1 else 0 end) as is_failed
+        max(case when deployment_failures.incident_id is not null then 1 else 0 end) as is_failed,
+        max(case when deployment_rework.deployment_id is not null then 1 else 0 end) as is_rework
     from deployments
     left join deployment_failures
         on deployments.deployment_id = deployment_failures.deployment_id
+    left join deployment_rework
+        on deployments.deployment_id = deployment_rework.deployment_id
     group by
         deployments.deployment_id,
         deployments.team,
@@ -145,7 +159,8 @@ deployment_stats as (
         month_start,
         count(*) as deployment_count,
         count(distinct deployed_date) as deployment_day_count,
-        sum(is_failed) as failed_deployment_count
+        sum(is_failed) as failed_deployment_count,
+        sum(is_rework) as rework_deployment_count
     from deployment_failed
     group by team, month_start
 
@@ -224,6 +239,7 @@ joined as (
         coalesce(deployment_stats.deployment_count, 0) as deployment_count,
         coalesce(deployment_stats.deployment_day_count, 0) as deployment_day_count,
         coalesce(deployment_stats.failed_deployment_count, 0) as failed_deployment_count,
+        coalesce(deployment_stats.rework_deployment_count, 0) as rework_deployment_count,
         coalesce(lead_time_stats.deployed_change_count, 0) as deployed_change_count,
         coalesce(lead_time_stats.lead_time_change_count, 0) as lead_time_change_count,
         lead_time_stats.median_lead_time_minutes,
@@ -278,7 +294,12 @@ final as (
         cast(change_count as bigint) as change_count,
         cast(approved_change_count as bigint) as approved_change_count,
         median_approval_cycle_hours,
-        cast(work_items_resolved_count as bigint) as work_items_resolved_count
+        cast(work_items_resolved_count as bigint) as work_items_resolved_count,
+        cast(rework_deployment_count as bigint) as rework_deployment_count,
+        case
+            when deployment_count > 0
+                then cast(rework_deployment_count as {{ double_type() }}) / deployment_count
+        end as deployment_rework_rate
     from joined
 
 )
