@@ -143,8 +143,8 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
         yield MaterializeResult(
             metadata={
                 **{k: MetadataValue.int(v) for k, v in s.items() if isinstance(v, int)},
-                "files": MetadataValue.json([{k: v for k, v in vars(f).items() if k != "money"} for f in result.files
-                                             if f.status != "skipped"]),
+                "files": MetadataValue.json([{k: v for k, v in vars(f).items() if k not in ("money", "secrets")}
+                                             for f in result.files if f.status != "skipped"]),
             },
             check_results=[
                 AssetCheckResult(

@@ -37,6 +37,8 @@ Left out of detect-secrets (the test ``test_every_library_plugin_is_in_or_out`` 
 - ``Base64 High Entropy String``, ``Hex High Entropy String``: no denylist; entropy flags every hash and id
   the pipeline keeps and joins on (GitHub ``hashed_token``, LiteLLM SHA-256 key hashes, git SHAs).
 - ``Public IP (ipv4)``: client IP addresses in audit logs are data, not secrets.
+- ``Artifactory Credentials``: ``AKC...`` / ``AP`` + a hex digit + 8 characters matches random identifiers
+  (about 1 in 15,000 GitHub ``_document_id`` and Okta ``transaction.id`` values in the demo organisation).
 - ``Secret Keyword``: no denylist (its logic is code); ``secret_assignment`` below covers key=value.
 - ``AWS Access Key`` pattern 1 (``AKIA...`` ids, :data:`KEPT_PATTERNS`): access key ids are identifiers the
   spine joins on, not secrets; the same plugin's secret-key pattern stays.
@@ -82,7 +84,6 @@ _MARKER_RE = re.compile(MARKER_PATTERN)
 
 # detect-secrets secret_type -> kind of each denylist pattern, in order (one name per pattern).
 LIBRARY_KINDS: dict[str, tuple[str, ...]] = {
-    "Artifactory Credentials": ("artifactory_token",) * 2,
     "AWS Access Key": ("aws_access_key_id", "aws_secret_access_key"),
     "Azure Storage Account access key": ("azure_storage_account_key",),
     "Basic Auth Credentials": ("basic_auth_password",),
@@ -111,6 +112,9 @@ LEFT_OUT: dict[str, str] = {
     "Base64 High Entropy String": "entropy: flags every hash and id the pipeline keeps (hashed_token, key hashes)",
     "Hex High Entropy String": "entropy: flags every hash and id the pipeline keeps (git SHAs, key hashes)",
     "Public IP (ipv4)": "client IP addresses in audit logs are data, not secrets",
+    "Artifactory Credentials": "its patterns (AKC or AP + a hex digit, then 8+ letters or digits) match random "
+                               "identifiers: about 1 in 15,000 GitHub _document_ids and Okta transaction ids, "
+                               "which the spine keys on",
     "Secret Keyword": "no denylist (logic in code); secret_assignment covers key=value",
 }
 

@@ -483,7 +483,8 @@ def asset_infos(asset_graph: Any, paths: Paths) -> dict[str, AssetInfo]:
         out[key.to_user_string()] = AssetInfo(
             key=key.to_user_string(),
             parents=tuple(sorted(p.to_user_string() for p in node.parent_keys)),
-            step=node.assets_def.node_def.name,
+            # external assets (the ingest's audit tables dbt reads as sources) run in no step of their own
+            step=node.assets_def.node_def.name if node.assets_def.is_executable else None,
             description=(node.description or "").strip() or None,
             table=_table_of(key.path, metadata),
             sources=tuple(sources),

@@ -74,8 +74,6 @@ SECRETS: list[tuple[str, str, str]] = [
     ("private_key", SSH2, rnd(ALNUM, 64, "s1")),
     ("private_key", PUTTY, rnd(ALNUM, 64, "pv1")),
     ("private_key", CUT_PEM, rnd(ALNUM, 31, "cut2")),
-    ("artifactory_token", "token=AKCp8" + rnd(ALNUM, 68, "art"), rnd(ALNUM, 68, "art")),
-    ("artifactory_token", "password: APB" + rnd(ALNUM, 30, "ap"), rnd(ALNUM, 30, "ap")),
     ("azure_storage_account_key", "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey="
      + rnd(ALNUM + "+/", 86, "az") + "==;EndpointSuffix=core.windows.net", rnd(ALNUM + "+/", 86, "az")),
     ("basic_auth_password", "https://deploy:Tr0ub4dor3xK@git.example.com/repo.git", "Tr0ub4dor3xK"),
@@ -189,7 +187,7 @@ EDGES: list[str] = [
     '{"p": "line one\\nAKIAIOSFODNN7EXAMPLE\\tdone"}',
     '{"p": "\\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}',
     '{"cfg": "{\\"password\\": \\"s3cr3t\\", \\"user\\": \\"x\\"}"}',
-    "AKC" + rnd(ALNUM, 20, "a1") + " AKC" + rnd(ALNUM, 20, "a2") + " AKC" + rnd(ALNUM, 20, "a3"),
+    "password=" + rnd(ALNUM, 12, "a1") + " password=" + rnd(ALNUM, 12, "a2") + " password=" + rnd(ALNUM, 12, "a3"),
     "AKIAIOSFODNN7EXAMPLE,AKIAI44QH8DHBEXAMPLE;ghp_" + rnd(ALNUM, 36, "x"),
     "Kelvin \u212a and long s \u017fecret=\u017fhh and token=\u00e9t\u00e9",
     "multi\nline\npassword: first\ntoken=second\n",
@@ -301,7 +299,15 @@ def test_counts_and_idempotence(con):
 
 def test_adjacent_tokens_with_one_character_between_are_all_redacted():
     out, counts = redact_text(EDGES[6])
-    assert out == " ".join(["[REDACTED:artifactory_token]"] * 3) and counts == {"artifactory_token": 3}
+    assert out == " ".join(["password=[REDACTED:secret_assignment]"] * 3) and counts == {"secret_assignment": 3}
+
+
+@pytest.mark.parametrize("identifier", ["AP9qk65w87EKRylmFdNyDQ", "APFbQHsZq6gLhewYhfoxNI", "AKCp8abcdef12345"])
+def test_identifiers_that_look_like_artifactory_tokens_are_kept(identifier):
+    """Random ids (GitHub _document_id, Okta transaction ids) match the Artifactory patterns about once in 15,000:
+    the plugin is left out, so keys the spine joins on survive."""
+    assert redact_text(identifier) == (identifier, Counter())
+    assert redact_text(f'{{"_document_id": "{identifier}"}}')[0] == f'{{"_document_id": "{identifier}"}}'
 
 
 def test_counts_aggregate_per_column_in_sql(con):
