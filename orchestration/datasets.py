@@ -75,12 +75,16 @@ class Field:
     epoch_seconds: bool = False
     """A ``timestamp`` field the export format documents as possibly epoch seconds (AWS CLI v1 JSON); any other
     all-digit value in a timestamp is never taken for an epoch."""
+    value_aliases: tuple[tuple[str, str], ...] = ()
+    """(value a vendor ships, allowed value it means): spellings real exports carry besides the allowed ones."""
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type!r}")
         if self.money and self.type != "decimal":
             raise ValueError(f"field {self.name}: money must be a decimal field")
+        if any(meant not in self.allowed for _, meant in self.value_aliases):
+            raise ValueError(f"field {self.name}: a value alias must name an allowed value")
         if (self.future or self.epoch_seconds) and self.type not in TEMPORAL_TYPES:
             raise ValueError(f"field {self.name}: future/epoch_seconds apply to temporal fields only")
 
@@ -98,7 +102,9 @@ class Dataset:
     natural_key: tuple[str, ...]
     owner: str
     json_layout: str = "records"
-    """``records`` (JSON lines or one array), ``openai_pages`` or ``secret_list``."""
+    """``records`` (JSON lines or one array), ``okta_events`` (records, or Okta event hook deliveries with the
+    events under ``data.events``), ``openai_pages``, ``secret_list`` or ``credential_report`` (the
+    GetCredentialReport response: a CSV document in ``Content``)."""
     null_tokens: tuple[str, ...] = NULL_TOKENS
     freshness_field: str | None = None
     """Landed timestamp column that tells how fresh the dataset is (dbt source freshness)."""
@@ -160,7 +166,9 @@ class Dataset:
 
     @property
     def is_json(self) -> bool:
-        return any(f in ("json", "jsonl") for f in self.formats)
+        """Whether records can come as JSON objects (kept whole in ``_record``). A GetCredentialReport response
+        is JSON around a CSV document: its records are CSV rows (``_extra``)."""
+        return any(f in ("json", "jsonl") for f in self.formats) and self.json_layout != "credential_report"
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -171,8 +179,8 @@ class Dataset:
 
 def _f(name: str, source: str | None = None, type: str = "string", *, req: bool = False,
        allowed: tuple[str, ...] = (), aliases: tuple[str, ...] = (), desc: str = "", money: bool = False,
-       future: bool = False, epoch_seconds: bool = False) -> Field:
-    return Field(name, source or name, type, req, allowed, aliases, desc, money, future, epoch_seconds)
+       future: bool = False, epoch_seconds: bool = False, value_aliases: tuple[tuple[str, str], ...] = ()) -> Field:
+    return Field(name, source or name, type, req, allowed, aliases, desc, money, future, epoch_seconds, value_aliases)
 
 
 _FOCUS_SERVICE_CATEGORIES = (
@@ -187,8 +195,10 @@ _AWS_SENTINELS = (*NULL_TOKENS, "N/A", "no_information", "not_supported")
 AWS_CREDENTIAL_REPORT = Dataset(
     system="iam", name="aws_credential_report", title="AWS IAM credential report",
     description="AWS IAM credential report (GetCredentialReport, text/csv): one row per IAM user and the root "
-                "account, with password, MFA, access key and certificate status.",
-    formats=("csv",), owner="security", natural_key=("arn", "_file_sha256"),
+                "account, with password, MFA, access key and certificate status. As the CSV itself, or as the "
+                "API's JSON response (`aws iam get-credential-report`: `Content` base64 or decoded, and "
+                "`GeneratedTime`, the report's own time).",
+    formats=("csv", "json"), owner="security", natural_key=("arn", "_file_sha256"), json_layout="credential_report",
     null_tokens=_AWS_SENTINELS, freshness_field="_ingested_at", time_floor=date(2010, 1, 1),
     fields=(
         _f("user", req=True, desc="IAM user name; `<root_account>` for the root row"),
@@ -214,6 +224,8 @@ AWS_CREDENTIAL_REPORT = Dataset(
         _f("cert_1_last_rotated", type="timestamp"),
         _f("cert_2_active", type="boolean"),
         _f("cert_2_last_rotated", type="timestamp"),
+        _f("generated_time", "GeneratedTime", "timestamp",
+           desc="when AWS generated the report: the JSON response's GeneratedTime (a bare CSV does not carry it)"),
     ),
 )
 
@@ -249,8 +261,9 @@ GITHUB_AUDIT_LOG = Dataset(
 
 OKTA_SYSTEM_LOG = Dataset(
     system="iam", name="okta_system_log", title="Okta System Log",
-    description="Okta System Log API `LogEvent` objects (JSON lines or one JSON array).",
-    formats=("jsonl", "json"), owner="security", natural_key=("uuid",),
+    description="Okta System Log API `LogEvent` objects (JSON lines or one JSON array), or event hook deliveries "
+                "(`data.events`).",
+    formats=("jsonl", "json"), owner="security", natural_key=("uuid",), json_layout="okta_events",
     freshness_field="published", time_floor=date(2009, 1, 1),
     fields=(
         _f("uuid", req=True, desc="event id"),
@@ -324,7 +337,8 @@ SECRETS_INVENTORY = Dataset(
         _f("last_accessed_date", "LastAccessedDate", "timestamp", epoch_seconds=True),
         _f("deleted_date", "DeletedDate", "timestamp", epoch_seconds=True),
         _f("next_rotation_date", "NextRotationDate", "timestamp", epoch_seconds=True, future=True),
-        _f("created_date", "CreatedDate", "timestamp", epoch_seconds=True, req=True),
+        _f("created_date", "CreatedDate", "timestamp", epoch_seconds=True,
+           desc="optional: absent from some ListSecrets outputs (Duo Labs CloudMapper sample)"),
         _f("owning_service", "OwningService"),
         _f("primary_region", "PrimaryRegion"),
         _f("tags", "Tags", "json", desc="list of {Key, Value}"),
@@ -376,7 +390,9 @@ OPENAI_USAGE = Dataset(
     fields=(
         _f("bucket_start", "start_time", "epoch_s", req=True),
         _f("bucket_end", "end_time", "epoch_s", req=True),
-        _f("object", allowed=("organization.usage.completions.result",)),
+        _f("object", allowed=("organization.usage.completions.result",),
+           value_aliases=(("orgainzation.usage.completions.result", "organization.usage.completions.result"),),
+           desc="the API reference of December 2024 spelled it `orgainzation...`"),
         _f("input_tokens", type="integer", req=True),
         _f("output_tokens", type="integer", req=True),
         _f("input_cached_tokens", type="integer"),

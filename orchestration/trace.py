@@ -752,9 +752,13 @@ def _read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | No
 
     wanted = set(numbers)
     out: dict[int, tuple[int, str, str | None]] = {}
+    embedded = None
+    if fmt == "json" and dataset is not None and dataset.json_layout == "credential_report":
+        embedded, _ = readers.credential_report_csv(path)  # ingest numbers the lines of the CSV inside
+        fmt = "csv"
     if fmt == "csv":
         header = None
-        with readers._open_text(path) as fh:
+        with (io.StringIO(embedded, newline="") if embedded is not None else readers._open_text(path)) as fh:
             for i, rec in enumerate(_iter_csv(fh)):
                 if i == 0:
                     header = rec.text

@@ -32,7 +32,8 @@
       "cert_1_active",
       "cert_1_last_rotated",
       "cert_2_active",
-      "cert_2_last_rotated"
+      "cert_2_last_rotated",
+      "generated_time"
     ],
     "extra": "_extra",
     "money_fields": [],

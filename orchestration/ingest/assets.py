@@ -175,4 +175,39 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
     return _ingest
 
 
-ingest_assets: list[AssetsDefinition] = [build_ingest_asset(ds) for ds in DATASETS]
+UNCLAIMED_KEY = AssetKey(["landing", "unclaimed_files"])
+
+
+@asset(
+    key=UNCLAIMED_KEY,
+    group_name=INGEST_GROUP,
+    owners=["team:engineering"],
+    kinds={"duckdb"},
+    description="Files under `raw/` that no registered dataset reads (outside every `raw/<system>/<dataset>/` "
+                "folder): recorded in `audit.ingested_files` as `unclaimed`, never read as data.",
+    check_specs=[AssetCheckSpec("no_unclaimed_files", asset=UNCLAIMED_KEY,
+                                description="No file sits under raw/ outside the registered dataset folders "
+                                            "(warning only: such files are recorded, never ingested).")],
+    tags={"layer": "landing"},
+)
+def unclaimed_files(context: AssetExecutionContext, settings: RoiSettings):
+    paths = settings.paths
+    paths.ensure()
+    con = engine.connect(paths.build_db)
+    try:
+        found = engine.record_unclaimed(con, paths.raw, DATASETS, run_id=context.run_id)
+    finally:
+        con.close()
+    for f in found:
+        context.log.warning(f.message)
+    yield MaterializeResult(
+        metadata={"unclaimed_files": MetadataValue.int(len(found))},
+        check_results=[AssetCheckResult(
+            check_name="no_unclaimed_files", passed=not found, severity=AssetCheckSeverity.WARN,
+            metadata={"unclaimed_files": len(found),
+                      "files": "; ".join(f.source_file for f in found[:20]) + ("; ..." if len(found) > 20 else "")},
+        )],
+    )
+
+
+ingest_assets: list[AssetsDefinition] = [*(build_ingest_asset(ds) for ds in DATASETS), unclaimed_files]

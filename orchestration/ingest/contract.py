@@ -100,7 +100,8 @@ def value_expression(ds: Dataset, text_sql: str) -> str:
 def typed_expression(f: Field, v: str) -> str:
     """The value ``v`` in the field's type; enums in canonical casing; NULL when it does not parse."""
     if f.allowed:
-        whens = " ".join(f"WHEN {sql_str(a.lower())} THEN {sql_str(a)}" for a in f.allowed)
+        pairs = [(a, a) for a in f.allowed] + list(f.value_aliases)
+        whens = " ".join(f"WHEN {sql_str(shipped.lower())} THEN {sql_str(meant)}" for shipped, meant in pairs)
         return f"(CASE lower(trim({v})) {whens} END)"
     return _typed(v, f)
 

@@ -174,6 +174,34 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+#: ``audit.ingested_files.dataset`` of a file under ``raw/`` that no registered dataset reads.
+UNCLAIMED = "(unclaimed)"
+
+
+def record_unclaimed(con: duckdb.DuckDBPyConnection, raw_dir: Path, datasets: Iterable[Dataset], *,
+                     run_id: str | None = None, now: datetime | None = None) -> list[FileResult]:
+    """Files under ``raw/`` outside every dataset folder (a new export dropped in the wrong place, a folder
+    named for a source not registered): recorded as ``unclaimed`` (once per content), never ingested; returns
+    the ones still there. Links are listed unread."""
+    now = (now or datetime.now(UTC)).replace(tzinfo=None)
+    folders = [raw_dir / ds.folder for ds in datasets]
+    found = []
+    for path in sorted(walk_raw(raw_dir)):
+        if any(path == f or f in path.parents for f in folders):
+            continue
+        rel = path.relative_to(raw_dir).as_posix()
+        sha = UNREAD if path.is_symlink() else sha256_file(path, follow_links=False)
+        res = FileResult(rel, sha, "unclaimed", message=f"{rel}: no registered dataset reads this folder "
+                                                         f"(datasets read raw/<system>/<dataset>/): not ingested")
+        found.append(res)
+        if not con.execute("SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? "
+                           "AND file_sha256 = ?", [UNCLAIMED, rel, sha]).fetchall()[0][0]:
+            con.execute("INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)",
+                        [UNCLAIMED, rel, sha, 0 if path.is_symlink() else path.stat().st_size, "unclaimed",
+                         res.message, now, run_id])
+    return found
+
+
 def ingest_dataset(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, *, run_id: str | None = None,
                    now: datetime | None = None, window: TimeWindow | None = None) -> DatasetResult:
     """Ingest every new file of one dataset; never raises for bad input (it is quarantined instead).
@@ -395,8 +423,13 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
           now: datetime, window: TimeWindow) -> FileResult:
     fmt = _check_format(ds, path)
     rejects: list[readers.RowReject] = []
-    if fmt in ("csv", "parquet"):
+    if fmt == "json" and ds.json_layout == "credential_report":  # a CSV document inside a JSON response
+        text, generated = readers.credential_report_csv(path)
+        header, batches = readers.read_csv(path, rejects, text=text, appended=("GeneratedTime", generated))
+        fmt = "csv"
+    elif fmt in ("csv", "parquet"):
         header, batches = readers.read_csv(path, rejects) if fmt == "csv" else readers.read_parquet(path)
+    if fmt in ("csv", "parquet"):
         names = [f"c{i}" for i in range(len(header))]
         field_sql, extra_sql = _map_header(ds, header, names)
         raw_sql = "json_object(" + ", ".join(f"{sql_str(h)}, {n}" for h, n in zip(header, names, strict=True)) + ")"

@@ -17,6 +17,7 @@ JSON document, nothing but whitespace, missing required column); the caller then
 
 from __future__ import annotations
 
+import base64
 import csv
 import errno
 import gzip
@@ -127,9 +128,12 @@ _READ_ERRORS = (UnicodeDecodeError, gzip.BadGzipFile, EOFError, zlib.error, OSEr
 # ----------------------------------------------------------------------------------------------- CSV
 
 
-def read_csv(path: Path, rejects: list[RowReject]) -> tuple[list[str], Iterator[TabularBatch]]:
-    """Header and batches of a CSV file; rows with the wrong number of fields go to ``rejects``."""
-    fh = _open_text(path)
+def read_csv(path: Path, rejects: list[RowReject], *, text: str | None = None,
+             appended: tuple[str, str | None] | None = None) -> tuple[list[str], Iterator[TabularBatch]]:
+    """Header and batches of a CSV file (or of the CSV document ``text`` found inside it); rows with the wrong
+    number of fields go to ``rejects``. ``appended`` = (column, value) adds a column with one value to every
+    row (the report time of a GetCredentialReport response)."""
+    fh = io.StringIO(text, newline="") if text is not None else _open_text(path)
     reader = csv.reader(fh, strict=True)
     try:
         header = next(reader)
@@ -143,8 +147,11 @@ def read_csv(path: Path, rejects: list[RowReject]) -> tuple[list[str], Iterator[
         fh.close()
         raise _decode_error(path, reader.line_num, exc) from None
     header = [h.strip() for h in header]
+    extra = [appended[1]] if appended else []
+    if appended:
+        header.append(appended[0])
     _refuse_duplicated_header(header)
-    width = len(header)
+    width = len(header) - len(extra)
 
     def batches() -> Iterator[TabularBatch]:
         lines: list[int] = []
@@ -161,7 +168,7 @@ def read_csv(path: Path, rejects: list[RowReject]) -> tuple[list[str], Iterator[
                                                    f"{len(row)}", json.dumps(row, ensure_ascii=False)))
                     continue
                 lines.append(line)
-                rows.append(row)
+                rows.append(row + extra if extra else row)
                 if len(rows) >= BATCH_ROWS:
                     yield TabularBatch(lines, [list(c) for c in zip(*rows, strict=True)])
                     lines, rows = [], []
@@ -187,6 +194,29 @@ def _refuse_duplicated_header(header: list[str]) -> None:
             raise FileRejected(f"duplicated column name {name!r} in the header (columns {seen[key]} and {i}): "
                                f"which one holds the values is ambiguous; re-export with unique column names")
         seen[key] = i
+
+
+def credential_report_csv(path: Path) -> tuple[str, str | None]:
+    """(CSV document, GeneratedTime) of an AWS GetCredentialReport response saved as JSON
+    (``aws iam get-credential-report``): ``Content`` is base64 in the API's answer and already decoded in some
+    tools' dumps; either is accepted. ``_line`` of its rows is the line within that CSV document."""
+    try:
+        with _open_text(path) as fh:
+            doc = json.loads(fh.read())
+    except _READ_ERRORS as exc:
+        raise _decode_error(path, 0, exc) from None
+    except json.JSONDecodeError as exc:
+        raise FileRejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("Content"), str):
+        raise FileRejected("not a GetCredentialReport response: expected an object with a 'Content' string")
+    content = doc["Content"]
+    if "," not in content.split("\n", 1)[0]:  # a CSV header has commas; base64 has none
+        try:
+            content = base64.b64decode(content, validate=True).decode("utf-8-sig")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise FileRejected(f"'Content' is neither CSV text nor base64 of UTF-8 CSV: {exc}") from None
+    generated = doc.get("GeneratedTime")
+    return content, generated if isinstance(generated, str) else None
 
 
 # ------------------------------------------------------------------------------------------- Parquet
@@ -463,6 +493,10 @@ def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
                     yield item
             return
         yield doc
+        return
+    if layout == "okta_events" and isinstance(doc, dict) and isinstance(doc.get("data"), dict) \
+            and isinstance(doc["data"].get("events"), list):
+        yield from doc["data"]["events"]  # an event hook delivery
         return
     if isinstance(doc, list):
         yield from doc

@@ -50,9 +50,10 @@ line or to the end of the text or JSON string when cut; JSON-escaped ``\\n`` ins
 keys: LiteLLM virtual keys, OpenAI-compatible gateways), ``google_api_key``, then the library's kinds
 (:data:`LIBRARY_KINDS`), ``bearer_token``, ``aws_secret_access_key`` (a 40-character ``[A-Za-z0-9/+]``
 token bounded by non-base64 characters, with an upper-case letter, a lower-case letter and a digit, so git
-SHAs and padded base64 SHA-256 hashes stay), and ``secret_assignment`` (the value of ``password=``,
-``"client_secret": "..."``, ``token: ...`` and the like; a quoted 64-hex value of an ``api_key``/``token``
-key is kept: that is how LiteLLM stores hashed virtual keys).
+SHAs and padded base64 SHA-256 hashes stay, and not base64 of printable text, so OPA bundle revisions
+stay), and ``secret_assignment`` (the value of ``password=``, ``"client_secret": "..."``, ``token: ...``
+and the like; a quoted 64-hex value of an ``api_key``/``token`` key is kept: that is how LiteLLM stores
+hashed virtual keys).
 
 Speed (SQL): the chain of ~60 ``regexp_replace`` calls runs only on values that pass two gates. Gate 1 is
 cheap and a superset: a short regex of the literal strings every match must contain (derived from each
@@ -342,9 +343,22 @@ def rules() -> Rules:
 
 def _aws40_token(token: str) -> str:
     if (_AWS40_RE.fullmatch(token) and re.search("[A-Z]", token) and re.search("[a-z]", token)
-            and re.search("[0-9]", token)):
+            and re.search("[0-9]", token) and not _encodes_text(token)):
         return f"[REDACTED:{AWS_SECRET_KIND}]"
     return token
+
+
+def _encodes_text(token: str) -> bool:
+    """Whether the 40-character token is base64 of printable ASCII (an OPA bundle revision is base64 of a JSON
+    list): a secret access key is 30 random bytes, printable by chance about once in 10^13."""
+    import base64
+    import binascii
+
+    try:
+        decoded = base64.b64decode(token, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return all(32 <= b < 127 for b in decoded)
 
 
 def _apply(detectors: tuple[Detector, ...], text: str) -> str:
@@ -397,7 +411,8 @@ def redact_sql(expr: str) -> str:
     for det in r.detectors:
         chain = det.sql(chain)
     qualifies = ("regexp_full_match(t, '[A-Za-z0-9/+]{40}') AND regexp_matches(t, '[A-Z]') "
-                 "AND regexp_matches(t, '[a-z]') AND regexp_matches(t, '[0-9]')")
+                 "AND regexp_matches(t, '[a-z]') AND regexp_matches(t, '[0-9]') "
+                 "AND NOT coalesce(regexp_full_match(TRY(decode(from_base64(t))), '[\x20-\x7e]*'), false)")
     chain = (f"list_transform([{chain}], lambda s: CASE WHEN regexp_matches(s, {_lit(_AWS40_CANDIDATE_RE2)}) "
              f"THEN array_to_string(list_transform(regexp_extract_all(s, {_lit(_TOKEN_PATTERN)}), lambda t: "
              f"CASE WHEN {qualifies} THEN '[REDACTED:{AWS_SECRET_KIND}]' ELSE t END), '') ELSE s END)[1]")

@@ -1113,5 +1113,7 @@ def test_every_hand_made_broken_file_has_an_expectation():
 
 def test_every_fixture_folder_is_a_registered_dataset():
     folders = {p.relative_to(FIXTURES).as_posix() for p in FIXTURES.glob("*/*") if p.is_dir()}
-    assert {f for f in folders if not f.startswith("broken/")} == set(BY_KEY)
+    assert {f for f in folders if not f.startswith(("broken/", "real/"))} == set(BY_KEY)
+    real = FIXTURES / "real"
+    assert {p.relative_to(real).as_posix() for p in real.glob("*/*") if p.is_dir()} - {"LICENSES"} <= set(BY_KEY)
     assert {p.relative_to(BROKEN).as_posix() for p in BROKEN.glob("*/*") if p.is_dir()} <= set(BY_KEY)

@@ -479,3 +479,15 @@ def test_aws_access_key_ids_are_kept_as_identifiers(con, key_id):
     assert redact_text(key_id) == (key_id, Counter())
     assert sql_redact(con, [key_id]) == [(key_id, [])]
     assert "AWS Access Key #1" in secrets.rules().excluded
+
+
+def test_base64_of_text_is_no_aws_secret_key(con):
+    """OPA's documented decision log carries bundle revision W3sibCI6...: 40 base64 characters of a JSON list, the
+    shape of an AWS secret access key; a key is 30 random bytes, this decodes to printable text: kept."""
+    revision = "W3sibCI6InN5cy9jYXRhbG9nIiwicyI6NDA3MX1d"
+    assert base64.b64decode(revision).decode() == '[{"l":"sys/catalog","s":4071}]'
+    doc = json.dumps({"bundles": {"authz": {"revision": revision}}})
+    assert redact_text(doc) == (doc, Counter())
+    assert sql_redact(con, [doc]) == [(doc, [])]
+    key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert redact_text(f"revision {key}")[0] == "revision [REDACTED:aws_secret_access_key]"

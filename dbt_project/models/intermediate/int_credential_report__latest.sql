@@ -2,11 +2,12 @@
 -- report landed. One place for the rules that the credential assessment, the identity posture and the
 -- inventory's IAM user resolution share:
 --   - a user is (account, user name): names repeat across accounts (every account has a `<root_account>` row);
---   - "latest" is by the report's own generation time, not by file name or ingest order. The CSV carries no
---     generation time, so report_generated_at is its lower bound: the greatest timestamp anywhere in the
---     landed file (`_file_sha256`), since every creation, last-used, last-rotated and last-changed time in a
---     report lies before AWS generated it (password_next_rotation, a future date, is left out). Ties (and
---     files without any timestamp) fall back to the newest ingest, then file name, then line.
+--   - "latest" is by the report's own generation time, not by file name or ingest order: the GetCredentialReport
+--     response's GeneratedTime when the report landed as that JSON response; a bare CSV carries none, so there
+--     report_generated_at is its lower bound: the greatest timestamp anywhere in the landed file
+--     (`_file_sha256`), since every creation, last-used, last-rotated and last-changed time in a report lies
+--     before AWS generated it (password_next_rotation, a future date, is left out). Ties (and files without
+--     any timestamp) fall back to the newest ingest, then file name, then line.
 
 with
 
@@ -31,7 +32,8 @@ row_times as (
             access_key_2_last_used_at,
             cert_1_last_rotated_at,
             cert_2_last_rotated_at
-        ) as latest_row_time
+        ) as latest_row_time,
+        report_generated_time
     from credential_report
 
 ),
@@ -40,7 +42,7 @@ report_times as (
 
     select
         _file_sha256,
-        max(latest_row_time) as report_generated_at
+        coalesce(max(report_generated_time), max(latest_row_time)) as report_generated_at
     from row_times
     group by _file_sha256
 

@@ -37,6 +37,7 @@ renamed as (
         cert_1_last_rotated as cert_1_last_rotated_at,
         cert_2_active,
         cert_2_last_rotated as cert_2_last_rotated_at,
+        generated_time as report_generated_time,
         _extra as extra_columns_json,
         _source_file,
         _file_sha256,
