@@ -23,6 +23,7 @@ Raw files are only ever opened for reading.
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import json
 import logging
@@ -402,11 +403,21 @@ def _money_query(ds: Dataset) -> str:
             f"count({m}) FILTER (WHERE len(_reasons) = 0), coalesce(sum({m}) FILTER (WHERE len(_reasons) = 0), 0), "
             f"count({m}) FILTER (WHERE len(_reasons) > 0), coalesce(sum({m}) FILTER (WHERE len(_reasons) > 0), 0), "
             f"coalesce(sum(abs({m})) FILTER (WHERE len(_reasons) > 0), 0), count(*) FILTER (WHERE {u}) "
-            f"FROM _rdr_chk GROUP BY ALL")
+            f"FROM _rdr_chk GROUP BY ALL HAVING count({m}) > 0 OR count(*) FILTER (WHERE {u}) > 0")
     return " UNION ALL ".join(parts)
 
 
+#: Python adds Decimals at 28 significant digits by default: a DECIMAL(38, 18) amount has up to 38, and the sum of a
+#: file's batches must stay exact, so totals are added in a context that never rounds them.
+EXACT = decimal.Context(prec=100, traps=[decimal.Inexact, decimal.Overflow])
+
+
 def _add_money(totals: dict[tuple[str, str | None], MoneyTotal], rows: list[tuple]) -> None:
+    with decimal.localcontext(EXACT):
+        _add_money_exactly(totals, rows)
+
+
+def _add_money_exactly(totals: dict[tuple[str, str | None], MoneyTotal], rows: list[tuple]) -> None:
     for col, currency, *figures in rows:
         t = totals.setdefault((col, currency), MoneyTotal(col, currency))
         t.rows_read += figures[0]

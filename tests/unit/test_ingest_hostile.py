@@ -403,3 +403,27 @@ def test_secret_values_inside_any_json_shape_never_land(tmp_path):
     for secret in ("hunter2-very-secret", "c2VjcmV0LWJ5dGVzLWhlcmU=", "another-deep-secret", "top-level-secret"):
         assert secret not in everything
     assert "[REDACTED:secret_value]" in everything
+
+
+# --------------------------------------------------------------------------------------- unclaimed files
+
+
+def test_files_outside_every_dataset_folder_are_recorded_once_and_never_read(tmp_path):
+    raw = tmp_path / "raw"
+    write(raw, OKTA, "log.jsonl", jsonl(okta_event("e1")))
+    (raw / "usage" / "anthropic_usage").mkdir(parents=True)
+    (raw / "usage" / "anthropic_usage" / "usage.json").write_text('{"data": []}')
+    (raw / "notes.csv").write_text("a,b\n1,2\n")
+    (raw / "passwd").symlink_to("/etc/passwd")
+    (raw / ".hidden").write_text("ignored")
+    con = engine.connect(tmp_path / "build" / "roi.duckdb")
+    found = engine.record_unclaimed(con, raw, BY_KEY.values(), run_id="r1")
+    assert [f.source_file for f in found] == ["notes.csv", "passwd", "usage/anthropic_usage/usage.json"]
+    assert all("no registered dataset reads this folder" in f.message for f in found)
+    recorded = rows(con, "SELECT source_file, file_sha256, status FROM audit.ingested_files ORDER BY 1")
+    assert [(r[0], r[2]) for r in recorded] == [("notes.csv", "unclaimed"), ("passwd", "unclaimed"),
+                                               ("usage/anthropic_usage/usage.json", "unclaimed")]
+    assert dict((r[0], r[1]) for r in recorded)["passwd"] == engine.UNREAD
+    engine.record_unclaimed(con, raw, BY_KEY.values(), run_id="r2")  # a re-run records nothing new
+    assert rows(con, "SELECT count(*) FROM audit.ingested_files") == [(3,)]
+    assert rows(con, f"SELECT count(*) FROM {OKTA.table}") == [(0,)]
