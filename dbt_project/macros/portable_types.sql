@@ -1,5 +1,5 @@
 {#
-    Portable column types. dbt.type_numeric() is numeric(28,6), which silently rounds 11-decimal billing
+    Portable column types. dbt.type_numeric() is numeric(28,6), which silently rounds 12-15-decimal billing
     amounts, and dbt.type_float() is a 4-byte float on DuckDB and Spark: use these instead.
 #}
 

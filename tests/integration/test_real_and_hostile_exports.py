@@ -32,6 +32,15 @@ from tests.conftest import run_nightly, tree_hashes
 pytestmark = pytest.mark.slow
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+#: OpenAI's API reference examples were requested without group_by: no model, so no price, and the night blocks on
+#: "every usage record priced" (docs/FORMATS.md asks for group_by model). They land, as tests/unit/test_real_samples.py
+#: shows; they stay out of this night.
+UNPRICEABLE = ("usage/openai_usage",)
+
+
+def night_samples() -> list[Path]:
+    return [p for p in sorted(REAL.glob("*/*/*")) if p.is_file() and not p.name.endswith(".md")
+            and f"{p.parent.parent.name}/{p.parent.name}" not in UNPRICEABLE]
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 GITHUB_TOKEN = "ghp_R2d2C3p0BB8LuKeSkyW4lk3rH4nS0l0x1Y2z"
 OPENAI_KEY = "sk-proj-Ab12Cd34Ef56Gh78Ij90T3BlbkFJKl12Mn34Op56Qr78St90"
@@ -149,9 +158,8 @@ def night(published_demo, tmp_path_factory):
     copy = tmp_path_factory.mktemp("real_hostile") / "data"
     shutil.copytree(data_dir, copy)
     raw = copy / "raw"
-    for p in sorted(REAL.glob("*/*/*")):
-        if p.is_file() and not p.name.endswith(".md"):
-            _write(raw, f"{p.parent.parent.name}/{p.parent.name}/real__{p.name}", p.read_bytes())
+    for p in night_samples():
+        _write(raw, f"{p.parent.parent.name}/{p.parent.name}/real__{p.name}", p.read_bytes())
     totals = write_generated(raw)
     outside = tmp_path_factory.mktemp("outside_raw")
     write_hostile(raw, outside)
@@ -188,8 +196,7 @@ def test_every_real_sample_lands(night):
                                   "WHERE source_file LIKE '%/real\\_\\_%' ESCAPE '\\'").fetchall())
     finally:
         con.close()
-    expected = {f"{p.parent.parent.name}/{p.parent.name}/real__{p.name}" for p in REAL.glob("*/*/*")
-                if p.is_file() and not p.name.endswith(".md")}
+    expected = {f"{p.parent.parent.name}/{p.parent.name}/real__{p.name}" for p in night_samples()}
     assert set(status) == expected and set(status.values()) == {"landed"}
 
 
