@@ -137,6 +137,9 @@ def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, lo
     outcome["status"] = "failed"
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
         err = entry.dagster_event.step_failure_data.error
+        if err is not None and err.cls_name == "DagsterExecutionInterruptedError":
+            outcome["errors"].append(f"{entry.step_key}: interrupted (SIGINT or SIGTERM)")
+            continue
         outcome["errors"].append(f"{entry.step_key}: {err.message.strip() if err else 'failed'}")
     return outcome
 
@@ -394,11 +397,18 @@ def own_process_group() -> bool:
     if os.getpgrp() == os.getpid():
         return True
     try:
-        if sys.stdin.isatty() and os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp():
+        tty = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        tty = None  # no controlling terminal: cron, systemd, a pipeline, a test
+    try:
+        if tty is not None and os.tcgetpgrp(tty) == os.getpgrp():
             return False
         os.setpgid(0, 0)
-    except (OSError, AttributeError, ValueError):
+    except OSError:
         return False
+    finally:
+        if tty is not None:
+            os.close(tty)
     return True
 
 

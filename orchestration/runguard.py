@@ -123,10 +123,10 @@ def check_build_db(paths: Paths) -> None:
     db = paths.build_db
     try:
         con = duckdb.connect(str(db))
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
         refusal = lock_refusal(db, str(exc))
         if refusal is None:
-            raise
+            return  # not a lock (a damaged file, say): the run's first step reports it as a failed run
         raise RunRefused(refusal) from None
     con.close()
     make_private(db)

@@ -90,13 +90,16 @@ def _strangers(data_dir: Path) -> list[str]:
 
 def _start(data_dir: Path, *prefix: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    log = open(data_dir.parent / f"{data_dir.name}-run-{time.monotonic_ns()}.out", "w")  # noqa: SIM115
+    out = data_dir.parent / f"{data_dir.name}-run-{time.monotonic_ns()}.out"
     cmd = [*(prefix or [str(BIN / "roi-ledger")]), "run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()]
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    with open(out, "w") as fh:
+        run = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT)
+    run.output_path = out  # where its stdout and stderr go
+    return run
 
 
 def _output(run: subprocess.Popen) -> str:
-    return Path(run.stdout.name).read_text()[-4000:]
+    return run.output_path.read_text()[-4000:]
 
 
 def _kill_when(run: subprocess.Popen, phase: str, reached: Callable[[list[int]], bool]) -> tuple[list[int], float]:
@@ -179,6 +182,7 @@ def test_sigterm_during_dbt_stops_the_run_and_dbt(night: Paths):
     run.send_signal(signal.SIGTERM)
     rc = run.wait(timeout=60)
     assert rc == 1, _output(run)
+    assert "interrupted (SIGINT or SIGTERM)" in _output(run)
     assert [p for p in tree if _alive(p)] == []
     _db_writable(night.build_db)
     assert _strangers(night.data_dir) == []

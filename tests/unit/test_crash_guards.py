@@ -377,3 +377,44 @@ def test_a_daemon_run_fails_once_before_its_first_step_when_the_build_database_i
     assert result.success and _ran == [str(tmp_path)]
     with run_lock(paths) as outermost:
         assert outermost
+
+
+OWN_GROUP = ("import os; from orchestration.cli import own_process_group; "
+             "print(own_process_group(), os.getpgrp() == os.getpid(), flush=True)")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process groups")
+def test_the_cli_leads_its_own_process_group_unless_it_is_a_terminals_foreground_job():
+    """Outside a terminal (cron, a scheduler, a test) the command leads a group of its own; as the foreground
+    job of a terminal it stays in the group the terminal sends Ctrl-C to."""
+    out = subprocess.run([sys.executable, "-c", OWN_GROUP], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.stdout == "True True\n"
+    import pty
+
+    pid, master = pty.fork()  # the child leads a new session whose terminal is the pty, in the foreground
+    if pid == 0:
+        os.chdir(REPO)
+        code = subprocess.run([sys.executable, "-c", OWN_GROUP]).returncode  # a foreground member, not leader
+        os._exit(code)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"".join(chunks).decode().split() == ["False", "False"]
+
+
+def test_a_damaged_build_database_is_left_to_the_run_to_report(tmp_path):
+    """Only a lock refuses the run up front; any other error of the build database fails the run as before
+    (exit 1, `run FAILED`, tests/integration/test_nightly.py)."""
+    paths = Paths(tmp_path)
+    paths.ensure()
+    paths.build_db.write_bytes(b"this is not a duckdb file" * 100)
+    check_build_db(paths)
+    assert paths.build_db.read_bytes() == b"this is not a duckdb file" * 100
