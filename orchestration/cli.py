@@ -1,7 +1,8 @@
 """``roi-ledger``: a thin command line over the same Dagster job the nightly schedule runs.
 
 Exit codes of ``run`` and ``demo``: 0 published (or unchanged), 3 a blocking check stopped the release
-(the checks are named), 2 bad usage, 1 any other failure.
+(the checks are named), 2 bad usage, 1 any other failure (also: the run refused to start because another
+run or process holds the data directory, said in one line; the run interrupted by SIGINT/SIGTERM).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -72,7 +74,20 @@ def scenario_run_config(seed: int | None, iterations: int | None) -> dict[str, A
 
 def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNING", verbose: bool = False,
                     scenario_seed: int | None = None, scenario_iterations: int | None = None) -> dict[str, Any]:
-    """Run the nightly job in process; return its outcome (status, release record, checks, errors)."""
+    """Run the nightly job in process; return its outcome (status, release record, checks, errors).
+
+    Raises :class:`~orchestration.runguard.RunRefused` before anything runs when another run holds the data
+    directory or another process holds the build database."""
+    from orchestration.runguard import run_session
+
+    cleaned: list[str] = []
+    with run_session(paths, cleaned.append):  # the run lock, held until the outcome is recorded
+        return _execute_nightly(paths, as_of, cleaned, log_level=log_level, verbose=verbose,
+                                scenario_seed=scenario_seed, scenario_iterations=scenario_iterations)
+
+
+def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, log_level: str, verbose: bool,
+                     scenario_seed: int | None, scenario_iterations: int | None) -> dict[str, Any]:
     ensure_manifest()
     from dagster import DagsterEventType, DagsterInstance
 
@@ -94,11 +109,14 @@ def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNI
         **scenario_run_config(scenario_seed, scenario_iterations),
     }
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    log_dir = paths.warehouse / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = paths.run_log_dir
+    log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = log_dir / "last_run.log"
     # dagster-dbt echoes every dbt event on stdout: keep it in the run log unless asked to show it.
-    with open(log_path, "w") as log, contextlib.redirect_stdout(sys.stdout if verbose else log):
+    with (os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as log,
+          contextlib.redirect_stdout(sys.stdout if verbose else log)):
+        for line in cleaned:
+            print(f"roi-ledger: {line}", file=log, flush=True)
         result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
     from orchestration.lineage.openlineage import write_run_events  # auditors' lineage of every run, even failed
 
@@ -119,6 +137,9 @@ def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNI
     outcome["status"] = "failed"
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
         err = entry.dagster_event.step_failure_data.error
+        if err is not None and err.cls_name == "DagsterExecutionInterruptedError":
+            outcome["errors"].append(f"{entry.step_key}: interrupted (SIGINT or SIGTERM)")
+            continue
         outcome["errors"].append(f"{entry.step_key}: {err.message.strip() if err else 'failed'}")
     return outcome
 
@@ -223,14 +244,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.runguard import RunRefused
+
     paths = Paths(resolve_data_dir(args.data_dir))
     if not paths.raw.is_dir():
         print(f"roi-ledger: no raw data at {paths.raw} (run `roi-ledger generate` or land exports there)",
               file=sys.stderr)
         return EXIT_USAGE
-    return print_outcome(paths, execute_nightly(paths, args.as_of, verbose=args.verbose,
-                                                scenario_seed=args.scenario_seed,
-                                                scenario_iterations=args.scenario_iterations))
+    try:
+        outcome = execute_nightly(paths, args.as_of, verbose=args.verbose, scenario_seed=args.scenario_seed,
+                                  scenario_iterations=args.scenario_iterations)
+    except RunRefused as exc:
+        print(f"roi-ledger: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return print_outcome(paths, outcome)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -351,8 +378,49 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
+        from orchestration.childguard import terminate_children
+
+        terminate_children()  # none outlives the command, whatever Dagster had under way
+        print("roi-ledger: interrupted", file=sys.stderr)
         return EXIT_FAILED
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def own_process_group() -> bool:
+    """Make this process the leader of a process group of its own, so that ``kill -- -PID`` stops the run and
+    everything it started, and signals meant for a parent (a scheduler, a test runner) are not shared with
+    it. Left as it is when already a leader, or when it is the foreground job of a terminal (leaving that
+    group would take Ctrl-C away from it). Returns whether it leads its group."""
+    if os.getpgrp() == os.getpid():
+        return True
+    try:
+        tty = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        tty = None  # no controlling terminal: cron, systemd, a pipeline, a test
+    try:
+        if tty is not None and os.tcgetpgrp(tty) == os.getpgrp():
+            return False
+        os.setpgid(0, 0)
+    except OSError:
+        return False
+    finally:
+        if tty is not None:
+            os.close(tty)
+    return True
+
+
+def entry() -> int:
+    """The ``roi-ledger`` command: :func:`main` as a process of its own. SIGTERM stops it as Ctrl-C does (Dagster
+    does the same while the job runs: steps are interrupted, dbt is asked to cancel); its children die with it
+    (dbt's launcher has a parent-death signal, :mod:`orchestration.childguard`)."""
+    if os.name == "posix":
+        own_process_group()
+        signal.signal(signal.SIGTERM, _terminated)
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

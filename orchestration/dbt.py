@@ -16,6 +16,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.childguard import PARENT_PID_ENV
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, RoiSettings
 
 #: Layers, each its own @dbt_assets (its own step): staging first, then the spine and ledgers on top
@@ -106,6 +107,7 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         # dbt runs as a subprocess that inherits the environment: the profile reads the database path here.
         os.environ[DUCKDB_PATH_ENV] = str(paths.build_db)
         os.environ.setdefault("DBT_INDIRECT_SELECTION", INDIRECT_SELECTION)
+        os.environ[PARENT_PID_ENV] = str(os.getpid())  # dbt's launcher dies with this process
         invocation = dbt.cli(dbt_build_args(dbt_vars(settings)), context=context,
                              target_path=paths.dbt_target / layer, raise_on_error=False)
         yield from invocation.stream()
@@ -132,13 +134,23 @@ def all_dbt_assets() -> list[AssetsDefinition]:
             for layer, sel in LAYER_SELECTORS.items() if _selected_nodes(manifest, sel)]
 
 
-def dbt_resource() -> DbtCliResource:
+def dbt_executable() -> str:
+    """dbt under its launcher, ``roi-ledger-dbt`` (:mod:`orchestration.childguard`: dbt and whatever it starts
+    die with the run, even a run killed with SIGKILL), installed beside the Python interpreter with this
+    package; plain dbt where the launcher is not installed (an environment not reinstalled since)."""
     import shutil
     import sys
 
-    exe = Path(sys.executable).with_name("dbt")
+    bindir = Path(sys.executable).parent
+    for name in ("roi-ledger-dbt", "dbt"):
+        if (bindir / name).exists():
+            return str(bindir / name)
+    return shutil.which("roi-ledger-dbt") or shutil.which("dbt") or "dbt"
+
+
+def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
-                          dbt_executable=str(exe) if exe.exists() else (shutil.which("dbt") or "dbt"))
+                          dbt_executable=dbt_executable())
 
 
 if __name__ == "__main__":

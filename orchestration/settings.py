@@ -6,19 +6,28 @@ The data directory comes from, in order: the run's resource config (``roi-ledger
     DIR/raw/<system>/<dataset>/...   landing: the pipeline never modifies or deletes a file here
     DIR/warehouse/roi.duckdb         build database (only the pipeline writes it)
     DIR/warehouse/dbt_target/        dbt run artifacts
+    DIR/warehouse/logs/              run logs
+    DIR/warehouse/.run.lock          held (flock) by the one run at a time
     DIR/published/roi.duckdb         what BI reads; replaced only by atomic rename
     DIR/published/releases/<id>.duckdb  an immutable (read-only) copy of every published release
     DIR/audit/                       the auditor's trail: GX results and Data Docs, OpenLineage events
+
+The warehouse holds raw records with personal data (emails, whole vendor rows): it is the owner's only
+(directories 0700, files 0600, :func:`make_private`). The published file is pseudonymised and stays
+readable by the BI tools' accounts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -68,9 +77,53 @@ class Paths:
     def audit_dir(self) -> Path:
         return self.data_dir / "audit"
 
+    @property
+    def run_log_dir(self) -> Path:
+        return self.warehouse / "logs"
+
+    @property
+    def run_lock(self) -> Path:
+        return self.warehouse / ".run.lock"
+
+    def interrupted_publish_files(self) -> list[Path]:
+        """Temporary files a publish leaves when it is killed before its rename: the release being built
+        (``published/.roi.duckdb.<release>.tmp`` and DuckDB's ``.wal`` of it) and the snapshot being copied
+        (``published/releases/.<release>.duckdb.tmp``). Only the run that holds the run lock may delete them:
+        another run's publish could be writing them."""
+        found = [*self.published_dir.glob(".roi.duckdb.*.tmp"), *self.published_dir.glob(".roi.duckdb.*.tmp.wal"),
+                 *self.release_snapshots.glob(".*.duckdb.tmp")]
+        return sorted(p for p in found if p.is_file())
+
     def ensure(self) -> None:
-        for p in (self.raw, self.warehouse, self.published_dir):
+        for p in (self.raw, self.published_dir):
             p.mkdir(parents=True, exist_ok=True)
+        self.warehouse.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        make_private(self.warehouse)
+
+
+#: The warehouse directory (and every directory in it) and every file written there: the owner's only.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def make_private(path: Path, *, recursive: bool = False) -> None:
+    """Owner-only permissions on ``path`` (0700 a directory, 0600 a file; a DuckDB file's ``.wal`` too),
+    and on everything under it when ``recursive``. Missing paths (a ``.wal`` DuckDB has just removed) are
+    skipped; files another user owns are left as they are (only their owner may change them)."""
+    paths = [path, path.with_name(path.name + ".wal")]
+    if recursive and path.is_dir():
+        paths += path.rglob("*")
+    for p in paths:
+        try:
+            st = p.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(st.st_mode) or st.st_uid != os.geteuid():
+            continue
+        mode = PRIVATE_DIR_MODE if stat.S_ISDIR(st.st_mode) else PRIVATE_FILE_MODE
+        if stat.S_IMODE(st.st_mode) != mode:
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(p, mode)
 
 
 def duckdb_memory_limit() -> str:
@@ -115,6 +168,17 @@ class RoiSettings(ConfigurableResource):
     @property
     def paths(self) -> Paths:
         return Paths(resolve_data_dir(self.data_dir))
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[RoiSettings]:
+        """Hold the data directory's run lock for the whole run (:func:`orchestration.runguard.run_session`):
+        runs the daemon launches get the same guard as the CLI's (which already holds it: then this is a
+        no-op). A refusal fails the run once, before its first step, with its one-line message."""
+        from orchestration.runguard import run_session
+
+        log = context.log.info if context.log is not None else print
+        with run_session(self.paths, log):
+            yield self
 
     @property
     def as_of_date(self) -> date:
