@@ -185,6 +185,7 @@ UNCLAIMED_KEY = AssetKey(["landing", "unclaimed_files"])
     kinds={"duckdb"},
     description="Files under `raw/` that no registered dataset reads (outside every `raw/<system>/<dataset>/` "
                 "folder): recorded in `audit.ingested_files` as `unclaimed`, never read as data.",
+    metadata={"dataset": "", "landing_table": "audit.ingested_files"},  # lineage: raw/ in, the audit record out
     check_specs=[AssetCheckSpec("no_unclaimed_files", asset=UNCLAIMED_KEY,
                                 description="No file sits under raw/ outside the registered dataset folders "
                                             "(warning only: such files are recorded, never ingested).")],

@@ -287,7 +287,7 @@ def test_staging_normalises_values(staging_build):
         assert one("select sum(billed_cost), count(distinct cost_line_id), count(ai_system_tag), "
                    "min(billing_currency) from staging.stg_billing__focus") == [
             (Decimal("31.34567890122"), 3, 1, "USD")]
-        assert one("select typeof(billed_cost) from staging.stg_billing__focus limit 1") == [("DECIMAL(38,11)",)]
+        assert one("select typeof(billed_cost) from staging.stg_billing__focus limit 1") == [("DECIMAL(38,18)",)]
         assert one("select record_id, email, github_login, aws_iam_user_name, api_key_refs "
                    "from staging.stg_iam__identity_inventory where record_type = 'identity' order by 1")[1] == (
             "hum-0001", "alice.smith@example.com", "asmith", "alice", "hash-abc;key_A1")
@@ -313,20 +313,48 @@ def test_staging_never_exposes_raw_records(staging_build):
     assert leaked == []
 
 
-def test_duplicate_natural_key_fails_dbt_test(staging_build):
-    db, result, tmp = staging_build
-    assert result.success
-    bad = tmp / "bad" / DB_NAME  # same file name: the views' catalog name stays valid
-    bad.parent.mkdir()
+def _copy_of_build(db: Path, tmp: Path, name: str) -> Path:
+    copy = tmp / name / DB_NAME  # same file name: the views' catalog name stays valid
+    copy.parent.mkdir()
     with connect(db) as con:
         con.execute("checkpoint")  # flush the WAL so the copy holds the views
-    shutil.copy(db, bad)
+    shutil.copy(db, copy)
+    return copy
+
+
+def test_repeated_natural_keys_stage_once_and_differing_copies_not_at_all(staging_build):
+    """Landing keeps a vendor's repeats; staging applies the rule: an identical copy of a change collapses, two
+    copies of another change that disagree are both left out; the staged key stays unique."""
+    db, result, tmp = staging_build
+    assert result.success
+    repeated = _copy_of_build(db, tmp, "repeated")
+    first = LANDING_ROWS["delivery/changes"][0]
+    with duckdb.connect(str(repeated)) as con:
+        insert_rows(con, "delivery/changes", [first], first_line=99)  # identical to the landed row
+        differing = {**first, "change_id": "conflict-1"}
+        insert_rows(con, "delivery/changes", [differing, {**differing, "author": "someone-else"}], first_line=200)
+        staged = con.execute("select change_id, count(*) from staging.stg_delivery__changes "
+                             "where change_id in (?, 'conflict-1') group by 1", [first["change_id"]]).fetchall()
+    assert staged == [(first["change_id"], 1)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ROI_LEDGER_DUCKDB_PATH", str(repeated))
+        assert run_dbt(["test", "--select", "stg_delivery__changes"], tmp / "repeated").success
+
+
+def test_a_staged_duplicate_fails_the_unique_gate(staging_build):
+    """The gate the repeat rules answer to: a staging view that lets a key through twice fails `unique`, naming
+    the test (here the view is replaced by one staging every row twice)."""
+    db, result, tmp = staging_build
+    assert result.success
+    bad = _copy_of_build(db, tmp, "bad")
     with duckdb.connect(str(bad)) as con:
-        insert_rows(con, "delivery/changes", LANDING_ROWS["delivery/changes"][:1], first_line=99)
+        con.execute("create table staging.changes_once as select * from staging.stg_delivery__changes")
+        con.execute("create or replace view staging.stg_delivery__changes as select * from staging.changes_once "
+                    "union all select * from staging.changes_once")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ROI_LEDGER_DUCKDB_PATH", str(bad))
         bad_result = run_dbt(["test", "--select", "stg_delivery__changes"], tmp / "bad")
     assert not bad_result.success
     failed = {r.node.name for r in bad_result.result if str(r.status) in ("fail", "error")}
-    assert failed == {"unique_stg_delivery__changes_change_id"}
+    assert "unique_stg_delivery__changes_change_id" in failed
     assert os.path.exists(tmp / "bad" / "target" / "run_results.json")

@@ -41,7 +41,8 @@ def test_demo_run_events_are_valid_and_cover_every_asset(demo_events):
     _, run_id, events = demo_events
     for event in events:
         assert_valid(event)
-    keys = {k.to_user_string() for k in defs.get_repository_def().asset_graph.get_all_asset_keys()}
+    # every asset the job runs (the ingest's audit tables, dbt sources of the money gate, are external: no step)
+    keys = {k.to_user_string() for k in defs.get_repository_def().asset_graph.executable_asset_keys}
     assert RELEASE_ASSET in keys
     by_job: dict[str, list[str]] = {}
     for e in events:

@@ -5,10 +5,10 @@
   staging and the marts (fct_cost_lines, the usage records of fct_ai_usage), fct_money_completeness complete;
 - hostile files of our own making, each with its exact outcome: credentials pasted into free text of several
   datasets, a secret value nested in a BatchGetSecretValue response, impossible times (9999, 1970), a compact
-  date, duplicate JSON keys, a record nested 10,000 deep, a duplicated CSV header, symbolic links to files and
-  folders outside raw/, a folder no dataset owns. None blocks the release (none loses money); the published
-  file, its snapshot, the build database, the audit trail (GX results, Data Docs, OpenLineage) and the run log
-  hold no planted secret and no line of /etc/passwd; the raw files are untouched.
+  date, duplicate JSON keys, a record nested 10,000 deep, one decision id with two verdicts, a duplicated CSV
+  header, symbolic links to files and folders outside raw/, a folder no dataset owns. None blocks the release
+  (none loses money); the published file, its snapshot, the build database, the audit trail (GX results, Data
+  Docs, OpenLineage) and the run log hold no planted secret and no line of /etc/passwd; raw files are untouched.
 """
 
 from __future__ import annotations
@@ -136,6 +136,10 @@ def write_hostile(raw: Path, outside: Path) -> None:
     _write(raw, "policy/opa_decision_logs/hostile.jsonl", json.dumps({
         "decision_id": "hostile-opa-1", "path": "ai/tools/allow", "timestamp": "2026-10-30T08:00:00Z",
         "input": {"resource": f"https://api.openai.com/v1/chat?key={OPENAI_KEY}"}, "result": True}) + "\n")
+    repeat = {"decision_id": "hostile-opa-repeat", "path": "ai/tools/allow", "timestamp": "2026-10-30T08:00:00Z",
+              "input": {"user": "a"}, "result": True}
+    _write(raw, "policy/opa_decision_logs/hostile_repeat.jsonl",
+           json.dumps(repeat) + "\n" + json.dumps({**repeat, "result": False}) + "\n")  # one id, two verdicts
     _write(raw, "delivery/changes/hostile_compact_date.csv",
            _csv([["source", "change_id", "time_created"], ["github", "hostile-compact", "20261015"]]))
     _write(raw, "delivery/work_items/hostile_duplicated_header.csv",
@@ -243,20 +247,26 @@ def test_money_equals_each_files_text_in_staging_and_marts(night):
         con.close()
 
 
-def test_a_vendors_repeated_event_id_is_quarantined_in_staging_and_warns(night):
-    """demisto's Okta sample gives two different events uuid "123": landing keeps both, staging neither, and the
-    copies name each other."""
+def test_a_vendors_repeated_event_ids_collapse_or_are_quarantined_in_staging(night):
+    """demisto's Okta sample ships two events with uuid "123" that agree on every field the pipeline reads: they
+    collapse into one staged event. Two copies of one id that disagree (a hostile pair of our own) are both
+    quarantined, each naming the other, and the night warns."""
     copy, *_ = night
     con = _published(copy)
     try:
-        copies = con.execute("SELECT copy_status, copies_at FROM marts.fct_landing_repeats WHERE _source_file "
-                             "LIKE '%real__demisto%'").fetchall()
-        staged = con.execute("SELECT count(*) FROM staging.stg_iam__okta_system_log WHERE _source_file "
-                             "LIKE '%real__demisto%'").fetchone()[0]
+        vendor = con.execute("SELECT copy_status, copies_at FROM marts.fct_landing_repeats WHERE _source_file "
+                             "LIKE '%real__demisto%' ORDER BY copy_number").fetchall()
+        staged = con.execute("SELECT count(*) FROM staging.stg_iam__okta_system_log WHERE okta_event_id = '123'")
+        staged = staged.fetchone()[0]
+        hostile = con.execute("SELECT copy_status, copies_at FROM marts.fct_landing_repeats "
+                              "WHERE natural_key_value IS NOT NULL AND _source_file LIKE '%hostile_repeat%'").fetchall()
+        conflicting = con.execute("SELECT count(*) FROM staging.stg_policy__opa_decision_logs "
+                                  "WHERE decision_id = 'hostile-opa-repeat'").fetchone()[0]
     finally:
         con.close()
-    assert [s for s, _ in copies] == ["quarantined", "quarantined"] and staged == 0
-    assert all(":1 (quarantined)" in at and ":2 (quarantined)" in at for _, at in copies)
+    assert [s for s, _ in vendor] == ["kept", "collapsed"] and staged == 1
+    assert [s for s, _ in hostile] == ["quarantined", "quarantined"] and conflicting == 0
+    assert all(":1 (quarantined)" in at and ":2 (quarantined)" in at for _, at in hostile)
     warned = {c["check"] for c in json.loads(_release(copy)["checks"]) if not c["passed"]}
     assert "no_repeated_key_quarantined" in warned
 
@@ -267,7 +277,8 @@ def test_each_hostile_case_has_its_exact_outcome(night):
     try:
         reasons = {(f.rsplit("/", 1)[-1], line, column): reason for f, line, column, reason in con.execute(
             "SELECT source_file, line, column_name, reason FROM audit.quarantine WHERE source_file LIKE '%hostile%' "
-            "OR source_file LIKE '%passwd%' OR source_file LIKE '%outside%' OR source_file LIKE '%linked%'")}
+            "OR source_file LIKE '%passwd%' OR source_file LIKE '%outside%' OR source_file LIKE '%linked%'"
+        ).fetchall()}
         files = dict(con.execute("SELECT source_file, status FROM audit.ingested_files").fetchall())
         compact = con.execute("SELECT created_at FROM staging.stg_delivery__changes "
                               "WHERE change_id = 'hostile-compact'").fetchone()[0]
