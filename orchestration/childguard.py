@@ -92,6 +92,16 @@ def child_pids(pid: int) -> list[int]:
     return sorted(out)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every living process below ``pid`` (children, their children, ...), parents before their children."""
+    out, todo = [], [pid]
+    while todo:
+        kids = child_pids(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
 def terminate_children(pid: int | None = None, *, grace: float = 5.0) -> list[int]:
     """SIGTERM every living child of ``pid`` (default: this process), SIGKILL those still alive after
     ``grace`` seconds; returns the children found. The CLI calls it when it is interrupted."""

@@ -748,7 +748,7 @@ def read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | Non
 
 def _read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | None = None
                   ) -> tuple[dict[int, tuple[int, str, str | None]], str | None, str]:
-    from orchestration.ingest import readers
+    from orchestration.ingest import jsontext, readers
 
     wanted = set(numbers)
     out: dict[int, tuple[int, str, str | None]] = {}
@@ -789,7 +789,7 @@ def _read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | No
         with readers._open_text(path) as fh:
             text = fh.read()
         try:
-            doc = readers.loads(text)
+            doc = jsontext.loads(text)
         except json.JSONDecodeError as exc:
             if exc.msg != "Extra data":
                 raise
@@ -798,9 +798,9 @@ def _read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | No
             layout = dataset.json_layout if dataset else "records"
             for i, rec in enumerate(readers._records_from_document(doc, layout), start=1):
                 if i in wanted:
-                    raw = readers.dump_exact(rec) if isinstance(rec, (dict, list)) else json.dumps(readers._cell(rec))
+                    raw = readers.record_text(rec)
                     rec, hit = readers.without_secret_values(rec, raw)
-                    content = readers.dump_exact(rec) if hit else raw
+                    content = jsontext.dump_exact(rec) if hit else raw
                     out[i] = (i, content, "secret values redacted" if hit else None)
             return out, None, fmt
     with readers._open_text(path) as fh:
@@ -808,11 +808,11 @@ def _read_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | No
             if n in wanted:
                 content, note = text.rstrip("\r\n"), None
                 try:
-                    redacted, hit = readers.without_secret_values(readers.loads(content), content)
+                    redacted, hit = readers.without_secret_values(jsontext.loads(content), content)
                 except (ValueError, RecursionError):  # not a record the ingest could read: redacted below
                     redacted, hit = None, False
                 if hit:
-                    content, note = readers.dump_exact(redacted), "secret values redacted"
+                    content, note = jsontext.dump_exact(redacted), "secret values redacted"
                 out[n] = (n, content, note)
             if n >= max(wanted, default=0):
                 break

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.datasets import Dataset
-from orchestration.ingest import secrets
+from orchestration.ingest import jsontext, secrets
 
 BATCH_ROWS = 50_000
 
@@ -279,85 +279,14 @@ def _cell(value: Any) -> str | None:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, (dict, list)):
-        return dump_exact(value)
+        return jsontext.dump_exact(value)
     return str(value)
 
 
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
-
-
-class _Inexact(Exception):
-    """Raised by the fast serialiser on a Decimal: the value is serialised again, exactly."""
-
-
-def _refuse_decimal(o: Any) -> Any:
-    raise _Inexact
-
-
-def dump_exact(value: Any) -> str:
-    """Compact JSON of a parsed value with every number written exactly as the file wrote it (the parser
-    keeps non-integers as Decimal: ``json.dumps`` would turn them into floats). C speed unless a Decimal
-    is present."""
-    try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_refuse_decimal)
-    except _Inexact:
-        return _dump_slow(value)
-
-
-def _dump_slow(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_dump_slow(v)}"
-                              for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_dump_slow(v) for v in value) + "]"
-    if isinstance(value, Decimal):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-#: Deeper nesting than this is no record a vendor ships: that record is quarantined, the rest of the file lands.
-MAX_JSON_DEPTH = 64
-#: What a value nested too deep is replaced by while the rest of a document is parsed (see ``_cut_deep``).
-_TOO_DEEP = "\u0000nested-too-deep"
-
-
-class _Duplicated(dict):
-    """A JSON object whose text named a key twice; ``duplicate`` is the first key repeated."""
-
-    __slots__ = ("duplicate",)
-
-
-class _JsonParser:
-    """``json.loads`` with exact decimals that notices objects naming a key twice (Python's parser silently
-    keeps the last value: a silent choice between two versions of a field)."""
-
-    def __init__(self) -> None:
-        self.duplicates = 0
-
-    def _object(self, pairs: list[tuple[str, Any]]) -> dict:
-        obj = dict(pairs)
-        if len(obj) == len(pairs):
-            return obj
-        seen: set[str] = set()
-        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        marked = _Duplicated(obj)
-        marked.duplicate = dup
-        self.duplicates += 1
-        return marked
-
-    def loads(self, text: str) -> Any:
-        return json.loads(text, parse_float=Decimal, object_pairs_hook=self._object)
-
-
-def loads(text: str) -> Any:
-    """Parse JSON text as ingest does: exact decimals; objects naming a key twice are marked (see
-    :func:`record_problem`)."""
-    return _JsonParser().loads(text)
+def record_text(rec: Any) -> str:
+    """A document's record as the JSON text quarantine and ``trace`` show: exact numbers; a record that is
+    not an object (a bare value in an array) as the JSON of its cell text."""
+    return jsontext.dump_exact(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
 
 
 def without_secret_values(record: Any, raw: str) -> tuple[Any, bool]:
@@ -368,83 +297,6 @@ def without_secret_values(record: Any, raw: str) -> tuple[Any, bool]:
         return record, False
     redacted = secrets.redact_json_keys(record)
     return redacted, redacted != record
-
-
-def record_problem(value: Any) -> str | None:
-    """Why a parsed JSON record cannot be trusted, or None: a key named twice in one object, or nesting
-    deeper than :data:`MAX_JSON_DEPTH` (an iterative walk: never recursion on hostile input)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, depth = stack.pop()
-        if isinstance(v, _Duplicated):
-            return (f"duplicate key {v.duplicate!r} in one JSON object: which value counts would be a silent "
-                    f"choice")
-        children = v.values() if isinstance(v, dict) else v
-        for c in children:
-            if isinstance(c, (dict, list)):
-                if depth >= MAX_JSON_DEPTH:
-                    return f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
-                stack.append((c, depth + 1))
-            elif c == _TOO_DEEP:
-                return f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
-    return None
-
-
-def _cut_deep(text: str) -> str:
-    """The document with every value nested deeper than :data:`MAX_JSON_DEPTH` replaced by a marker string,
-    so the rest of it parses (Python's parser gives up on deep nesting as a whole). A string-aware scan,
-    used only after the parser failed on depth."""
-    out: list[str] = []
-    depth = 0
-    start = i = 0
-    n = len(text)
-    in_str = False
-    while i < n:
-        c = text[i]
-        if in_str:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                in_str = False
-        elif c == '"':
-            in_str = True
-        elif c in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                end = _matching_close(text, i)
-                out.append(text[start:i])
-                out.append(json.dumps(_TOO_DEEP))
-                start = i = end + 1
-                depth -= 1
-                continue
-        elif c in "]}":
-            depth -= 1
-        i += 1
-    out.append(text[start:])
-    return "".join(out)
-
-
-def _matching_close(text: str, i: int) -> int:
-    """Index of the bracket closing the one at ``i`` (the end of the text when it is never closed)."""
-    depth = 0
-    in_str = False
-    while i < len(text):
-        c = text[i]
-        if in_str:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                in_str = False
-        elif c == '"':
-            in_str = True
-        elif c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return len(text) - 1
 
 
 def _get_path(record: dict, path: str) -> Any:
@@ -472,8 +324,8 @@ def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
                     if isinstance(result, dict):
                         merged = {**result, "start_time": bucket.get("start_time"),
                                   "end_time": bucket.get("end_time")}
-                        if isinstance(result, _Duplicated):  # keep the mark: the record is quarantined
-                            merged = _Duplicated(merged)
+                        if isinstance(result, jsontext.Duplicated):  # keep the mark: the record is quarantined
+                            merged = jsontext.Duplicated(merged)
                             merged.duplicate = result.duplicate
                         yield merged
                     else:
@@ -523,7 +375,7 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
                 value = _get_path(record, p)
                 if value is not None:
                     break
-            if as_json and isinstance(value, str) and not _is_json(value):
+            if as_json and isinstance(value, str) and not jsontext.is_json(value):
                 # a plain string in a JSON-typed field (OPA `"result": "allow"`) lands as a JSON string; a string
                 # that holds JSON text (Four Keys `metadata`) lands as that JSON
                 out.append(json.dumps(value, ensure_ascii=False))
@@ -531,25 +383,25 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
                 out.append(_cell(value))
         return out
 
-    parser = _JsonParser()
+    parser = jsontext.JsonParser()
 
     def document_records(text: str) -> Iterator[tuple[int, Any, str]]:
         try:
             doc = parser.loads(text)
         except RecursionError:
-            doc = parser.loads(_cut_deep(text))
-        checked = parser.duplicates == 0 and record_problem(doc) is None  # the usual case: nothing to look for
+            doc = parser.loads(jsontext.cut_deep(text))
+        checked = parser.duplicates == 0 and jsontext.record_problem(doc) is None  # the usual case: nothing to look for
         found = False
         for i, rec in enumerate(_records_from_document(doc, ds.json_layout), start=1):
-            raw = dump_exact(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
-            problem = None if checked else record_problem(rec) if isinstance(rec, (dict, list)) else None
+            raw = record_text(rec)
+            problem = None if checked else jsontext.record_problem(rec) if isinstance(rec, (dict, list)) else None
             if problem:
                 found = True
                 rejects.append(RowReject(i, problem, raw))
                 continue
             yield i, rec, raw
         if not checked and not found:
-            raise FileRejected(f"{record_problem(doc)} outside the records (in the document's envelope)")
+            raise FileRejected(f"{jsontext.record_problem(doc)} outside the records (in the document's envelope)")
 
     def records() -> Iterator[tuple[int, Any, str]]:
         nonlocal line_mode
@@ -584,10 +436,10 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
                     rejects.append(RowReject(line, f"invalid JSON at column {exc.colno}: {exc.msg}", stripped))
                     continue
                 except RecursionError:
-                    rejects.append(RowReject(line, f"JSON nested deeper than {MAX_JSON_DEPTH} levels", stripped))
+                    rejects.append(RowReject(line, jsontext.TOO_DEEP_REASON, stripped))
                     continue
-                if parser.duplicates != before or stripped.count("{") + stripped.count("[") > MAX_JSON_DEPTH:
-                    problem = record_problem(doc)
+                if parser.duplicates != before or stripped.count("{") + stripped.count("[") > jsontext.MAX_JSON_DEPTH:
+                    problem = jsontext.record_problem(doc)
                     if problem:
                         rejects.append(RowReject(line, problem, stripped))
                         continue
@@ -596,7 +448,7 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
                     yield line, doc, stripped
                 else:
                     for rec in _records_from_document(doc, ds.json_layout):
-                        yield line, rec, dump_exact(rec) if isinstance(rec, (dict, list)) else json.dumps(_cell(rec))
+                        yield line, rec, record_text(rec)
         except _READ_ERRORS as exc:
             raise _decode_error(path, line + 1, exc) from None
         finally:
@@ -613,7 +465,7 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
             continue
         rec, changed = without_secret_values(rec, raw)
         if changed:
-            raw = dump_exact(rec)
+            raw = jsontext.dump_exact(rec)
         lines.append(line)
         rows.append(cells(rec))
         raws.append(raw)

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.childguard import child_pids, process_cmdline
+from orchestration.childguard import descendants, process_cmdline
 from orchestration.datasets import DATASETS
 from orchestration.settings import Paths
 from tests.conftest import AS_OF, REPO
@@ -54,15 +54,6 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        kids = child_pids(todo.pop())
-        out += kids
-        todo += kids
-    return out
 
 
 def _holds(pid: int, path: Path) -> bool:
@@ -107,7 +98,7 @@ def _kill_when(run: subprocess.Popen, phase: str, reached: Callable[[list[int]],
     descendant it had is dead. Returns (those descendants, seconds they took to die)."""
     deadline = time.monotonic() + PHASE_TIMEOUT
     while True:
-        tree = _descendants(run.pid)
+        tree = descendants(run.pid)
         if reached(tree):
             break
         assert run.poll() is None, f"the run ended before {phase}: rc {run.returncode}\n{_output(run)}"
@@ -159,7 +150,7 @@ def test_sigkill_during_ingest(night: Paths, published_demo):
 def _dbt_holding(paths: Paths) -> Callable[[list[int]], bool]:
     """The dbt of the run, started through its launcher, has the build database open (and so its lock)."""
     def reached(tree: list[int]) -> bool:
-        return any(_holds(p, paths.build_db) for launcher in _launchers(tree) for p in _descendants(launcher))
+        return any(_holds(p, paths.build_db) for launcher in _launchers(tree) for p in descendants(launcher))
     return reached
 
 
@@ -176,7 +167,7 @@ def test_sigterm_during_dbt_stops_the_run_and_dbt(night: Paths):
     run = _start(night.data_dir)
     deadline = time.monotonic() + PHASE_TIMEOUT
     reached = _dbt_holding(night)
-    while not reached(tree := _descendants(run.pid)):
+    while not reached(tree := descendants(run.pid)):
         assert run.poll() is None and time.monotonic() < deadline, _output(run)
         time.sleep(0.05)
     run.send_signal(signal.SIGTERM)

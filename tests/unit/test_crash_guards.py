@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterEventType, DagsterInstance, Definitions, asset, define_asset_job
 
-from orchestration.childguard import child_pids, process_cmdline, set_parent_death_signal
+from orchestration.childguard import child_pids, descendants, process_cmdline, set_parent_death_signal
 from orchestration.runguard import RunRefused, check_build_db, lock_refusal, remove_interrupted_publishes, run_lock
 from orchestration.settings import Paths, RoiSettings, make_private
 
@@ -39,15 +39,6 @@ def _wait_dead(pids: list[int], timeout: float = 5.0) -> list[int]:
     while time.monotonic() < deadline and any(_alive(p) for p in pids):
         time.sleep(0.05)
     return [p for p in pids if _alive(p)]
-
-
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        kids = child_pids(todo.pop())
-        out += kids
-        todo += kids
-    return out
 
 
 #: A parent process that starts ``python -m orchestration.childguard CMD`` (from its main thread, or from a
@@ -93,7 +84,7 @@ def test_sigkill_of_the_parent_kills_the_command_and_what_it_spawned():
     parent, launcher = _start_parent(["sh", "-c", "sleep 60 & sleep 60"])
     try:
         # launcher -> sh -> two sleeps
-        tree = _wait_for(lambda: (d := _descendants(launcher)) and len(d) >= 3 and d)
+        tree = _wait_for(lambda: (d := descendants(launcher)) and len(d) >= 3 and d)
         assert _alive(launcher)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()

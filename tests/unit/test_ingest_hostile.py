@@ -15,7 +15,7 @@ import pytest
 from orchestration.datasets import BY_KEY, Dataset
 from orchestration.ingest import engine, money
 from orchestration.ingest.contract import TimeWindow
-from orchestration.ingest.readers import MAX_JSON_DEPTH
+from orchestration.ingest.jsontext import MAX_JSON_DEPTH
 
 OKTA = BY_KEY["iam/okta_system_log"]
 FOCUS = BY_KEY["billing/focus"]
