@@ -12,6 +12,7 @@ document still parses and only the record holding them is quarantined. ``readers
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -65,22 +66,30 @@ def is_json(text: str) -> bool:
     return True
 
 
-class _Inexact(Exception):
-    """Raised by the fast serialiser on a Decimal: the value is serialised again, exactly."""
-
-
-def _refuse_decimal(o: Any) -> Any:
-    raise _Inexact
+#: What the C encoder writes for a Decimal before it is put back as a bare number (see :func:`dump_exact`): a NUL
+#: cannot stand unescaped in JSON text, so the mark is unambiguous unless a string itself holds it (counted).
+_MARK = "\u0000dec:"
+_MARKED = re.compile(r'"\\u0000dec:([^"]*)"')
 
 
 def dump_exact(value: Any) -> str:
     """Compact JSON of a parsed value with every number written exactly as the file wrote it (the parser
-    keeps non-integers as Decimal: ``json.dumps`` would turn them into floats). C speed unless a Decimal
-    is present."""
-    try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_refuse_decimal)
-    except _Inexact:
-        return _dump_slow(value)
+    keeps non-integers as Decimal: ``json.dumps`` would turn them into floats). At C speed: each Decimal is
+    written as a marked string, then unquoted; a value whose own strings hold the mark takes the slow path."""
+    marked = 0
+
+    def mark(o: Any) -> str:
+        nonlocal marked
+        if not isinstance(o, Decimal):
+            raise TypeError(f"{type(o).__name__} is not JSON")
+        marked += 1
+        return _MARK + str(o)
+
+    out = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=mark)
+    if not marked:
+        return out
+    unmarked, n = _MARKED.subn(r"\1", out)
+    return unmarked if n == marked else _dump_slow(value)
 
 
 def _dump_slow(value: Any) -> str:
