@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from orchestration.cli import build_parser
-from orchestration.dbt import dbt_build_args, dbt_vars
+from orchestration.dbt import PARTIAL_PARSE, dbt_build_args, dbt_vars, share_partial_parse
 from orchestration.publish import fingerprint
 from orchestration.settings import RoiSettings, resolve_data_dir
 
@@ -23,6 +23,19 @@ def test_dbt_build_args_pass_vars_as_sorted_json():
 
 def test_dbt_vars_take_the_run_as_of_date():
     assert dbt_vars(RoiSettings(data_dir="/tmp/x", as_of="2026-01-31")) == {"as_of": "2026-01-31"}
+
+
+def test_the_nights_parse_is_handed_from_layer_to_layer(tmp_path):
+    share_partial_parse(tmp_path, "staging", before=True)  # the first layer of a first night: nothing to hand
+    assert not (tmp_path / "staging" / PARTIAL_PARSE).exists()
+    (tmp_path / "staging").mkdir()
+    (tmp_path / "staging" / PARTIAL_PARSE).write_bytes(b"night 1")
+    share_partial_parse(tmp_path, "staging", before=False)
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / PARTIAL_PARSE).write_bytes(b"an older night")
+    share_partial_parse(tmp_path, "marts", before=True)  # the layer's own older parse is replaced
+    assert (tmp_path / "marts" / PARTIAL_PARSE).read_bytes() == b"night 1"
+    assert sorted(p.name for p in tmp_path.rglob("*.tmp")) == []
 
 
 def test_fingerprint_changes_with_inputs_code_and_date():
