@@ -38,6 +38,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 #: The run's PID, set in the environment before dbt is launched: the supervisor compares its parent with it
@@ -46,9 +47,12 @@ PARENT_PID_ENV = "ROI_LEDGER_PARENT_PID"
 #: The dbt this launcher runs (default: ``dbt`` beside the Python interpreter, else on ``PATH``).
 DBT_EXECUTABLE_ENV = "ROI_LEDGER_DBT_EXECUTABLE"
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 POLL_SECONDS = 0.25
 #: After passing SIGINT/SIGTERM on, how long the group gets before SIGKILL (dagster-dbt waits 25 s itself).
 GRACE_SECONDS = 20.0
+#: How long the supervisor waits, after SIGKILL of its group, for every member to be gone.
+GROUP_EXIT_SECONDS = 10.0
 
 
 def set_parent_death_signal(sig: int) -> bool:
@@ -58,6 +62,20 @@ def set_parent_death_signal(sig: int) -> bool:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def set_child_subreaper() -> bool:
+    """Make this process the reaper of its orphaned descendants (``prctl(PR_SET_CHILD_SUBREAPER)``): a process
+    whose parent dies is re-parented here instead of to init, so it stays among this process's descendants and
+    :func:`terminate_children` still finds it (dbt dying by its parent-death signal after its launcher was
+    killed is one). False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 
@@ -92,6 +110,32 @@ def child_pids(pid: int) -> list[int]:
     return sorted(out)
 
 
+def group_members(group: int) -> list[int]:
+    """Living (non-zombie) processes of process group ``group``, read from ``/proc``."""
+    out = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[0] != "Z" and fields[2] == str(group):
+            out.append(int(entry.name))
+    return sorted(out)
+
+
+def group_members_gone(group: int, *, timeout: float, exclude: int | None = None) -> bool:
+    """Wait (at most ``timeout`` s) until no process of ``group`` but ``exclude`` is alive. SIGKILL is
+    asynchronous: a process with a large address space (DuckDB's buffer pool) takes a moment to die, and a
+    supervisor that exited before that would leave its parent believing dbt gone while it still holds the
+    database lock. True when the group is gone."""
+    deadline = time.monotonic() + timeout
+    while True:
+        living = [p for p in group_members(group) if p != exclude]
+        if not living or time.monotonic() > deadline:
+            return not living
+        time.sleep(0.02)
+
+
 def descendants(pid: int) -> list[int]:
     """Every living process below ``pid`` (children, their children, ...), parents before their children."""
     out, todo = [], [pid]
@@ -102,11 +146,13 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
-def terminate_children(pid: int | None = None, *, grace: float = 5.0) -> list[int]:
-    """SIGTERM every living child of ``pid`` (default: this process), SIGKILL those still alive after
-    ``grace`` seconds; returns the children found. The CLI calls it when it is interrupted."""
+def terminate_children(pid: int | None = None, *, grace: float = 5.0,
+                       only: Callable[[int], bool] | None = None) -> list[int]:
+    """SIGTERM every living child of ``pid`` (default: this process) that ``only`` accepts (default: all),
+    SIGKILL those still alive after ``grace`` seconds; returns the children found. The CLI calls it when it
+    is interrupted."""
     pid = os.getpid() if pid is None else pid
-    found = child_pids(pid)
+    found = [c for c in child_pids(pid) if only is None or only(c)]
     for sig in (signal.SIGTERM, signal.SIGKILL):
         living = [c for c in found if c in child_pids(pid)]
         for c in living:
@@ -121,6 +167,28 @@ def terminate_children(pid: int | None = None, *, grace: float = 5.0) -> list[in
             time.sleep(0.05)
         if not living:
             break
+    return found
+
+
+def _foreign_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) != os.getpgrp()
+    except ProcessLookupError:
+        return False
+
+
+def end_adopted_orphans(grace: float = 5.0) -> list[int]:
+    """Stop and reap the orphans this subreaper (:func:`set_child_subreaper`) adopted: children of this process
+    in a process group other than its own. This process never starts a child in another group itself (dbt's
+    launcher does, for dbt), so such a child is a descendant whose parent died, e.g. dbt dying by its
+    parent-death signal after its launcher was killed. Children of this process's own group (Python's
+    multiprocessing resource tracker) are left to exit with it. Returns the orphans found."""
+    found: list[int] = []
+    for _ in range(3):  # orphans of orphans arrive as their parents die
+        orphans = terminate_children(grace=grace, only=_foreign_group)
+        if not orphans:
+            break
+        found += orphans
     return found
 
 
@@ -171,6 +239,7 @@ class _Supervisor:
                 self._signal_group(group, signal.SIGKILL)
             time.sleep(POLL_SECONDS if not self.pending else 0)
         self._signal_group(group, signal.SIGKILL)  # leftovers of the command: nothing may outlive it
+        group_members_gone(group, timeout=GROUP_EXIT_SECONDS, exclude=proc.pid)
         code = proc.wait()
         return code if code >= 0 else 128 - code
 

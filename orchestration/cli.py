@@ -415,11 +415,21 @@ def own_process_group() -> bool:
 def entry() -> int:
     """The ``roi-ledger`` command: :func:`main` as a process of its own. SIGTERM stops it as Ctrl-C does (Dagster
     does the same while the job runs: steps are interrupted, dbt is asked to cancel); its children die with it
-    (dbt's launcher has a parent-death signal, :mod:`orchestration.childguard`)."""
-    if os.name == "posix":
-        own_process_group()
-        signal.signal(signal.SIGTERM, _terminated)
-    return main()
+    (dbt's launcher has a parent-death signal, :mod:`orchestration.childguard`), and it waits for every process
+    it started, orphans included, to be gone before it exits."""
+    if os.name != "posix":
+        return main()
+    from orchestration.childguard import end_adopted_orphans, set_child_subreaper
+
+    own_process_group()
+    signal.signal(signal.SIGTERM, _terminated)
+    set_child_subreaper()
+    try:
+        return main()
+    finally:
+        # A process the run started whose own parent died (dbt killed through its launcher's death) was
+        # re-parented here: wait for it to die (SIGTERM, then SIGKILL) so none outlives the command.
+        end_adopted_orphans()
 
 
 if __name__ == "__main__":

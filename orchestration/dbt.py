@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.childguard import PARENT_PID_ENV
@@ -65,13 +65,34 @@ def dbt_vars(settings: RoiSettings) -> dict[str, Any]:
     return {"as_of": settings.as_of_date.isoformat()}
 
 
+#: dbt unit tests check the SQL's logic on fixed inputs, not the night's data: dbt's own advice is to run them
+#: in development and CI, not in production builds. They run once per test session
+#: (``tests/integration/test_dbt_unit_tests.py``), not in each of the night's layers (about 25 s a night).
+NIGHTLY_EXCLUDED_RESOURCE_TYPES = ("unit_test",)
+
+
 def dbt_build_args(vars_: Mapping[str, Any]) -> list[str]:
     """Arguments of the ``dbt build`` each layer runs; @dbt_assets adds the selection (pure: tested)."""
-    return ["build", "--vars", json.dumps(dict(vars_), sort_keys=True)]
+    excluded = [a for t in NIGHTLY_EXCLUDED_RESOURCE_TYPES for a in ("--exclude-resource-type", t)]
+    return ["build", "--vars", json.dumps(dict(vars_), sort_keys=True), *excluded]
+
+
+#: The night gate (:mod:`orchestration.nightgate`): every staging model depends on it, so that a night it stops
+#: skips every dbt layer.
+NIGHT_GATE_KEY = AssetKey(["release", "night_fingerprint"])
 
 
 class RoiDbtTranslator(DagsterDbtTranslator):
-    """Asset keys ``<schema>/<model>``; groups per layer; owners from ``meta.owner``."""
+    """Asset keys ``<schema>/<model>``; groups per layer; owners from ``meta.owner``; staging models run after
+    the night gate."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest.get("nodes", {}).get(unique_id) or {}
+        if node.get("resource_type") == "model" and node.get("original_file_path", "").startswith(
+                LAYER_SELECTORS["staging"].removeprefix("path:")):
+            spec = spec.merge_attributes(deps=[NIGHT_GATE_KEY])
+        return spec
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):

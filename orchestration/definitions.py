@@ -15,6 +15,7 @@ from dagster import (
     DefaultSensorStatus,
     Definitions,
     Failure,
+    MaterializeResult,
     MetadataValue,
     RunFailureSensorContext,
     ScheduleDefinition,
@@ -25,15 +26,47 @@ from dagster import (
 )
 
 from orchestration import publish
-from orchestration.dbt import all_dbt_assets, dbt_project, dbt_resource
+from orchestration.dbt import NIGHT_GATE_KEY, all_dbt_assets, dbt_project, dbt_resource
 from orchestration.ingest.assets import ingest_assets
 from orchestration.lineage.sensors import OPENLINEAGE_SENSORS
+from orchestration.nightgate import scenario_parameters
 from orchestration.quality.checks import gx_asset_checks
-from orchestration.scenarios.asset import scenario_model
+from orchestration.scenarios.asset import ScenarioConfig, scenario_model
+from orchestration.scenarios.run import MODEL_VERSION
 from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV, RoiSettings
 
 NIGHTLY_JOB = "nightly"
 RELEASE_KEY = AssetKey(["release", "published_roi"])
+
+
+@asset(
+    key=NIGHT_GATE_KEY,
+    deps=[k for a in ingest_assets for k in a.keys],
+    group_name="publish",
+    owners=["team:engineering"],
+    kinds={"duckdb"},
+    output_required=False,
+    description="The night's fingerprint (landed input files, dbt and pipeline code, as-of date, scenario "
+                "settings) against the last published release's, before any dbt work: equal, it records an "
+                "`unchanged` release and yields nothing, so every later step is skipped; else the night runs.",
+)
+def night_fingerprint(context: AssetExecutionContext, settings: RoiSettings):
+    scenario = ScenarioConfig(**context.run_config.get("ops", {}).get("scenario_model", {}).get("config", {}))
+    verdict, files = publish.night_verdict(
+        settings.paths, as_of=settings.as_of_date, manifest_path=dbt_project().manifest_path,
+        scenario=scenario_parameters(scenario.seed, scenario.iterations, MODEL_VERSION))
+    meta = {"fingerprint": verdict.fingerprint, "verdict": "unchanged" if verdict.unchanged else "changed",
+            "reason": verdict.reason, "previous_release": verdict.previous_release or "",
+            "input_files": len(files), "files_new": MetadataValue.json(verdict.files_new[:50]),
+            "files_superseded": MetadataValue.json(verdict.files_gone[:50])}
+    if not verdict.unchanged:
+        yield MaterializeResult(metadata=meta)
+        return
+    rec = publish.record_unchanged(settings.paths, run_id=context.run_id, as_of=settings.as_of_date,
+                                   checks=publish.run_check_outcomes(context.instance, context.run_id),
+                                   verdict=verdict, files=files)
+    context.log.info(f"release {rec['release_id']}: unchanged ({verdict.reason}); the rest of the night is skipped")
+
 
 dbt_layers = all_dbt_assets()
 _upstream = [k for a in [*ingest_assets, *dbt_layers, scenario_model] for k in a.keys]
@@ -93,7 +126,7 @@ def record_blocked_release(context: RunFailureSensorContext):
 
 
 defs = Definitions(
-    assets=[*ingest_assets, *dbt_layers, scenario_model, published_roi],
+    assets=[*ingest_assets, night_fingerprint, *dbt_layers, scenario_model, published_roi],
     asset_checks=gx_asset_checks,
     jobs=[nightly_job],
     schedules=[nightly_schedule],

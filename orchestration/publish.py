@@ -36,6 +36,7 @@ from typing import Any
 import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
+from orchestration import nightgate
 from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
 from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention
@@ -139,9 +140,13 @@ def model_parameters(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def code_checksum(manifest_path: Path) -> str:
-    """Checksum of every dbt node's SQL and config: a change of code is a new release."""
+    """Checksum of every dbt node's SQL and config and of the pipeline's own source files
+    (:func:`orchestration.nightgate.pipeline_code_checksum`): a change of code is a new release."""
+    from orchestration.nightgate import pipeline_code_checksum
+
     manifest = json.loads(manifest_path.read_text())
     parts = sorted(f"{uid}:{n.get('checksum', {}).get('checksum', '')}" for uid, n in manifest["nodes"].items())
+    parts.append(f"pipeline:{pipeline_code_checksum()}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -334,8 +339,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     }
     if failed:
         rec["status"] = "blocked"
-    elif (previous is not None and previous["input_fingerprint"] == fp and paths.published_db.exists()
-          and sha256_file(paths.published_db) == previous["published_sha256"]):
+    elif nightgate.compare(files, fp, previous, _published_sha256(paths)).unchanged:
         rec.update(status="unchanged", published_sha256=previous["published_sha256"],
                    row_counts=previous["row_counts"])
     else:
@@ -355,6 +359,46 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
         prune_snapshots(paths, release_retention())
     con = _connect_build(paths)
     try:
+        _insert_release(con, rec)
+    finally:
+        con.close()
+    return rec
+
+
+def _published_sha256(paths: Paths) -> str | None:
+    return sha256_file(paths.published_db) if paths.published_db.exists() else None
+
+
+def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path,
+                  scenario: list[dict[str, Any]]) -> tuple[nightgate.Verdict, list[dict[str, str]]]:
+    """The night gate's verdict (:mod:`orchestration.nightgate`) from the build database after ingest, with the
+    scenario model's parameters of this run; and the night's landed input files."""
+    con = _connect_build(paths)
+    try:
+        files = input_files(con)
+        previous = last_release(con)
+    finally:
+        con.close()
+    fp = fingerprint(files, code_checksum(manifest_path), as_of, scenario)
+    return nightgate.compare(files, fp, previous, _published_sha256(paths)), files
+
+
+def record_unchanged(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],
+                     verdict: nightgate.Verdict, files: list[dict[str, str]],
+                     now: datetime | None = None) -> dict[str, Any]:
+    """Record the ``unchanged`` release of a night the gate stopped: the published file and its row counts are
+    the previous release's; the checks are those the night evaluated before the gate (its ingest)."""
+    now = (now or datetime.now(UTC)).replace(tzinfo=None)
+    con = _connect_build(paths)
+    try:
+        previous = last_release(con)
+        rec: dict[str, Any] = {
+            "release_id": _release_id(now, run_id), "run_id": run_id, "as_of": as_of, "status": "unchanged",
+            "checks": json.dumps([c.as_dict() for c in checks], default=str), "input_files": json.dumps(files),
+            "input_fingerprint": verdict.fingerprint, "created_at": now, "failed_checks": "[]",
+            "published_sha256": previous["published_sha256"], "row_counts": previous["row_counts"],
+            "code_version": code_version(), "tool_versions": json.dumps(tool_versions(), sort_keys=True),
+        }
         _insert_release(con, rec)
     finally:
         con.close()

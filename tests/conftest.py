@@ -39,6 +39,23 @@ def run_nightly(data_dir: Path) -> int:
     return main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
 
 
+def dbt_cli(db: Path, target: Path, *args: str):
+    """dbt in a process of its own (an in-process dbt keeps its DuckDB connection open, which stops GX or a
+    read-only reader from opening the file afterwards) on the build database ``db``, at the fixed as-of date."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV
+
+    dbt = Path(sys.executable).with_name("dbt")
+    return subprocess.run([str(dbt), "--quiet", *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+                           str(DBT_PROJECT_DIR), "--target-path", str(target),
+                           "--vars", json.dumps({"as_of": AS_OF.isoformat()})],
+                          env={**os.environ, DUCKDB_PATH_ENV: str(db)}, capture_output=True, text=True, timeout=600)
+
+
 def tree_hashes(root: Path) -> dict[str, tuple[str, float]]:
     """SHA-256 and mtime of every file under ``root``, by relative path."""
     import hashlib

@@ -141,7 +141,7 @@ SELECT * FROM (
     parameters=("unclassified_ai_spend_max",),
 )
 
-# Record counts from the staging views themselves; expected cost from int_usage__costs_totalled (totalled from
+# Record counts from the staging models themselves; expected cost from int_usage__costs_totalled (totalled from
 # the staged records: LiteLLM spend, OpenAI tokens x seed model_prices), as assert_usage_cost_reconciles; the
 # tolerance is that test's half cent.
 USAGE_COST = MartGate(

@@ -317,7 +317,7 @@ def _copy_of_build(db: Path, tmp: Path, name: str) -> Path:
     copy = tmp / name / DB_NAME  # same file name: the views' catalog name stays valid
     copy.parent.mkdir()
     with connect(db) as con:
-        con.execute("checkpoint")  # flush the WAL so the copy holds the views
+        con.execute("checkpoint")  # flush the WAL so the copy holds the staged tables
     shutil.copy(db, copy)
     return copy
 
@@ -333,24 +333,23 @@ def test_repeated_natural_keys_stage_once_and_differing_copies_not_at_all(stagin
         insert_rows(con, "delivery/changes", [first], first_line=99)  # identical to the landed row
         differing = {**first, "change_id": "conflict-1"}
         insert_rows(con, "delivery/changes", [differing, {**differing, "author": "someone-else"}], first_line=200)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ROI_LEDGER_DUCKDB_PATH", str(repeated))
+        assert run_dbt(["build", "--select", "stg_delivery__changes"], tmp / "repeated").success
+    with connect(repeated) as con:
         staged = con.execute("select change_id, count(*) from staging.stg_delivery__changes "
                              "where change_id in (?, 'conflict-1') group by 1", [first["change_id"]]).fetchall()
     assert staged == [(first["change_id"], 1)]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ROI_LEDGER_DUCKDB_PATH", str(repeated))
-        assert run_dbt(["test", "--select", "stg_delivery__changes"], tmp / "repeated").success
 
 
 def test_a_staged_duplicate_fails_the_unique_gate(staging_build):
-    """The gate the repeat rules answer to: a staging view that lets a key through twice fails `unique`, naming
-    the test (here the view is replaced by one staging every row twice)."""
+    """The gate the repeat rules answer to: a staging model that lets a key through twice fails `unique`, naming
+    the test (here every staged row is staged twice)."""
     db, result, tmp = staging_build
     assert result.success
     bad = _copy_of_build(db, tmp, "bad")
     with duckdb.connect(str(bad)) as con:
-        con.execute("create table staging.changes_once as select * from staging.stg_delivery__changes")
-        con.execute("create or replace view staging.stg_delivery__changes as select * from staging.changes_once "
-                    "union all select * from staging.changes_once")
+        con.execute("insert into staging.stg_delivery__changes select * from staging.stg_delivery__changes")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ROI_LEDGER_DUCKDB_PATH", str(bad))
         bad_result = run_dbt(["test", "--select", "stg_delivery__changes"], tmp / "bad")

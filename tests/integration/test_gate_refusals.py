@@ -10,18 +10,16 @@ every gate shows it can fail at all.
 from __future__ import annotations
 
 import json
-import os
+import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.cli import EXIT_OK
-from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, Paths
-from tests.conftest import AS_OF
+from orchestration.settings import Paths
+from tests.conftest import dbt_cli
 
 #: gate (singular dbt test) -> the SQL that breaks exactly what it guards, on the build database copy
 CORRUPTIONS = {
@@ -62,14 +60,17 @@ GX_GATES = {
 }
 
 
+#: Intermediate models (tables) built from a corrupted seed: rebuilt after the corruption, as the night would.
+REBUILT = sorted({f"{seed}+,path:models/intermediate"
+                  for sql in CORRUPTIONS.values() for seed in re.findall(r"seeds\.(\w+)", sql)})
+
+
 def _dbt_gate_results(db: Path, target: Path) -> dict[str, str]:
-    """Run the gates' dbt tests as the pipeline does, in a dbt process of its own (an in-process dbt would keep
-    its DuckDB connection open and stop GX from opening the same file read-only afterwards)."""
-    dbt = Path(sys.executable).with_name("dbt")
-    proc = subprocess.run([str(dbt), "--quiet", "test", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-                           str(DBT_PROJECT_DIR), "--target-path", str(target), "--select", *CORRUPTIONS,
-                           "--vars", json.dumps({"as_of": AS_OF.isoformat()})],
-                          env={**os.environ, DUCKDB_PATH_ENV: str(db)}, capture_output=True, text=True, timeout=600)
+    """Run the gates' dbt tests as the pipeline does, in a dbt process of its own, after rebuilding the
+    intermediate tables a corrupted seed feeds."""
+    rebuilt = dbt_cli(db, target, "run", "--select", *REBUILT)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    proc = dbt_cli(db, target, "test", "--select", *CORRUPTIONS)
     results = json.loads((target / "run_results.json").read_text())["results"]
     assert results, proc.stdout + proc.stderr
     return {r["unique_id"].split(".")[-1]: r["status"] for r in results}

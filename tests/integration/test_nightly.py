@@ -106,12 +106,78 @@ def test_rerunning_the_same_night_changes_nothing(published_once, tmp_path, caps
     published = data_dir / "published" / "roi.duckdb"
     before_sha = sha256_file(published)
     before = _published_content(published)
+    dbt_results = {p: p.stat().st_mtime_ns for p in (data_dir / "warehouse" / "dbt_target").glob("*/run_results.json")}
+    assert len(dbt_results) >= 3
     assert run_nightly(data_dir) == EXIT_OK
     assert sha256_file(published) == before_sha  # not even rewritten
     assert _published_content(published) == before
+    # The night gate stopped the night before dbt: no layer ran again.
+    assert {p: p.stat().st_mtime_ns for p in dbt_results} == dbt_results
     assert main(["releases", "--data-dir", str(data_dir)]) == EXIT_OK
     out = capsys.readouterr().out
     assert "unchanged" in out and "published" in out
+    con = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
+    try:
+        (first, second) = con.execute("SELECT status, input_fingerprint, published_sha256, row_counts, checks "
+                                      "FROM audit.releases ORDER BY created_at").fetchall()
+    finally:
+        con.close()
+    assert second[0] == "unchanged" and second[1:4] == first[1:4]
+    assert {c["asset"].split("/")[0] for c in json.loads(second[4])} == {"landing"}  # only ingest ran
+
+
+def _verdict(data_dir: Path):
+    from datetime import date
+
+    from orchestration.dbt import dbt_project
+    from orchestration.nightgate import scenario_parameters
+    from orchestration.publish import night_verdict
+    from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED
+    from orchestration.scenarios.run import MODEL_VERSION
+    from orchestration.settings import Paths
+    from tests.conftest import AS_OF
+
+    def verdict(as_of: date = AS_OF, seed: int = DEFAULT_SEED):
+        return night_verdict(Paths(data_dir), as_of=as_of, manifest_path=dbt_project().manifest_path,
+                             scenario=scenario_parameters(seed, DEFAULT_ITERATIONS, MODEL_VERSION))[0]
+    return verdict
+
+
+def test_the_night_gate_runs_the_night_for_anything_that_changes_a_release(published_once, tmp_path):
+    """The gate's verdict on the published demo: equal as it is; a new file, another as-of date, another scenario
+    seed, or a published file that is not the one the release wrote each make the night run in full."""
+    from datetime import timedelta
+
+    from tests.conftest import AS_OF
+
+    shared, rc, _ = published_once
+    assert rc == EXIT_OK
+    data_dir = tmp_path / "night"
+    shutil.copytree(shared, data_dir)
+    verdict = _verdict(data_dir)
+    assert verdict().unchanged
+    assert not verdict(as_of=AS_OF + timedelta(days=1)).unchanged
+    assert not verdict(seed=7).unchanged
+    con = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"))
+    try:
+        con.execute("INSERT INTO audit.ingested_files SELECT * REPLACE ('usage/litellm_spend_logs/new_day.csv' "
+                    "AS source_file, repeat('a', 64) AS file_sha256) FROM audit.ingested_files "
+                    "WHERE dataset = 'usage/litellm_spend_logs' AND status = 'landed' LIMIT 1")
+    finally:
+        con.close()
+    new_file = verdict()
+    assert not new_file.unchanged
+    assert new_file.files_new == ["usage/litellm_spend_logs: usage/litellm_spend_logs/new_day.csv (aaaaaaaaaaaa)"]
+    shutil.copytree(shared / "warehouse", data_dir / "warehouse", dirs_exist_ok=True)
+    assert verdict().unchanged
+    published = data_dir / "published" / "roi.duckdb"
+    published.chmod(0o644)
+    with open(published, "ab") as fh:
+        fh.write(b"\0")
+    tampered = verdict()
+    assert not tampered.unchanged and "not the one" in tampered.reason
+    published.unlink()
+    assert "missing" in verdict().reason
 
 
 def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp_path, capsys):

@@ -123,6 +123,59 @@ def test_the_parent_death_signal_follows_the_thread_that_started_the_child():
         parent.wait()
 
 
+#: A process that becomes a subreaper, starts a child that starts a grandchild ignoring SIGTERM in a session
+#: of its own and exits (the grandchild is orphaned), then does what the command does when it ends (a child of
+#: its own group, like multiprocessing's resource tracker, is left alone).
+ORPHANS = textwrap.dedent("""
+    import os, subprocess, sys
+    from orchestration.childguard import child_pids, end_adopted_orphans, set_child_subreaper
+    subreaper = set_child_subreaper() if sys.argv[1] == "subreaper" else False
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    own = subprocess.Popen(["sleep", "30"], **quiet)  # same group: left to exit with the command
+    grandchild = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)"
+    starter = ("import subprocess, sys; print(subprocess.Popen([sys.executable, '-c', sys.argv[1]], "
+               "start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).pid)")
+    pid = int(subprocess.run([sys.executable, "-c", starter, grandchild], capture_output=True, text=True).stdout)
+    print(pid, subreaper, pid in child_pids(os.getpid()), end=" ", flush=True)
+    end_adopted_orphans(grace=1.0)
+    print(own.poll() is None, flush=True)
+    own.kill()
+""")
+
+
+
+@needs_proc
+@pytest.mark.parametrize("mode", ["subreaper", "plain"])
+def test_a_subreaper_command_waits_for_its_orphans_to_die(mode):
+    """The CLI makes itself a subreaper: a process whose parent died (dbt, after its launcher was killed) is
+    re-parented to the run, which kills it and waits before exiting; without it the orphan goes to init and
+    outlives the run (the failure this guards against)."""
+    out = subprocess.run([sys.executable, "-c", ORPHANS, mode], cwd=REPO, capture_output=True, text=True,
+                         timeout=60)
+    pid, subreaper, adopted, own_child_alive = out.stdout.split()
+    try:
+        assert own_child_alive == "True"
+        if mode == "subreaper":
+            assert (subreaper, adopted) == ("True", "True")
+            assert not _alive(int(pid))  # dead (or a zombie) before the command exited
+        else:
+            assert adopted == "False" and _alive(int(pid))
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), signal.SIGKILL)
+
+
+@needs_proc
+def test_the_launcher_exits_only_when_its_group_is_gone(tmp_path):
+    """After its command exits, the launcher kills what is left of the command's group and waits for it: a
+    helper still dying (SIGKILL is asynchronous) when the launcher exits would look gone to the run."""
+    marker = tmp_path / "helper.pid"
+    script = f"sleep 60 & echo $! > {marker}; exit 3"
+    out = _guard("sh", "-c", script)
+    assert out.returncode == 3
+    assert not _alive(int(marker.read_text()))
+
+
 def _guard(*cmd: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "orchestration.childguard", *cmd], cwd=REPO, timeout=60,
                           env={**os.environ, **(env or {})}, **kw)

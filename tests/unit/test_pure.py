@@ -19,6 +19,7 @@ def test_dbt_build_args_pass_vars_as_sorted_json():
     assert args[1] == "--vars"
     assert json.loads(args[2]) == {"as_of": "2026-10-31", "b": 1}
     assert args[2] == json.dumps({"as_of": "2026-10-31", "b": 1}, sort_keys=True)
+    assert args[3:] == ["--exclude-resource-type", "unit_test"]  # unit tests run once in CI, not nightly
 
 
 def test_dbt_vars_take_the_run_as_of_date():
@@ -71,3 +72,37 @@ def test_bad_usage_exits_2(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(argv)
     assert exc.value.code == 2
+
+
+def test_pipeline_code_checksum_follows_source_files_not_caches(tmp_path):
+    from orchestration.nightgate import pipeline_code_checksum
+
+    (tmp_path / "ingest").mkdir()
+    (tmp_path / "ingest" / "rules.py").write_text("LIMIT = 1\n")
+    base = pipeline_code_checksum.__wrapped__(tmp_path)
+    (tmp_path / "ingest" / "__pycache__").mkdir()
+    (tmp_path / "ingest" / "__pycache__" / "rules.cpython-311.pyc").write_bytes(b"\0")
+    (tmp_path / "ingest" / "notes.txt").write_text("not code")
+    assert pipeline_code_checksum.__wrapped__(tmp_path) == base
+    (tmp_path / "ingest" / "rules.py").write_text("LIMIT = 2\n")
+    assert pipeline_code_checksum.__wrapped__(tmp_path) != base
+    (tmp_path / "ingest" / "rules.py").write_text("LIMIT = 1\n")
+    (tmp_path / "ingest" / "rules.py").rename(tmp_path / "rules.py")  # same content, another module
+    assert pipeline_code_checksum.__wrapped__(tmp_path) != base
+
+
+def test_the_night_gate_compares_fingerprint_and_published_file():
+    from orchestration.nightgate import compare
+
+    files = [{"dataset": "d/x", "source_file": "d/x/a.csv", "file_sha256": "a" * 64}]
+    prev = {"release_id": "r1", "input_fingerprint": "fp", "published_sha256": "p", "input_files": json.dumps(files)}
+    assert compare(files, "fp", prev, "p").unchanged
+    assert compare(files, "fp", None, "p").reason == "no release published yet"
+    assert not compare(files, "fp", prev, "q").unchanged
+    assert not compare(files, "fp", prev, None).unchanged
+    restated = [{**files[0], "file_sha256": "b" * 64}]
+    verdict = compare(restated, "fp2", prev, "p")
+    assert not verdict.unchanged
+    assert verdict.files_new == ["d/x: d/x/a.csv (bbbbbbbbbbbb)"]
+    assert verdict.files_gone == ["d/x: d/x/a.csv (aaaaaaaaaaaa)"]
+    assert "code, as-of date or scenario settings" in compare(files, "fp2", prev, "p").reason
