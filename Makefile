@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= data
 SEED ?= 42
 SCALE ?= small
+BENCH_SCALE ?= large
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 SQLFLUFF_ENV := ROI_LEDGER_DUCKDB_PATH=$(CURDIR)/dbt_project/target/lint.duckdb
 
@@ -51,8 +52,11 @@ docs: manifest
 	cd dbt_project && ROI_LEDGER_DUCKDB_PATH=$(abspath $(DATA_DIR))/warehouse/roi.duckdb ../$(BIN)/dbt docs generate --profiles-dir .
 	$(BIN)/python -m orchestration.column_lineage dbt_project/target
 
-## bench: the scenario model (50 x 100k), ingest at the large scale and secret redaction (1M strings), as ratios against baselines in the same run
+## bench: nights at the large scale (first, empty) against the floor (one DuckDB statement), the scenario model
+## (50 x 100k), ingest and secret redaction (1M strings), as ratios against baselines in the same run
+## (BENCH_SCALE=small for a quick look; results in data/bench-<scale>/bench/<timestamp>.json)
 bench: manifest
+	$(BIN)/python -m tests.bench.bench_nights --scale $(BENCH_SCALE)
 	$(BIN)/python -m tests.bench.bench_scenarios
 	$(BIN)/python -m tests.bench.bench_ingest
 	$(BIN)/python -m tests.bench.bench_secrets

@@ -28,6 +28,7 @@ from dagster import (
 from orchestration import publish
 from orchestration.dbt import NIGHT_GATE_KEY, all_dbt_assets, dbt_project, dbt_resource
 from orchestration.ingest.assets import ingest_assets
+from orchestration.lineage.openlineage import NO_DATASET_KEY
 from orchestration.lineage.sensors import OPENLINEAGE_SENSORS
 from orchestration.nightgate import scenario_parameters
 from orchestration.quality.checks import gx_asset_checks
@@ -46,6 +47,7 @@ RELEASE_KEY = AssetKey(["release", "published_roi"])
     owners=["team:engineering"],
     kinds={"duckdb"},
     output_required=False,
+    metadata={NO_DATASET_KEY: "none"},
     description="The night's fingerprint (landed input files, dbt and pipeline code, as-of date, scenario "
                 "settings) against the last published release's, before any dbt work: equal, it records an "
                 "`unchanged` release and yields nothing, so every later step is skipped; else the night runs.",

@@ -8,7 +8,8 @@ scenario model change a release as much as SQL does), the dbt vars (the as-of da
 parameters (seed, iterations, model version). The release step computes the same fingerprint from the same
 parts, so a night that goes on to publish records exactly what this gate would have compared.
 
-Asset ``release/night_fingerprint`` runs after every ingest asset (and so after their blocking checks) and
+Asset ``release/night_fingerprint`` writes no dataset of its own (lineage names none for it: metadata
+``openlineage/dataset`` is ``none``) and runs after every ingest asset (and so after their blocking checks) and
 before the first dbt layer. When the fingerprint equals the last ``published`` release's and the published
 file is the one that release wrote (same SHA-256), it records an ``unchanged`` release and yields no output:
 Dagster skips every step downstream of it (dbt layers, scenario model, their checks, the release step), so an
@@ -19,6 +20,7 @@ and the night runs in full.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,8 +67,6 @@ def compare(files: list[dict[str, str]], fp: str, previous: dict[str, Any] | Non
             published_sha256: str | None) -> Verdict:
     """The gate's decision from the night's landed files and fingerprint, the last published release record
     and the SHA-256 of the published file as it is now (None: no file) (pure: tested)."""
-    import json
-
     if previous is None:
         return Verdict(False, fp, None, "no release published yet", [], [])
     before = {(f["dataset"], f["source_file"], f["file_sha256"]) for f in json.loads(previous["input_files"])}

@@ -142,11 +142,9 @@ def model_parameters(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def code_checksum(manifest_path: Path) -> str:
     """Checksum of every dbt node's SQL and config and of the pipeline's own source files
     (:func:`orchestration.nightgate.pipeline_code_checksum`): a change of code is a new release."""
-    from orchestration.nightgate import pipeline_code_checksum
-
     manifest = json.loads(manifest_path.read_text())
     parts = sorted(f"{uid}:{n.get('checksum', {}).get('checksum', '')}" for uid, n in manifest["nodes"].items())
-    parts.append(f"pipeline:{pipeline_code_checksum()}")
+    parts.append(f"pipeline:{nightgate.pipeline_code_checksum()}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -339,7 +337,8 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     }
     if failed:
         rec["status"] = "blocked"
-    elif nightgate.compare(files, fp, previous, _published_sha256(paths)).unchanged:
+    elif (previous is not None and previous["input_fingerprint"] == fp
+          and nightgate.compare(files, fp, previous, _published_sha256(paths)).unchanged):
         rec.update(status="unchanged", published_sha256=previous["published_sha256"],
                    row_counts=previous["row_counts"])
     else:

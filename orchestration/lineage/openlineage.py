@@ -58,6 +58,8 @@ FACET_SCHEMA_URLS: dict[str, str] = {
     "dataQualityAssertions": "https://openlineage.io/spec/facets/1-0-0/DataQualityAssertionsDatasetFacet.json"
                              "#/$defs/DataQualityAssertionsDatasetFacet",
 }
+#: Asset metadata saying what dataset an asset writes; ``none``: no dataset (no outputs in its events).
+NO_DATASET_KEY = "openlineage/dataset"
 #: The release asset: its output is the published file, not a table of the build database.
 RELEASE_ASSET = "release/published_roi"
 #: Namespace of the asset run ids (UUID v5 of "<dagster run id>/<asset key>").
@@ -450,7 +452,10 @@ _TABLE_NAME = re.compile(r"^(?:[^.]+\.)?([^.]+\.[^.]+)$")
 
 def _table_of(key_path: Sequence[str], metadata: Mapping[str, Any]) -> str | None:
     """``schema.table`` of an asset: the ingest's ``landing_table``, dagster-dbt's ``dagster/table_name``
-    (``catalog.schema.table``: the real relation, aliases included), else ``<key[0]>.<key[1]>``."""
+    (``catalog.schema.table``: the real relation, aliases included), else ``<key[0]>.<key[1]>``; None for an
+    asset whose metadata ``openlineage/dataset`` is ``none`` (the night gate writes no table)."""
+    if getattr(metadata.get(NO_DATASET_KEY), "text", metadata.get(NO_DATASET_KEY)) == "none":
+        return None
     for name in ("landing_table", "dagster/table_name"):
         value = metadata.get(name)
         text = getattr(value, "text", value)

@@ -486,3 +486,10 @@ def test_real_run_carries_check_results_and_the_release_snapshot(tmp_path):
     assert [o["name"] for o in complete[RELEASE_ASSET]["outputs"]] == [
         paths.published_db.resolve().as_posix(),
         (paths.release_snapshots / "r20261031T023000-abcdef12.duckdb").resolve().as_posix()]
+
+
+def test_an_asset_that_writes_no_dataset_names_no_table():
+    from orchestration.lineage.openlineage import NO_DATASET_KEY, _table_of
+
+    assert _table_of(("release", "night_fingerprint"), {NO_DATASET_KEY: "none"}) is None
+    assert _table_of(("marts", "fct_ai_usage"), {}) == "marts.fct_ai_usage"

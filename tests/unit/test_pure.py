@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,30 @@ def test_the_night_gate_compares_fingerprint_and_published_file():
     assert verdict.files_new == ["d/x: d/x/a.csv (bbbbbbbbbbbb)"]
     assert verdict.files_gone == ["d/x: d/x/a.csv (aaaaaaaaaaaa)"]
     assert "code, as-of date or scenario settings" in compare(files, "fp2", prev, "p").reason
+
+
+def test_the_bench_table_reports_ratios_against_the_floor_and_the_cap():
+    from tests.bench.bench_nights import ratios
+
+    result = {"floor": [{"seconds": 26.0}, {"seconds": 64.0}], "duckdb_memory_cap_bytes": 4 * 10**9,
+              "first_night": {"seconds": 128.0, "peak_tree_rss_bytes": 4.5e9},
+              "empty_night": {"seconds": 9.5, "peak_tree_rss_bytes": 1e9}}
+    rows = {measure: (value, target) for measure, value, target in ratios(result)}
+    assert rows["first night / floor"][0].startswith("2.0x to 4.9x")
+    assert rows["empty night"] == ("9.5 s", "<= 15 s")
+    assert rows["peak tree RSS / DuckDB cap"][0].startswith("1.12 ")
+    assert rows["peak tree RSS / DuckDB cap"][1] == "<= 1.25 (cap + 1 GB)"
+
+
+def test_the_floor_reads_every_litellm_file_as_parameters(tmp_path):
+    from tests.bench.floor import floor_sql
+
+    folder = tmp_path / "raw" / "usage" / "litellm_spend_logs"
+    folder.mkdir(parents=True)
+    for name in ("a.csv", "b.csv.gz", "c.jsonl", "notes.md"):
+        (folder / name).write_text("")
+    (tmp_path / "raw" / "iam" / "identity_inventory").mkdir(parents=True)
+    (tmp_path / "raw" / "iam" / "identity_inventory" / "inv.csv").write_text("")
+    sql, params = floor_sql(tmp_path / "raw", tmp_path / "out.parquet")
+    assert [[Path(f).name for f in group] for group in params] == [["a.csv", "b.csv.gz"], ["c.jsonl"], ["inv.csv"]]
+    assert sql.count("?") == 3 and "a.csv" not in sql

@@ -1,0 +1,197 @@
+"""Nights against the floor (``make bench``): what a night costs, measured the way users judge it.
+
+In one command, on one data directory (generated once at the chosen scale, then reused):
+1. the floor (:mod:`tests.bench.floor`: one DuckDB statement over the LiteLLM files), before and after the nights;
+2. the first night (``roi-ledger run`` on a fresh warehouse);
+3. an empty night (the same inputs again: the night gate records ``unchanged``).
+Each with wall time and the peak resident memory of its whole process tree (sampled from ``/proc`` every 0.2 s).
+It prints a table of ratios (first night / floor, empty night seconds, peak RSS / DuckDB cap), the first night's
+Dagster step durations and dbt's ten slowest nodes, checks that the floor and the published mart agree on LiteLLM
+cost and requests (the floor is only a floor if it computes the same numbers), and keeps everything in
+``DIR/bench/<timestamp>.json`` so runs can be compared.
+
+Usage: ``python -m tests.bench.bench_nights [--scale large] [--data-dir DIR]`` (default ``data/bench-<scale>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+AS_OF = date(2026, 10, 31)
+SAMPLE_SECONDS = 0.2
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and every living descendant (``/proc``; 0 for a process already gone)."""
+    from orchestration.childguard import descendants
+
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except OSError:
+            continue
+    return total
+
+
+def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``cmd``; its wall seconds, exit code, peak tree RSS and last output line."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, **(env or {})})
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+            time.sleep(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    sampler.join()
+    lines = out.strip().splitlines()
+    return {"seconds": time.perf_counter() - t0, "returncode": proc.returncode, "peak_tree_rss_bytes": peak[0],
+            "last_line": lines[-1] if lines else "", "output_tail": "\n".join(lines[-15:])}
+
+
+def step_durations(dagster_home: Path) -> dict[str, float]:
+    """Seconds per Dagster step of the latest run recorded in ``dagster_home``."""
+    from dagster import DagsterInstance
+
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    instance = DagsterInstance.get()
+    runs = instance.get_runs(limit=1)
+    if not runs:
+        return {}
+    stats = instance.get_run_step_stats(runs[0].run_id)
+    # A skipped step (after the night gate stopped a night) has no start time.
+    return {s.step_key: round(s.end_time - s.start_time, 2) for s in stats if s.start_time and s.end_time}
+
+
+def slowest_dbt_nodes(data_dir: Path, n: int = 10) -> list[dict[str, Any]]:
+    from orchestration.settings import Paths
+
+    nodes = []
+    for results in sorted(Paths(data_dir).dbt_target.glob("*/run_results.json")):
+        for r in json.loads(results.read_text())["results"]:
+            nodes.append({"layer": results.parent.name, "node": r["unique_id"],
+                          "seconds": round(r["execution_time"], 2)})
+    return sorted(nodes, key=lambda r: -r["seconds"])[:n]
+
+
+def litellm_totals(published: Path, floor_parquet: Path) -> dict[str, list]:
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        mart = con.execute("SELECT sum(cost_amount), sum(request_count) FROM marts.fct_ai_usage "
+                           "WHERE source_dataset = 'usage/litellm_spend_logs'").fetchone()
+        floor = con.execute("SELECT sum(cost), sum(requests) FROM read_parquet(?)", [str(floor_parquet)]).fetchone()
+    finally:
+        con.close()
+    return {"mart": [str(v) for v in mart], "floor": [str(v) for v in floor]}
+
+
+def memory_cap_bytes() -> int:
+    from orchestration.settings import duckdb_memory_limit
+
+    text = duckdb_memory_limit().strip().upper().replace("IB", "B")
+    units = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "B": 1}
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            return int(float(text[: -len(unit)]) * factor)
+    return int(text)
+
+
+def ratios(result: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(measure, value, target) rows of the summary table (pure: tested)."""
+    floors = [f["seconds"] for f in result["floor"]]
+    first, empty = result["first_night"], result["empty_night"]
+    cap = result["duckdb_memory_cap_bytes"]
+    peak = max(first["peak_tree_rss_bytes"], empty["peak_tree_rss_bytes"])
+    return [
+        ("first night / floor", f"{first['seconds'] / max(floors):.1f}x to {first['seconds'] / min(floors):.1f}x "
+                                f"({first['seconds']:.0f} s / {min(floors):.0f}-{max(floors):.0f} s)", "<= 4x"),
+        ("empty night", f"{empty['seconds']:.1f} s", "<= 15 s"),
+        ("peak tree RSS / DuckDB cap", f"{peak / cap:.2f} ({peak / 1e9:.2f} GB / {cap / 1e9:.1f} GB)",
+         f"<= {(cap + 1e9) / cap:.2f} (cap + 1 GB)"),
+    ]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scale", default="large", choices=("small", "medium", "large"))
+    p.add_argument("--data-dir", help="generated once, then reused (default data/bench-<scale>)")
+    args = p.parse_args()
+    data_dir = Path(args.data_dir or f"data/bench-{args.scale}").resolve()
+    bench_dir = data_dir / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"scale": args.scale, "data_dir": str(data_dir), "as_of": AS_OF.isoformat(),
+                              "cpus": os.cpu_count(), "duckdb_memory_cap_bytes": memory_cap_bytes(),
+                              "started_at": datetime.now(UTC).isoformat(timespec="seconds"), "floor": []}
+    cli = str(Path(sys.executable).with_name("roi-ledger"))
+    if not (data_dir / "raw").is_dir():
+        gen = measured([cli, "generate", "--data-dir", str(data_dir), "--scale", args.scale, "--seed", "42",
+                        "--as-of", AS_OF.isoformat()])
+        assert gen["returncode"] == 0, gen["output_tail"]
+        result["generate_seconds"] = gen["seconds"]
+    floor_out = bench_dir / "floor.parquet"
+    floor_cmd = [sys.executable, "-m", "tests.bench.floor", str(data_dir), str(floor_out)]
+
+    def floor() -> None:
+        run = measured(floor_cmd)
+        assert run["returncode"] == 0, run["output_tail"]
+        result["floor"].append({**json.loads(run["last_line"]), "seconds": run["seconds"],
+                                "peak_tree_rss_bytes": run["peak_tree_rss_bytes"]})
+        print(f"floor: {run['seconds']:.1f} s", flush=True)
+
+    floor()
+    for leftover in ("warehouse", "published", "audit"):
+        shutil.rmtree(data_dir / leftover, ignore_errors=True)
+    dagster_home = bench_dir / "dagster_home"
+    shutil.rmtree(dagster_home, ignore_errors=True)
+    dagster_home.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "dagster.yaml", dagster_home)  # as `make demo` does
+    night = [cli, "run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()]
+    for name in ("first_night", "empty_night"):
+        run = measured(night, env={"DAGSTER_HOME": str(dagster_home)})
+        assert run["returncode"] == 0, run["output_tail"]
+        result[name] = {**run, "steps": step_durations(dagster_home)}
+        print(f"{name}: {run['seconds']:.1f} s, {run['last_line']}", flush=True)
+        if name == "first_night":
+            result["dbt_slowest"] = slowest_dbt_nodes(data_dir)
+    floor()
+    result["litellm_totals"] = totals = litellm_totals(data_dir / "published" / "roi.duckdb", floor_out)
+    assert totals["mart"] == totals["floor"], f"the floor and the mart disagree: {totals}"
+    result["ratios"] = ratios(result)
+    out = bench_dir / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(result, indent=1, default=str))
+    print(f"\nnights at the {args.scale} scale ({os.cpu_count()} cores); results in {out}")
+    print(f"{'measure':<28} {'value':<44} target")
+    for measure, value, target in result["ratios"]:
+        print(f"{measure:<28} {value:<44} {target}")
+    print("\nfirst night, Dagster steps (s):")
+    for step, seconds in sorted(result["first_night"]["steps"].items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {seconds:>8.1f}  {step}")
+    print("first night, dbt's ten slowest nodes (s):")
+    for r in result["dbt_slowest"]:
+        print(f"  {r['seconds']:>8.1f}  {r['layer']}: {r['node']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
