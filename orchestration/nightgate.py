@@ -45,8 +45,8 @@ def pipeline_code_checksum(root: Path = ROOT) -> str:
 
 
 def scenario_parameters(seed: int, iterations: int, model_version: str) -> list[dict[str, Any]]:
-    """The scenario model's parameters as the release fingerprint holds them (the same shape
-    :func:`orchestration.publish.model_parameters` reads back from the build database) (pure: tested)."""
+    """The scenario model's parameters as the release fingerprint holds them, from run config here and from the
+    build database in :func:`orchestration.publish.model_parameters` (one shape, so both compare) (pure: tested)."""
     return [{"model": "scenario_model", "seed": int(seed), "iterations": int(iterations),
              "model_version": model_version}]
 

@@ -136,7 +136,7 @@ def model_parameters(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         return []
     rows = con.execute("SELECT seed, iterations, model_version FROM scenario_model.run_parameters "
                        "ORDER BY ALL").fetchall()
-    return [{"model": "scenario_model", "seed": r[0], "iterations": r[1], "model_version": r[2]} for r in rows]
+    return [p for r in rows for p in nightgate.scenario_parameters(*r)]
 
 
 def code_checksum(manifest_path: Path) -> str:
@@ -328,13 +328,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     finally:
         con.close()
     failed = [c for c in checks if c.blocks]
-    rec: dict[str, Any] = {
-        "release_id": _release_id(now, run_id), "run_id": run_id, "as_of": as_of,
-        "checks": json.dumps([c.as_dict() for c in checks], default=str), "input_files": json.dumps(files),
-        "input_fingerprint": fp, "created_at": now,
-        "failed_checks": json.dumps([c.as_dict() for c in failed], default=str),
-        "code_version": code_version(), "tool_versions": json.dumps(tool_versions(), sort_keys=True),
-    }
+    rec = _release_record(now=now, run_id=run_id, as_of=as_of, checks=checks, files=files, fp=fp, failed=failed)
     if failed:
         rec["status"] = "blocked"
     elif (previous is not None and previous["input_fingerprint"] == fp
@@ -364,6 +358,18 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     return rec
 
 
+def _release_record(*, now: datetime, run_id: str | None, as_of: date, checks: list[CheckOutcome],
+                    files: list[dict[str, str]], fp: str, failed: list[CheckOutcome]) -> dict[str, Any]:
+    """The fields every release record has, whatever its status (the caller adds status and what follows)."""
+    return {
+        "release_id": _release_id(now, run_id), "run_id": run_id, "as_of": as_of,
+        "checks": json.dumps([c.as_dict() for c in checks], default=str), "input_files": json.dumps(files),
+        "input_fingerprint": fp, "created_at": now,
+        "failed_checks": json.dumps([c.as_dict() for c in failed], default=str),
+        "code_version": code_version(), "tool_versions": json.dumps(tool_versions(), sort_keys=True),
+    }
+
+
 def _published_sha256(paths: Paths) -> str | None:
     return sha256_file(paths.published_db) if paths.published_db.exists() else None
 
@@ -391,13 +397,10 @@ def record_unchanged(paths: Paths, *, run_id: str | None, as_of: date, checks: l
     con = _connect_build(paths)
     try:
         previous = last_release(con)
-        rec: dict[str, Any] = {
-            "release_id": _release_id(now, run_id), "run_id": run_id, "as_of": as_of, "status": "unchanged",
-            "checks": json.dumps([c.as_dict() for c in checks], default=str), "input_files": json.dumps(files),
-            "input_fingerprint": verdict.fingerprint, "created_at": now, "failed_checks": "[]",
-            "published_sha256": previous["published_sha256"], "row_counts": previous["row_counts"],
-            "code_version": code_version(), "tool_versions": json.dumps(tool_versions(), sort_keys=True),
-        }
+        rec = _release_record(now=now, run_id=run_id, as_of=as_of, checks=checks, files=files,
+                              fp=verdict.fingerprint, failed=[])
+        rec.update(status="unchanged", published_sha256=previous["published_sha256"],
+                   row_counts=previous["row_counts"])
         _insert_release(con, rec)
     finally:
         con.close()
