@@ -31,6 +31,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -40,7 +41,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.datasets import Dataset
-from orchestration.ingest import readers, secrets
+from orchestration.ingest import fastcsv, readers, secrets
 from orchestration.ingest.contract import (
     CURRENCY_COLUMN,
     REDACT_MACRO,
@@ -296,6 +297,18 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, pat
     seen, twin, restated = _known(con, ds, rel, sha)
     if seen:
         return FileResult(rel, sha, "skipped")
+    prestaged = _stage_csv(con, ds, path) if twin is None else None
+    try:
+        return _ingest_new(con, ds, path, rel, sha, size, twin, restated, prestaged, run_id, now, window)
+    finally:
+        if prestaged is not None:
+            _drop_stage(con)
+
+
+def _ingest_new(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, size: int,
+                twin: str | None, restated: bool, prestaged: tuple[list[str], Iterator[int]] | None,
+                run_id: str | None, now: datetime, window: TimeWindow) -> FileResult:
+    """One file not seen before, in one transaction (see the module's rules)."""
     try:
         con.execute("BEGIN TRANSACTION")
         if restated:  # new content at a known path: the old version (landed rows or a rejection) is superseded
@@ -310,7 +323,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, pat
             con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, NULL, NULL, ?, NULL, ?, ?)",
                         [ds.key, rel, sha, res.message, now, run_id])
         else:
-            res = _land(con, ds, path, rel, sha, run_id, now, window)
+            res = _land(con, ds, path, rel, sha, run_id, now, window, prestaged)
         _record_file(con, ds, res, size, now, run_id)
         con.execute("COMMIT")
         return res
@@ -384,6 +397,45 @@ def _arrow_batches(batches: Iterable[readers.TabularBatch], names: list[str]) ->
         yield pa.Table.from_arrays(arrays, names=["_seq", "_line", "_raw", *names])
 
 
+def _registered(con: duckdb.DuckDBPyConnection, tables: Iterable[pa.Table]) -> Iterator[int]:
+    """Each Arrow batch of the streaming readers as ``_rdr_batch`` while the caller checks it; yields its rows."""
+    for table in tables:
+        con.register("_rdr_batch", table)
+        try:
+            yield table.num_rows
+        finally:
+            con.unregister("_rdr_batch")
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path) -> tuple[list[str], Iterator[int]] | None:
+    """(header, the whole file as one ``_rdr_batch``) of a CSV file DuckDB can parse exactly (``_line`` = header
+    lines + position), or None when the streaming reader reads it (:mod:`orchestration.ingest.fastcsv` says
+    when; also a file whose header or format is refused: the streaming path says why).
+
+    Runs outside the file's transaction: a DuckDB error inside one would abort it, and this error only means
+    "read it the other way"."""
+    try:
+        if _check_format(ds, path) != "csv":
+            return None
+        header, header_lines = readers.csv_header(path)
+    except readers.FileRejected:
+        return None
+    width = len(header)
+    records = fastcsv.stage(con, path, width, header_lines, "_rdr_stage")
+    if records is None:
+        return None
+    cells = ", ".join(f"c{i}" for i in range(width))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _rdr_batch AS SELECT rowid AS _seq, rowid + {header_lines + 1} AS _line, "
+                f"CAST(NULL AS VARCHAR) AS _raw, {cells} FROM _rdr_stage")
+    return header, (n for n in (records,))
+
+
+def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what :func:`_stage_csv` made (after the file's transaction, committed or not)."""
+    con.execute("DROP VIEW IF EXISTS _rdr_batch")
+    con.execute("DROP TABLE IF EXISTS _rdr_stage")
+
+
 def _check_format(ds: Dataset, path: Path) -> str:
     fmt = readers.file_format(path)
     if fmt not in ds.formats:
@@ -431,15 +483,22 @@ def _add_money_exactly(totals: dict[tuple[str, str | None], MoneyTotal], rows: l
 
 
 def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, run_id: str | None,
-          now: datetime, window: TimeWindow) -> FileResult:
+          now: datetime, window: TimeWindow, prestaged: tuple[list[str], Iterator[int]] | None = None) -> FileResult:
+    """Check and land one file; ``prestaged`` = (header, batches) of a CSV file DuckDB already parsed
+    (:func:`_stage_csv`), otherwise the streaming readers read it."""
     fmt = _check_format(ds, path)
     rejects: list[readers.RowReject] = []
+    staged: Iterator[int] | None = None
     if fmt == "json" and ds.json_layout == "credential_report":  # a CSV document inside a JSON response
         text, generated = readers.credential_report_csv(path)
         header, batches = readers.read_csv(path, rejects, text=text, appended=("GeneratedTime", generated))
         fmt = "csv"
-    elif fmt in ("csv", "parquet"):
-        header, batches = readers.read_csv(path, rejects) if fmt == "csv" else readers.read_parquet(path)
+    elif fmt == "csv" and prestaged is not None:
+        header, staged = prestaged
+    elif fmt == "csv":
+        header, batches = readers.read_csv(path, rejects)
+    elif fmt == "parquet":
+        header, batches = readers.read_parquet(path)
     if fmt in ("csv", "parquet"):
         names = [f"c{i}" for i in range(len(header))]
         field_sql, extra_sql = _map_header(ds, header, names)
@@ -469,29 +528,29 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         "FROM (SELECT _seq, _line, _qraw, unnest(_reasons) AS u FROM _rdr_chk WHERE len(_reasons) > 0) q "
         "ORDER BY q._seq, q.u.c")
     params = {"ds": ds.key, "rel": rel, "sha": sha, "now": now, "run": run_id}
-    staged = accepted = 0
-    for table in _prefetch(_arrow_batches(batches, names)):
-        con.register("_rdr_batch", table)
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_chk AS {checked}")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE {gate}")
-            if con.execute("SELECT count(*) FROM _rdr_cand").fetchall()[0][0]:
-                con.execute("DELETE FROM _rdr_chk WHERE _seq IN (SELECT _seq FROM _rdr_cand)")
-                con.execute(f"INSERT INTO _rdr_chk BY NAME {redacting}")
-                for column, kind, n in con.execute("SELECT s.c, s.k, count(*) FROM (SELECT unnest(_secrets) AS s "
-                                                   "FROM _rdr_chk) GROUP BY ALL").fetchall():
-                    found[(column, kind)] = found.get((column, kind), 0) + n
-            con.execute(insert_landing, {k: params[k] for k in ("rel", "sha", "now")})
-            con.execute(insert_quarantine, params)
-            accepted += con.execute("SELECT count(*) FROM _rdr_chk WHERE len(_reasons) = 0").fetchall()[0][0]
-            if money_sql:
-                _add_money(money, con.execute(money_sql).fetchall())
-            staged += table.num_rows
-        finally:
-            con.unregister("_rdr_batch")
+    if staged is None:
+        staged = _registered(con, _prefetch(_arrow_batches(batches, names)))
+    read = accepted = 0
+    with closing(staged):  # a failed check unregisters the batch at once
+        for batch_rows in staged:
+            if batch_rows:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_chk AS {checked}")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE {gate}")
+                if con.execute("SELECT count(*) FROM _rdr_cand").fetchall()[0][0]:
+                    con.execute("DELETE FROM _rdr_chk WHERE _seq IN (SELECT _seq FROM _rdr_cand)")
+                    con.execute(f"INSERT INTO _rdr_chk BY NAME {redacting}")
+                    for column, kind, n in con.execute("SELECT s.c, s.k, count(*) FROM (SELECT unnest(_secrets) AS s "
+                                                       "FROM _rdr_chk) GROUP BY ALL").fetchall():
+                        found[(column, kind)] = found.get((column, kind), 0) + n
+                con.execute(insert_landing, {k: params[k] for k in ("rel", "sha", "now")})
+                con.execute(insert_quarantine, params)
+                accepted += con.execute("SELECT count(*) FROM _rdr_chk WHERE len(_reasons) = 0").fetchall()[0][0]
+                if money_sql:
+                    _add_money(money, con.execute(money_sql).fetchall())
+            read += batch_rows
     con.execute("DROP TABLE IF EXISTS _rdr_chk")
     con.execute("DROP TABLE IF EXISTS _rdr_cand")
-    rows_read = staged + len(rejects)
+    rows_read = read + len(rejects)
     if rows_read == 0:  # well formed (a header, `[]`, empty buckets) but no rows: a legitimately empty export
         return FileResult(rel, sha, "landed", 0, 0, 0, "no records: a well-formed export with no rows")
     for rj in rejects:  # records the reader could not split: their text is redacted here, in Python

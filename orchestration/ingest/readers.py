@@ -128,12 +128,8 @@ _READ_ERRORS = (UnicodeDecodeError, gzip.BadGzipFile, EOFError, zlib.error, OSEr
 # ----------------------------------------------------------------------------------------------- CSV
 
 
-def read_csv(path: Path, rejects: list[RowReject], *, text: str | None = None,
-             appended: tuple[str, str | None] | None = None) -> tuple[list[str], Iterator[TabularBatch]]:
-    """Header and batches of a CSV file (or of the CSV document ``text`` found inside it); rows with the wrong
-    number of fields go to ``rejects``. ``appended`` = (column, value) adds a column with one value to every
-    row (the report time of a GetCredentialReport response)."""
-    fh = io.StringIO(text, newline="") if text is not None else _open_text(path)
+def _csv_header(path: Path, fh: io.TextIOBase) -> tuple[Any, list[str]]:
+    """(reader positioned after the header, stripped header); closes ``fh`` when the header cannot be read."""
     reader = csv.reader(fh, strict=True)
     try:
         header = next(reader)
@@ -146,7 +142,24 @@ def read_csv(path: Path, rejects: list[RowReject], *, text: str | None = None,
     except _READ_ERRORS as exc:
         fh.close()
         raise _decode_error(path, reader.line_num, exc) from None
-    header = [h.strip() for h in header]
+    return reader, [h.strip() for h in header]
+
+
+def csv_header(path: Path) -> tuple[list[str], int]:
+    """The header of a CSV file (refused as :func:`read_csv` refuses it) and the physical lines it spans."""
+    with _open_text(path) as fh:
+        reader, header = _csv_header(path, fh)
+        _refuse_duplicated_header(header)
+        return header, reader.line_num
+
+
+def read_csv(path: Path, rejects: list[RowReject], *, text: str | None = None,
+             appended: tuple[str, str | None] | None = None) -> tuple[list[str], Iterator[TabularBatch]]:
+    """Header and batches of a CSV file (or of the CSV document ``text`` found inside it); rows with the wrong
+    number of fields go to ``rejects``. ``appended`` = (column, value) adds a column with one value to every
+    row (the report time of a GetCredentialReport response)."""
+    fh = io.StringIO(text, newline="") if text is not None else _open_text(path)
+    reader, header = _csv_header(path, fh)
     extra = [appended[1]] if appended else []
     if appended:
         header.append(appended[0])
