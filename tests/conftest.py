@@ -56,6 +56,19 @@ def dbt_cli(db: Path, target: Path, *args: str):
                           env={**os.environ, DUCKDB_PATH_ENV: str(db)}, capture_output=True, text=True, timeout=600)
 
 
+def landing_tables(con, *tables: str) -> None:
+    """Landing views (``landing_<system>.<dataset>``, over Parquet files) turned into tables holding the same rows,
+    for tests that write landing rows by hand; every dataset's when none is named."""
+    from orchestration.datasets import DATASETS
+
+    for ds in DATASETS:
+        if tables and ds.table not in tables:
+            continue
+        con.execute(f"CREATE TABLE {ds.schema}._by_hand AS SELECT * FROM {ds.table}")
+        con.execute(f"DROP VIEW {ds.table}")
+        con.execute(f"ALTER TABLE {ds.schema}._by_hand RENAME TO {ds.name}")
+
+
 def tree_hashes(root: Path) -> dict[str, tuple[str, float]]:
     """SHA-256 and mtime of every file under ``root``, by relative path."""
     import hashlib

@@ -1,7 +1,8 @@
 """Ingest assets: one Dagster asset per registered dataset, all built by one factory.
 
-Asset ``landing/<system>/<dataset>`` lands the dataset's new files into ``landing_<system>.<dataset>`` of
-the build database (see :mod:`orchestration.ingest.engine`). Each asset carries two checks:
+Asset ``landing/<system>/<dataset>`` lands the dataset's new files as Parquet files, read through the view
+``landing_<system>.<dataset>`` of the build database (see :mod:`orchestration.ingest.engine`). Each asset
+carries these checks:
 
 - ``has_rows`` (blocking): the landing table holds at least one accepted row; a release without one of its
   sources would publish silently incomplete ledgers;

@@ -1,14 +1,17 @@
 """Ingest one dataset: find new files by content hash, check the contract, land, quarantine.
 
-Per file, everything happens in one transaction of the build database: landed rows, quarantined rows and
-the ``audit.ingested_files`` record commit together or not at all, so a crash never leaves half a file.
+Per file, everything happens in one transaction of the build database: quarantined rows, the
+``audit.ingested_files`` record and the landing view naming the file's Parquet file (written just before, see
+:mod:`orchestration.ingest.landing`) commit together or not at all, so a crash never leaves half a file.
+Clean CSV files are parsed by DuckDB's own reader (:mod:`orchestration.ingest.fastcsv`), the rest by the
+streaming readers; the contract check is the same SQL either way.
 Rules (the README's "Ingest" section says the same for users):
 
 - a file is identified by its SHA-256; a (path, hash) already recorded is skipped, so re-running a night
   changes nothing;
 - the same content under another name is recorded as a ``duplicate`` and quarantined whole;
 - new content at a path already landed supersedes the earlier version (vendors restate files): the old
-  rows leave the landing table and its record is marked ``superseded``;
+  version's landing file leaves the view (and the disk) and its record is marked ``superseded``;
 - a file that cannot be read at all is ``rejected`` and quarantined whole with the reader's message; new
   content at its path supersedes the rejection, and a rejected file no longer under ``raw/`` is
   ``withdrawn``;
@@ -40,7 +43,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.datasets import Dataset
+from orchestration.datasets import FIELD_TYPES, Dataset
 from orchestration.ingest import fastcsv, readers, secrets
 from orchestration.ingest.contract import (
     CURRENCY_COLUMN,
@@ -52,7 +55,14 @@ from orchestration.ingest.contract import (
     sql_str,
     unreadable_column,
 )
-from orchestration.ingest.landing import create_all, extra_column
+from orchestration.ingest.landing import (
+    PARQUET_OPTIONS,
+    create_all,
+    extra_column,
+    landing_file,
+    landing_root,
+    refresh_view,
+)
 from orchestration.settings import duckdb_memory_limit
 
 log = logging.getLogger(__name__)
@@ -172,8 +182,14 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(db_path), config={"memory_limit": duckdb_memory_limit()})
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE OR REPLACE TEMP MACRO {REDACT_MACRO}(s) AS {secrets.redact_sql('s')}")
-    create_all(con)
+    create_all(con, landing_root(db_path))
     return con
+
+
+def _landing(con: duckdb.DuckDBPyConnection) -> Path:
+    """The landing folder of the build database ``con`` is connected to."""
+    db = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+    return landing_root(Path(db))
 
 
 #: ``audit.ingested_files.dataset`` of a file under ``raw/`` that no registered dataset reads.
@@ -308,11 +324,17 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, pat
 def _ingest_new(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, size: int,
                 twin: str | None, restated: bool, prestaged: tuple[list[str], Iterator[int]] | None,
                 run_id: str | None, now: datetime, window: TimeWindow) -> FileResult:
-    """One file not seen before, in one transaction (see the module's rules)."""
+    """One file not seen before, in one transaction (see the module's rules). Its landing file is written
+    before the commit and is in no view until then; a superseded version's landing file is deleted after it."""
+    root = _landing(con)
+    target = landing_file(root, ds, rel, sha)
+    replaced: list[str] = []
     try:
         con.execute("BEGIN TRANSACTION")
         if restated:  # new content at a known path: the old version (landed rows or a rejection) is superseded
-            con.execute(f"DELETE FROM {ds.table} WHERE _source_file = ?", [rel])
+            replaced = [r[0] for r in con.execute(
+                "SELECT file_sha256 FROM audit.ingested_files WHERE dataset = ? AND source_file = ? "
+                "AND status = 'landed'", [ds.key, rel]).fetchall()]
             con.execute("UPDATE audit.ingested_files SET status = 'superseded', message = ? WHERE dataset = ? "
                         "AND source_file = ? AND status IN ('landed', 'rejected')",
                         [f"superseded by content {sha[:12]}... at {now.isoformat()}", ds.key, rel])
@@ -323,15 +345,21 @@ def _ingest_new(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: st
             con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, NULL, NULL, ?, NULL, ?, ?)",
                         [ds.key, rel, sha, res.message, now, run_id])
         else:
-            res = _land(con, ds, path, rel, sha, run_id, now, window, prestaged)
+            res = _land(con, ds, path, rel, sha, run_id, now, window, target, prestaged)
         _record_file(con, ds, res, size, now, run_id)
+        if restated or res.rows_accepted:
+            refresh_view(con, ds, root)
         con.execute("COMMIT")
+        for old in replaced:
+            landing_file(root, ds, rel, old).unlink(missing_ok=True)
         return res
     except readers.FileRejected as exc:
         con.execute("ROLLBACK")
+        target.unlink(missing_ok=True)
         res = _rejected(rel, sha, f"{rel}: {exc}")
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the others: one line, no traceback
         con.execute("ROLLBACK")
+        target.unlink(missing_ok=True)
         res = _rejected(rel, sha, f"{rel}: cannot be read: {type(exc).__name__}: {exc}")
         log.warning("%s", res.message)
     if restated:  # the rollback restored the earlier version: a rejected restatement leaves it in place
@@ -395,6 +423,36 @@ def _arrow_batches(batches: Iterable[readers.TabularBatch], names: list[str]) ->
         arrays += [pa.array(col, pa.string()) for col in b.columns]
         seq += n
         yield pa.Table.from_arrays(arrays, names=["_seq", "_line", "_raw", *names])
+
+
+class _Sink:
+    """The accepted rows of one file on their way to its landing file (``target``): the one batch of DuckDB's
+    CSV reader (``single``) is copied straight from the check; the streaming readers' batches are gathered in
+    ``_rdr_land`` first, so each ingested file is one Parquet file, its rows in file order."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, target: Path, single: bool, select: str) -> None:
+        self.con, self.target, self.single, self.select = con, target, single, select
+        self.gathered = False
+
+    def _copy(self, query: str) -> None:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.con.execute(f"COPY ({query}) TO {sql_str(str(self.target))} ({PARQUET_OPTIONS})")
+
+    def add(self, *, ordered: bool) -> None:
+        """The accepted rows of ``_rdr_chk``; ``ordered``: they are still in file order (no ORDER BY needed)."""
+        query = self.select if ordered else f"{self.select} ORDER BY _seq"
+        if self.single:
+            self._copy(query)
+        elif self.gathered:
+            self.con.execute(f"INSERT INTO _rdr_land {query}")
+        else:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_land AS {query}")
+            self.gathered = True
+
+    def close(self) -> None:
+        if self.gathered:
+            self._copy("SELECT * FROM _rdr_land")
+            self.con.execute("DROP TABLE _rdr_land")
 
 
 def _registered(con: duckdb.DuckDBPyConnection, tables: Iterable[pa.Table]) -> Iterator[int]:
@@ -483,8 +541,10 @@ def _add_money_exactly(totals: dict[tuple[str, str | None], MoneyTotal], rows: l
 
 
 def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, run_id: str | None,
-          now: datetime, window: TimeWindow, prestaged: tuple[list[str], Iterator[int]] | None = None) -> FileResult:
-    """Check and land one file; ``prestaged`` = (header, batches) of a CSV file DuckDB already parsed
+          now: datetime, window: TimeWindow, target: Path,
+          prestaged: tuple[list[str], Iterator[int]] | None = None) -> FileResult:
+    """Check one file, write its accepted rows to ``target`` (its landing file, only when it has some) and its
+    quarantine to ``audit.quarantine``; ``prestaged`` = (header, batches) of a CSV file DuckDB already parsed
     (:func:`_stage_csv`), otherwise the streaming readers read it."""
     fmt = _check_format(ds, path)
     rejects: list[readers.RowReject] = []
@@ -519,10 +579,13 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
     money_sql = _money_query(ds) if ds.money_fields else None
     money: dict[tuple[str, str | None], MoneyTotal] = {}
     found: dict[tuple[str, str], int] = {}
-    field_cols = ", ".join(quote_ident(f.name) for f in ds.fields)
-    insert_landing = (
-        f"INSERT INTO {ds.table} ({field_cols}, {extra_column(ds)}, _source_file, _file_sha256, _line, _ingested_at) "
-        f"SELECT {field_cols}, _x, $rel, $sha, _line, $now FROM _rdr_chk WHERE len(_reasons) = 0 ORDER BY _seq")
+    # every column in the registry's type: JSON as text (DuckDB's JSON type would land as an Arrow extension)
+    field_cols = ", ".join(f"CAST({quote_ident(f.name)} AS {FIELD_TYPES[f.type]}) AS {quote_ident(f.name)}"
+                           for f in ds.fields)
+    sink = _Sink(con, target, prestaged is not None,
+                 f"SELECT {field_cols}, CAST(_x AS VARCHAR) AS {extra_column(ds)}, {sql_str(rel)} AS _source_file, "
+                 f"{sql_str(sha)} AS _file_sha256, _line, "
+                 f"CAST({sql_str(now.isoformat())} AS TIMESTAMP) AS _ingested_at FROM _rdr_chk WHERE len(_reasons) = 0")
     insert_quarantine = (
         "INSERT INTO audit.quarantine SELECT $ds, $rel, $sha, q._line, q.u.c, q.u.r, q._qraw, $now, $run "
         "FROM (SELECT _seq, _line, _qraw, unnest(_reasons) AS u FROM _rdr_chk WHERE len(_reasons) > 0) q "
@@ -536,18 +599,22 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
             if batch_rows:
                 con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_chk AS {checked}")
                 con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE {gate}")
-                if con.execute("SELECT count(*) FROM _rdr_cand").fetchall()[0][0]:
+                redacted = con.execute("SELECT count(*) FROM _rdr_cand").fetchall()[0][0] > 0
+                if redacted:  # checked again through the redacting variant (appended: out of order)
                     con.execute("DELETE FROM _rdr_chk WHERE _seq IN (SELECT _seq FROM _rdr_cand)")
                     con.execute(f"INSERT INTO _rdr_chk BY NAME {redacting}")
                     for column, kind, n in con.execute("SELECT s.c, s.k, count(*) FROM (SELECT unnest(_secrets) AS s "
                                                        "FROM _rdr_chk) GROUP BY ALL").fetchall():
                         found[(column, kind)] = found.get((column, kind), 0) + n
-                con.execute(insert_landing, {k: params[k] for k in ("rel", "sha", "now")})
+                landed = con.execute("SELECT count(*) FROM _rdr_chk WHERE len(_reasons) = 0").fetchall()[0][0]
+                if landed:
+                    sink.add(ordered=not redacted)
                 con.execute(insert_quarantine, params)
-                accepted += con.execute("SELECT count(*) FROM _rdr_chk WHERE len(_reasons) = 0").fetchall()[0][0]
+                accepted += landed
                 if money_sql:
                     _add_money(money, con.execute(money_sql).fetchall())
             read += batch_rows
+    sink.close()
     con.execute("DROP TABLE IF EXISTS _rdr_chk")
     con.execute("DROP TABLE IF EXISTS _rdr_cand")
     rows_read = read + len(rejects)

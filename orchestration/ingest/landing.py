@@ -1,10 +1,23 @@
-"""DDL of the build database's landing and audit tables, derived from the dataset registry."""
+"""The landing (one Parquet file per ingested file) and the build database's audit tables.
+
+Every accepted file lands as one Parquet file under ``<warehouse>/landing/<system>/<dataset>/``, named for its
+path under the dataset's raw folder and its content hash, written once and never rewritten: the engine-neutral
+boundary (decimals, timestamps in UTC, JSON as text) a build on another engine reads as it is. In the build
+database, ``landing_<system>.<dataset>`` is a view over exactly the files ``audit.ingested_files`` records as
+landed (a list, never a glob), replaced in the same transaction as those records: a file written by a run that
+died before its commit is in no view, and :func:`reconcile` deletes it on the next connection.
+"""
 
 from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
 from orchestration.datasets import DATASETS, FIELD_TYPES, Dataset
+from orchestration.ingest.contract import sql_str
 
 PROVENANCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "VARCHAR NOT NULL"),
@@ -106,14 +119,86 @@ def landing_columns(ds: Dataset) -> list[tuple[str, str]]:
     return cols
 
 
-def create_landing_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+#: Parquet as landing writes it: zstd, row groups DuckDB reads in parallel.
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+
+log = logging.getLogger(__name__)
+
+
+def landing_root(db_path: Path) -> Path:
+    """The landing folder beside the build database (``DIR/warehouse/landing``)."""
+    return db_path.parent / "landing"
+
+
+def landing_file(root: Path, ds: Dataset, source_file: str, sha: str) -> Path:
+    """Where the accepted rows of one ingested file (``source_file`` under ``raw/``, content ``sha``) land."""
+    prefix = ds.folder + "/"
+    name = source_file[len(prefix):] if source_file.startswith(prefix) else source_file
+    return root / ds.folder / f"{name.replace('/', '__')}.{sha[:16]}.parquet"
+
+
+def landed_files(con: duckdb.DuckDBPyConnection, ds: Dataset) -> list[tuple[str, str]]:
+    """(source_file, sha) of the files of ``ds`` whose rows stand in the landing, in a stable order."""
+    return [(r[0], r[1]) for r in con.execute(
+        "SELECT source_file, file_sha256 FROM audit.ingested_files WHERE dataset = ? AND status = 'landed' "
+        "AND rows_accepted > 0 ORDER BY source_file, file_sha256", [ds.key]).fetchall()]
+
+
+def refresh_view(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> None:
+    """``landing_<system>.<dataset>``: the landed files of ``ds``, in the registry's columns and types."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {ds.schema}")
-    body = ",\n    ".join(f'"{name}" {typ}' for name, typ in landing_columns(ds))
-    con.execute(f"CREATE TABLE IF NOT EXISTS {ds.table} (\n    {body}\n)")
+    cols = landing_columns(ds)
+    files = [str(landing_file(root, ds, rel, sha)) for rel, sha in landed_files(con, ds)]
+    if files:
+        listed = ", ".join(sql_str(f) for f in files)
+        select = ", ".join(f'CAST("{n}" AS {t.replace(" NOT NULL", "")}) AS "{n}"' for n, t in cols)
+        body = f"SELECT {select} FROM read_parquet([{listed}], union_by_name = true)"
+    else:
+        body = "SELECT " + ", ".join(f'CAST(NULL AS {t.replace(" NOT NULL", "")}) AS "{n}"' for n, t in cols)
+        body += " WHERE false"
+    con.execute(f"CREATE OR REPLACE VIEW {ds.table} AS {body}")
 
 
-def create_all(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the audit tables and every landing table (idempotent)."""
+def _is_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
+                            "AND NOT temporary", [ds.schema, ds.name]).fetchall()[0][0])
+
+
+def _migrate_table(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> None:
+    """A landing *table* of a build database made before landing became files: each landed file's rows are
+    written to its Parquet file, then the table gives way to the view."""
+    for rel, sha in landed_files(con, ds):
+        path = landing_file(root, ds, rel, sha)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY (SELECT * FROM {ds.table} WHERE _source_file = ? AND _file_sha256 = ? ORDER BY _line) "
+                    f"TO {sql_str(str(path))} ({PARQUET_OPTIONS})", [rel, sha])
+    con.execute(f"DROP TABLE {ds.table}")
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path, now: datetime | None = None) -> None:
+    """Make the landing folder of ``ds`` hold exactly its landed files: a file no record stands for (written by
+    a run that died before its commit, or superseded by a restatement) is deleted; a landed file whose Parquet
+    file is gone is marked ``superseded`` with why, so its raw file lands again on the next ingest."""
+    expected = {landing_file(root, ds, rel, sha): (rel, sha) for rel, sha in landed_files(con, ds)}
+    folder = root / ds.folder
+    for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+        if path not in expected:
+            path.unlink()
+    missing = [key for path, key in expected.items() if not path.is_file()]
+    stamp = (now or datetime.now(UTC)).replace(tzinfo=None).isoformat()
+    for rel, sha in missing:
+        log.warning("%s: landing file missing; it lands again from raw/", rel)
+        con.execute("UPDATE audit.ingested_files SET status = 'superseded', message = ? WHERE dataset = ? "
+                    "AND source_file = ? AND file_sha256 = ? AND status = 'landed'",
+                    [f"landing file missing at {stamp}: lands again from raw/", ds.key, rel, sha])
+
+
+def create_all(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """The audit tables and, for every dataset, its landing view over the files under ``root`` (idempotent;
+    a landing table of an older build database is migrated to files, and the folders are reconciled)."""
     con.execute(AUDIT_DDL)
     for ds in DATASETS:
-        create_landing_table(con, ds)
+        if _is_table(con, ds):
+            _migrate_table(con, ds, root)
+        reconcile(con, ds, root)
+        refresh_view(con, ds, root)

@@ -17,6 +17,8 @@ Each result's metadata carries the observed values, the failing expectations and
 GX result, which the release record (``audit.releases.checks``) keeps.
 """
 
+import hashlib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,8 @@ from dagster import (
 
 from orchestration.datasets import DATASETS, Dataset
 from orchestration.ingest.assets import landing_asset_key
+from orchestration.ingest.landing import landed_files
+from orchestration.nightgate import pipeline_code_checksum
 from orchestration.quality import runner, suites, thresholds, volume
 from orchestration.quality.marts import MART_GATES, MartGate
 from orchestration.settings import Paths, RoiSettings, duckdb_memory_limit, release_retention
@@ -117,6 +121,18 @@ LANDING_SPECS = [
 ]
 
 
+def reuse_key(suite: dict[str, Any], parameters: dict[str, Any], files: list[tuple[str, str]]) -> str:
+    """Everything a landing suite's outcome depends on: the suite, its parameters, the landed files (a landing
+    file never changes once written: same files, same rows), the pipeline's code (ingest rules, the GX runner)
+    and GX's version. An earlier outcome with the same key is that outcome again (:func:`runner.reusable`): a
+    night that landed nothing new re-validates nothing."""
+    from importlib.metadata import version
+
+    text = json.dumps({"suite": suite, "parameters": parameters, "files": files, "code": pipeline_code_checksum(),
+                       "gx": version("great_expectations")}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def landing_gate_results(paths: Paths, run_id: str,
                          datasets: tuple[Dataset, ...] = DATASETS) -> list[AssetCheckResult]:
     """``gx_contract`` and ``gx_volume`` of every dataset in ``datasets``; records this run's counts in
@@ -125,16 +141,25 @@ def landing_gate_results(paths: Paths, run_id: str,
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
         baselines = volume.baselines(con)
+        files = {ds.key: landed_files(con, ds) for ds in datasets}
     finally:
         con.close()
     committed = {name: suites.load(name) for name in suites.all_suites()}
     names = {ds.key: suites.landing_suite_name(ds) for ds in datasets}
     minimums = {ds.key: volume.min_row_count(baselines[ds.key].row_count if ds.key in baselines else None, drop_max)
                 for ds in datasets}
-    outcomes, index = runner.validate(
-        paths.build_db, [committed[names[ds.key]] for ds in datasets],
-        {names[ds.key]: {suites.VOLUME_PARAMETER: minimums[ds.key]} for ds in datasets},
-        run_id=run_id, audit_dir=audit_dir(paths), documented=list(committed.values()))
+    parameters = {names[ds.key]: {suites.VOLUME_PARAMETER: minimums[ds.key]} for ds in datasets}
+    keys = {names[ds.key]: reuse_key(committed[names[ds.key]], parameters[names[ds.key]], files[ds.key])
+            for ds in datasets}
+    outcomes = runner.reusable(audit_dir(paths), run_id, keys)
+    todo = [committed[names[ds.key]] for ds in datasets if names[ds.key] not in outcomes]
+    index: Path | None = runner.docs_dir(audit_dir(paths)) / "index.html"  # the site of the last validation
+    index = index if index.is_file() else None
+    if todo:
+        validated, index = runner.validate(paths.build_db, todo, parameters, run_id=run_id,
+                                           audit_dir=audit_dir(paths), documented=list(committed.values()))
+        outcomes.update(validated)
+    runner.record_reusable(audit_dir(paths), run_id, keys, outcomes)
     results, records = [], []
     for ds in datasets:
         outcome = outcomes[names[ds.key]]

@@ -14,9 +14,10 @@ run's results after every validating step, so the site shows the latest run whol
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,58 @@ def _gx_suite(suite: dict[str, Any]) -> Any:
     from great_expectations.core.expectation_suite import ExpectationSuite
 
     return ExpectationSuite(name=suite["name"], expectations=suite["expectations"], meta=suite.get("meta") or {})
+
+
+#: Per run folder: {suite: {"key": ..., "outcome": ...}} of every suite validated (or reused) by that run.
+REUSE_FILE = "reuse.json"
+
+
+def _outcome_json(outcome: SuiteOutcome) -> dict[str, Any]:
+    return {"suite": outcome.suite, "success": outcome.success,
+            "expectations": [asdict(e) for e in outcome.expectations],
+            "result_path": None if outcome.result_path is None else str(outcome.result_path)}
+
+
+def _outcome_of(data: dict[str, Any]) -> SuiteOutcome:
+    return SuiteOutcome(suite=data["suite"], success=bool(data["success"]),
+                        expectations=[ExpectationOutcome(**e) for e in data["expectations"]],
+                        result_path=None if data["result_path"] is None else Path(data["result_path"]))
+
+
+def reusable(audit_dir: Path, run_id: str, keys: dict[str, str]) -> dict[str, SuiteOutcome]:
+    """Outcomes an earlier run recorded for the same ``keys`` (suite -> key of everything the outcome depends
+    on: suite, parameters, data, code), newest run first, whose stored GX result is still there. Each is copied
+    into this run's results (so pruning older runs never takes a current release's evidence) and points there."""
+    root = audit_dir / GX_RESULTS_DIR
+    runs = sorted((p for p in root.iterdir() if p.is_dir() and p.name != run_id),
+                  key=lambda p: (p.stat().st_mtime, p.name), reverse=True) if root.is_dir() else []
+    found: dict[str, SuiteOutcome] = {}
+    for run in runs:
+        try:
+            recorded = json.loads((run / REUSE_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        for name, key in keys.items():
+            entry = recorded.get(name)
+            if name in found or not entry or entry.get("key") != key:
+                continue
+            outcome = _outcome_of(entry["outcome"])
+            if outcome.result_path is None or not outcome.result_path.is_file():
+                continue
+            copy = results_dir(audit_dir, run_id) / outcome.result_path.relative_to(run)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(outcome.result_path, copy)
+            outcome.result_path = copy
+            found[name] = outcome
+    return found
+
+
+def record_reusable(audit_dir: Path, run_id: str, keys: dict[str, str], outcomes: dict[str, SuiteOutcome]) -> None:
+    """What :func:`reusable` reads back in a later run."""
+    folder = results_dir(audit_dir, run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = {name: {"key": keys[name], "outcome": _outcome_json(outcomes[name])} for name in keys if name in outcomes}
+    (folder / REUSE_FILE).write_text(json.dumps(entries, indent=1, sort_keys=True, default=str))
 
 
 def validate(db_path: Path, suites: list[dict[str, Any]], parameters: dict[str, dict[str, Any]], *, run_id: str,

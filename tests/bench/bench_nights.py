@@ -3,7 +3,9 @@
 In one command, on one data directory (generated once at the chosen scale, then reused):
 1. the floor (:mod:`tests.bench.floor`: one DuckDB statement over the LiteLLM files), before and after the nights;
 2. the first night (``roi-ledger run`` on a fresh warehouse);
-3. an empty night (the same inputs again: the night gate records ``unchanged``).
+3. an empty night (the same inputs again: the night gate records ``unchanged``);
+4. a new-day night: the first two run on the history with its last day held back (:mod:`tests.bench.newday`),
+   as of the day before; then that day arrives as new files of every event dataset.
 Each with wall time and the peak resident memory of its whole process tree (sampled from ``/proc`` every 0.2 s).
 It prints a table of ratios (first night / floor, empty night seconds, peak RSS / DuckDB cap), the first night's
 Dagster step durations and dbt's ten slowest nodes, checks that the floor and the published mart agree on LiteLLM
@@ -23,9 +25,11 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from tests.bench import newday
 
 AS_OF = date(2026, 10, 31)
 SAMPLE_SECONDS = 0.2
@@ -120,13 +124,17 @@ def memory_cap_bytes() -> int:
 def ratios(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(measure, value, target) rows of the summary table (pure: tested)."""
     floors = [f["seconds"] for f in result["floor"]]
-    first, empty = result["first_night"], result["empty_night"]
+    first, empty, new_day = result["first_night"], result["empty_night"], result.get("new_day_night")
     cap = result["duckdb_memory_cap_bytes"]
-    peak = max(first["peak_tree_rss_bytes"], empty["peak_tree_rss_bytes"])
+    peak = max(n["peak_tree_rss_bytes"] for n in (first, empty, new_day) if n)
+    day = ([("new-day night / first night", f"{new_day['seconds'] / first['seconds']:.2f} "
+                                            f"({new_day['seconds']:.0f} s / {first['seconds']:.0f} s)", "<= 0.1")]
+           if new_day else [])
     return [
         ("first night / floor", f"{first['seconds'] / max(floors):.1f}x to {first['seconds'] / min(floors):.1f}x "
                                 f"({first['seconds']:.0f} s / {min(floors):.0f}-{max(floors):.0f} s)", "<= 4x"),
         ("empty night", f"{empty['seconds']:.1f} s", "<= 15 s"),
+        *day,
         ("peak tree RSS / DuckDB cap", f"{peak / cap:.2f} ({peak / 1e9:.2f} GB / {cap / 1e9:.1f} GB)",
          f"<= {(cap + 1e9) / cap:.2f} (cap + 1 GB)"),
     ]
@@ -149,6 +157,8 @@ def main() -> int:
                         "--as-of", AS_OF.isoformat()])
         assert gen["returncode"] == 0, gen["output_tail"]
         result["generate_seconds"] = gen["seconds"]
+    held = bench_dir / f"held-{AS_OF.isoformat()}"
+    result["held_back"] = newday.hold_back(data_dir / "raw", held, AS_OF)
     floor_out = bench_dir / "floor.parquet"
     floor_cmd = [sys.executable, "-m", "tests.bench.floor", str(data_dir), str(floor_out)]
 
@@ -166,15 +176,25 @@ def main() -> int:
     shutil.rmtree(dagster_home, ignore_errors=True)
     dagster_home.mkdir()
     shutil.copy(Path(__file__).resolve().parents[2] / "dagster.yaml", dagster_home)  # as `make demo` does
-    night = [cli, "run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()]
-    for name in ("first_night", "empty_night"):
-        run = measured(night, env={"DAGSTER_HOME": str(dagster_home)})
+
+    def night(name: str, as_of: date) -> None:
+        run = measured([cli, "run", "--data-dir", str(data_dir), "--as-of", as_of.isoformat()],
+                       env={"DAGSTER_HOME": str(dagster_home)})
         assert run["returncode"] == 0, run["output_tail"]
-        result[name] = {**run, "steps": step_durations(dagster_home)}
+        result[name] = {**run, "steps": step_durations(dagster_home), "as_of": as_of.isoformat()}
         print(f"{name}: {run['seconds']:.1f} s, {run['last_line']}", flush=True)
-        if name == "first_night":
-            result["dbt_slowest"] = slowest_dbt_nodes(data_dir)
-    floor()
+        if name != "empty_night":
+            result[f"dbt_slowest_{name}"] = slowest_dbt_nodes(data_dir)
+
+    night("first_night", AS_OF - timedelta(days=1))  # the history without its last day (held back)
+    night("empty_night", AS_OF - timedelta(days=1))
+    delivered = newday.deliver(data_dir / "raw", held)
+    try:
+        night("new_day_night", AS_OF)  # the last day arrives as new files of every event dataset
+        result["new_day_files"] = [p.relative_to(data_dir / "raw").as_posix() for p in delivered]
+        floor()
+    finally:
+        newday.withdraw(delivered)
     result["litellm_totals"] = totals = litellm_totals(data_dir / "published" / "roi.duckdb", floor_out)
     assert totals["mart"] == totals["floor"], f"the floor and the mart disagree: {totals}"
     result["ratios"] = ratios(result)
@@ -184,12 +204,14 @@ def main() -> int:
     print(f"{'measure':<28} {'value':<44} target")
     for measure, value, target in result["ratios"]:
         print(f"{measure:<28} {value:<44} {target}")
-    print("\nfirst night, Dagster steps (s):")
-    for step, seconds in sorted(result["first_night"]["steps"].items(), key=lambda kv: -kv[1])[:12]:
-        print(f"  {seconds:>8.1f}  {step}")
-    print("first night, dbt's ten slowest nodes (s):")
-    for r in result["dbt_slowest"]:
-        print(f"  {r['seconds']:>8.1f}  {r['layer']}: {r['node']}")
+    for name in ("first_night", "empty_night", "new_day_night"):
+        print(f"\n{name.replace('_', ' ')}, Dagster steps (s):")
+        for step, seconds in sorted(result[name]["steps"].items(), key=lambda kv: -kv[1])[:12]:
+            print(f"  {seconds:>8.1f}  {step}")
+    for name in ("first_night", "new_day_night"):
+        print(f"{name.replace('_', ' ')}, dbt's ten slowest nodes (s):")
+        for r in result[f"dbt_slowest_{name}"]:
+            print(f"  {r['seconds']:>8.1f}  {r['layer']}: {r['node']}")
     return 0
 
 

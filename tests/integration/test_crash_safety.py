@@ -140,8 +140,16 @@ def _launchers(tree: list[int]) -> list[int]:
 
 
 def _size(paths: Paths) -> int:
-    return sum(p.stat().st_size for p in (paths.build_db, paths.build_db.with_name("roi.duckdb.wal"))
-               if p.exists())
+    """Bytes the run has written to the warehouse: the build database, its WAL and the landing files."""
+    files = [paths.build_db, paths.build_db.with_name("roi.duckdb.wal"),
+             *paths.build_db.with_name("landing").rglob("*.parquet")]
+    total = 0
+    for p in files:
+        try:
+            total += p.stat().st_size
+        except FileNotFoundError:  # a landing file deleted meanwhile
+            continue
+    return total
 
 
 def test_sigkill_during_ingest(night: Paths, published_demo):

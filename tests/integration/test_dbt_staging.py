@@ -19,7 +19,8 @@ import yaml
 
 from orchestration.datasets import DATASETS
 from orchestration.dbt_sources import DBT_PROJECT_DIR, STAGING_DIR, staging_model_name
-from orchestration.ingest.landing import create_all
+from orchestration.ingest.landing import create_all, landing_root
+from tests.conftest import landing_tables
 
 dbt_main = pytest.importorskip("dbt.cli.main")
 
@@ -233,7 +234,8 @@ def staging_build(tmp_path_factory: pytest.TempPathFactory):
     db = tmp / "good" / DB_NAME
     db.parent.mkdir()
     with duckdb.connect(str(db)) as con:
-        create_all(con)
+        create_all(con, landing_root(db))
+        landing_tables(con)
         for key, rows in LANDING_ROWS.items():
             insert_rows(con, key, rows)
     with pytest.MonkeyPatch.context() as mp:

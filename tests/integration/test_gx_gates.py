@@ -19,11 +19,14 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
-from orchestration.datasets import DATASETS
+from orchestration.datasets import BY_KEY, DATASETS
+from orchestration.ingest import engine
 from orchestration.ingest.engine import sha256_file
-from orchestration.quality import suites
+from orchestration.quality import runner, suites
+from orchestration.quality.checks import landing_gate_results
 from orchestration.quality.marts import MART_GATES
 from orchestration.quality.thresholds import share
+from orchestration.settings import Paths
 from tests.conftest import AS_OF
 
 pytestmark = pytest.mark.slow
@@ -153,3 +156,49 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
         assert recorded == [(kept, False)]
     finally:
         build.close()
+
+
+def test_landing_validations_are_reused_while_the_landed_files_stay_the_same(published_demo, tmp_path, monkeypatch):
+    """A night that landed nothing new re-validates nothing: each suite's earlier outcome stands (its GX result
+    copied into the night's results); a new file re-validates its own dataset's suite only."""
+    data_dir, rc, _ = published_demo
+    assert rc == EXIT_OK
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    paths = Paths(copy)
+    engine.connect(paths.build_db).close()  # the copy's views read the copy's landing files
+    validated: list[list[str]] = []
+    real = runner.validate
+
+    def spy(db, todo, *args, **kwargs):
+        validated.append(sorted(s["name"] for s in todo))
+        return real(db, todo, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "validate", spy)
+
+    def verdicts(results) -> dict:
+        return {(r.asset_key.to_user_string(), r.check_name): (r.passed, {k: v for k, v in r.metadata.items()
+                                                                         if k not in ("result_path", "data_docs")})
+                for r in results}
+
+    first = landing_gate_results(paths, "reuse-1")
+    assert validated == [sorted(suites.landing_suite_name(ds) for ds in DATASETS)]
+    second = landing_gate_results(paths, "reuse-2")
+    assert validated[1:] == []
+    assert verdicts(second) == verdicts(first) and all(r.passed for r in second)
+    for r in second:  # the evidence is the night's own copy
+        assert "/gx/reuse-2/" in str(r.metadata["result_path"].value)
+        assert Path(r.metadata["result_path"].value).is_file()
+
+    _negative_token_count(copy / "raw")
+    con = engine.connect(paths.build_db)
+    try:
+        engine.ingest_dataset(con, copy / "raw", BY_KEY["usage/litellm_spend_logs"])
+    finally:
+        con.close()
+    third = landing_gate_results(paths, "reuse-3")
+    assert validated[1:] == [[suites.landing_suite_name(BY_KEY["usage/litellm_spend_logs"])]]
+    failed = [(r.asset_key.to_user_string(), r.check_name) for r in third if not r.passed]
+    assert failed == [("landing/usage/litellm_spend_logs", "gx_contract")]
+    landing_gate_results(paths, "reuse-4")  # a failing outcome is reused as failing
+    assert len(validated) == 2

@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_OK
-from tests.conftest import AS_OF, FIXTURES, dbt_cli, run_nightly
+from tests.conftest import AS_OF, FIXTURES, dbt_cli, landing_tables, run_nightly
 
 pytestmark = pytest.mark.slow
 
@@ -185,6 +185,7 @@ def test_an_arn_that_is_no_iam_arn_blocks_naming_file_and_line(two_accounts, tmp
     bad_file = "iam/aws_credential_report/credential_report_prod-c.csv"
     con = duckdb.connect(str(db))
     try:  # an 11-digit account: a typo no AWS export has, so the user cannot be kept apart from other accounts'
+        landing_tables(con, "landing_iam.aws_credential_report")
         con.execute("INSERT INTO landing_iam.aws_credential_report SELECT * REPLACE ("
                     "'arn:aws:iam::21098765432:user/ci/ci-deploy' AS arn, ? AS _source_file, 'sha-prod-c' AS "
                     "_file_sha256, 3 AS _line) FROM landing_iam.aws_credential_report "

@@ -114,8 +114,10 @@ def test_the_bench_table_reports_ratios_against_the_floor_and_the_cap():
 
     result = {"floor": [{"seconds": 26.0}, {"seconds": 64.0}], "duckdb_memory_cap_bytes": 4 * 10**9,
               "first_night": {"seconds": 128.0, "peak_tree_rss_bytes": 4.5e9},
-              "empty_night": {"seconds": 9.5, "peak_tree_rss_bytes": 1e9}}
+              "empty_night": {"seconds": 9.5, "peak_tree_rss_bytes": 1e9},
+              "new_day_night": {"seconds": 12.8, "peak_tree_rss_bytes": 1e9}}
     rows = {measure: (value, target) for measure, value, target in ratios(result)}
+    assert rows["new-day night / first night"] == ("0.10 (13 s / 128 s)", "<= 0.1")
     assert rows["first night / floor"][0].startswith("2.0x to 4.9x")
     assert rows["empty night"] == ("9.5 s", "<= 15 s")
     assert rows["peak tree RSS / DuckDB cap"][0].startswith("1.12 ")

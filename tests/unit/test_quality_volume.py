@@ -13,11 +13,12 @@ import duckdb
 import pytest
 
 from orchestration.datasets import BY_KEY
-from orchestration.ingest.landing import create_all
+from orchestration.ingest.landing import create_all, landing_root
 from orchestration.quality import checks, volume
 from orchestration.quality.marts import ATTRIBUTION_COVERAGE, ONE_CLAIM_PER_BENEFIT
 from orchestration.quality.thresholds import share
 from orchestration.settings import Paths
+from tests.conftest import landing_tables
 
 INVENTORY = BY_KEY["iam/identity_inventory"]
 DROP_MAX = share("gate_volume_drop_max")
@@ -39,7 +40,8 @@ def paths(tmp_path) -> Paths:
     p.ensure()
     con = duckdb.connect(str(p.build_db))
     try:
-        create_all(con)
+        create_all(con, landing_root(p.build_db))
+        landing_tables(con, INVENTORY.table)
     finally:
         con.close()
     return p
