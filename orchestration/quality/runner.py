@@ -85,6 +85,7 @@ def prune_results(audit_dir: Path, keep: int, current_run_id: str) -> list[Path]
     gone = [p for p in runs[keep:] if p.name != current_run_id]
     for p in gone:
         shutil.rmtree(p)
+        reuse_file(audit_dir, p.name).unlink(missing_ok=True)
     return gone
 
 
@@ -143,8 +144,13 @@ def _gx_suite(suite: dict[str, Any]) -> Any:
     return ExpectationSuite(name=suite["name"], expectations=suite["expectations"], meta=suite.get("meta") or {})
 
 
-#: Per run folder: {suite: {"key": ..., "outcome": ...}} of every suite validated (or reused) by that run.
-REUSE_FILE = "reuse.json"
+#: ``DIR/audit/gx_reuse/<run_id>.json``: {suite: {"key": ..., "outcome": ...}} of every suite validated (or
+#: reused) by that run; beside GX's store, not in it (GX reads every file of its store as a result).
+REUSE_DIR = "gx_reuse"
+
+
+def reuse_file(audit_dir: Path, run_id: str) -> Path:
+    return audit_dir / REUSE_DIR / f"{run_id}.json"
 
 
 def _outcome_json(outcome: SuiteOutcome) -> dict[str, Any]:
@@ -169,7 +175,7 @@ def reusable(audit_dir: Path, run_id: str, keys: dict[str, str]) -> dict[str, Su
     found: dict[str, SuiteOutcome] = {}
     for run in runs:
         try:
-            recorded = json.loads((run / REUSE_FILE).read_text())
+            recorded = json.loads(reuse_file(audit_dir, run.name).read_text())
         except (OSError, ValueError):
             continue
         for name, key in keys.items():
@@ -189,10 +195,10 @@ def reusable(audit_dir: Path, run_id: str, keys: dict[str, str]) -> dict[str, Su
 
 def record_reusable(audit_dir: Path, run_id: str, keys: dict[str, str], outcomes: dict[str, SuiteOutcome]) -> None:
     """What :func:`reusable` reads back in a later run."""
-    folder = results_dir(audit_dir, run_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    path = reuse_file(audit_dir, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
     entries = {name: {"key": keys[name], "outcome": _outcome_json(outcomes[name])} for name in keys if name in outcomes}
-    (folder / REUSE_FILE).write_text(json.dumps(entries, indent=1, sort_keys=True, default=str))
+    path.write_text(json.dumps(entries, indent=1, sort_keys=True, default=str))
 
 
 def validate(db_path: Path, suites: list[dict[str, Any]], parameters: dict[str, dict[str, Any]], *, run_id: str,
