@@ -156,11 +156,19 @@ def render_sources_yml(system: str) -> str:
     return HEADER + body
 
 
+def _key_never_null(ds: Dataset) -> bool:
+    """Every part of the natural key is a required field or a provenance column: never NULL once landed, so
+    plain equality joins on the key are exact (the repeats macros group such keys without window functions)."""
+    required = {f.name for f in ds.fields if f.required} | {"_source_file", "_file_sha256", "_line"}
+    return all(part in required for part in ds.natural_key)
+
+
 def _contract(ds: Dataset) -> dict:
     return {
         "system": ds.system,
         "name": ds.name,
         "natural_key": list(ds.natural_key),
+        "key_never_null": _key_never_null(ds),
         "repeats": ds.repeats,
         "fields": [f.name for f in ds.fields],
         "extra": extra_column(ds),

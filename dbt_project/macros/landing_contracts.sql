@@ -9,6 +9,7 @@
       "arn",
       "_file_sha256"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "user",
@@ -46,6 +47,7 @@
     "natural_key": [
       "document_id"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "document_id",
@@ -79,6 +81,7 @@
     "natural_key": [
       "uuid"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "uuid",
@@ -111,6 +114,7 @@
       "record_type",
       "record_id"
     ],
+    "key_never_null": true,
     "repeats": "latest",
     "fields": [
       "record_type",
@@ -144,6 +148,7 @@
       "arn",
       "_file_sha256"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "arn",
@@ -174,6 +179,7 @@
     "natural_key": [
       "request_id"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "request_id",
@@ -221,6 +227,7 @@
       "batch",
       "service_tier"
     ],
+    "key_never_null": false,
     "repeats": "latest",
     "fields": [
       "bucket_start",
@@ -250,6 +257,7 @@
     "natural_key": [
       "decision_id"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "decision_id",
@@ -275,6 +283,7 @@
       "_source_file",
       "_line"
     ],
+    "key_never_null": true,
     "repeats": "positional",
     "fields": [
       "billed_cost",
@@ -340,6 +349,7 @@
       "licence_id",
       "billing_period_start"
     ],
+    "key_never_null": true,
     "repeats": "latest",
     "fields": [
       "licence_id",
@@ -373,6 +383,7 @@
     "natural_key": [
       "change_id"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "source",
@@ -396,6 +407,7 @@
     "natural_key": [
       "deploy_id"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "source",
@@ -418,6 +430,7 @@
     "natural_key": [
       "incident_id"
     ],
+    "key_never_null": true,
     "repeats": "latest",
     "fields": [
       "source",
@@ -440,6 +453,7 @@
     "natural_key": [
       "key"
     ],
+    "key_never_null": true,
     "repeats": "latest",
     "fields": [
       "key",
@@ -464,6 +478,7 @@
     "natural_key": [
       "finding_uid"
     ],
+    "key_never_null": true,
     "repeats": "latest",
     "fields": [
       "finding_uid",
@@ -496,6 +511,7 @@
       "scenario_id",
       "_file_sha256"
     ],
+    "key_never_null": true,
     "repeats": "events",
     "fields": [
       "scenario_id",

@@ -39,7 +39,7 @@
     and `_copy_status`: kept, collapsed (identical to the kept copy), superseded (an older version a newer file
     restated) or quarantined (copies that differ where the rule cannot choose). Keys seen once are `kept`.
 #}
-{% macro landing_copies(system, name) -%}
+{% macro landing_copies(system, name, only_repeated=false) -%}
     {%- set c = landing_contract(system, name) -%}
     {%- set key = quoted(c.natural_key) | join(', ') -%}
     {%- if c.repeats == 'latest' -%}
@@ -81,19 +81,80 @@
                     landed.*,
                     {{ surrogate_key(quoted(c.fields)) }} as _version
                 from {{ source(system, name) }} as landed
+                {%- if only_repeated %}
+                    inner join ({{ repeated_keys(system, name) }}) as repeated_keys
+                        on {{ key_matches('landed', 'repeated_keys', c.natural_key) }}
+                {%- endif %}
             ) as hashed
         ) as versioned
     ) as numbered
 {%- endmacro %}
 
 
-{# deduplicated_landing(system, name): the landing table with each natural key once (see above). #}
+{#
+    repeated_keys(system, name): the natural keys landed more than once (a GROUP BY over the key columns alone).
+    key_matches(left, right, key): a landed row's key equals a repeated key, part by part (exact only for keys
+    that are never NULL).
+#}
+{% macro repeated_keys(system, name) -%}
+    {%- set key = landing_contract(system, name).natural_key -%}
+    select {% for column in key %}{{ adapter.quote(column) }} as {{ repeated_key_column(column) }}
+        {{- ', ' if not loop.last }}{% endfor %}
+    from {{ source(system, name) }}
+    group by {{ quoted(key) | join(', ') }}
+    having count(*) > 1
+{%- endmacro %}
+
+
+{# The name a key part takes in repeated_keys() (apart from the landed columns it is joined to). #}
+{% macro repeated_key_column(column) -%}
+    {{ adapter.quote('_repeated_' ~ column) }}
+{%- endmacro %}
+
+
+{% macro key_matches(left, right, key) -%}
+    {%- set parts = [] -%}
+    {%- for column in key -%}
+        {%- do parts.append(left ~ "." ~ adapter.quote(column) ~ " = " ~ right ~ "." ~ repeated_key_column(column)) -%}
+    {%- endfor -%}
+    {{ parts | join(' and ') }}
+{%- endmacro %}
+
+
+{#
+    repeated_copies(system, name): landing_copies() of the keys landed more than once, the rows
+    fct_landing_repeats lists. Where the key is never NULL (registry: required fields and provenance columns),
+    the keys are found by grouping first and the window functions run only over their rows: a night of ten
+    million LiteLLM requests with a handful repeated sorts a handful, not ten million wide rows.
+#}
+{% macro repeated_copies(system, name) -%}
+    {%- if landing_contract(system, name).key_never_null -%}
+    {{ landing_copies(system, name, only_repeated=true) }}
+    {%- else -%}
+    select * from ({{ landing_copies(system, name) }}) as copies where _copies > 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# deduplicated_landing(system, name): the landing table with each natural key once (see above): the keys landed
+   once as they are, and the copy the rule keeps of each repeated one. #}
 {% macro deduplicated_landing(system, name) -%}
     {%- set c = landing_contract(system, name) -%}
+    {%- set columns = quoted(c.fields + [c.extra, '_source_file', '_file_sha256', '_line', '_ingested_at']) -%}
     {%- if c.repeats == 'positional' -%}
     select * from {{ source(system, name) }}
+    {%- elif c.key_never_null -%}
+    select {% for column in columns %}landed.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+    from {{ source(system, name) }} as landed
+    left join ({{ repeated_keys(system, name) }}) as repeated_keys
+        on {{ key_matches('landed', 'repeated_keys', c.natural_key) }}
+    where repeated_keys.{{ repeated_key_column(c.natural_key[0]) }} is null
+    union all
+    select {{ columns | join(', ') }}
+    from ({{ repeated_copies(system, name) }}) as copies
+    where _copy_status = 'kept'
     {%- else -%}
-    select {{ quoted(c.fields + [c.extra, '_source_file', '_file_sha256', '_line', '_ingested_at']) | join(', ') }}
+    select {{ columns | join(', ') }}
     from ({{ landing_copies(system, name) }}) as copies
     where _copy_status = 'kept'
     {%- endif -%}

@@ -25,7 +25,7 @@ with
             _source_file,
             _file_sha256,
             _line
-        from ({{ landing_copies(c.system, c.name) }}) as copies
+        from ({{ repeated_copies(c.system, c.name) }}) as copies
         where _copies > 1
 
     ),
