@@ -121,15 +121,17 @@ LANDING_SPECS = [
 ]
 
 
-def reuse_key(suite: dict[str, Any], parameters: dict[str, Any], files: list[tuple[str, str]]) -> str:
+def reuse_key(suite: dict[str, Any], parameters: dict[str, Any], files: list[tuple[str, str]], rows: int) -> str:
     """Everything a landing suite's outcome depends on: the suite, its parameters, the landed files (a landing
-    file never changes once written: same files, same rows), the pipeline's code (ingest rules, the GX runner)
-    and GX's version. An earlier outcome with the same key is that outcome again (:func:`runner.reusable`): a
-    night that landed nothing new re-validates nothing."""
+    file never changes once written: same files, same rows) and the landing's row count (a cheap second witness,
+    read from the Parquet footers), the pipeline's code (ingest rules, the GX runner) and GX's version. An
+    earlier outcome with the same key is that outcome again (:func:`runner.reusable`): a night that landed
+    nothing new re-validates nothing."""
     from importlib.metadata import version
 
-    text = json.dumps({"suite": suite, "parameters": parameters, "files": files, "code": pipeline_code_checksum(),
-                       "gx": version("great_expectations")}, sort_keys=True, default=str)
+    text = json.dumps({"suite": suite, "parameters": parameters, "files": files, "rows": rows,
+                       "code": pipeline_code_checksum(), "gx": version("great_expectations")},
+                      sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -142,6 +144,7 @@ def landing_gate_results(paths: Paths, run_id: str,
     try:
         baselines = volume.baselines(con)
         files = {ds.key: landed_files(con, ds) for ds in datasets}
+        rows = {ds.key: con.execute(f"SELECT count(*) FROM {ds.table}").fetchall()[0][0] for ds in datasets}
     finally:
         con.close()
     committed = {name: suites.load(name) for name in suites.all_suites()}
@@ -149,8 +152,8 @@ def landing_gate_results(paths: Paths, run_id: str,
     minimums = {ds.key: volume.min_row_count(baselines[ds.key].row_count if ds.key in baselines else None, drop_max)
                 for ds in datasets}
     parameters = {names[ds.key]: {suites.VOLUME_PARAMETER: minimums[ds.key]} for ds in datasets}
-    keys = {names[ds.key]: reuse_key(committed[names[ds.key]], parameters[names[ds.key]], files[ds.key])
-            for ds in datasets}
+    keys = {names[ds.key]: reuse_key(committed[names[ds.key]], parameters[names[ds.key]], files[ds.key],
+                                     rows[ds.key]) for ds in datasets}
     outcomes = runner.reusable(audit_dir(paths), run_id, keys)
     todo = [committed[names[ds.key]] for ds in datasets if names[ds.key] not in outcomes]
     index: Path | None = runner.docs_dir(audit_dir(paths)) / "index.html"  # the site of the last validation
