@@ -73,7 +73,8 @@ def scenario_run_config(seed: int | None, iterations: int | None) -> dict[str, A
 
 
 def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNING", verbose: bool = False,
-                    scenario_seed: int | None = None, scenario_iterations: int | None = None) -> dict[str, Any]:
+                    scenario_seed: int | None = None, scenario_iterations: int | None = None,
+                    full_refresh: bool = False) -> dict[str, Any]:
     """Run the nightly job in process; return its outcome (status, release record, checks, errors).
 
     Raises :class:`~orchestration.runguard.RunRefused` before anything runs when another run holds the data
@@ -83,11 +84,13 @@ def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNI
     cleaned: list[str] = []
     with run_session(paths, cleaned.append):  # the run lock, held until the outcome is recorded
         return _execute_nightly(paths, as_of, cleaned, log_level=log_level, verbose=verbose,
-                                scenario_seed=scenario_seed, scenario_iterations=scenario_iterations)
+                                scenario_seed=scenario_seed, scenario_iterations=scenario_iterations,
+                                full_refresh=full_refresh)
 
 
 def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, log_level: str, verbose: bool,
-                     scenario_seed: int | None, scenario_iterations: int | None) -> dict[str, Any]:
+                     scenario_seed: int | None, scenario_iterations: int | None,
+                     full_refresh: bool) -> dict[str, Any]:
     ensure_manifest()
     from dagster import DagsterEventType, DagsterInstance
 
@@ -104,7 +107,8 @@ def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, lo
     else:
         instance = DagsterInstance.ephemeral()
     run_config = {
-        "resources": {"settings": {"config": {"data_dir": str(paths.data_dir), "as_of": as_of.isoformat()}}},
+        "resources": {"settings": {"config": {"data_dir": str(paths.data_dir), "as_of": as_of.isoformat(),
+                                              "full_refresh": full_refresh}}},
         "loggers": {"console": {"config": {"log_level": log_level}}},
         **scenario_run_config(scenario_seed, scenario_iterations),
     }
@@ -253,7 +257,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         outcome = execute_nightly(paths, args.as_of, verbose=args.verbose, scenario_seed=args.scenario_seed,
-                                  scenario_iterations=args.scenario_iterations)
+                                  scenario_iterations=args.scenario_iterations,
+                                  full_refresh=getattr(args, "full_refresh", False))
     except RunRefused as exc:
         print(f"roi-ledger: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -356,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the nightly job once and publish when every gate passes")
     data_dir(r)
     r.add_argument("--as-of", type=_date, help="as-of date of the release (default today)")
+    r.add_argument("--full-refresh", action="store_true",
+                   help="rebuild every incremental model from everything landed (a night normally rebuilds "
+                        "only what its new files change), and run even when nothing changed")
     run_opts(r)
     r.set_defaults(func=cmd_run)
     d = sub.add_parser("demo", help="generate the demo organisation, then run")

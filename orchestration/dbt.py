@@ -18,6 +18,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.childguard import PARENT_PID_ENV
+from orchestration.nightgate import code_checksum
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, RoiSettings
 
 #: Layers, each its own @dbt_assets (its own step): staging first, then the spine and ledgers on top
@@ -60,9 +61,14 @@ def prepare_manifest(*, quiet: bool = True) -> Path:
     return project.manifest_path
 
 
-def dbt_vars(settings: RoiSettings) -> dict[str, Any]:
-    """dbt ``--vars`` for a run (pure: tested)."""
-    return {"as_of": settings.as_of_date.isoformat()}
+def dbt_vars(settings: RoiSettings, code_version: str | None = None) -> dict[str, Any]:
+    """dbt ``--vars`` for a run (pure: tested): the as-of date, and the code's checksum
+    (:func:`orchestration.nightgate.code_checksum`), with which an incremental model built by other code is
+    rebuilt (``dbt_project/macros/increments.sql``)."""
+    out: dict[str, Any] = {"as_of": settings.as_of_date.isoformat()}
+    if code_version is not None:
+        out["code_version"] = code_version
+    return out
 
 
 #: dbt unit tests check the SQL's logic on fixed inputs, not the night's data: dbt's own advice is to run them
@@ -71,10 +77,12 @@ def dbt_vars(settings: RoiSettings) -> dict[str, Any]:
 NIGHTLY_EXCLUDED_RESOURCE_TYPES = ("unit_test",)
 
 
-def dbt_build_args(vars_: Mapping[str, Any]) -> list[str]:
-    """Arguments of the ``dbt build`` each layer runs; @dbt_assets adds the selection (pure: tested)."""
+def dbt_build_args(vars_: Mapping[str, Any], *, full_refresh: bool = False) -> list[str]:
+    """Arguments of the ``dbt build`` each layer runs; @dbt_assets adds the selection (pure: tested).
+    ``full_refresh``: incremental models are rebuilt from everything landed (``roi-ledger run --full-refresh``)."""
     excluded = [a for t in NIGHTLY_EXCLUDED_RESOURCE_TYPES for a in ("--exclude-resource-type", t)]
-    return ["build", "--vars", json.dumps(dict(vars_), sort_keys=True), *excluded]
+    return ["build", "--vars", json.dumps(dict(vars_), sort_keys=True), *excluded,
+            *(["--full-refresh"] if full_refresh else [])]
 
 
 #: The night gate (:mod:`orchestration.nightgate`): every staging model depends on it, so that a night it stops
@@ -149,7 +157,8 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         os.environ.setdefault("DBT_INDIRECT_SELECTION", INDIRECT_SELECTION)
         os.environ[PARENT_PID_ENV] = str(os.getpid())  # dbt's launcher dies with this process
         share_partial_parse(paths.dbt_target, layer, before=True)
-        invocation = dbt.cli(dbt_build_args(dbt_vars(settings)), context=context,
+        vars_ = dbt_vars(settings, code_checksum(dbt_project().manifest_path))
+        invocation = dbt.cli(dbt_build_args(vars_, full_refresh=settings.full_refresh), context=context,
                              target_path=paths.dbt_target / layer, raise_on_error=False)
         yield from invocation.stream()
         share_partial_parse(paths.dbt_target, layer, before=False)

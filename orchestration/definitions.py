@@ -56,7 +56,8 @@ def night_fingerprint(context: AssetExecutionContext, settings: RoiSettings):
     scenario = ScenarioConfig(**context.run_config.get("ops", {}).get("scenario_model", {}).get("config", {}))
     verdict, files = publish.night_verdict(
         settings.paths, as_of=settings.as_of_date, manifest_path=dbt_project().manifest_path,
-        scenario=scenario_parameters(scenario.seed, scenario.iterations, MODEL_VERSION))
+        scenario=scenario_parameters(scenario.seed, scenario.iterations, MODEL_VERSION),
+        full_refresh=settings.full_refresh)
     meta = {"fingerprint": verdict.fingerprint, "verdict": "unchanged" if verdict.unchanged else "changed",
             "reason": verdict.reason, "previous_release": verdict.previous_release or "",
             "input_files": len(files), "files_new": MetadataValue.json(verdict.files_new[:50]),

@@ -44,6 +44,21 @@ def pipeline_code_checksum(root: Path = ROOT) -> str:
     return h.hexdigest()
 
 
+@cache
+def code_checksum(manifest_path: Path) -> str:
+    """Checksum of every dbt node's SQL and config, of the project's macros (a macro is as much a release's code
+    as the model calling it) and of the pipeline's own source files (:func:`pipeline_code_checksum`): a change
+    of code is a new release, and rebuilds every incremental model (dbt var ``code_version``). Cached per
+    manifest path: the manifest of a running process does not change under it."""
+    manifest = json.loads(manifest_path.read_text())
+    parts = sorted(f"{uid}:{n.get('checksum', {}).get('checksum', '')}" for uid, n in manifest["nodes"].items())
+    parts += sorted(f"{uid}:{hashlib.sha256(m.get('macro_sql', '').encode()).hexdigest()}"
+                    for uid, m in manifest.get("macros", {}).items()
+                    if m.get("package_name") == manifest.get("metadata", {}).get("project_name"))
+    parts.append(f"pipeline:{pipeline_code_checksum()}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def scenario_parameters(seed: int, iterations: int, model_version: str) -> list[dict[str, Any]]:
     """The scenario model's parameters as the release fingerprint holds them, from run config here and from the
     build database in :func:`orchestration.publish.model_parameters` (one shape, so both compare) (pure: tested)."""
@@ -64,11 +79,14 @@ class Verdict:
 
 
 def compare(files: list[dict[str, str]], fp: str, previous: dict[str, Any] | None,
-            published_sha256: str | None) -> Verdict:
+            published_sha256: str | None, *, full_refresh: bool = False) -> Verdict:
     """The gate's decision from the night's landed files and fingerprint, the last published release record
-    and the SHA-256 of the published file as it is now (None: no file) (pure: tested)."""
+    and the SHA-256 of the published file as it is now (None: no file); a full refresh always runs
+    (pure: tested)."""
     if previous is None:
         return Verdict(False, fp, None, "no release published yet", [], [])
+    if full_refresh:
+        return Verdict(False, fp, previous["release_id"], "full refresh requested", [], [])
     before = {(f["dataset"], f["source_file"], f["file_sha256"]) for f in json.loads(previous["input_files"])}
     now = {(f["dataset"], f["source_file"], f["file_sha256"]) for f in files}
     new = sorted(f"{d}: {s} ({h[:12]})" for d, s, h in now - before)

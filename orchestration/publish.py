@@ -139,15 +139,6 @@ def model_parameters(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [p for r in rows for p in nightgate.scenario_parameters(*r)]
 
 
-def code_checksum(manifest_path: Path) -> str:
-    """Checksum of every dbt node's SQL and config and of the pipeline's own source files
-    (:func:`orchestration.nightgate.pipeline_code_checksum`): a change of code is a new release."""
-    manifest = json.loads(manifest_path.read_text())
-    parts = sorted(f"{uid}:{n.get('checksum', {}).get('checksum', '')}" for uid, n in manifest["nodes"].items())
-    parts.append(f"pipeline:{nightgate.pipeline_code_checksum()}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
 def column_policies(manifest_path: Path) -> dict[tuple[str, str], dict[str, list[str]]]:
     """(schema, model) -> {"pii": columns to pseudonymise, "drop": columns never published}, from the column
     ``meta`` in the dbt YAML (``pii: true`` / ``publish: false``)."""
@@ -323,7 +314,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     con = _connect_build(paths)
     try:
         files = input_files(con)
-        fp = fingerprint(files, code_checksum(manifest_path), as_of, model_parameters(con))
+        fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, model_parameters(con))
         previous = last_release(con)
     finally:
         con.close()
@@ -374,8 +365,8 @@ def _published_sha256(paths: Paths) -> str | None:
     return sha256_file(paths.published_db) if paths.published_db.exists() else None
 
 
-def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path,
-                  scenario: list[dict[str, Any]]) -> tuple[nightgate.Verdict, list[dict[str, str]]]:
+def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path, scenario: list[dict[str, Any]],
+                  full_refresh: bool = False) -> tuple[nightgate.Verdict, list[dict[str, str]]]:
     """The night gate's verdict (:mod:`orchestration.nightgate`) from the build database after ingest, with the
     scenario model's parameters of this run; and the night's landed input files."""
     con = _connect_build(paths)
@@ -384,8 +375,8 @@ def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path,
         previous = last_release(con)
     finally:
         con.close()
-    fp = fingerprint(files, code_checksum(manifest_path), as_of, scenario)
-    return nightgate.compare(files, fp, previous, _published_sha256(paths)), files
+    fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, scenario)
+    return nightgate.compare(files, fp, previous, _published_sha256(paths), full_refresh=full_refresh), files
 
 
 def record_unchanged(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],

@@ -158,12 +158,16 @@ class RoiSettings(ConfigurableResource):
     """Data directory; default ``$ROI_LEDGER_DATA_DIR`` or ``./data``."""
     as_of: str | None = None
     """As-of date of the release (YYYY-MM-DD); default today (UTC)."""
+    full_refresh: bool = False
+    """Rebuild every incremental dbt model from everything landed (``roi-ledger run --full-refresh``), and run
+    the night even when its fingerprint equals the last release's."""
 
     @classmethod
     def of_run(cls, run_config: dict | None) -> RoiSettings:
         """The settings a finished run used (for sensors, which see the run, not its resources)."""
         cfg = (run_config or {}).get("resources", {}).get("settings", {}).get("config", {})
-        return cls(data_dir=cfg.get("data_dir") or str(resolve_data_dir()), as_of=cfg.get("as_of"))
+        return cls(data_dir=cfg.get("data_dir") or str(resolve_data_dir()), as_of=cfg.get("as_of"),
+                   full_refresh=bool(cfg.get("full_refresh", False)))
 
     @property
     def paths(self) -> Paths:

@@ -80,7 +80,7 @@
                 select
                     landed.*,
                     {{ surrogate_key(quoted(c.fields)) }} as _version
-                from {{ source(system, name) }} as landed
+                from {{ landed_rows(system, name) }} as landed
                 {%- if only_repeated %}
                     inner join ({{ repeated_keys(system, name) }}) as repeated_keys
                         on {{ key_matches('landed', 'repeated_keys', c.natural_key) }}
@@ -100,7 +100,7 @@
     {%- set key = landing_contract(system, name).natural_key -%}
     select {% for column in key %}{{ adapter.quote(column) }} as {{ repeated_key_column(column) }}
         {{- ', ' if not loop.last }}{% endfor %}
-    from {{ source(system, name) }}
+    from {{ landed_rows(system, name) }}
     group by {{ quoted(key) | join(', ') }}
     having count(*) > 1
 {%- endmacro %}
@@ -142,10 +142,10 @@
     {%- set c = landing_contract(system, name) -%}
     {%- set columns = quoted(c.fields + [c.extra, '_source_file', '_file_sha256', '_line', '_ingested_at']) -%}
     {%- if c.repeats == 'positional' -%}
-    select * from {{ source(system, name) }}
+    select * from {{ landed_rows(system, name) }}
     {%- elif c.key_never_null -%}
     select {% for column in columns %}landed.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
-    from {{ source(system, name) }} as landed
+    from {{ landed_rows(system, name) }} as landed
     left join ({{ repeated_keys(system, name) }}) as repeated_keys
         on {{ key_matches('landed', 'repeated_keys', c.natural_key) }}
     where repeated_keys.{{ repeated_key_column(c.natural_key[0]) }} is null

@@ -21,10 +21,28 @@ def test_dbt_build_args_pass_vars_as_sorted_json():
     assert json.loads(args[2]) == {"as_of": "2026-10-31", "b": 1}
     assert args[2] == json.dumps({"as_of": "2026-10-31", "b": 1}, sort_keys=True)
     assert args[3:] == ["--exclude-resource-type", "unit_test"]  # unit tests run once in CI, not nightly
+    assert dbt_build_args({}, full_refresh=True)[-1] == "--full-refresh"
 
 
-def test_dbt_vars_take_the_run_as_of_date():
-    assert dbt_vars(RoiSettings(data_dir="/tmp/x", as_of="2026-01-31")) == {"as_of": "2026-01-31"}
+def test_dbt_vars_take_the_run_as_of_date_and_the_code_version():
+    settings = RoiSettings(data_dir="/tmp/x", as_of="2026-01-31")
+    assert dbt_vars(settings) == {"as_of": "2026-01-31"}
+    assert dbt_vars(settings, "abc") == {"as_of": "2026-01-31", "code_version": "abc"}
+
+
+def test_the_code_checksum_holds_the_projects_macros(tmp_path):
+    """A macro is code: changing one changes the release fingerprint and rebuilds the incremental models."""
+    from orchestration.nightgate import code_checksum
+
+    def checksum(macro_sql: str) -> str:
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.json"
+        path.write_text(json.dumps({"metadata": {"project_name": "p"}, "nodes": {}, "macros": {
+            "macro.p.m": {"package_name": "p", "macro_sql": macro_sql},
+            "macro.dbt.x": {"package_name": "dbt", "macro_sql": "other"}}}))
+        return code_checksum(path)
+
+    assert checksum("select 1") == checksum("select 1")
+    assert checksum("select 1") != checksum("select 2")
 
 
 def test_the_nights_parse_is_handed_from_layer_to_layer(tmp_path):
@@ -107,6 +125,8 @@ def test_the_night_gate_compares_fingerprint_and_published_file():
     assert verdict.files_new == ["d/x: d/x/a.csv (bbbbbbbbbbbb)"]
     assert verdict.files_gone == ["d/x: d/x/a.csv (aaaaaaaaaaaa)"]
     assert "code, as-of date or scenario settings" in compare(files, "fp2", prev, "p").reason
+    forced = compare(files, "fp", prev, "p", full_refresh=True)
+    assert not forced.unchanged and forced.reason == "full refresh requested"
 
 
 def test_the_bench_table_reports_ratios_against_the_floor_and_the_cap():

@@ -5,18 +5,29 @@
 --   AI system: the LiteLLM request tag -> registered or shadow system; the OpenAI project -> registered or
 --              shadow system; else the identity's ai_system_id; else 'ais-unattributed'.
 --   cost:      LiteLLM `spend` as exported (USD); OpenAI tokens x seed model_prices (USD), exact decimals.
+-- Incremental (macros/increments.sql): a night attributes the staging rows its new files brought; a change of
+-- identity keys, AI system markers or prices re-attributes everything.
+
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ usage_attributed_increment_prepare() }}",
+    post_hook="{{ usage_attributed_increment_finish() }}"
+) }}
 
 with
 
 litellm as (
 
-    select * from {{ ref('stg_usage__litellm_spend_logs') }}
+    select * from {{ increment_rows(ref('stg_usage__litellm_spend_logs'), ['_source_file', '_file_sha256', '_line'],
+                                    'usage/litellm_spend_logs') }}
 
 ),
 
 openai as (
 
-    select * from {{ ref('stg_usage__openai_usage') }}
+    select * from {{ increment_rows(ref('stg_usage__openai_usage'), ['_source_file', '_file_sha256', '_line'],
+                                    'usage/openai_usage') }}
 
 ),
 
@@ -103,6 +114,7 @@ litellm_events as (
         cast(litellm.spend_usd as {{ money_type() }}) as cost_amount,
         'USD' as cost_currency,
         litellm._source_file,
+        litellm._file_sha256,
         litellm._line
     from litellm
     left join tag_list_systems
@@ -135,6 +147,7 @@ openai_events as (
         ) as cost_amount,
         coalesce(prices.currency, 'USD') as cost_currency,
         openai._source_file,
+        openai._file_sha256,
         openai._line
     from openai
     left join markers as project_markers
@@ -200,6 +213,7 @@ attributed as (
         events.cost_currency,
         case when events.cost_currency = 'USD' then events.cost_amount end as cost_usd,
         events._source_file,
+        events._file_sha256,
         events._line
     from events
     left join identity_keys

@@ -6,11 +6,20 @@
 -- natural keys (LiteLLM `request_id`, OpenAI `usage_row_id`): what `roi-ledger trace` follows to the raw lines,
 -- since the identity and AI system resolution that groups them is not published.
 
+-- Incremental (macros/increments.sql): a night totals again the usage dates whose records changed.
+
+{{ config(
+    materialized='incremental',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ usage_totals_increment_prepare() }}",
+    post_hook="{{ usage_totals_increment_finish() }}"
+) }}
+
 with
 
 usage_events as (
 
-    select * from {{ ref('int_usage__attributed') }}
+    select * from {{ usage_totals_rows() }}
 
 ),
 

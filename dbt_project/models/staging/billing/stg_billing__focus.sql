@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ landing_increment_prepare('billing', 'focus') }}",
+    post_hook="{{ landing_increment_finish('billing', 'focus') }}"
+) }}
+
 with
 
 source as (

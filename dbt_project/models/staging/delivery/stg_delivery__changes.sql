@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ landing_increment_prepare('delivery', 'changes') }}",
+    post_hook="{{ landing_increment_finish('delivery', 'changes') }}"
+) }}
+
 with
 
 source as (

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ landing_increment_prepare('iam', 'github_audit_log') }}",
+    post_hook="{{ landing_increment_finish('iam', 'github_audit_log') }}"
+) }}
+
 with
 
 source as (

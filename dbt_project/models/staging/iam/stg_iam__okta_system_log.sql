@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ landing_increment_prepare('iam', 'okta_system_log') }}",
+    post_hook="{{ landing_increment_finish('iam', 'okta_system_log') }}"
+) }}
+
 with
 
 source as (

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ landing_increment_prepare('policy', 'opa_decision_logs') }}",
+    post_hook="{{ landing_increment_finish('policy', 'opa_decision_logs') }}"
+) }}
+
 with
 
 source as (

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ landing_increment_prepare('usage', 'openai_usage') }}",
+    post_hook="{{ landing_increment_finish('usage', 'openai_usage') }}"
+) }}
+
 with
 
 source as (

@@ -1,0 +1,164 @@
+"""Incremental builds equal full refreshes (issue 11, item 3).
+
+The published demo (night 1: every model built in full) gets a night of new files: LiteLLM requests with new
+ids and identical copies of requests already landed (collapsed: the kept copy stays), OpenAI usage buckets
+restated by a later export (the ``latest`` rule moves the kept copy to the new file) and a FOCUS file restated
+at its own path (a restatement rebuilds its staging model). Night 2 builds incrementally (its state says so:
+the test fails when the increment was not taken), then ``roi-ledger run --full-refresh`` rebuilds everything
+from the same landing; every staging, intermediate and mart table holds the same rows both ways (money and
+text exactly, floats to 1e-9 relative).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import EXIT_OK, main
+from tests.conftest import AS_OF
+
+SCHEMAS = ("staging", "intermediate", "marts")
+
+
+def _state(con: duckdb.DuckDBPyConnection, model: str) -> dict:
+    row = con.execute(f"SELECT batch, previous_batch, rebuilt, consumed FROM increments.{model}__state").fetchone()
+    return {"batch": row[0], "previous_batch": row[1], "rebuilt": row[2], "consumed": json.loads(row[3])}
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'a' "
+                       f"AND table_schema IN {SCHEMAS} AND table_type = 'BASE TABLE' ORDER BY 1, 2").fetchall()
+    return [f"{s}.{t}" for s, t in rows]
+
+
+def _differences(before: Path, after: Path) -> dict[str, str]:
+    """Tables whose rows differ between two build databases (float columns to 1e-9 relative)."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{before}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{after}' AS b (READ_ONLY)")
+    out: dict[str, str] = {}
+    for table in _tables(con):
+        missing = _count(con, f"(SELECT * FROM a.{table} EXCEPT ALL SELECT * FROM b.{table})")
+        extra = _count(con, f"(SELECT * FROM b.{table} EXCEPT ALL SELECT * FROM a.{table})")
+        if missing == extra == 0:
+            continue
+        a_rows = sorted(con.execute(f"SELECT * FROM a.{table}").fetchall(), key=repr)
+        b_rows = sorted(con.execute(f"SELECT * FROM b.{table}").fetchall(), key=repr)
+        if len(a_rows) != len(b_rows) or not all(_close(x, y) for x, y in zip(a_rows, b_rows, strict=True)):
+            out[table] = f"{missing} row(s) only incremental, {extra} only full refresh"
+    con.close()
+    return out
+
+
+def _close(x: tuple, y: tuple) -> bool:
+    return all(math.isclose(p, q, rel_tol=1e-9) if isinstance(p, float) and isinstance(q, float) else p == q
+               for p, q in zip(x, y, strict=True))
+
+
+def _new_litellm_file(raw: Path) -> int:
+    """Three new requests (new ids) and two identical copies of requests landed before: returns new rows."""
+    source = sorted((raw / "usage" / "litellm_spend_logs").glob("*.csv"))[-1]
+    reader = csv.reader(io.StringIO(source.read_text(encoding="utf-8")))
+    header = next(reader)
+    rows = [r for _, r in zip(range(5), reader, strict=False)]
+    fresh = [[f"inc-{r[0]}", *r[1:]] for r in rows[:3]]
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows([header, *fresh, *rows[3:5]])
+    (raw / "usage" / "litellm_spend_logs" / "litellm_spend_logs_extra.csv").write_text(out.getvalue(),
+                                                                                      encoding="utf-8")
+    return len(fresh)
+
+
+def _restated_openai_buckets(raw: Path) -> None:
+    """A later export repeating one day's buckets with other token counts (``latest``: its copies count)."""
+    source = sorted((raw / "usage" / "openai_usage").glob("*.json"))[-1]
+    page = json.loads(source.read_text(encoding="utf-8"))
+    bucket = next(b for b in page["data"] if b["results"])
+    for result in bucket["results"]:
+        result["input_tokens"] += 1000
+        result["output_tokens"] += 7
+    page["data"] = [bucket]
+    (raw / "usage" / "openai_usage" / "openai_usage_completions_zz_restated.json").write_text(
+        json.dumps(page), encoding="utf-8")
+
+
+def _restate_focus_file(raw: Path) -> None:
+    """The same FOCUS file again at its own path, its last charge line dropped (a vendor restatement)."""
+    path = sorted((raw / "billing" / "focus").glob("*.csv"))[-1]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def incremental_night(published_demo, tmp_path_factory) -> tuple[Path, Path, int]:
+    shared, rc, _ = published_demo
+    assert rc == EXIT_OK
+    data_dir = tmp_path_factory.mktemp("incremental") / "data"
+    shutil.copytree(shared, data_dir)
+    raw = data_dir / "raw"
+    new_rows = _new_litellm_file(raw)
+    _restated_openai_buckets(raw)
+    _restate_focus_file(raw)
+    assert main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()]) == EXIT_OK
+    snapshot = data_dir.parent / "incremental.duckdb"
+    shutil.copyfile(data_dir / "warehouse" / "roi.duckdb", snapshot)
+    return data_dir, snapshot, new_rows
+
+
+def test_a_night_of_new_files_builds_incrementally(incremental_night):
+    """Night 2 took the increment where its files allow it (the equality below is not between two full builds)
+    and rebuilt where they do not (a restated FOCUS file)."""
+    _, snapshot, new_rows = incremental_night
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        litellm = _state(con, "stg_usage__litellm_spend_logs")
+        assert not litellm["rebuilt"] and litellm["previous_batch"] is not None
+        # the new file's 5 lines: 3 new keys, 2 keys landed before (both of their copies are in scope)
+        assert _count(con, "increments.stg_usage__litellm_spend_logs__scope") == new_rows + 2 * 2
+        assert not _state(con, "stg_usage__openai_usage")["rebuilt"]
+        attributed = _state(con, "int_usage__attributed")
+        assert not attributed["rebuilt"]
+        assert attributed["consumed"]["usage/litellm_spend_logs"] == litellm["batch"]
+        assert _count(con, "increments.int_usage__attributed__changes") > 0
+        assert not _state(con, "fct_ai_usage")["rebuilt"]
+        assert _state(con, "stg_billing__focus")["rebuilt"], "a restated file rebuilds its staging model"
+        # the new requests are in the marts, the identical copies counted once
+        assert _count(con, "staging.stg_usage__litellm_spend_logs WHERE request_id LIKE 'inc-%'") == new_rows
+    finally:
+        con.close()
+
+
+def test_incremental_and_full_refresh_builds_hold_the_same_rows(incremental_night):
+    data_dir, snapshot, _ = incremental_night
+    assert main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat(), "--full-refresh"]) == EXIT_OK
+    build = data_dir / "warehouse" / "roi.duckdb"
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        assert _state(con, "stg_usage__litellm_spend_logs")["rebuilt"]
+        assert _state(con, "fct_ai_usage")["rebuilt"]
+    finally:
+        con.close()
+    assert _differences(snapshot, build) == {}
+
+
+def test_the_equality_check_sees_a_changed_row(incremental_night, tmp_path):
+    """The comparison above is not vacuous: one cent more on one usage row is a difference."""
+    _, snapshot, _ = incremental_night
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(snapshot, changed)
+    con = duckdb.connect(str(changed))
+    con.execute("UPDATE marts.fct_ai_usage SET cost_amount = cost_amount + 0.01 "
+                "WHERE usage_key = (SELECT min(usage_key) FROM marts.fct_ai_usage)")
+    con.close()
+    assert list(_differences(snapshot, changed)) == ["marts.fct_ai_usage"]
