@@ -112,7 +112,8 @@ def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
         window = TimeWindow(settings.as_of_date, int(thresholds.non_negative(TOLERANCE_VAR)))
         con = engine.connect(paths.build_db)
         try:
-            result = engine.ingest_dataset(con, paths.raw, ds, run_id=context.run_id, window=window)
+            result = engine.ingest_dataset(con, paths.raw, ds, run_id=context.run_id, window=window,
+                                           trust_stats=not settings.full_refresh)
             newest = con.execute(f"SELECT max({ds.freshness_field}) FROM {ds.table}").fetchall()[0][0]
             unlanded = money.unlanded(con, ds)
         finally:

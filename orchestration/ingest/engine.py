@@ -33,6 +33,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
@@ -152,6 +153,31 @@ def sha256_file(path: Path, *, follow_links: bool = True) -> str:
     return h.hexdigest()
 
 
+#: A file whose last change is less than this before its hashing started may have changed again within the
+#: same timestamp tick (file times are coarse): its stat proves nothing and it is hashed again (git's "racy"
+#: rule).
+RACY_NS = 2_000_000_000
+
+
+def file_sha256(con: duckdb.DuckDBPyConnection, path: Path, rel: str, *, trust_stats: bool = True) -> str:
+    """SHA-256 of a raw file, read again only when its stat (size, modification and change times, inode,
+    device) differs from the one recorded when it was last hashed, or was too recent then to tell a later
+    change apart. Any write to a file changes its change time, which no tool can set back: an unchanged stat
+    is unchanged content. ``trust_stats=False`` (``roi-ledger run --full-refresh``) hashes every file."""
+    st = os.stat(path, follow_symlinks=False)
+    stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+    if trust_stats:
+        row = con.execute("SELECT size, mtime_ns, ctime_ns, inode, device, file_sha256, hashed_at_ns "
+                          "FROM ingest_state.raw_file_stats WHERE source_file = ?", [rel]).fetchone()
+        if row is not None and list(row[:5]) == stat and max(stat[1], stat[2]) < row[6] - RACY_NS:
+            return row[5]
+    started = time.time_ns()
+    sha = sha256_file(path, follow_links=False)
+    con.execute("INSERT OR REPLACE INTO ingest_state.raw_file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [rel, *stat, sha, started])
+    return sha
+
+
 def walk_raw(folder: Path) -> Iterator[Path]:
     """Every non-hidden entry under ``folder`` that is a regular file or a symbolic link (to anything), in a
     stable order. Links are listed, never followed (a linked folder is not entered): the caller refuses them."""
@@ -208,7 +234,7 @@ def record_unclaimed(con: duckdb.DuckDBPyConnection, raw_dir: Path, datasets: It
         if any(path == f or f in path.parents for f in folders):
             continue
         rel = path.relative_to(raw_dir).as_posix()
-        sha = UNREAD if path.is_symlink() else sha256_file(path, follow_links=False)
+        sha = UNREAD if path.is_symlink() else file_sha256(con, path, rel)
         res = FileResult(rel, sha, "unclaimed", message=f"{rel}: no registered dataset reads this folder "
                                                          f"(datasets read raw/<system>/<dataset>/): not ingested")
         found.append(res)
@@ -221,16 +247,18 @@ def record_unclaimed(con: duckdb.DuckDBPyConnection, raw_dir: Path, datasets: It
 
 
 def ingest_dataset(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, *, run_id: str | None = None,
-                   now: datetime | None = None, window: TimeWindow | None = None) -> DatasetResult:
+                   now: datetime | None = None, window: TimeWindow | None = None,
+                   trust_stats: bool = True) -> DatasetResult:
     """Ingest every new file of one dataset; never raises for bad input (it is quarantined instead).
 
-    ``window`` bounds plausible times (default: the day of ``now`` with a 24 h tolerance)."""
+    ``window`` bounds plausible times (default: the day of ``now`` with a 24 h tolerance); ``trust_stats``:
+    see :func:`file_sha256`."""
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     window = window or TimeWindow(now.date(), 24)
     result = DatasetResult(ds.key)
     paths = discover(raw_dir, ds)
     for path in paths:
-        result.files.append(_ingest_file(con, raw_dir, ds, path, run_id, now, window))
+        result.files.append(_ingest_file(con, raw_dir, ds, path, run_id, now, window, trust_stats))
     _withdraw_missing_rejections(con, ds, {p.relative_to(raw_dir).as_posix() for p in paths}, now)
     result.landed_rows_total = con.execute(f"SELECT count(*) FROM {ds.table}").fetchall()[0][0]
     return result
@@ -304,11 +332,11 @@ def _refused_link(con, ds: Dataset, path: Path, rel: str, now: datetime, run_id:
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, path: Path, run_id: str | None,
-                 now: datetime, window: TimeWindow) -> FileResult:
+                 now: datetime, window: TimeWindow, trust_stats: bool = True) -> FileResult:
     rel = path.relative_to(raw_dir).as_posix()
     if path.is_symlink():
         return _refused_link(con, ds, path, rel, now, run_id)
-    sha = sha256_file(path, follow_links=False)
+    sha = file_sha256(con, path, rel, trust_stats=trust_stats)
     size = path.stat().st_size
     seen, twin, restated = _known(con, ds, rel, sha)
     if seen:

@@ -37,18 +37,24 @@ SAMPLE_SECONDS = 0.2
 
 def tree_rss(pid: int) -> int:
     """Resident bytes of ``pid`` and every living descendant (``/proc``; 0 for a process already gone)."""
+    return sum(tree_rss_by_process(pid).values())
+
+
+def tree_rss_by_process(pid: int) -> dict[str, int]:
+    """Resident bytes of ``pid`` and each living descendant, by ``<pid> <command line>`` (first 80 chars)."""
     from orchestration.childguard import descendants
 
-    total = 0
+    out: dict[str, int] = {}
     for p in [pid, *descendants(pid)]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+                    cmd = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    out[f"{p} {cmd.strip()[:80]}"] = int(line.split()[1]) * 1024
                     break
         except OSError:
             continue
-    return total
+    return out
 
 
 def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -56,11 +62,13 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, **(env or {})})
-    peak = [0]
+    peak: list[Any] = [0, {}, 0.0, 0.0]  # bytes, by process, seconds into the run, epoch
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss(proc.pid))
+            by_process = tree_rss_by_process(proc.pid)
+            if sum(by_process.values()) > peak[0]:
+                peak[:] = [sum(by_process.values()), by_process, time.perf_counter() - t0, time.time()]
             time.sleep(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -69,11 +77,12 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any
     sampler.join()
     lines = out.strip().splitlines()
     return {"seconds": time.perf_counter() - t0, "returncode": proc.returncode, "peak_tree_rss_bytes": peak[0],
+            "peak_rss_by_process": peak[1], "peak_at_seconds": round(peak[2], 1), "peak_epoch": peak[3],
             "last_line": lines[-1] if lines else "", "output_tail": "\n".join(lines[-15:])}
 
 
-def step_durations(dagster_home: Path) -> dict[str, float]:
-    """Seconds per Dagster step of the latest run recorded in ``dagster_home``."""
+def step_windows(dagster_home: Path) -> dict[str, tuple[float, float]]:
+    """(start, end) epoch seconds per Dagster step of the latest run recorded in ``dagster_home``."""
     from dagster import DagsterInstance
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
@@ -83,7 +92,17 @@ def step_durations(dagster_home: Path) -> dict[str, float]:
         return {}
     stats = instance.get_run_step_stats(runs[0].run_id)
     # A skipped step (after the night gate stopped a night) has no start time.
-    return {s.step_key: round(s.end_time - s.start_time, 2) for s in stats if s.start_time and s.end_time}
+    return {s.step_key: (s.start_time, s.end_time) for s in stats if s.start_time and s.end_time}
+
+
+def step_durations(dagster_home: Path) -> dict[str, float]:
+    """Seconds per Dagster step of the latest run recorded in ``dagster_home``."""
+    return {k: round(end - start, 2) for k, (start, end) in step_windows(dagster_home).items()}
+
+
+def steps_at(dagster_home: Path, epoch: float) -> list[str]:
+    """The Dagster steps of the latest run that were running at ``epoch`` (where a peak was sampled)."""
+    return sorted(k for k, (start, end) in step_windows(dagster_home).items() if start <= epoch <= end)
 
 
 def slowest_dbt_nodes(data_dir: Path, n: int = 10) -> list[dict[str, Any]]:
@@ -181,7 +200,8 @@ def main() -> int:
         run = measured([cli, "run", "--data-dir", str(data_dir), "--as-of", as_of.isoformat()],
                        env={"DAGSTER_HOME": str(dagster_home)})
         assert run["returncode"] == 0, run["output_tail"]
-        result[name] = {**run, "steps": step_durations(dagster_home), "as_of": as_of.isoformat()}
+        result[name] = {**run, "steps": step_durations(dagster_home), "as_of": as_of.isoformat(),
+                        "peak_steps": steps_at(dagster_home, run["peak_epoch"])}
         print(f"{name}: {run['seconds']:.1f} s, {run['last_line']}", flush=True)
         if name != "empty_night":
             result[f"dbt_slowest_{name}"] = slowest_dbt_nodes(data_dir)
@@ -205,7 +225,12 @@ def main() -> int:
     for measure, value, target in result["ratios"]:
         print(f"{measure:<28} {value:<44} {target}")
     for name in ("first_night", "empty_night", "new_day_night"):
-        print(f"\n{name.replace('_', ' ')}, Dagster steps (s):")
+        night_result = result[name]
+        print(f"\n{name.replace('_', ' ')}: peak {night_result['peak_tree_rss_bytes'] / 1e9:.2f} GB at "
+              f"{night_result['peak_at_seconds']} s, in step(s) {', '.join(night_result['peak_steps']) or '-'}:")
+        for process, rss in sorted(night_result["peak_rss_by_process"].items(), key=lambda kv: -kv[1])[:4]:
+            print(f"  {rss / 1e9:>8.2f} GB  {process}")
+        print(f"{name.replace('_', ' ')}, Dagster steps (s):")
         for step, seconds in sorted(result[name]["steps"].items(), key=lambda kv: -kv[1])[:12]:
             print(f"  {seconds:>8.1f}  {step}")
     for name in ("first_night", "new_day_night"):
