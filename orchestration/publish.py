@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
-from orchestration import nightgate
+from orchestration import nightgate, publish_delta
 from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
 from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention
@@ -233,19 +233,34 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
-                          policies: dict[tuple[str, str], dict[str, list[str]]], key: str) -> dict[str, int]:
-    """Copy the published schemas and the audit trail into a new DuckDB file; return row counts."""
+                          policies: dict[tuple[str, str], dict[str, list[str]]], key: str,
+                          base: Path | None = None) -> dict[str, int]:
+    """Write the published schemas and the audit trail into a new DuckDB file; return row counts. With
+    ``base`` (the file the last published release wrote), the new file starts as its copy and each table is
+    kept, patched or copied again (:mod:`orchestration.publish_delta`)."""
     if tmp.exists():
         tmp.unlink()
+    if base is not None:
+        shutil.copyfile(base, tmp)
+        os.chmod(tmp, 0o600)
     con = duckdb.connect(str(tmp), config={"memory_limit": duckdb_memory_limit()})
     counts: dict[str, int] = {}
     try:
         con.execute("SET TimeZone = 'UTC'")
+        before = publish_delta.published_before(con) if base is not None else {}
+        con.execute("DROP SCHEMA IF EXISTS audit CASCADE")  # the audit trail is written whole, below
         con.execute(f"ATTACH '{paths.build_db}' AS build (READ_ONLY)")
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'build' "
             f"AND table_schema IN ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) "
             "ORDER BY table_schema, table_name").fetchall()
+        stale = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+            f"AND table_schema IN ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)})").fetchall()
+        for schema, name in set(stale) - set(tables):
+            con.execute(f'DROP TABLE {schema}."{name}"')
+        con.execute(AUDIT_DDL)
+        con.execute(publish_delta.INCREMENTS_DDL)
         con.execute("CREATE OR REPLACE MACRO pseudonymise(v) AS "
                     "CASE WHEN v IS NULL THEN NULL ELSE 'pii_' || left(sha256(getvariable('pk') || '|' || "
                     "lower(trim(CAST(v AS VARCHAR)))), 20) END")
@@ -260,9 +275,13 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
             cols = [c for c in policy.get("pii", []) if c in present]
             exclude = f" EXCLUDE ({', '.join(dropped)})" if dropped else ""
             replace = f" REPLACE ({', '.join(f'pseudonymise({c}) AS {c}' for c in cols)})" if cols else ""
-            con.execute(f'CREATE TABLE {schema}."{name}" AS SELECT *{exclude}{replace} FROM build.{schema}."{name}"')
+            select = f'SELECT *{exclude}{replace} FROM build.{schema}."{name}" AS t'
+            select_hash = publish_delta.select_sha256(f"{select} key {hashlib.sha256(key.encode()).hexdigest()}")
+            how = publish_delta.plan(con, schema, name, select_hash, before.get((schema, name)),
+                                     present - set(dropped) - set(cols))
+            publish_delta.write_table(con, schema, name, select, how)
+            publish_delta.record(con, schema, name, select_hash, how)
             counts[f"{schema}.{name}"] = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchone()[0]
-        con.execute(AUDIT_DDL)
         con.execute("INSERT INTO audit.ingested_files SELECT * FROM build.audit.ingested_files")
         con.execute("INSERT INTO audit.ingested_money SELECT * FROM build.audit.ingested_money")
         con.execute("INSERT INTO audit.redactions SELECT * FROM build.audit.redactions")
@@ -332,7 +351,9 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
         rec["snapshot_path"] = snapshot.relative_to(paths.data_dir).as_posix()
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
         try:
-            _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths))
+            base = publish_delta.base_file(paths.published_db, previous["published_sha256"] if previous else None,
+                                           sha256_file)
+            _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths), base)
             rec["published_sha256"] = sha256_file(tmp)
             _keep_snapshot(tmp, snapshot)
             os.replace(tmp, paths.published_db)  # the atomic swap

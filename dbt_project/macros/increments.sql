@@ -130,20 +130,22 @@
 {# ---- staging: one landed dataset ---------------------------------------------------------------------- #}
 
 {#
-    The landing rows an incremental staging build reads: every copy of the keys in scope (the whole landing on
-    a first or full build). Used by deduplicated_landing() / landing_copies() through landed_rows().
+    The landing rows a build reads (deduplicated_landing() and landing_copies() read through this): with `scope`
+    none, those of the incremental staging model being built (every copy of the keys in its scope; the whole
+    landing on a first or full build); 'all', the whole landing; a relation, the copies it lists.
 #}
-{% macro landed_rows(system, name) -%}
-    {%- if is_incremental() -%}
+{% macro landed_rows(system, name, scope=none) -%}
+    {%- set scope_rel = increment_relation(this, 'scope') if scope is none and is_incremental() else scope -%}
+    {%- if scope_rel is none or scope_rel == 'all' -%}
+        {{ source(system, name) }}
+    {%- else -%}
         (select landed.*
         from {{ source(system, name) }} as landed
-        inner join {{ increment_relation(this, 'scope') }} as scope
+        inner join {{ scope_rel }} as scope
             on
                 landed._source_file = scope._source_file
                 and landed._file_sha256 = scope._file_sha256
                 and landed._line = scope._line)
-    {%- else -%}
-        {{ source(system, name) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -39,7 +39,7 @@
     and `_copy_status`: kept, collapsed (identical to the kept copy), superseded (an older version a newer file
     restated) or quarantined (copies that differ where the rule cannot choose). Keys seen once are `kept`.
 #}
-{% macro landing_copies(system, name, only_repeated=false) -%}
+{% macro landing_copies(system, name, only_repeated=false, scope=none) -%}
     {%- set c = landing_contract(system, name) -%}
     {%- set key = quoted(c.natural_key) | join(', ') -%}
     {%- if c.repeats == 'latest' -%}
@@ -80,9 +80,9 @@
                 select
                     landed.*,
                     {{ surrogate_key(quoted(c.fields)) }} as _version
-                from {{ landed_rows(system, name) }} as landed
+                from {{ landed_rows(system, name, scope) }} as landed
                 {%- if only_repeated %}
-                    inner join ({{ repeated_keys(system, name) }}) as repeated_keys
+                    inner join ({{ repeated_keys(system, name, scope) }}) as repeated_keys
                         on {{ key_matches('landed', 'repeated_keys', c.natural_key) }}
                 {%- endif %}
             ) as hashed
@@ -96,11 +96,11 @@
     key_matches(left, right, key): a landed row's key equals a repeated key, part by part (exact only for keys
     that are never NULL).
 #}
-{% macro repeated_keys(system, name) -%}
+{% macro repeated_keys(system, name, scope=none) -%}
     {%- set key = landing_contract(system, name).natural_key -%}
     select {% for column in key %}{{ adapter.quote(column) }} as {{ repeated_key_column(column) }}
         {{- ', ' if not loop.last }}{% endfor %}
-    from {{ landed_rows(system, name) }}
+    from {{ landed_rows(system, name, scope) }}
     group by {{ quoted(key) | join(', ') }}
     having count(*) > 1
 {%- endmacro %}
@@ -127,11 +127,11 @@
     the keys are found by grouping first and the window functions run only over their rows: a night of ten
     million LiteLLM requests with a handful repeated sorts a handful, not ten million wide rows.
 #}
-{% macro repeated_copies(system, name) -%}
+{% macro repeated_copies(system, name, scope=none) -%}
     {%- if landing_contract(system, name).key_never_null -%}
-    {{ landing_copies(system, name, only_repeated=true) }}
+    {{ landing_copies(system, name, only_repeated=true, scope=scope) }}
     {%- else -%}
-    select * from ({{ landing_copies(system, name) }}) as copies where _copies > 1
+    select * from ({{ landing_copies(system, name, scope=scope) }}) as copies where _copies > 1
     {%- endif -%}
 {%- endmacro %}
 

@@ -36,19 +36,26 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'a' "
-                       f"AND table_schema IN {SCHEMAS} AND table_type = 'BASE TABLE' ORDER BY 1, 2").fetchall()
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[str]:
+    rows = con.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = ? "
+                       f"AND table_schema IN {schemas} AND table_type = 'BASE TABLE' ORDER BY 1, 2",
+                       [catalog]).fetchall()
     return [f"{s}.{t}" for s, t in rows]
 
 
-def _differences(before: Path, after: Path) -> dict[str, str]:
-    """Tables whose rows differ between two build databases (float columns to 1e-9 relative)."""
+def _differences(before: Path, after: Path, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, str]:
+    """Tables whose rows differ between two DuckDB files (float columns to 1e-9 relative), or that only one
+    of them has."""
     con = duckdb.connect()
     con.execute(f"ATTACH '{before}' AS a (READ_ONLY)")
     con.execute(f"ATTACH '{after}' AS b (READ_ONLY)")
     out: dict[str, str] = {}
-    for table in _tables(con):
+    tables = _tables(con, "a", schemas)
+    for table in sorted(set(tables) ^ set(_tables(con, "b", schemas))):
+        out[table] = "in one file only"
+    for table in tables:
+        if table in out:
+            continue
         missing = _count(con, f"(SELECT * FROM a.{table} EXCEPT ALL SELECT * FROM b.{table})")
         extra = _count(con, f"(SELECT * FROM b.{table} EXCEPT ALL SELECT * FROM a.{table})")
         if missing == extra == 0:
@@ -137,6 +144,36 @@ def test_a_night_of_new_files_builds_incrementally(incremental_night):
         assert _count(con, "staging.stg_usage__litellm_spend_logs WHERE request_id LIKE 'inc-%'") == new_rows
     finally:
         con.close()
+
+
+def test_the_release_file_is_patched_and_equals_a_whole_copy(incremental_night, tmp_path):
+    """Night 2's release file started as night 1's and patched the incremental tables (kept the others it
+    could): it holds exactly what a release file written whole from the same build database holds."""
+    from orchestration import publish
+    from orchestration.dbt import dbt_project
+    from orchestration.settings import Paths
+
+    data_dir, _, _ = incremental_night
+    paths = Paths(data_dir)
+    pub = duckdb.connect(str(paths.published_db), read_only=True)
+    try:
+        written = dict(pub.execute("SELECT table_schema || '.' || table_name, written "
+                                   "FROM audit.published_increments").fetchall())
+    finally:
+        pub.close()
+    assert written["staging.stg_usage__litellm_spend_logs"] == "patched"
+    assert written["marts.fct_ai_usage"] == "patched"
+    assert written["staging.stg_billing__focus"] == "copied"  # it rebuilt
+    build = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        rec = publish.last_release(build)
+    finally:
+        build.close()
+    whole = tmp_path / "whole.duckdb"
+    manifest = dbt_project().manifest_path
+    publish._build_published_file(paths, whole, rec, publish.column_policies(manifest),
+                                  publish.pseudonym_key(paths))
+    assert _differences(paths.published_db, whole, schemas=("staging", "marts")) == {}
 
 
 def test_incremental_and_full_refresh_builds_hold_the_same_rows(incremental_night):
