@@ -466,3 +466,78 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+
+{# ---- fct_landing_repeats: per dataset, the keys its staging model staged again ---------------------- #}
+
+{#
+    fct_landing_repeats carries a contract, so (as for fct_ai_usage) its rows are chosen from committed tables
+    by one plan, at compile time and in its pre_hook: per dataset `same` (its staging model has not run since),
+    `scope` (it ran one incremental batch: the keys of that batch's landing copies) or `all` (a dataset whose
+    staging model is a table, rebuilt, or ran batches this model missed; new code).
+#}
+{% macro landing_repeats_plan() -%}
+    {%- set state = increment_state(this) if execute and is_incremental() else none -%}
+    {%- set stale = increment_state_stale(state) -%}
+    {%- set modes = {} -%}
+    {%- set consumed = {} -%}
+    {%- for c in landing_contracts() if c.repeats != 'positional' -%}
+        {%- set key = c.system ~ '/' ~ c.name -%}
+        {%- set staging = ref('stg_' ~ c.system ~ '__' ~ c.name) -%}
+        {%- set node = graph.nodes.get('model.' ~ project_name ~ '.stg_' ~ c.system ~ '__' ~ c.name) if execute else none -%}
+        {%- set upstream = increment_state(staging)
+            if execute and node and node.config.materialized == 'incremental' else none -%}
+        {%- do consumed.update({key: upstream.batch if upstream else none}) -%}
+        {%- set step = increment_upstream_step(upstream, state.consumed.get(key) if state else none) -%}
+        {%- if stale or upstream is none or step == 'rebuild' -%}
+            {%- do modes.update({key: ('all', staging)}) -%}
+        {%- elif step == 'scope' -%}
+            {%- do modes.update({key: ('scope', staging)}) -%}
+        {%- else -%}
+            {%- do modes.update({key: ('same', staging)}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return({'modes': modes, 'consumed': consumed}) }}
+{%- endmacro %}
+
+
+{# The landing copies fct_landing_repeats reads of one dataset, as landed_rows() takes them. #}
+{% macro landing_repeats_scope(mode) -%}
+    {{ return('all' if mode[0] == 'all' else increment_relation(mode[1], 'scope')) }}
+{%- endmacro %}
+
+
+{% macro landing_repeats_increment_prepare() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set state = increment_state(this) -%}
+        {%- set plan = landing_repeats_plan() -%}
+        {%- for c in landing_contracts() if c.repeats != 'positional' -%}
+            {%- set key = c.system ~ '/' ~ c.name -%}
+            {%- set mode = plan.modes[key] -%}
+            {%- if mode[0] == 'all' -%}
+                {%- do run_query("delete from " ~ this ~ " where dataset = '" ~ key ~ "'") -%}
+            {%- elif mode[0] == 'scope' -%}
+                {%- set delete -%}
+                    delete from {{ this }}
+                    where
+                        dataset = '{{ key }}'
+                        and natural_key_value in (
+                            select {{ repeat_key_text(c.natural_key) }}
+                            from {{ landed_rows(c.system, c.name, landing_repeats_scope(mode)) }} as landed
+                        )
+                {%- endset -%}
+                {%- do run_query(delete) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do increment_write_state(state, false, plan.consumed) -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+
+{% macro landing_repeats_increment_finish() -%}
+    {%- if execute and not is_incremental() -%}
+        {%- do increment_full_build_state(landing_repeats_plan().consumed) -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

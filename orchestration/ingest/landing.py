@@ -127,8 +127,9 @@ log = logging.getLogger(__name__)
 
 
 def landing_root(db_path: Path) -> Path:
-    """The landing folder beside the build database (``DIR/warehouse/landing``)."""
-    return db_path.parent / "landing"
+    """The landing folder beside the build database (``DIR/warehouse/landing``), as an absolute path: the
+    landing views name their files by it, and are read from other working directories (dbt, BI)."""
+    return db_path.resolve().parent / "landing"
 
 
 def landing_file(root: Path, ds: Dataset, source_file: str, sha: str) -> Path:

@@ -140,6 +140,10 @@ def test_a_night_of_new_files_builds_incrementally(incremental_night):
         assert _count(con, "increments.int_usage__attributed__changes") > 0
         assert not _state(con, "fct_ai_usage")["rebuilt"]
         assert _state(con, "stg_billing__focus")["rebuilt"], "a restated file rebuilds its staging model"
+        # the identical copies are listed beside the copies they collapse into, by an incremental build
+        assert not _state(con, "fct_landing_repeats")["rebuilt"]
+        assert _count(con, "marts.fct_landing_repeats WHERE _source_file LIKE '%litellm_spend_logs_extra.csv' "
+                           "AND copy_status = 'collapsed'") == 2
         # the new requests are in the marts, the identical copies counted once
         assert _count(con, "staging.stg_usage__litellm_spend_logs WHERE request_id LIKE 'inc-%'") == new_rows
     finally:

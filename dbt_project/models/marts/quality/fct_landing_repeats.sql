@@ -1,7 +1,18 @@
+-- Incremental (macros/increments.sql): per dataset, a night lists again the copies of the keys its staging
+-- model staged again; datasets whose staging model is a table are listed again whole.
+
+{{ config(
+    materialized='incremental',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ landing_repeats_increment_prepare() }}",
+    post_hook="{{ landing_repeats_increment_finish() }}"
+) }}
+
 {%- set datasets = [] -%}
 {%- for c in landing_contracts() if c.repeats != 'positional' -%}
     {%- do datasets.append(c) -%}
 {%- endfor -%}
+{%- set plan = landing_repeats_plan() -%}
 
 with
 
@@ -25,8 +36,9 @@ with
             _source_file,
             _file_sha256,
             _line
-        from ({{ repeated_copies(c.system, c.name) }}) as copies
-        where _copies > 1
+        {%- set mode = plan.modes[c.system ~ '/' ~ c.name] %}
+        from ({{ repeated_copies(c.system, c.name, landing_repeats_scope(mode)) }}) as copies
+        where _copies > 1{{ ' and 1 = 0' if mode[0] == 'same' }}
 
     ),
 
