@@ -19,7 +19,13 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration.childguard import PARENT_PID_ENV
 from orchestration.nightgate import code_checksum
-from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, RoiSettings
+from orchestration.settings import (
+    CONNECTION_LIMIT_ENV,
+    DBT_PROJECT_DIR,
+    DUCKDB_PATH_ENV,
+    RoiSettings,
+    duckdb_memory_limit,
+)
 
 #: Layers, each its own @dbt_assets (its own step): staging first, then the spine and ledgers on top
 #: (with the seeds they read: `dbt build` loads a seed only when the selection holds it), then, after the
@@ -154,6 +160,7 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         paths.ensure()
         # dbt runs as a subprocess that inherits the environment: the profile reads the database path here.
         os.environ[DUCKDB_PATH_ENV] = str(paths.build_db)
+        os.environ[CONNECTION_LIMIT_ENV] = duckdb_memory_limit()
         os.environ.setdefault("DBT_INDIRECT_SELECTION", INDIRECT_SELECTION)
         os.environ[PARENT_PID_ENV] = str(os.getpid())  # dbt's launcher dies with this process
         share_partial_parse(paths.dbt_target, layer, before=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ DUCKDB_PATH_ENV = "ROI_LEDGER_DUCKDB_PATH"
 SCHEDULE_TZ_ENV = "ROI_LEDGER_SCHEDULE_TZ"
 SCHEDULE_CRON_ENV = "ROI_LEDGER_SCHEDULE_CRON"
 MEMORY_LIMIT_ENV = "ROI_LEDGER_DUCKDB_MEMORY_LIMIT"
+#: Set by the pipeline for the dbt process it starts: the buffer-pool limit of dbt's DuckDB connection.
+CONNECTION_LIMIT_ENV = "ROI_LEDGER_DUCKDB_CONNECTION_LIMIT"
 RELEASE_RETENTION_ENV = "ROI_LEDGER_RELEASE_RETENTION"
 DEFAULT_RELEASE_RETENTION = 30
 
@@ -126,11 +129,30 @@ def make_private(path: Path, *, recursive: bool = False) -> None:
                 os.chmod(p, mode)
 
 
+#: The share of ``ROI_LEDGER_DUCKDB_MEMORY_LIMIT`` each DuckDB connection's buffer pool gets: DuckDB allocates
+#: some memory outside it (measured: 4.19 GB resident for a 4 GB limit while landing a 1.2 GB CSV file), and
+#: the run's Python processes (Dagster's, dbt's) live in the 1 GB margin beside the cap.
+CONNECTION_SHARE = 0.85
+_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def memory_cap_bytes(text: str | None = None) -> int:
+    """``ROI_LEDGER_DUCKDB_MEMORY_LIMIT`` (default 4GB) in bytes, read as DuckDB reads it (GB = 10^9, GiB = 2^30)
+    (pure: tested)."""
+    raw = (text if text is not None else os.environ.get(MEMORY_LIMIT_ENV, "4GB")).strip().upper().replace(" ", "")
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)((?:[KMGT]I?)?B)?", raw)
+    if found is None:
+        raise ValueError(f"{MEMORY_LIMIT_ENV} must be a size such as 4GB or 512MiB, got {raw!r}")
+    return int(float(found.group(1)) * _UNITS[found.group(2) or "B"])
+
+
 def duckdb_memory_limit() -> str:
-    """DuckDB's buffer-pool cap for every pipeline connection (``ROI_LEDGER_DUCKDB_MEMORY_LIMIT``, default
-    4GB). DuckDB spills past it, so big ingests stay well inside a 24 GiB machine; its own default (80% of
-    RAM) lets the build database's cache grow to most of the machine."""
-    return os.environ.get(MEMORY_LIMIT_ENV, "4GB")
+    """The buffer-pool limit of every pipeline DuckDB connection (ingest, dbt, GX, publish): 85% of
+    ``ROI_LEDGER_DUCKDB_MEMORY_LIMIT`` (default 4GB), so that DuckDB's memory outside its pool stays within the
+    cap and the whole run within the cap plus 1 GB for Python. DuckDB spills past it, so big ingests stay well
+    inside the machine; its own default (80% of RAM) would let the build database's cache grow to most of it."""
+    return f"{int(memory_cap_bytes() * CONNECTION_SHARE) // 10**6}MB"
 
 
 def release_retention() -> int:

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from orchestration.settings import memory_cap_bytes
 from tests.bench import newday
 
 AS_OF = date(2026, 10, 31)
@@ -127,17 +128,6 @@ def litellm_totals(published: Path, floor_parquet: Path) -> dict[str, list]:
     finally:
         con.close()
     return {"mart": [str(v) for v in mart], "floor": [str(v) for v in floor]}
-
-
-def memory_cap_bytes() -> int:
-    from orchestration.settings import duckdb_memory_limit
-
-    text = duckdb_memory_limit().strip().upper().replace("IB", "B")
-    units = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "B": 1}
-    for unit, factor in units.items():
-        if text.endswith(unit):
-            return int(float(text[: -len(unit)]) * factor)
-    return int(text)
 
 
 def ratios(result: dict[str, Any]) -> list[tuple[str, str, str]]:

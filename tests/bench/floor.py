@@ -82,10 +82,10 @@ def run(data_dir: Path, out: Path, memory_limit: str) -> dict:
 
 
 def main() -> int:
-    from orchestration.settings import duckdb_memory_limit
+    from orchestration.settings import memory_cap_bytes
 
     data_dir, out = Path(sys.argv[1]), Path(sys.argv[2])
-    print(json.dumps(run(data_dir, out, duckdb_memory_limit())))
+    print(json.dumps(run(data_dir, out, f"{memory_cap_bytes() // 10**6}MB")))  # the whole cap
     return 0
 
 

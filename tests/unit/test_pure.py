@@ -156,3 +156,16 @@ def test_the_floor_reads_every_litellm_file_as_parameters(tmp_path):
     sql, params = floor_sql(tmp_path / "raw", tmp_path / "out.parquet")
     assert [[Path(f).name for f in group] for group in params] == [["a.csv", "b.csv.gz"], ["c.jsonl"], ["inv.csv"]]
     assert sql.count("?") == 3 and "a.csv" not in sql
+
+
+def test_the_memory_cap_reads_as_duckdb_reads_it_and_each_connection_gets_its_share(monkeypatch):
+    from orchestration.settings import MEMORY_LIMIT_ENV, duckdb_memory_limit, memory_cap_bytes
+
+    assert memory_cap_bytes("4GB") == 4 * 10**9
+    assert memory_cap_bytes("512MiB") == 512 * 2**20
+    assert memory_cap_bytes("1.5 gb") == 1_500_000_000
+    for bad in ("lots", "4XB", "GB"):
+        with pytest.raises(ValueError, match=MEMORY_LIMIT_ENV):
+            memory_cap_bytes(bad)
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "10GB")
+    assert duckdb_memory_limit() == "8500MB"  # DuckDB's memory outside its pool stays within the cap
