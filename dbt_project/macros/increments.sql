@@ -23,6 +23,13 @@
     Incremental models read no dbt var that changes by night (as_of): a drift test holds this.
 #}
 
+{# An incremental build of the model being run (not a first or full build, not a parse, not a unit test,
+   which dbt runs without the model's relation). #}
+{% macro increment_active() -%}
+    {{ return(execute and this is not none and model.resource_type == 'model' and is_incremental()) }}
+{%- endmacro %}
+
+
 {% macro increments_schema() -%}
     {{ return('increments') }}
 {%- endmacro %}
@@ -135,7 +142,7 @@
     landing on a first or full build); 'all', the whole landing; a relation, the copies it lists.
 #}
 {% macro landed_rows(system, name, scope=none) -%}
-    {%- set scope_rel = increment_relation(this, 'scope') if scope is none and is_incremental() else scope -%}
+    {%- set scope_rel = increment_relation(this, 'scope') if scope is none and increment_active() else scope -%}
     {%- if scope_rel is none or scope_rel == 'all' -%}
         {{ source(system, name) }}
     {%- else -%}
@@ -152,7 +159,7 @@
 
 {# pre_hook of an incremental staging model: its scope, its stale rows deleted, its state. #}
 {% macro landing_increment_prepare(system, name) -%}
-    {%- if execute and is_incremental() -%}
+    {%- if increment_active() -%}
         {%- set c = landing_contract(system, name) -%}
         {%- set land = source(system, name) -%}
         {%- set state = increment_state(this) -%}
@@ -249,7 +256,7 @@
     whole relation on a full build.
 #}
 {% macro increment_rows(relation, columns, dataset=none) -%}
-    {%- if is_incremental() -%}
+    {%- if increment_active() -%}
         (select upstream.*
         from {{ relation }} as upstream
         inner join {{ increment_relation(this, 'scope') }} as scope
@@ -334,7 +341,7 @@
 
 
 {% macro usage_attributed_increment_prepare() -%}
-    {%- if execute and is_incremental() -%}
+    {%- if increment_active() -%}
         {%- set state = increment_state(this) -%}
         {%- set upstreams = usage_attributed_upstreams() -%}
         {%- set plan = increment_plan(state, upstreams, usage_attributed_dimensions()) -%}
@@ -428,7 +435,7 @@
 
 {% macro usage_totals_rows() -%}
     {%- set attributed = ref('int_usage__attributed') -%}
-    {%- if execute and is_incremental() -%}
+    {%- if increment_active() -%}
         {%- set plan = usage_totals_plan() -%}
         {%- if plan.rebuild -%}
             {{ attributed }}
@@ -445,7 +452,7 @@
 
 
 {% macro usage_totals_increment_prepare() -%}
-    {%- if execute and is_incremental() -%}
+    {%- if increment_active() -%}
         {%- set state = increment_state(this) -%}
         {%- set plan = usage_totals_plan() -%}
         {%- if plan.rebuild -%}
@@ -477,7 +484,7 @@
     staging model is a table, rebuilt, or ran batches this model missed; new code).
 #}
 {% macro landing_repeats_plan() -%}
-    {%- set state = increment_state(this) if execute and is_incremental() else none -%}
+    {%- set state = increment_state(this) if increment_active() else none -%}
     {%- set stale = increment_state_stale(state) -%}
     {%- set modes = {} -%}
     {%- set consumed = {} -%}
@@ -508,7 +515,7 @@
 
 
 {% macro landing_repeats_increment_prepare() -%}
-    {%- if execute and is_incremental() -%}
+    {%- if increment_active() -%}
         {%- set state = increment_state(this) -%}
         {%- set plan = landing_repeats_plan() -%}
         {%- for c in landing_contracts() if c.repeats != 'positional' -%}
