@@ -276,7 +276,9 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
             exclude = f" EXCLUDE ({', '.join(dropped)})" if dropped else ""
             replace = f" REPLACE ({', '.join(f'pseudonymise({c}) AS {c}' for c in cols)})" if cols else ""
             select = f'SELECT *{exclude}{replace} FROM build.{schema}."{name}" AS t'
-            select_hash = publish_delta.select_sha256(f"{select} key {hashlib.sha256(key.encode()).hexdigest()}")
+            # what the published table is made of: its SELECT, the build table's columns, the pseudonym key
+            select_hash = publish_delta.select_sha256(
+                f"{select} columns {sorted(present)} key {hashlib.sha256(key.encode()).hexdigest()}")
             how = publish_delta.plan(con, schema, name, select_hash, before.get((schema, name)),
                                      present - set(dropped) - set(cols))
             publish_delta.write_table(con, schema, name, select, how)
