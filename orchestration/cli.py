@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED, MIN_ITERATIONS
-from orchestration.settings import DATA_DIR_ENV, DBT_PROJECT_DIR, Paths, resolve_data_dir
+from orchestration.settings import DATA_DIR_ENV, Paths, resolve_data_dir
 from orchestration.trace import add_trace_parser
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BLOCKED = 0, 1, 2, 3
@@ -48,21 +48,12 @@ def _iterations(value: str) -> int:
     return n
 
 
-def _manifest_stale(manifest: Path) -> bool:
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    watched = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for sub in ("models", "macros", "seeds", "tests", "snapshots"):
-        watched += [p for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file()]
-    return any(p.exists() and p.stat().st_mtime > built for p in watched)
-
-
 def ensure_manifest() -> None:
     """Prepare the dbt manifest before the definitions are loaded (never done at import)."""
-    from orchestration.dbt import dbt_project, prepare_manifest
+    from orchestration.dbt import prepare_manifest
+    from orchestration.preflight import manifest_stale
 
-    if _manifest_stale(dbt_project().manifest_path):
+    if manifest_stale():
         prepare_manifest()
 
 
@@ -74,18 +65,39 @@ def scenario_run_config(seed: int | None, iterations: int | None) -> dict[str, A
 
 def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNING", verbose: bool = False,
                     scenario_seed: int | None = None, scenario_iterations: int | None = None,
-                    full_refresh: bool = False) -> dict[str, Any]:
+                    full_refresh: bool = False, preflight: bool = True) -> dict[str, Any]:
     """Run the nightly job in process; return its outcome (status, release record, checks, errors).
+
+    First, unless ``preflight`` is off, :mod:`orchestration.preflight`: a night that would land nothing and
+    whose fingerprint equals the last published release's is recorded ``unchanged`` without a Dagster run
+    (outcome ``run_id`` None, ``preflight`` the reason); otherwise the run's log says why the night runs.
 
     Raises :class:`~orchestration.runguard.RunRefused` before anything runs when another run holds the data
     directory or another process holds the build database."""
     from orchestration.runguard import run_session
 
+    as_of = as_of or datetime.now(UTC).date()
     cleaned: list[str] = []
     with run_session(paths, cleaned.append):  # the run lock, held until the outcome is recorded
+        if preflight:
+            early = _preflight(paths, as_of, scenario_seed, scenario_iterations, full_refresh)
+            if early.unchanged:
+                return {"run_id": None, "checks": [], "release": early.release, "errors": [], "status": "ok",
+                        "log": None, "openlineage": None, "preflight": early.reason}
+            cleaned.append(f"night runs: {early.reason}")
         return _execute_nightly(paths, as_of, cleaned, log_level=log_level, verbose=verbose,
                                 scenario_seed=scenario_seed, scenario_iterations=scenario_iterations,
                                 full_refresh=full_refresh)
+
+
+def _preflight(paths: Paths, as_of: date, seed: int | None, iterations: int | None, full_refresh: bool) -> Any:
+    from orchestration import preflight
+    from orchestration.nightgate import scenario_parameters
+    from orchestration.scenarios.run import MODEL_VERSION
+
+    scenario = scenario_parameters(DEFAULT_SEED if seed is None else seed,
+                                   DEFAULT_ITERATIONS if iterations is None else iterations, MODEL_VERSION)
+    return preflight.check(paths, as_of=as_of, scenario=scenario, full_refresh=full_refresh)
 
 
 def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, log_level: str, verbose: bool,
@@ -211,14 +223,17 @@ def print_outcome(paths: Paths, outcome: dict[str, Any]) -> int:
     checks = outcome["checks"]
     failed = [c for c in checks if c.blocks]
     warned = [c for c in checks if not c.passed and not c.blocks]
-    print(f"\ngates: {len(checks)} checks, {len(checks) - len(failed) - len(warned)} passed, "
-          f"{len(warned)} warnings, {len(failed)} blocking failures")
+    if not outcome.get("preflight"):
+        print(f"\ngates: {len(checks)} checks, {len(checks) - len(failed) - len(warned)} passed, "
+              f"{len(warned)} warnings, {len(failed)} blocking failures")
     for c in warned:
         print(f"  warn    {c.asset} :: {c.check}  {c.detail}")
     for c in failed:
         print(f"  BLOCKED {c.asset} :: {c.check}  {c.detail}")
     rec = outcome.get("release") or {}
     if status == "ok":
+        if outcome.get("preflight"):
+            print(f"\nno run: {outcome['preflight']} (checked before the run: no new, changed or missing file)")
         print(f"\nrelease {rec.get('release_id')}: {rec.get('status')}")
         print(f"published file: {paths.published_db} (open read-only from BI tools)")
         return EXIT_OK
@@ -258,7 +273,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         outcome = execute_nightly(paths, args.as_of, verbose=args.verbose, scenario_seed=args.scenario_seed,
                                   scenario_iterations=args.scenario_iterations,
-                                  full_refresh=getattr(args, "full_refresh", False))
+                                  full_refresh=getattr(args, "full_refresh", False),
+                                  preflight=not getattr(args, "no_preflight", False))
     except RunRefused as exc:
         print(f"roi-ledger: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -364,6 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--full-refresh", action="store_true",
                    help="rebuild every incremental model from everything landed (a night normally rebuilds "
                         "only what its new files change), and run even when nothing changed")
+    r.add_argument("--no-preflight", action="store_true",
+                   help="start the Dagster run even when the night would land nothing and equals the last "
+                        "published release (its night gate then records `unchanged` after the ingest steps)")
     run_opts(r)
     r.set_defaults(func=cmd_run)
     d = sub.add_parser("demo", help="generate the demo organisation, then run")

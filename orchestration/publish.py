@@ -180,8 +180,9 @@ def last_release(con: duckdb.DuckDBPyConnection, status: str = "published") -> d
     return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
-def _release_id(now: datetime, run_id: str | None) -> str:
-    return f"r{now:%Y%m%dT%H%M%S}-{(run_id or 'manual')[:8]}"
+def _release_id(now: datetime, run_id: str | None, label: str = "manual") -> str:
+    """``r<UTC time>-<first 8 of the run id>``, or ``-<label>`` for a release recorded without a run."""
+    return f"r{now:%Y%m%dT%H%M%S}-{run_id[:8] if run_id else label}"
 
 
 RELEASE_COLUMNS = ["release_id", "run_id", "as_of", "status", "failed_checks", "checks", "input_files",
@@ -373,10 +374,11 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
 
 
 def _release_record(*, now: datetime, run_id: str | None, as_of: date, checks: list[CheckOutcome],
-                    files: list[dict[str, str]], fp: str, failed: list[CheckOutcome]) -> dict[str, Any]:
+                    files: list[dict[str, str]], fp: str, failed: list[CheckOutcome],
+                    label: str = "manual") -> dict[str, Any]:
     """The fields every release record has, whatever its status (the caller adds status and what follows)."""
     return {
-        "release_id": _release_id(now, run_id), "run_id": run_id, "as_of": as_of,
+        "release_id": _release_id(now, run_id, label), "run_id": run_id, "as_of": as_of,
         "checks": json.dumps([c.as_dict() for c in checks], default=str), "input_files": json.dumps(files),
         "input_fingerprint": fp, "created_at": now,
         "failed_checks": json.dumps([c.as_dict() for c in failed], default=str),
@@ -404,15 +406,17 @@ def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path, scenario: l
 
 def record_unchanged(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],
                      verdict: nightgate.Verdict, files: list[dict[str, str]],
-                     now: datetime | None = None) -> dict[str, Any]:
+                     now: datetime | None = None, label: str = "manual") -> dict[str, Any]:
     """Record the ``unchanged`` release of a night the gate stopped: the published file and its row counts are
-    the previous release's; the checks are those the night evaluated before the gate (its ingest)."""
+    the previous release's; the checks are those the night evaluated before the gate (its ingest; none when
+    the gate ran before the run: :mod:`orchestration.preflight`, whose ``label`` names the release without
+    a run)."""
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     con = _connect_build(paths)
     try:
         previous = last_release(con)
         rec = _release_record(now=now, run_id=run_id, as_of=as_of, checks=checks, files=files,
-                              fp=verdict.fingerprint, failed=[])
+                              fp=verdict.fingerprint, failed=[], label=label)
         rec.update(status="unchanged", published_sha256=previous["published_sha256"],
                    row_counts=previous["row_counts"])
         _insert_release(con, rec)

@@ -159,18 +159,27 @@ def sha256_file(path: Path, *, follow_links: bool = True) -> str:
 RACY_NS = 2_000_000_000
 
 
+def vouched_sha256(con: duckdb.DuckDBPyConnection, path: Path, rel: str) -> tuple[str | None, list[int]]:
+    """(the SHA-256 recorded when ``path`` was last hashed, if its stat vouches for it still; its stat now):
+    same size, modification and change times, inode and device, and changed no later than :data:`RACY_NS`
+    before that hashing started. Reads no byte of the file."""
+    st = os.stat(path, follow_symlinks=False)
+    stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+    row = con.execute("SELECT size, mtime_ns, ctime_ns, inode, device, file_sha256, hashed_at_ns "
+                      "FROM ingest_state.raw_file_stats WHERE source_file = ?", [rel]).fetchone()
+    if row is not None and list(row[:5]) == stat and max(stat[1], stat[2]) < row[6] - RACY_NS:
+        return row[5], stat
+    return None, stat
+
+
 def file_sha256(con: duckdb.DuckDBPyConnection, path: Path, rel: str, *, trust_stats: bool = True) -> str:
     """SHA-256 of a raw file, read again only when its stat (size, modification and change times, inode,
     device) differs from the one recorded when it was last hashed, or was too recent then to tell a later
     change apart. Any write to a file changes its change time, which no tool can set back: an unchanged stat
     is unchanged content. ``trust_stats=False`` (``roi-ledger run --full-refresh``) hashes every file."""
-    st = os.stat(path, follow_symlinks=False)
-    stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
-    if trust_stats:
-        row = con.execute("SELECT size, mtime_ns, ctime_ns, inode, device, file_sha256, hashed_at_ns "
-                          "FROM ingest_state.raw_file_stats WHERE source_file = ?", [rel]).fetchone()
-        if row is not None and list(row[:5]) == stat and max(stat[1], stat[2]) < row[6] - RACY_NS:
-            return row[5]
+    known, stat = vouched_sha256(con, path, rel)
+    if trust_stats and known is not None:
+        return known
     started = time.time_ns()
     sha = sha256_file(path, follow_links=False)
     con.execute("INSERT OR REPLACE INTO ingest_state.raw_file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
