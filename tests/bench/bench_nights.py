@@ -3,7 +3,9 @@
 In one command, on one data directory (generated once at the chosen scale, then reused):
 1. the floor (:mod:`tests.bench.floor`: one DuckDB statement over the LiteLLM files), before and after the nights;
 2. the first night (``roi-ledger run`` on a fresh warehouse);
-3. an empty night (the same inputs again: the night gate records ``unchanged``);
+3. an empty night (the same inputs again), twice: through the Dagster run (``--no-preflight``: the scheduled
+   job's path, whose night gate records ``unchanged`` after the ingest steps), then as ``roi-ledger run`` takes it
+   (the preflight records ``unchanged`` without a run);
 4. a new-day night: the first two run on the history with its last day held back (:mod:`tests.bench.newday`),
    as of the day before; then that day arrives as new files of every event dataset.
 Each with wall time and the peak resident memory of its whole process tree (sampled from ``/proc`` every 0.2 s).
@@ -130,12 +132,17 @@ def litellm_totals(published: Path, floor_parquet: Path) -> dict[str, list]:
     return {"mart": [str(v) for v in mart], "floor": [str(v) for v in floor]}
 
 
+#: What ``roi-ledger run`` prints when the preflight recorded the night without a Dagster run.
+NO_RUN = "no run:"
+
+
 def ratios(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(measure, value, target) rows of the summary table (pure: tested)."""
     floors = [f["seconds"] for f in result["floor"]]
     first, empty, new_day = result["first_night"], result["empty_night"], result.get("new_day_night")
+    in_run = result.get("empty_night_in_run")
     cap = result["duckdb_memory_cap_bytes"]
-    peak = max(n["peak_tree_rss_bytes"] for n in (first, empty, new_day) if n)
+    peak = max(n["peak_tree_rss_bytes"] for n in (first, empty, in_run, new_day) if n)
     day = ([("new-day night / first night", f"{new_day['seconds'] / first['seconds']:.2f} "
                                             f"({new_day['seconds']:.0f} s / {first['seconds']:.0f} s)", "<= 0.1")]
            if new_day else [])
@@ -143,6 +150,8 @@ def ratios(result: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("first night / floor", f"{first['seconds'] / max(floors):.1f}x to {first['seconds'] / min(floors):.1f}x "
                                 f"({first['seconds']:.0f} s / {min(floors):.0f}-{max(floors):.0f} s)", "<= 4x"),
         ("empty night", f"{empty['seconds']:.1f} s", "<= 15 s"),
+        *([("empty night through Dagster", f"{in_run['seconds']:.1f} s (--no-preflight: the scheduled job's path)",
+            "-")] if in_run else []),
         *day,
         ("peak tree RSS / DuckDB cap", f"{peak / cap:.2f} ({peak / 1e9:.2f} GB / {cap / 1e9:.1f} GB)",
          f"<= {(cap + 1e9) / cap:.2f} (cap + 1 GB)"),
@@ -186,18 +195,21 @@ def main() -> int:
     dagster_home.mkdir()
     shutil.copy(Path(__file__).resolve().parents[2] / "dagster.yaml", dagster_home)  # as `make demo` does
 
-    def night(name: str, as_of: date) -> None:
-        run = measured([cli, "run", "--data-dir", str(data_dir), "--as-of", as_of.isoformat()],
+    def night(name: str, as_of: date, *extra: str) -> None:
+        run = measured([cli, "run", "--data-dir", str(data_dir), "--as-of", as_of.isoformat(), *extra],
                        env={"DAGSTER_HOME": str(dagster_home)})
         assert run["returncode"] == 0, run["output_tail"]
-        result[name] = {**run, "steps": step_durations(dagster_home), "as_of": as_of.isoformat(),
-                        "peak_steps": steps_at(dagster_home, run["peak_epoch"])}
+        ran = NO_RUN not in run["output_tail"]  # the preflight recorded the night without a Dagster run
+        result[name] = {**run, "dagster_run": ran, "steps": step_durations(dagster_home) if ran else {},
+                        "as_of": as_of.isoformat(),
+                        "peak_steps": steps_at(dagster_home, run["peak_epoch"]) if ran else []}
         print(f"{name}: {run['seconds']:.1f} s, {run['last_line']}", flush=True)
-        if name != "empty_night":
+        if not name.startswith("empty_night"):
             result[f"dbt_slowest_{name}"] = slowest_dbt_nodes(data_dir)
 
     night("first_night", AS_OF - timedelta(days=1))  # the history without its last day (held back)
-    night("empty_night", AS_OF - timedelta(days=1))
+    night("empty_night_in_run", AS_OF - timedelta(days=1), "--no-preflight")  # the in-run night gate
+    night("empty_night", AS_OF - timedelta(days=1))  # roi-ledger run: the preflight
     delivered = newday.deliver(data_dir / "raw", held)
     try:
         night("new_day_night", AS_OF)  # the last day arrives as new files of every event dataset
@@ -214,7 +226,7 @@ def main() -> int:
     print(f"{'measure':<28} {'value':<44} target")
     for measure, value, target in result["ratios"]:
         print(f"{measure:<28} {value:<44} {target}")
-    for name in ("first_night", "empty_night", "new_day_night"):
+    for name in ("first_night", "empty_night_in_run", "empty_night", "new_day_night"):
         night_result = result[name]
         print(f"\n{name.replace('_', ' ')}: peak {night_result['peak_tree_rss_bytes'] / 1e9:.2f} GB at "
               f"{night_result['peak_at_seconds']} s, in step(s) {', '.join(night_result['peak_steps']) or '-'}:")
