@@ -624,7 +624,7 @@ SECURITY_INCIDENTS = Dataset(
 
 SCENARIOS = Dataset(
     system="assumptions", name="scenarios", title="Scenario assumptions",
-    description="Assumptions for the Monte Carlo scenario model (ROI-METHOD.md section 4), one row per "
+    description="Assumptions for the Monte Carlo scenario model (docs/METHOD.md section 4), one row per "
                 "scenario (documented in docs/FORMATS.md).",
     # unique within a file: a newer file may restate a scenario (int_scenarios__inputs keeps the newest row and
     # reports the older one), so the landed table legitimately holds an id once per file

@@ -20,6 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.childguard import PARENT_PID_ENV
 from orchestration.nightgate import code_checksum
 from orchestration.settings import (
+    AS_OF_ENV,
     CONNECTION_LIMIT_ENV,
     DBT_PROJECT_DIR,
     DUCKDB_PATH_ENV,
@@ -67,14 +68,16 @@ def prepare_manifest(*, quiet: bool = True) -> Path:
     return project.manifest_path
 
 
-def dbt_vars(settings: RoiSettings, code_version: str | None = None) -> dict[str, Any]:
-    """dbt ``--vars`` for a run (pure: tested): the as-of date, and the code's checksum
-    (:func:`orchestration.nightgate.code_checksum`), with which an incremental model built by other code is
-    rebuilt (``dbt_project/macros/increments.sql``)."""
-    out: dict[str, Any] = {"as_of": settings.as_of_date.isoformat()}
-    if code_version is not None:
-        out["code_version"] = code_version
-    return out
+def dbt_vars(code_version: str | None = None) -> dict[str, Any]:
+    """dbt ``--vars`` for a run (pure: tested): the code's checksum (:func:`orchestration.nightgate.code_checksum`),
+    with which an incremental model built by other code is rebuilt (``dbt_project/macros/increments.sql``). It
+    changes only with the code, so dbt's partial parsing holds from one night to the next."""
+    return {} if code_version is None else {"code_version": code_version}
+
+
+def dbt_env(settings: RoiSettings) -> dict[str, str]:
+    """Environment of a run's dbt (pure: tested): the as-of date (:data:`AS_OF_ENV`, not a var: see there)."""
+    return {AS_OF_ENV: settings.as_of_date.isoformat()}
 
 
 #: dbt unit tests check the SQL's logic on fixed inputs, not the night's data: dbt's own advice is to run them
@@ -164,7 +167,8 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         os.environ.setdefault("DBT_INDIRECT_SELECTION", INDIRECT_SELECTION)
         os.environ[PARENT_PID_ENV] = str(os.getpid())  # dbt's launcher dies with this process
         share_partial_parse(paths.dbt_target, layer, before=True)
-        vars_ = dbt_vars(settings, code_checksum(dbt_project().manifest_path))
+        os.environ.update(dbt_env(settings))
+        vars_ = dbt_vars(code_checksum(dbt_project().manifest_path))
         invocation = dbt.cli(dbt_build_args(vars_, full_refresh=settings.full_refresh), context=context,
                              target_path=paths.dbt_target / layer, raise_on_error=False)
         yield from invocation.stream()

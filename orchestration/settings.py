@@ -40,6 +40,10 @@ SCHEDULE_CRON_ENV = "ROI_LEDGER_SCHEDULE_CRON"
 MEMORY_LIMIT_ENV = "ROI_LEDGER_DUCKDB_MEMORY_LIMIT"
 #: Set by the pipeline for the dbt process it starts: the buffer-pool limit of dbt's DuckDB connection.
 CONNECTION_LIMIT_ENV = "ROI_LEDGER_DUCKDB_CONNECTION_LIMIT"
+#: The run's as-of date for dbt (macro ``spine_as_of_date``): an environment variable, not a dbt var, because dbt
+#: parses the whole project again when a var changes (measured: 14 s against 6 s for a partial parse), and only
+#: the files that read an environment variable when its value does.
+AS_OF_ENV = "ROI_LEDGER_AS_OF"
 RELEASE_RETENTION_ENV = "ROI_LEDGER_RELEASE_RETENTION"
 DEFAULT_RELEASE_RETENTION = 30
 

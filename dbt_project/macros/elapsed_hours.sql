@@ -1,7 +1,7 @@
 {#
     elapsed_hours(start_ts, end_ts): hours from start_ts to end_ts as a double, NULL unless end_ts is after
     start_ts (the Four Keys rule: non-positive durations are ignored). Counts seconds through dbt.datediff,
-    so it stays portable (see PORTABILITY.md on Spark's hour rounding).
+    so it stays portable (see docs/PORTABILITY.md on Spark's hour rounding).
 #}
 {% macro elapsed_hours(start_ts, end_ts) -%}
     case

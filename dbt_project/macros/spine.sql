@@ -1,15 +1,17 @@
 {#
     Macros of the identity / usage / policy spine (models/intermediate, the spine marts). Portable: anything
-    that differs between DuckDB, PostgreSQL and Spark is dispatched (../shared/PORTABILITY.md).
+    that differs between DuckDB, PostgreSQL and Spark is dispatched (docs/PORTABILITY.md).
 #}
 
 
 {#
-    spine_as_of_date(): the reporting date (var `as_of`, YYYY-MM-DD) as a date; the current date when the
-    var is null. Ages (key age, days since rotation) are counted to this date.
+    spine_as_of_date(): the reporting date (var `as_of`, else environment variable ROI_LEDGER_AS_OF, YYYY-MM-DD)
+    as a date; the current date when neither is set. Ages (key age, days since rotation) are counted to this
+    date. The pipeline sets the environment variable, not the var: dbt parses the whole project again whenever
+    a var changes (every night's as-of date), and only the files reading an environment variable when it does.
 #}
 {% macro spine_as_of_date() -%}
-    {%- set as_of = var('as_of', none) -%}
+    {%- set as_of = var('as_of', none) or env_var('ROI_LEDGER_AS_OF', '') -%}
     {%- if as_of -%}
         {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of | string) -%}
             {{ exceptions.raise_compiler_error("var as_of must be YYYY-MM-DD, got " ~ as_of) }}

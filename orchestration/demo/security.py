@@ -365,7 +365,7 @@ def write_scenarios(world: World, out_dir: Path) -> dict:
                 cost,
                 3,
                 *OBSERVED.get(sid, ("", "")),
-                src + " - cited in ROI-METHOD.md section 5",
+                src + " - cited in docs/METHOD.md section 5",
             ]
         )
     u.write_bytes(out_dir / "scenarios.csv", u.csv_bytes(header, rows))

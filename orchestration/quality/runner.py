@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,8 @@ class SuiteOutcome:
     success: bool
     expectations: list[ExpectationOutcome] = field(default_factory=list)
     result_path: Path | None = None
+    reuse_note: str | None = None
+    """Set when an earlier outcome was taken under a looser key (:func:`reusable`): what differs and why it stands."""
 
     def of_gate(self, gate: str | None) -> list[ExpectationOutcome]:
         return [e for e in self.expectations if gate is None or e.gate == gate]
@@ -156,19 +159,27 @@ def reuse_file(audit_dir: Path, run_id: str) -> Path:
 def _outcome_json(outcome: SuiteOutcome) -> dict[str, Any]:
     return {"suite": outcome.suite, "success": outcome.success,
             "expectations": [asdict(e) for e in outcome.expectations],
-            "result_path": None if outcome.result_path is None else str(outcome.result_path)}
+            "result_path": None if outcome.result_path is None else str(outcome.result_path),
+            "reuse_note": outcome.reuse_note}
 
 
 def _outcome_of(data: dict[str, Any]) -> SuiteOutcome:
     return SuiteOutcome(suite=data["suite"], success=bool(data["success"]),
                         expectations=[ExpectationOutcome(**e) for e in data["expectations"]],
-                        result_path=None if data["result_path"] is None else Path(data["result_path"]))
+                        result_path=None if data["result_path"] is None else Path(data["result_path"]),
+                        reuse_note=data.get("reuse_note"))
 
 
-def reusable(audit_dir: Path, run_id: str, keys: dict[str, str]) -> dict[str, SuiteOutcome]:
+def reusable(audit_dir: Path, run_id: str, keys: dict[str, str], *, loose: dict[str, str] | None = None,
+             accept: Callable[[str, SuiteOutcome], str | None] | None = None) -> dict[str, SuiteOutcome]:
     """Outcomes an earlier run recorded for the same ``keys`` (suite -> key of everything the outcome depends
     on: suite, parameters, data, code), newest run first, whose stored GX result is still there. Each is copied
-    into this run's results (so pruning older runs never takes a current release's evidence) and points there."""
+    into this run's results (so pruning older runs never takes a current release's evidence) and points there.
+
+    ``loose`` (suite -> a key of everything but some parameters) and ``accept`` (suite, earlier outcome -> why it
+    stands for this run's parameters, or None) take an outcome validated with other parameters where the caller
+    can show its verdict is the same (:func:`orchestration.quality.checks.volume_still_passes`); the reason is
+    kept in the outcome's ``reuse_note``."""
     root = audit_dir / GX_RESULTS_DIR
     runs = sorted((p for p in root.iterdir() if p.is_dir() and p.name != run_id),
                   key=lambda p: (p.stat().st_mtime, p.name), reverse=True) if root.is_dir() else []
@@ -180,11 +191,17 @@ def reusable(audit_dir: Path, run_id: str, keys: dict[str, str]) -> dict[str, Su
             continue
         for name, key in keys.items():
             entry = recorded.get(name)
-            if name in found or not entry or entry.get("key") != key:
+            if name in found or not entry:
                 continue
             outcome = _outcome_of(entry["outcome"])
             if outcome.result_path is None or not outcome.result_path.is_file():
                 continue
+            if entry.get("key") != key:
+                why = (accept(name, outcome) if loose and accept and entry.get("loose_key") is not None
+                       and entry.get("loose_key") == loose.get(name) else None)
+                if why is None:
+                    continue
+                outcome.reuse_note = f"outcome of run {run.name} taken again: {why}"
             copy = results_dir(audit_dir, run_id) / outcome.result_path.relative_to(run)
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(outcome.result_path, copy)
@@ -193,11 +210,13 @@ def reusable(audit_dir: Path, run_id: str, keys: dict[str, str]) -> dict[str, Su
     return found
 
 
-def record_reusable(audit_dir: Path, run_id: str, keys: dict[str, str], outcomes: dict[str, SuiteOutcome]) -> None:
+def record_reusable(audit_dir: Path, run_id: str, keys: dict[str, str], outcomes: dict[str, SuiteOutcome], *,
+                    loose: dict[str, str] | None = None) -> None:
     """What :func:`reusable` reads back in a later run."""
     path = reuse_file(audit_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    entries = {name: {"key": keys[name], "outcome": _outcome_json(outcomes[name])} for name in keys if name in outcomes}
+    entries = {name: {"key": keys[name], "loose_key": (loose or {}).get(name), "outcome": _outcome_json(outcomes[name])}
+               for name in keys if name in outcomes}
     path.write_text(json.dumps(entries, indent=1, sort_keys=True, default=str))
 
 

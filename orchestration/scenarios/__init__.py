@@ -1,1 +1,1 @@
-"""The scenario (Monte Carlo) model for probabilistic benefits: ../shared/ROI-METHOD.md section 4."""
+"""The scenario (Monte Carlo) model for probabilistic benefits: docs/METHOD.md section 4."""

@@ -140,7 +140,7 @@ RESULTS_KEY = SCENARIO_KEYS["scenario_results"]
     ],
 )
 def scenario_model(context: AssetExecutionContext, config: ScenarioConfig, settings: RoiSettings):
-    """Monte Carlo of every scenario (ROI-METHOD.md section 4): one coupled event stream per scenario,
+    """Monte Carlo of every scenario (docs/METHOD.md section 4): one coupled event stream per scenario,
     intervals, one-at-a-time sensitivities and per-system rollups; impossible scenarios are quarantined with
     their reason and never stop the others. All five tables are replaced together, in one transaction."""
     paths = settings.paths

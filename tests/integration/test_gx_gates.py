@@ -160,7 +160,8 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
 
 def test_landing_validations_are_reused_while_the_landed_files_stay_the_same(published_demo, tmp_path, monkeypatch):
     """A night that landed nothing new re-validates nothing: each suite's earlier outcome stands (its GX result
-    copied into the night's results); a new file re-validates its own dataset's suite only."""
+    copied into the night's results), also when the volume minimum moved and the same count still reaches it;
+    a count that no longer does, or a new file, re-validates its own dataset's suite only."""
     data_dir, rc, _ = published_demo
     assert rc == EXIT_OK
     copy = tmp_path / "copy"
@@ -181,14 +182,40 @@ def test_landing_validations_are_reused_while_the_landed_files_stay_the_same(pub
                                                                          if k not in ("result_path", "data_docs")})
                 for r in results}
 
+    # The demo's run validated every suite with no volume minimum (no earlier run); this night's minimum follows
+    # that run's counts, which the same landed files still reach: every outcome stands, and says so.
     first = landing_gate_results(paths, "reuse-1")
-    assert validated == [sorted(suites.landing_suite_name(ds) for ds in DATASETS)]
+    assert validated == []
+    volume = [r for r in first if r.check_name == "gx_volume"]
+    assert len(volume) == len(DATASETS) and all(r.passed for r in first)
+    for r in volume:
+        assert r.metadata["min_row_count"].value > 0
+        assert "validated with another volume minimum" in r.metadata["reuse_note"].value
     second = landing_gate_results(paths, "reuse-2")
-    assert validated[1:] == []
+    assert validated == []
     assert verdicts(second) == verdicts(first) and all(r.passed for r in second)
     for r in second:  # the evidence is the night's own copy
         assert "/gx/reuse-2/" in str(r.metadata["result_path"].value)
         assert Path(r.metadata["result_path"].value).is_file()
+
+    litellm = suites.landing_suite_name(BY_KEY["usage/litellm_spend_logs"])
+    con = duckdb.connect(str(paths.build_db))
+    try:  # a baseline twice as large: the same count no longer reaches the minimum, so GX validates again
+        con.execute("UPDATE audit.gate_volumes SET row_count = row_count * 2 WHERE dataset = "
+                    "'usage/litellm_spend_logs' AND run_id IN (SELECT run_id FROM audit.releases)")
+    finally:
+        con.close()
+    raised = landing_gate_results(paths, "reuse-2b")
+    assert validated == [[litellm]]
+    assert [(r.asset_key.to_user_string(), r.check_name) for r in raised if not r.passed] == [
+        ("landing/usage/litellm_spend_logs", "gx_volume")]
+    con = duckdb.connect(str(paths.build_db))
+    try:
+        con.execute("UPDATE audit.gate_volumes SET row_count = row_count // 2 WHERE dataset = "
+                    "'usage/litellm_spend_logs' AND run_id IN (SELECT run_id FROM audit.releases)")
+    finally:
+        con.close()
+    validated.clear()
 
     _negative_token_count(copy / "raw")
     con = engine.connect(paths.build_db)
@@ -197,8 +224,8 @@ def test_landing_validations_are_reused_while_the_landed_files_stay_the_same(pub
     finally:
         con.close()
     third = landing_gate_results(paths, "reuse-3")
-    assert validated[1:] == [[suites.landing_suite_name(BY_KEY["usage/litellm_spend_logs"])]]
+    assert validated == [[litellm]]
     failed = [(r.asset_key.to_user_string(), r.check_name) for r in third if not r.passed]
     assert failed == [("landing/usage/litellm_spend_logs", "gx_contract")]
     landing_gate_results(paths, "reuse-4")  # a failing outcome is reused as failing
-    assert len(validated) == 2
+    assert len(validated) == 1

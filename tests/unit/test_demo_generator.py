@@ -283,7 +283,7 @@ def test_one_consistent_world(raw, lite, oai, focus, events):
     assert {r["ai_system_id"] for r in scenarios} <= system_ids
     assert len({r["ai_system_id"] for r in scenarios}) == 8
     for r in scenarios:
-        assert "ROI-METHOD.md section 5" in r["source"]
+        assert "docs/METHOD.md section 5" in r["source"]
         assert 0 <= Decimal(r["control_efficacy"]) <= 1 and 0 <= Decimal(r["loss_reduction"]) <= 1
         assert 0 < Decimal(r["loss_low_90"]) < Decimal(r["loss_high_90"])
         if r["frequency_model"] == "pert":

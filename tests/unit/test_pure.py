@@ -24,10 +24,13 @@ def test_dbt_build_args_pass_vars_as_sorted_json():
     assert dbt_build_args({}, full_refresh=True)[-1] == "--full-refresh"
 
 
-def test_dbt_vars_take_the_run_as_of_date_and_the_code_version():
+def test_dbt_takes_the_code_version_as_a_var_and_the_as_of_date_from_the_environment():
+    from orchestration.dbt import dbt_env
+
     settings = RoiSettings(data_dir="/tmp/x", as_of="2026-01-31")
-    assert dbt_vars(settings) == {"as_of": "2026-01-31"}
-    assert dbt_vars(settings, "abc") == {"as_of": "2026-01-31", "code_version": "abc"}
+    assert dbt_vars() == {}
+    assert dbt_vars("abc") == {"code_version": "abc"}  # changes with the code only: partial parsing holds
+    assert dbt_env(settings) == {"ROI_LEDGER_AS_OF": "2026-01-31"}
 
 
 def test_the_code_checksum_holds_the_projects_macros(tmp_path):

@@ -46,3 +46,41 @@ def test_the_newest_run_wins_and_a_run_never_reuses_itself(tmp_path: Path) -> No
     os.utime(runner.results_dir(tmp_path, "run-1"), (1, 1))
     assert runner.reusable(tmp_path, "run-3", {"s": "k"})["s"].success is True
     assert runner.reusable(tmp_path, "run-2", {"s": "k"})["s"].success is False  # its own record is skipped
+
+
+def test_an_outcome_of_another_volume_minimum_stands_only_where_the_caller_accepts_it(tmp_path: Path) -> None:
+    first = _validated(tmp_path, "run-1", "s", success=True)
+    runner.record_reusable(tmp_path, "run-1", {"s": "k1"}, {"s": first}, loose={"s": "loose"})
+    asked = []
+
+    def accept(name: str, outcome: runner.SuiteOutcome) -> str | None:
+        asked.append((name, outcome.success))
+        return "same count, still above"
+
+    again = runner.reusable(tmp_path, "run-2", {"s": "k2"}, loose={"s": "loose"}, accept=accept)
+    assert asked == [("s", True)]
+    assert again["s"].reuse_note == "outcome of run run-1 taken again: same count, still above"
+    assert again["s"].result_path.parent.parts[-4] == "run-2"  # copied into this run's results
+    assert runner.reusable(tmp_path, "run-3", {"s": "k2"}, loose={"s": "other"}, accept=accept) == {}
+    assert runner.reusable(tmp_path, "run-3", {"s": "k2"}, loose={"s": "loose"}, accept=lambda n, o: None) == {}
+    assert runner.reusable(tmp_path, "run-3", {"s": "k2"}) == {}  # no loose key: exact only
+    runner.record_reusable(tmp_path, "run-2", {"s": "k2"}, again)  # the note travels with the outcome
+    assert runner.reusable(tmp_path, "run-3", {"s": "k2"})["s"].reuse_note == again["s"].reuse_note
+
+
+def test_a_volume_verdict_is_carried_over_only_when_it_passed_and_still_passes() -> None:
+    from orchestration.quality import suites
+    from orchestration.quality.checks import volume_still_passes
+
+    def outcome(success: bool, rows: object) -> runner.SuiteOutcome:
+        volume = runner.ExpectationOutcome(rule="volume", gate=suites.VOLUME_GATE, success=success,
+                                           type="expect_table_row_count_to_be_between", observed=rows)
+        contract = runner.ExpectationOutcome(rule="not_null:x", gate=suites.LANDING_GATE, success=True)
+        return runner.SuiteOutcome("s", success, [contract, volume])
+
+    assert "1,000 rows reach this night's minimum of 950" in volume_still_passes(outcome(True, 1000), 950)
+    assert volume_still_passes(outcome(True, 1000), 1000) is not None
+    assert volume_still_passes(outcome(True, 1000), 1001) is None  # would fail now: GX validates it
+    assert volume_still_passes(outcome(False, 1000), 0) is None  # a failing verdict is never carried over
+    assert volume_still_passes(outcome(True, None), 0) is None  # no count observed
+    assert volume_still_passes(runner.SuiteOutcome("s", True, []), 0) is None  # no volume expectation

@@ -1,4 +1,4 @@
-"""The Monte Carlo model against its closed forms (ROI-METHOD.md section 4), and its refusals."""
+"""The Monte Carlo model against its closed forms (docs/METHOD.md section 4), and its refusals."""
 
 from __future__ import annotations
 

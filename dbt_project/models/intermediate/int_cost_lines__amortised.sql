@@ -1,4 +1,4 @@
--- P&L view of one-time costs (../shared/ROI-METHOD.md section 3): every one_time cost line is spread
+-- P&L view of one-time costs (docs/METHOD.md section 3): every one_time cost line is spread
 -- straight-line over var useful_life_months (default 36) months, starting in its billing month. Each month
 -- gets the line's billed cost / months rounded to the cent; the last month takes the remainder, so the
 -- schedule totals back to the line's billed cost exactly. The full schedule is kept (it runs past the as-of

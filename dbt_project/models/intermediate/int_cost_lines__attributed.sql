@@ -1,4 +1,4 @@
--- Cost separation, step 2 (../shared/ROI-METHOD.md section 2): every classified charge line is attributed to
+-- Cost separation, step 2 (docs/METHOD.md section 2): every classified charge line is attributed to
 -- exactly one AI system (registered or shadow, `dim_ai_system`) or to "not AI" (NULL ai_system_id). The first
 -- rule that finds a system decides (attribution_rule):
 --   1 ai_system_tag          Tags.ai_system names a system of dim_ai_system

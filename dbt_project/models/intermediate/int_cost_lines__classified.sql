@@ -1,4 +1,4 @@
--- Cost separation, step 1 (../shared/ROI-METHOD.md section 2): every staged FOCUS charge line gets exactly one
+-- Cost separation, step 1 (docs/METHOD.md section 2): every staged FOCUS charge line gets exactly one
 -- cost class from seed cost_classification_rules, keyed by the normalised ChargeCategory and ChargeFrequency
 -- (lower case; '-', '_' and spaces removed, so `Usage-based`, `USAGE_BASED` and `usage based` are one key;
 -- a missing frequency is the key `none`). The frequency decides when present; without one the category's

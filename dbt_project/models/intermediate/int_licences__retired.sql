@@ -1,4 +1,4 @@
--- Retired licence spend (../shared/ROI-METHOD.md section 3): a licence whose status became `retired` or
+-- Retired licence spend (docs/METHOD.md section 3): a licence whose status became `retired` or
 -- `cancelled` on or after the adoption date of the AI system that replaced it (SaaS export extra column
 -- `replaced_by_ai_system_id`, kept in extra_columns_json) stops costing its monthly run rate: the billed
 -- amount of its last billing period, per month (annual amounts / 12; one-time licences have no run rate).

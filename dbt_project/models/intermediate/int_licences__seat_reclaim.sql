@@ -1,4 +1,4 @@
--- Reclaimed unused seats (../shared/ROI-METHOD.md section 3): for each billing period of a licence that belongs
+-- Reclaimed unused seats (docs/METHOD.md section 3): for each billing period of a licence that belongs
 -- to an AI system (SaaS export `ai_system_id`), the seats paid for but not active in the last 30 days, valued
 -- at the seat unit price: (seats_purchased - seats_active_30d) x unit price, never below zero. Counted in the
 -- month the billing period starts (an annual licence's whole period value falls in its first month).

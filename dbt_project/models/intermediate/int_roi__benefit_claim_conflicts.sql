@@ -1,4 +1,4 @@
--- Violations of "one claim per benefit" (../shared/ROI-METHOD.md section 2), one row per violation:
+-- Violations of "one claim per benefit" (docs/METHOD.md section 2), one row per violation:
 --   wrong_ledger   a benefit type claimed under a ledger other than its ledger in seed benefit_catalogue
 --                  (or a benefit type the catalogue does not know)
 --   double_claim   a benefit type of one AI system and quarter claimed in two or more ledgers

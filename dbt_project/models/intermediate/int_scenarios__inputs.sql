@@ -1,4 +1,4 @@
--- The inputs of the Monte Carlo scenario model (../shared/ROI-METHOD.md section 4), one row per candidate
+-- The inputs of the Monte Carlo scenario model (docs/METHOD.md section 4), one row per candidate
 -- scenario, before the model validates them (orchestration/scenarios: impossible rows are quarantined there,
 -- with this row's file and line, and never stop the others).
 -- Candidates:

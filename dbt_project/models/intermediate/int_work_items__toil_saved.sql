@@ -1,4 +1,4 @@
--- Toil hours saved (../shared/ROI-METHOD.md section 3, capacity, not cash): for each team that adopted a
+-- Toil hours saved (docs/METHOD.md section 3, capacity, not cash): for each team that adopted a
 -- registered AI system, the team's monthly toil hours (work items of type `toil`, effort_hours, by the month
 -- they were created) before adoption minus its toil hours in each month after.
 -- - A team adopted a system at the later of the system's adoption date and the team's first usage of it

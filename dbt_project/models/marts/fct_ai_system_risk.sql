@@ -1,5 +1,5 @@
 -- Risk inputs per AI system, one row per system of dim_ai_system: the exposure counts the defensive ledger
--- turns into counter-entries (../shared/ROI-METHOD.md section 2), so a system is never a win in one ledger
+-- turns into counter-entries (docs/METHOD.md section 2), so a system is never a win in one ledger
 -- while its risk sits unseen in another.
 --   runtime identities   identities that belong to the system (dim_identity.ai_system_id) and non-human
 --                        identities whose usage is attributed to it (the credentials it runs on)

@@ -1,4 +1,4 @@
--- Attribution coverage of AI usage (../shared/ROI-METHOD.md section 2): the share of events (model requests)
+-- Attribution coverage of AI usage (docs/METHOD.md section 2): the share of events (model requests)
 -- and of cost attributed to a known identity (in the inventory) AND an AI system (registered or shadow) AND
 -- an owner team. One row per source dataset and day (grain 'day'), plus one row per source dataset and one
 -- for all datasets together (grain 'overall', usage_date NULL). The release gate reads the overall row of

@@ -1,4 +1,4 @@
--- Finance ledger, cost separation (../shared/ROI-METHOD.md section 2): one row per billed FOCUS charge line,
+-- Finance ledger, cost separation (docs/METHOD.md section 2): one row per billed FOCUS charge line,
 -- classified exactly once (int_cost_lines__classified) and attributed to one AI system or to "not AI"
 -- (int_cost_lines__attributed), with the rules that decided both and the line's provenance. The release gates
 -- are tests/finance/assert_cost_separation_*.sql and the key tests in _finance__models.yml.

@@ -1,4 +1,4 @@
--- The defensive ledger (../shared/ROI-METHOD.md sections 2-3): per AI system x quarter, benefit rows and risk
+-- The defensive ledger (docs/METHOD.md sections 2-3): per AI system x quarter, benefit rows and risk
 -- counter-entry rows (`row_type`), never netted into one figure.
 -- Benefits (sanctioned systems that detected security incidents, quarters from their adoption, scope =
 -- the incident categories they detected, baseline = those categories before adoption: int_defensive__incident_scope):

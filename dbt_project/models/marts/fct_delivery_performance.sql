@@ -1,5 +1,5 @@
 -- Delivery performance per team x month, the DORA four keys as the Four Keys project defines them, DORA's fifth
--- metric (deployment rework rate), approval cycle time and throughput (../shared/ROI-METHOD.md section 3):
+-- metric (deployment rework rate), approval cycle time and throughput (docs/METHOD.md section 3):
 --   deployment frequency  production deployments in the month, per week (deployments x 7 / days covered); every
 --                         production deployment counts, with or without a change list
 --   lead time             median over the changes shipped by the month's deployments of deploy time minus

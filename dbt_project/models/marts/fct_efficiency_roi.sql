@@ -1,4 +1,4 @@
--- Finance ledger, efficiency (../shared/ROI-METHOD.md section 3): one row per AI system (registered or shadow)
+-- Finance ledger, efficiency (docs/METHOD.md section 3): one row per AI system (registered or shadow)
 -- and month, from the system's first evidence (adoption, first cost) to the as-of month, in the ledger
 -- currency (var finance_currency; cost lines in other currencies are counted, not converted: no FX source).
 --   reclaimed_cash = retired_licence_spend + reclaimed_unused_seats

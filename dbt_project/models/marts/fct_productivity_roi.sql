@@ -1,4 +1,4 @@
--- The productivity ledger (../shared/ROI-METHOD.md section 3): per sanctioned AI system x month x delivery
+-- The productivity ledger (docs/METHOD.md section 3): per sanctioned AI system x month x delivery
 -- metric, the difference in differences of the team x month metrics of fct_delivery_performance:
 --   adopters      teams whose usage of the system reached var productivity_adoption_min_requests in a month
 --                 (int_productivity__team_adoption); before = the team's months before its adoption month,

@@ -1,4 +1,4 @@
--- The ROI portfolio (../shared/ROI-METHOD.md sections 1-3), one row per AI system (registered or shadow) x
+-- The ROI portfolio (docs/METHOD.md sections 1-3), one row per AI system (registered or shadow) x
 -- quarter: the three ledgers side by side with their owners (defensive: security, efficiency: finance,
 -- productivity: engineering), never summed into one total (no seed portfolio_weights exists, so no blended
 -- figure is published), a data coverage grade per ledger, the system's risk flags, and the finance views.

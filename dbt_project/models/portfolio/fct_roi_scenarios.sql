@@ -1,4 +1,4 @@
--- One row per simulated scenario (../shared/ROI-METHOD.md section 4): annual baseline, residual and avoided loss
+-- One row per simulated scenario (docs/METHOD.md section 4): annual baseline, residual and avoided loss
 -- and net benefit (avoided loss - annual control cost) in the scenario's currency, each as mean, p5, p10, p50,
 -- p90, p95 (the spread across simulated years) and mean_se (the Monte Carlo standard error of the mean: the
 -- uncertainty of the mean itself); the inputs echoed with the source of every figure (assumption or observed).

@@ -1,4 +1,4 @@
--- Release gate (../shared/ROI-METHOD.md section 2, cost separation): a charge is billed once. Two lines with the
+-- Release gate (docs/METHOD.md section 2, cost separation): a charge is billed once. Two lines with the
 -- same natural key (the provider's line `Id` within its billing account, else the charge's attributes: see
 -- int_cost_lines__classified) are the same money counted twice, e.g. a second export restating a line under
 -- another file name. Fails with the key, how many times it was landed and the files. Error severity: a blocking

@@ -1,9 +1,9 @@
--- Release gate (../shared/ROI-METHOD.md section 2, cost separation): per billing currency and billing period,
+-- Release gate (docs/METHOD.md section 2, cost separation): per billing currency and billing period,
 -- the classified cost lines of fct_cost_lines total exactly what was landed from the FOCUS exports
 -- (landing_billing.focus, totalled by int_cost_lines__landed_totals), billed and effective cost, with the same
--- number of lines; and every line's class is one of one_time / recurring / usage_based. Exact decimal(38,18) equality, stricter than the cent.
--- Fails with the currency, period, both totals and the differences. Error severity: a blocking asset check
--- on fct_cost_lines.
+-- number of lines; and every line's class is one of one_time / recurring / usage_based. Exact decimal(38,18)
+-- equality, stricter than the cent. Fails with the currency, period, both totals and the differences. Error
+-- severity: a blocking asset check on fct_cost_lines.
 {{ config(severity='error', store_failures=true, meta={'dagster': {'ref': {'name': 'fct_cost_lines'}}}) }}
 
 with

@@ -1,4 +1,4 @@
--- Release gate (../shared/ROI-METHOD.md section 2, cost separation): per billing currency, AI spend that could
+-- Release gate (docs/METHOD.md section 2, cost separation): per billing currency, AI spend that could
 -- not be attributed to a specific AI system or has no cost class, over all AI spend, must not exceed var
 -- unclassified_ai_spend_max (default 0.01). Amounts are taken absolute, so credits cannot hide charges.
 -- Fails with the currency, the share, the threshold and the amounts. Error severity: a blocking asset check on

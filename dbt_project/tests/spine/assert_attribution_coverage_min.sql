@@ -1,4 +1,4 @@
--- Release gate (../shared/ROI-METHOD.md section 2): the share of AI usage cost attributed to a known identity
+-- Release gate (docs/METHOD.md section 2): the share of AI usage cost attributed to a known identity
 -- AND an AI system (registered or shadow) AND an owner team, over all usage datasets, must be at least var
 -- attribution_coverage_min (default 0.95). Error severity: a blocking asset check on fct_attribution_coverage.
 -- Fails with one row showing the observed share, the threshold and the cost left unattributed; the failing
