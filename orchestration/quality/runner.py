@@ -156,11 +156,30 @@ def reuse_file(audit_dir: Path, run_id: str) -> Path:
     return audit_dir / REUSE_DIR / f"{run_id}.json"
 
 
-def _outcome_json(outcome: SuiteOutcome) -> dict[str, Any]:
+def _outcome_json(outcome: SuiteOutcome, audit_dir: Path) -> dict[str, Any]:
+    """A reuse record's outcome; its result path relative to ``audit_dir``, so that a copied or moved data
+    directory's records point into itself."""
+    path = outcome.result_path
+    if path is not None and path.is_relative_to(audit_dir):
+        path = path.relative_to(audit_dir)
     return {"suite": outcome.suite, "success": outcome.success,
             "expectations": [asdict(e) for e in outcome.expectations],
-            "result_path": None if outcome.result_path is None else str(outcome.result_path),
+            "result_path": None if path is None else str(path),
             "reuse_note": outcome.reuse_note}
+
+
+def _located(audit_dir: Path, run: Path, recorded: Path) -> Path:
+    """Where a recorded result is now: recorded relative to ``audit_dir``, or absolute (records made before they
+    were relative; those of a copied or moved data directory name the old one: the same place under ``run``)."""
+    if not recorded.is_absolute():
+        return audit_dir / recorded
+    if recorded.is_relative_to(run):
+        return recorded
+    parts = recorded.parts
+    for k in range(len(parts) - 1, 0, -1):
+        if parts[k] == run.name and parts[k - 1] == GX_RESULTS_DIR:
+            return run.joinpath(*parts[k + 1:])
+    return recorded
 
 
 def _outcome_of(data: dict[str, Any]) -> SuiteOutcome:
@@ -194,6 +213,8 @@ def reusable(audit_dir: Path, run_id: str, keys: dict[str, str], *, loose: dict[
             if name in found or not entry:
                 continue
             outcome = _outcome_of(entry["outcome"])
+            if outcome.result_path is not None:
+                outcome.result_path = _located(audit_dir, run, outcome.result_path)
             if outcome.result_path is None or not outcome.result_path.is_file():
                 continue
             if entry.get("key") != key:
@@ -215,8 +236,8 @@ def record_reusable(audit_dir: Path, run_id: str, keys: dict[str, str], outcomes
     """What :func:`reusable` reads back in a later run."""
     path = reuse_file(audit_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    entries = {name: {"key": keys[name], "loose_key": (loose or {}).get(name), "outcome": _outcome_json(outcomes[name])}
-               for name in keys if name in outcomes}
+    entries = {name: {"key": keys[name], "loose_key": (loose or {}).get(name),
+                      "outcome": _outcome_json(outcomes[name], audit_dir)} for name in keys if name in outcomes}
     path.write_text(json.dumps(entries, indent=1, sort_keys=True, default=str))
 
 

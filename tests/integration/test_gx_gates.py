@@ -123,7 +123,7 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
 
     rc = main(["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat()])
     err = capsys.readouterr().err
-    assert rc == EXIT_BLOCKED
+    assert rc == EXIT_BLOCKED, err
     assert "landing/iam/identity_inventory::gx_volume" in err and "landing/usage/litellm_spend_logs::gx_contract" in err
     assert sha256_file(published) == before
 

@@ -84,3 +84,26 @@ def test_a_volume_verdict_is_carried_over_only_when_it_passed_and_still_passes()
     assert volume_still_passes(outcome(False, 1000), 0) is None  # a failing verdict is never carried over
     assert volume_still_passes(outcome(True, None), 0) is None  # no count observed
     assert volume_still_passes(runner.SuiteOutcome("s", True, []), 0) is None  # no volume expectation
+
+
+def test_a_copied_or_moved_audit_folder_reuses_its_own_results(tmp_path: Path) -> None:
+    """Reuse records name results relative to the audit folder; older ones, absolute, are found again under
+    the copy (a copied data directory once failed its GX step on the original's paths)."""
+    old = tmp_path / "old"
+    first = _validated(old, "run-1", "s", success=True)
+    runner.record_reusable(old, "run-1", {"s": "k1"}, {"s": first})
+    assert json.loads(runner.reuse_file(old, "run-1").read_text())["s"]["outcome"]["result_path"] == (
+        "gx/run-1/s/run-1/t/batch.json")
+    legacy = _validated(old, "run-0", "t", success=True)
+    record = {"t": {"key": "k0", "outcome": {"suite": "t", "success": True, "expectations": [],
+                                             "result_path": str(legacy.result_path)}}}
+    runner.reuse_file(old, "run-0").write_text(json.dumps(record))
+    import shutil
+
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    shutil.rmtree(old)
+    again = runner.reusable(new, "run-2", {"s": "k1", "t": "k0"})
+    assert again["s"].result_path == new / "gx" / "run-2" / "s" / "run-1" / "t" / "batch.json"
+    assert again["t"].result_path == new / "gx" / "run-2" / "t" / "run-0" / "t" / "batch.json"
+    assert again["s"].result_path.is_file() and again["t"].result_path.is_file()
