@@ -32,7 +32,7 @@ import duckdb
 
 from orchestration.datasets import DATASETS
 from orchestration.ingest.engine import UNCLAIMED, UNREAD, vouched_sha256, walk_raw
-from orchestration.ingest.landing import landed_files, landing_file, landing_root
+from orchestration.ingest.landing import landed_files, landing_root, missing_landing_files
 from orchestration.settings import DBT_PROJECT_DIR, Paths
 
 #: Where ``dbt parse`` writes the manifest (``orchestration.dbt.dbt_project().manifest_path``, without
@@ -72,9 +72,8 @@ def pending_ingest(con: duckdb.DuckDBPyConnection, raw_dir: Path, root: Path) ->
         if not (raw_dir / rel).is_symlink() and not (raw_dir / rel).is_file():
             return f"raw/{rel}: a rejected file left raw/ (its rejection is withdrawn by ingest)"
     for ds in DATASETS:
-        for rel, sha in landed_files(con, ds):
-            if not landing_file(root, ds, rel, sha).is_file():
-                return f"raw/{rel}: its landing file is missing (it lands again)"
+        for rel, _ in missing_landing_files(root, ds, landed_files(con, ds)):
+            return f"raw/{rel}: its landing file is missing (it lands again)"
     return None
 
 

@@ -185,16 +185,22 @@ def _migrate_table(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> N
     con.execute(f"DROP TABLE {ds.table}")
 
 
+def missing_landing_files(root: Path, ds: Dataset, landed: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of ``landed`` (:func:`landed_files` of ``ds``), those whose Parquet file is not under ``root``."""
+    return [(rel, sha) for rel, sha in landed if not landing_file(root, ds, rel, sha).is_file()]
+
+
 def reconcile(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path, now: datetime | None = None) -> None:
     """Make the landing folder of ``ds`` hold exactly its landed files: a file no record stands for (written by
     a run that died before its commit, or superseded by a restatement) is deleted; a landed file whose Parquet
     file is gone is marked ``superseded`` with why, so its raw file lands again on the next ingest."""
-    expected = {landing_file(root, ds, rel, sha): (rel, sha) for rel, sha in landed_files(con, ds)}
+    landed = landed_files(con, ds)
+    expected = {landing_file(root, ds, rel, sha) for rel, sha in landed}
     folder = root / ds.folder
     for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
         if path not in expected:
             path.unlink()
-    missing = [key for path, key in expected.items() if not path.is_file()]
+    missing = missing_landing_files(root, ds, landed)
     stamp = (now or datetime.now(UTC)).replace(tzinfo=None).isoformat()
     for rel, sha in missing:
         log.warning("%s: landing file missing; it lands again from raw/", rel)

@@ -87,6 +87,15 @@ def test_an_empty_night_is_recorded_unchanged_without_a_run(quiet_night: Path, t
     assert not why.unchanged and "changed since it was last hashed" in why.reason
 
 
+def _sql(db: Path, *statements: str) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
 def _check(data_dir: Path, **kw) -> preflight.Preflight:
     return preflight.check(Paths(data_dir), **{"as_of": AS_OF, "scenario": SCENARIO, **kw})
 
@@ -115,35 +124,19 @@ def test_anything_the_night_would_land_record_or_mend_makes_it_run(quiet_night: 
     landed.with_suffix(".away").rename(landed)
 
     build = quiet_night / "warehouse" / "roi.duckdb"
-    con = duckdb.connect(str(build))
-    try:
-        con.execute("INSERT INTO audit.releases (release_id, run_id, status, input_fingerprint, created_at) "
-                    "SELECT 'r-blocked', 'x', 'blocked', 'f', max(created_at) + INTERVAL 1 HOUR FROM audit.releases")
-    finally:
-        con.close()
+    _sql(build, "INSERT INTO audit.releases (release_id, run_id, status, input_fingerprint, created_at) "
+                "SELECT 'r-blocked', 'x', 'blocked', 'f', max(created_at) + INTERVAL 1 HOUR FROM audit.releases")
     assert "is blocked" in _check(quiet_night).reason
-    con = duckdb.connect(str(build))
-    try:
-        con.execute("DELETE FROM audit.releases WHERE release_id = 'r-blocked'")
-        con.execute("INSERT INTO audit.ingested_files SELECT * REPLACE ('rejected' AS status, "
-                    "'usage/litellm_spend_logs/gone.csv' AS source_file, (SELECT max(created_at) FROM audit.releases) "
-                    "+ INTERVAL 1 HOUR AS ingested_at) FROM audit.ingested_files "
-                    "WHERE dataset = 'usage/litellm_spend_logs' LIMIT 1")
-    finally:
-        con.close()
+    _sql(build, "DELETE FROM audit.releases WHERE release_id = 'r-blocked'",
+         "INSERT INTO audit.ingested_files SELECT * REPLACE ('rejected' AS status, "
+         "'usage/litellm_spend_logs/gone.csv' AS source_file, (SELECT max(created_at) FROM audit.releases) "
+         "+ INTERVAL 1 HOUR AS ingested_at) FROM audit.ingested_files "
+         "WHERE dataset = 'usage/litellm_spend_logs' LIMIT 1")
     assert "written since release" in _check(quiet_night).reason
-    con = duckdb.connect(str(build))
-    try:
-        con.execute("UPDATE audit.ingested_files SET ingested_at = (SELECT min(created_at) FROM audit.releases) "
-                    "- INTERVAL 1 DAY WHERE source_file = 'usage/litellm_spend_logs/gone.csv'")
-    finally:
-        con.close()
+    _sql(build, "UPDATE audit.ingested_files SET ingested_at = (SELECT min(created_at) FROM audit.releases) "
+                "- INTERVAL 1 DAY WHERE source_file = 'usage/litellm_spend_logs/gone.csv'")
     assert "a rejected file left raw/" in _check(quiet_night).reason
-    con = duckdb.connect(str(build))
-    try:
-        con.execute("DELETE FROM audit.ingested_files WHERE source_file = 'usage/litellm_spend_logs/gone.csv'")
-    finally:
-        con.close()
+    _sql(build, "DELETE FROM audit.ingested_files WHERE source_file = 'usage/litellm_spend_logs/gone.csv'")
 
     unchanged = _check(quiet_night)  # all put back: the night is empty again
     assert unchanged.unchanged and unchanged.release["status"] == "unchanged"
