@@ -3,7 +3,8 @@
 Per file, everything happens in one transaction of the build database: quarantined rows, the
 ``audit.ingested_files`` record and the landing view naming the file's Parquet file (written just before, see
 :mod:`orchestration.ingest.landing`) commit together or not at all, so a crash never leaves half a file.
-Clean CSV files are parsed by DuckDB's own reader (:mod:`orchestration.ingest.fastcsv`), the rest by the
+Clean CSV files are parsed by DuckDB's own reader (:mod:`orchestration.ingest.fastcsv`), JSON lines by DuckDB's
+JSON functions line by line where their answer is exact (:mod:`orchestration.ingest.fastjson`), the rest by the
 streaming readers; the contract check is the same SQL either way.
 Rules (the README's "Ingest" section says the same for users):
 
@@ -45,7 +46,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.datasets import FIELD_TYPES, Dataset
-from orchestration.ingest import fastcsv, readers, secrets
+from orchestration.ingest import fastcsv, fastjson, readers, secrets
 from orchestration.ingest.contract import (
     CURRENCY_COLUMN,
     REDACT_MACRO,
@@ -350,7 +351,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, pat
     seen, twin, restated = _known(con, ds, rel, sha)
     if seen:
         return FileResult(rel, sha, "skipped")
-    prestaged = _stage_csv(con, ds, path) if twin is None else None
+    prestaged = _prestage(con, ds, path) if twin is None else None
     try:
         return _ingest_new(con, ds, path, rel, sha, size, twin, restated, prestaged, run_id, now, window)
     finally:
@@ -359,7 +360,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, pat
 
 
 def _ingest_new(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, size: int,
-                twin: str | None, restated: bool, prestaged: tuple[list[str], Iterator[int]] | None,
+                twin: str | None, restated: bool, prestaged: _Prestaged | None,
                 run_id: str | None, now: datetime, window: TimeWindow) -> FileResult:
     """One file not seen before, in one transaction (see the module's rules). Its landing file is written
     before the commit and is in no view until then; a superseded version's landing file is deleted after it."""
@@ -502,15 +503,31 @@ def _registered(con: duckdb.DuckDBPyConnection, tables: Iterable[pa.Table]) -> I
             con.unregister("_rdr_batch")
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path) -> tuple[list[str], Iterator[int]] | None:
-    """(header, the whole file as one ``_rdr_batch``) of a CSV file DuckDB can parse exactly (``_line`` = header
-    lines + position), or None when the streaming reader reads it (:mod:`orchestration.ingest.fastcsv` says
-    when; also a file whose header or format is refused: the streaming path says why).
+@dataclass
+class _Prestaged:
+    """A file DuckDB already parsed into ``_rdr_batch`` (the whole file, one batch): ``header`` of a CSV file
+    (None: JSON lines, fields ``f0`` ..), whether its rows are in file order, and the records the streaming
+    reader could not split among the lines handed back to it (:mod:`orchestration.ingest.fastjson`)."""
+
+    header: list[str] | None
+    records: int
+    ordered: bool = True
+    rejects: list[readers.RowReject] = field(default_factory=list)
+
+
+def _prestage(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path) -> _Prestaged | None:
+    """The file parsed by DuckDB's readers (:mod:`~orchestration.ingest.fastcsv`,
+    :mod:`~orchestration.ingest.fastjson` say when), or None when the streaming readers read it (also a file
+    whose header or format is refused: the streaming path says why).
 
     Runs outside the file's transaction: a DuckDB error inside one would abort it, and this error only means
     "read it the other way"."""
     try:
-        if _check_format(ds, path) != "csv":
+        fmt = _check_format(ds, path)
+        if fmt == "jsonl":
+            staged = fastjson.stage(con, path, ds)
+            return None if staged is None else _Prestaged(None, staged.records, staged.ordered, staged.rejects)
+        if fmt != "csv":
             return None
         header, header_lines = readers.csv_header(path)
     except readers.FileRejected:
@@ -522,13 +539,14 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path) -> tuple
     cells = ", ".join(f"c{i}" for i in range(width))
     con.execute(f"CREATE OR REPLACE TEMP VIEW _rdr_batch AS SELECT rowid AS _seq, rowid + {header_lines + 1} AS _line, "
                 f"CAST(NULL AS VARCHAR) AS _raw, {cells} FROM _rdr_stage")
-    return header, (n for n in (records,))
+    return _Prestaged(header, records)
 
 
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what :func:`_stage_csv` made (after the file's transaction, committed or not)."""
+    """Drop what :func:`_prestage` made (after the file's transaction, committed or not)."""
     con.execute("DROP VIEW IF EXISTS _rdr_batch")
     con.execute("DROP TABLE IF EXISTS _rdr_stage")
+    fastjson.drop(con)
 
 
 def _check_format(ds: Dataset, path: Path) -> str:
@@ -579,10 +597,10 @@ def _add_money_exactly(totals: dict[tuple[str, str | None], MoneyTotal], rows: l
 
 def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, run_id: str | None,
           now: datetime, window: TimeWindow, target: Path,
-          prestaged: tuple[list[str], Iterator[int]] | None = None) -> FileResult:
+          prestaged: _Prestaged | None = None) -> FileResult:
     """Check one file, write its accepted rows to ``target`` (its landing file, only when it has some) and its
-    quarantine to ``audit.quarantine``; ``prestaged`` = (header, batches) of a CSV file DuckDB already parsed
-    (:func:`_stage_csv`), otherwise the streaming readers read it."""
+    quarantine to ``audit.quarantine``; ``prestaged``: a file DuckDB already parsed (:func:`_prestage`),
+    otherwise the streaming readers read it."""
     fmt = _check_format(ds, path)
     rejects: list[readers.RowReject] = []
     staged: Iterator[int] | None = None
@@ -591,7 +609,7 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         header, batches = readers.read_csv(path, rejects, text=text, appended=("GeneratedTime", generated))
         fmt = "csv"
     elif fmt == "csv" and prestaged is not None:
-        header, staged = prestaged
+        header, staged = prestaged.header or [], (n for n in (prestaged.records,))
     elif fmt == "csv":
         header, batches = readers.read_csv(path, rejects)
     elif fmt == "parquet":
@@ -603,7 +621,11 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         if extra_column(ds) == "_record":  # datasets that also take JSON keep whole records, CSV rows too
             extra_sql = raw_sql
     else:
-        batches = readers.read_json(path, ds, rejects)
+        if prestaged is not None:
+            staged = (n for n in (prestaged.records,))
+            rejects.extend(prestaged.rejects)
+        else:
+            batches = readers.read_json(path, ds, rejects)
         names = [f"f{i}" for i in range(len(ds.fields))]
         field_sql = {f.name: n for f, n in zip(ds.fields, names, strict=True)}
         extra_sql = "_raw"
@@ -645,7 +667,7 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
                         found[(column, kind)] = found.get((column, kind), 0) + n
                 landed = con.execute("SELECT count(*) FROM _rdr_chk WHERE len(_reasons) = 0").fetchall()[0][0]
                 if landed:
-                    sink.add(ordered=not redacted)
+                    sink.add(ordered=not redacted and (prestaged is None or prestaged.ordered))
                 con.execute(insert_quarantine, params)
                 accepted += landed
                 if money_sql:

@@ -25,7 +25,7 @@ import io
 import json
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -323,6 +323,11 @@ def _get_path(record: dict, path: str) -> Any:
     return cur
 
 
+def is_hook_delivery(doc: Any) -> bool:
+    """Whether a parsed Okta document is an event hook delivery (its events under ``data.events``)."""
+    return isinstance(doc, dict) and isinstance(doc.get("data"), dict) and isinstance(doc["data"].get("events"), list)
+
+
 def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
     """Records of one parsed JSON document (array, object or envelope) for a dataset layout."""
     if layout == "openai_pages":
@@ -359,9 +364,8 @@ def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
             return
         yield doc
         return
-    if layout == "okta_events" and isinstance(doc, dict) and isinstance(doc.get("data"), dict) \
-            and isinstance(doc["data"].get("events"), list):
-        yield from doc["data"]["events"]  # an event hook delivery
+    if layout == "okta_events" and is_hook_delivery(doc):
+        yield from doc["data"]["events"]
         return
     if isinstance(doc, list):
         yield from doc
@@ -369,16 +373,18 @@ def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
         yield doc
 
 
-def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[TabularBatch]:
+def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
+              lines: Iterable[tuple[int, str]] | None = None) -> Iterator[TabularBatch]:
     """Batches of a JSON document or JSON-lines file, one column per contract field (in registry order).
 
     ``raws`` holds each record's JSON text: the line itself for JSON lines, the re-serialised record for
-    records inside a document.
+    records inside a document. ``lines``: (line number, text) of the lines of a JSON-lines file to read, the
+    ones :mod:`orchestration.ingest.fastjson` hands back (the file itself is not opened).
     """
     fields = ds.fields
     paths = [(f.source, *f.aliases) for f in fields]
     is_json = [f.type == "json" for f in fields]
-    line_mode = file_format(path) == "jsonl"
+    line_mode = lines is not None or file_format(path) == "jsonl"
 
     def cells(record: dict) -> list[str | None]:
         out: list[str | None] = []
@@ -433,11 +439,11 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
                 if exc.msg != "Extra data":
                     raise FileRejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
                 line_mode = True  # JSON lines saved with a .json name
-        fh = _open_text(path)
+        fh = _open_text(path) if lines is None else None
         line = 0
-        content = False
+        content = lines is not None  # handed-back lines of a file whose other lines were read elsewhere
         try:
-            for line, text in enumerate(fh, start=1):
+            for line, text in enumerate(fh, start=1) if fh is not None else lines:
                 stripped = text.strip()
                 if not stripped:
                     continue
@@ -457,19 +463,21 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
                         rejects.append(RowReject(line, problem, stripped))
                         continue
                 if ds.json_layout == "records" or (ds.json_layout == "secret_list"
-                                                   and not (isinstance(doc, dict) and "SecretList" in doc)):
-                    yield line, doc, stripped
+                                                   and not (isinstance(doc, dict) and "SecretList" in doc)) \
+                        or (ds.json_layout == "okta_events" and not is_hook_delivery(doc)):
+                    yield line, doc, stripped  # a line that is one record is its own raw text
                 else:
                     for rec in _records_from_document(doc, ds.json_layout):
                         yield line, rec, record_text(rec)
         except _READ_ERRORS as exc:
             raise _decode_error(path, line + 1, exc) from None
         finally:
-            fh.close()
+            if fh is not None:
+                fh.close()
         if not content:
             raise FileRejected("empty file: no records")
 
-    lines: list[int] = []
+    numbers: list[int] = []
     rows: list[list[str | None]] = []
     raws: list[str] = []
     for line, rec, raw in records():
@@ -479,11 +487,11 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject]) -> Iterator[Tab
         rec, changed = without_secret_values(rec, raw)
         if changed:
             raw = jsontext.dump_exact(rec)
-        lines.append(line)
+        numbers.append(line)
         rows.append(cells(rec))
         raws.append(raw)
         if len(rows) >= BATCH_ROWS:
-            yield TabularBatch(lines, [list(c) for c in zip(*rows, strict=True)], raws)
-            lines, rows, raws = [], [], []
+            yield TabularBatch(numbers, [list(c) for c in zip(*rows, strict=True)], raws)
+            numbers, rows, raws = [], [], []
     if rows:
-        yield TabularBatch(lines, [list(c) for c in zip(*rows, strict=True)], raws)
+        yield TabularBatch(numbers, [list(c) for c in zip(*rows, strict=True)], raws)
