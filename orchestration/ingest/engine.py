@@ -631,10 +631,9 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         extra_sql = "_raw"
         raw_sql = "_raw"
     checked = checked_select(ds, field_sql, extra_sql, raw_sql, "_rdr_batch", window)
-    # Rows that may hold a secret (a cheap gate over the whole record) are checked again through the redacting
-    # variant, whose SQL is too large to bind for every batch; they are rare.
+    # Rows that may hold a secret (a cheap gate, :func:`_stage_candidates`) are checked again through the
+    # redacting variant, whose SQL is too large to bind for every batch; they are rare.
     redacting = checked_select(ds, field_sql, extra_sql, raw_sql, "_rdr_cand", window, redact=True)
-    gate = secrets.may_hold_secret_sql("concat_ws(chr(31), " + ", ".join(["_raw", *names]) + ")")
     money_sql = _money_query(ds) if ds.money_fields else None
     money: dict[tuple[str, str | None], MoneyTotal] = {}
     found: dict[tuple[str, str], int] = {}
@@ -657,7 +656,7 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         for batch_rows in staged:
             if batch_rows:
                 con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_chk AS {checked}")
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE {gate}")
+                _stage_candidates(con, ["_raw", *names], batch_rows)
                 redacted = con.execute("SELECT count(*) FROM _rdr_cand").fetchall()[0][0] > 0
                 if redacted:  # checked again through the redacting variant (appended: out of order)
                     con.execute("DELETE FROM _rdr_chk WHERE _seq IN (SELECT _seq FROM _rdr_cand)")
@@ -676,6 +675,7 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
     sink.close()
     con.execute("DROP TABLE IF EXISTS _rdr_chk")
     con.execute("DROP TABLE IF EXISTS _rdr_cand")
+    con.execute("DROP TABLE IF EXISTS _rdr_flagged")
     rows_read = read + len(rejects)
     if rows_read == 0:  # well formed (a header, `[]`, empty buckets) but no rows: a legitimately empty export
         return FileResult(rel, sha, "landed", 0, 0, 0, "no records: a well-formed export with no rows")
@@ -693,6 +693,33 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
     message = f"{quarantined} of {rows_read} rows quarantined" if quarantined else None
     return FileResult(rel, sha, "landed", rows_read, accepted, quarantined, message,
                       money=[money[k] for k in sorted(money, key=lambda k: (k[0], k[1] or ""))], secrets=found)
+
+
+#: A column with fewer distinct values than one in this many rows is gated value by value, each value once
+#: (LiteLLM's `metadata`, 40% of its text, holds one value per key): the gate reads a fraction of the text.
+DISTINCT_GATE_RATIO = 10
+
+
+def _stage_candidates(con: duckdb.DuckDBPyConnection, columns: list[str], rows: int) -> None:
+    """The rows of ``_rdr_batch`` that may hold a secret, as ``_rdr_cand``: a row whose text in ``columns``
+    :func:`secrets.may_hold_secret_sql` flags. Columns with few distinct values are gated once per distinct
+    value (exactly the gate of each value); the others together, joined by a unit separator, as before."""
+    approx = con.execute("SELECT " + ", ".join(f"approx_count_distinct({c})" for c in columns)
+                         + " FROM _rdr_batch").fetchall()[0]
+    few = [c for c, n in zip(columns, approx, strict=True) if n * DISTINCT_GATE_RATIO < rows]
+    many = [c for c in columns if c not in few]
+    where = [secrets.may_hold_secret_sql("concat_ws(chr(31), " + ", ".join(many) + ")")] if many else []
+    if few:
+        # materialised first: DuckDB would push the gate below the DISTINCT and run it on every row
+        con.execute("CREATE OR REPLACE TEMP TABLE _rdr_values AS " + " UNION ALL ".join(
+            f"SELECT DISTINCT {i} AS col, {c} AS v FROM _rdr_batch" for i, c in enumerate(few)))
+        con.execute("CREATE OR REPLACE TEMP TABLE _rdr_flagged AS SELECT col, v FROM _rdr_values "
+                    f"WHERE {secrets.may_hold_secret_sql('v')}")
+        flagged = [r[0] for r in con.execute("SELECT DISTINCT col FROM _rdr_flagged ORDER BY col").fetchall()]
+        where += [f"{few[i]} IN (SELECT v FROM _rdr_flagged WHERE col = {i})" for i in flagged]
+        con.execute("DROP TABLE _rdr_values")
+    gate = " OR ".join(where) or "false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE {gate}")
 
 
 def _map_header(ds: Dataset, header: list[str], names: list[str]) -> tuple[dict[str, str], str]:

@@ -381,23 +381,30 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
     records inside a document. ``lines``: (line number, text) of the lines of a JSON-lines file to read, the
     ones :mod:`orchestration.ingest.fastjson` hands back (the file itself is not opened).
     """
-    fields = ds.fields
-    paths = [(f.source, *f.aliases) for f in fields]
-    is_json = [f.type == "json" for f in fields]
+    # per field: its one plain key (the usual case: a dict lookup), else its candidate paths; JSON-typed or not
+    plans = [((f.source if not f.aliases and "." not in f.source else None), (f.source, *f.aliases), f.type == "json")
+             for f in ds.fields]
     line_mode = lines is not None or file_format(path) == "jsonl"
 
     def cells(record: dict) -> list[str | None]:
         out: list[str | None] = []
-        for candidates, as_json in zip(paths, is_json, strict=True):
-            value = None
-            for p in candidates:
-                value = _get_path(record, p)
-                if value is not None:
-                    break
-            if as_json and isinstance(value, str) and not jsontext.is_json(value):
+        for key, candidates, as_json in plans:
+            if key is not None:
+                value = record.get(key)
+            else:
+                value = None
+                for p in candidates:
+                    value = _get_path(record, p)
+                    if value is not None:
+                        break
+            kind = type(value)
+            if kind is str:
                 # a plain string in a JSON-typed field (OPA `"result": "allow"`) lands as a JSON string; a string
                 # that holds JSON text (Four Keys `metadata`) lands as that JSON
-                out.append(json.dumps(value, ensure_ascii=False))
+                out.append(json.dumps(value, ensure_ascii=False) if as_json and not jsontext.is_json(value)
+                           else value)
+            elif kind is int:
+                out.append(str(value))
             else:
                 out.append(_cell(value))
         return out

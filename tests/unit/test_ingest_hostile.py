@@ -375,6 +375,27 @@ def test_secrets_in_every_text_field_never_land(tmp_path, key):
         "secret_assignment"}
 
 
+@pytest.mark.parametrize("ratio", [10**9, engine.DISTINCT_GATE_RATIO, 0], ids=["row gate", "as shipped", "value gate"])
+def test_secrets_in_repeated_and_unique_values_are_found_either_way(tmp_path, monkeypatch, ratio):
+    """The secret gate reads a column with few distinct values once per value, the others row by row: a
+    secret in a repeated value (a user on every third request), in a unique one (one request id) or in both
+    lands nowhere, and the same rows are redacted and counted whichever way each column is gated."""
+    monkeypatch.setattr(engine, "DISTINCT_GATE_RATIO", ratio)
+    header = "request_id,call_type,spend,startTime,endTime,model,user,status"
+    users = ["u-a", PLANTED["github_token"][0], "u-b"]
+    lines = [header]
+    for i in range(300):
+        rid = PLANTED["openai_api_key"][0] if i == 7 else f"r{i}"
+        lines.append(f"{rid},acompletion,0.0001,2026-10-30 08:00:00,2026-10-30 08:00:01,gpt-4o,{users[i % 3]},success")
+    write(tmp_path / "raw", LITELLM, "spend.csv", "\n".join(lines) + "\n")
+    con, result = run(tmp_path, LITELLM)
+    assert result.rows_accepted == 300, rows(con, "SELECT DISTINCT column_name, reason FROM audit.quarantine")
+    assert leaked(con) == []
+    counted = rows(con, "SELECT column_name, kind, sum(matches) FROM audit.redactions GROUP BY ALL ORDER BY ALL")
+    assert counted == [("_x", "github_token", 100), ("_x", "openai_api_key", 1),
+                       ("request_id", "openai_api_key", 1), ("user", "github_token", 100)]
+
+
 def test_a_secret_in_an_enum_field_is_redacted_in_the_quarantine_reason(tmp_path):
     event = okta_event("e1", severity="ghp_R2d2C3p0BB8LuKeSkyW4lk3rH4nS0l0x1Y2z")
     write(tmp_path / "raw", OKTA, "log.jsonl", jsonl(event))
