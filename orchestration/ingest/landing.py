@@ -121,7 +121,7 @@ def landing_columns(ds: Dataset) -> list[tuple[str, str]]:
 
 
 #: Parquet as landing writes it: zstd, row groups DuckDB reads in parallel.
-PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880"
 
 log = logging.getLogger(__name__)
 
