@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 
 from orchestration.datasets import DATASETS
-from orchestration.ingest.engine import UNCLAIMED, UNREAD, vouched_sha256, walk_raw
+from orchestration.ingest.engine import UNREAD, dataset_of, vouched_sha256, walk_raw
 from orchestration.ingest.landing import landed_files, landing_root, missing_landing_files
 from orchestration.settings import DBT_PROJECT_DIR, Paths
 
@@ -55,10 +55,9 @@ def pending_ingest(con: duckdb.DuckDBPyConnection, raw_dir: Path, root: Path) ->
     """The first thing a night's ingest would land, record or mend, or None when it would skip every file."""
     recorded = {(d, f, s) for d, f, s in con.execute(
         "SELECT dataset, source_file, file_sha256 FROM audit.ingested_files WHERE status <> 'superseded'").fetchall()}
-    folders = {ds.key: raw_dir / ds.folder for ds in DATASETS}
     for path in walk_raw(raw_dir):
         rel = path.relative_to(raw_dir).as_posix()
-        key = next((k for k, f in folders.items() if path == f or f in path.parents), UNCLAIMED)
+        key = dataset_of(raw_dir, path, DATASETS)
         if path.is_symlink():
             sha: str | None = UNREAD
         else:

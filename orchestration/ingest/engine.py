@@ -232,16 +232,22 @@ def _landing(con: duckdb.DuckDBPyConnection) -> Path:
 UNCLAIMED = "(unclaimed)"
 
 
+def dataset_of(raw_dir: Path, path: Path, datasets: Iterable[Dataset]) -> str:
+    """The key of the dataset whose folder holds ``path`` (a file under ``raw_dir``), or :data:`UNCLAIMED`."""
+    return next((ds.key for ds in datasets if path == raw_dir / ds.folder or raw_dir / ds.folder in path.parents),
+                UNCLAIMED)
+
+
 def record_unclaimed(con: duckdb.DuckDBPyConnection, raw_dir: Path, datasets: Iterable[Dataset], *,
                      run_id: str | None = None, now: datetime | None = None) -> list[FileResult]:
     """Files under ``raw/`` outside every dataset folder (a new export dropped in the wrong place, a folder
     named for a source not registered): recorded as ``unclaimed`` (once per content), never ingested; returns
     the ones still there. Links are listed unread."""
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
-    folders = [raw_dir / ds.folder for ds in datasets]
+    datasets = list(datasets)
     found = []
     for path in sorted(walk_raw(raw_dir)):
-        if any(path == f or f in path.parents for f in folders):
+        if dataset_of(raw_dir, path, datasets) != UNCLAIMED:
             continue
         rel = path.relative_to(raw_dir).as_posix()
         sha = UNREAD if path.is_symlink() else file_sha256(con, path, rel)

@@ -92,34 +92,68 @@ item_evidence_sources as (
 
 ),
 
--- each decision once per control it enforces (control_ids is a canonical ';' list)
-decision_controls as (
+-- decisions grouped by what decides their items, the system and its control list (decision_id is unique in
+-- fct_policy_decisions, so a group's rows count its decisions): a few hundred groups, not every decision, meet
+-- the framework map
+decision_groups as (
 
     select
-        decision_id,
         ai_system_id,
-        decided_at,
-        is_denied,
-        {{ spine_explode_list('control_ids') }} as control_id
+        control_ids,
+        count(*) as decision_count,
+        sum(case when is_denied then 1 else 0 end) as denied_decision_count,
+        min(decided_at) as first_decision_at,
+        max(decided_at) as last_decision_at
     from {{ ref('fct_policy_decisions') }}
+    group by ai_system_id, control_ids
+
+),
+
+-- each group once per control in its list
+group_controls as (
+
+    select
+        ai_system_id,
+        control_ids,
+        decision_count,
+        denied_decision_count,
+        first_decision_at,
+        last_decision_at,
+        {{ spine_explode_list('control_ids') }} as control_id
+    from decision_groups
+
+),
+
+-- each group once per item, however many of its controls cover the item (its decisions count once)
+group_items as (
+
+    select distinct
+        group_controls.ai_system_id,
+        group_controls.control_ids,
+        group_controls.decision_count,
+        group_controls.denied_decision_count,
+        group_controls.first_decision_at,
+        group_controls.last_decision_at,
+        item_controls.framework,
+        item_controls.item_id
+    from group_controls
+    inner join item_controls
+        on group_controls.control_id = item_controls.control_id
 
 ),
 
 item_decisions as (
 
     select
-        decision_controls.ai_system_id,
-        item_controls.framework,
-        item_controls.item_id,
-        count(distinct decision_controls.decision_id) as decision_count,
-        count(distinct case when decision_controls.is_denied then decision_controls.decision_id end)
-            as denied_decision_count,
-        min(decision_controls.decided_at) as first_decision_at,
-        max(decision_controls.decided_at) as last_decision_at
-    from item_controls
-    inner join decision_controls
-        on item_controls.control_id = decision_controls.control_id
-    group by decision_controls.ai_system_id, item_controls.framework, item_controls.item_id
+        ai_system_id,
+        framework,
+        item_id,
+        sum(decision_count) as decision_count,
+        sum(denied_decision_count) as denied_decision_count,
+        min(first_decision_at) as first_decision_at,
+        max(last_decision_at) as last_decision_at
+    from group_items
+    group by ai_system_id, framework, item_id
 
 ),
 
