@@ -125,13 +125,30 @@ def _events(s: Scenario, rng: np.random.Generator, n: int) -> np.ndarray:
 
 def simulate(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS) -> dict[str, np.ndarray]:
     """Yearly baseline, residual and avoided loss and net benefit, one value per iteration."""
+    return simulate_controls(s, [s], seed=seed, iterations=iterations)[0]
+
+
+#: The inputs a scenario's control outcome depends on, and nothing else: variants of a scenario that differ only
+#: in these share its event counts, its losses and its control draws.
+CONTROL_INPUTS = ("control_efficacy", "loss_reduction", "annual_control_cost")
+
+
+def simulate_controls(s: Scenario, variants: list[Scenario], *, seed: int,
+                      iterations: int = DEFAULT_ITERATIONS) -> list[dict[str, np.ndarray]]:
+    """:func:`simulate` of each variant of ``s`` that differs from it in :data:`CONTROL_INPUTS` only, in one pass
+    over ``s``'s streams: every variant gets the numbers its own :func:`simulate` gives, bit for bit (the same
+    draws, the same arithmetic in the same order), for one set of draws instead of one per variant."""
     s.validate()
+    for v in variants:
+        v.validate()
+        if replace(v, **{k: getattr(s, k) for k in CONTROL_INPUTS}) != s:
+            raise ValueError(f"scenario {v.scenario_id}: a variant may differ in {', '.join(CONTROL_INPUTS)} only")
     if iterations < MIN_ITERATIONS:
         raise ValueError(f"iterations must be >= {MIN_ITERATIONS}, got {iterations}")
     count_rng, loss_rng, control_rng = rng_for(seed, s.scenario_id)
     counts = _events(s, count_rng, iterations)
     baseline = np.zeros(iterations)
-    residual = np.zeros(iterations)
+    residuals = [np.zeros(iterations) for _ in variants]
     # Chunks of whole years holding at most EVENT_CHUNK events (a year above that is a chunk of its own);
     # the loss and control streams are consumed in order, so chunking never changes a number.
     ends = np.cumsum(counts)
@@ -142,15 +159,19 @@ def simulate(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS) ->
         n = int(ends[stop_year - 1]) - start_event
         year = np.repeat(np.arange(start_year, stop_year), counts[start_year:stop_year]) - start_year
         loss = loss_rng.lognormal(s.mu, s.sigma, n)
-        prevented = control_rng.random(n) < s.control_efficacy
-        kept = np.where(prevented, 0.0, loss * (1.0 - s.loss_reduction))
+        draw = control_rng.random(n)
         width = stop_year - start_year
         baseline[start_year:stop_year] = np.bincount(year, weights=loss, minlength=width)
-        residual[start_year:stop_year] = np.bincount(year, weights=kept, minlength=width)
+        for v, residual in zip(variants, residuals, strict=True):
+            kept = np.where(draw < v.control_efficacy, 0.0, loss * (1.0 - v.loss_reduction))
+            residual[start_year:stop_year] = np.bincount(year, weights=kept, minlength=width)
         start_year, start_event = stop_year, start_event + n
-    avoided = baseline - residual
-    return {"baseline_loss": baseline, "residual_loss": residual, "avoided_loss": avoided,
-            "net_benefit": avoided - s.annual_control_cost}
+    out = []
+    for v, residual in zip(variants, residuals, strict=True):
+        avoided = baseline - residual
+        out.append({"baseline_loss": baseline, "residual_loss": residual, "avoided_loss": avoided,
+                    "net_benefit": avoided - v.annual_control_cost})
+    return out
 
 
 def summarise(s: Scenario, draws: dict[str, np.ndarray]) -> dict[str, float]:
@@ -178,8 +199,18 @@ def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS,
     and the control's annual cost ±50% of their value (within [0, 1] for the shares). Every swing runs on the
     scenario's own streams (common random numbers), so the swing is the input's effect, not sampling noise.
     """
-    if base_mean is None:
-        base_mean = summarise(s, simulate(s, seed=seed, iterations=iterations))["net_benefit_mean"]
+    return _sensitivity(s, seed, iterations, base_mean)[1]
+
+
+def simulate_with_sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS
+                              ) -> tuple[dict[str, np.ndarray], list[dict[str, float | str | int]]]:
+    """:func:`simulate` and :func:`sensitivity` of ``s`` at once: the base and the six control swings share one
+    pass over the scenario's streams (:func:`simulate_controls`), so a scenario costs five sets of draws, not
+    eleven; every number is the one the separate calls give."""
+    return _sensitivity(s, seed, iterations, None)
+
+
+def _swings(s: Scenario) -> list[tuple[str, str, float, float, Scenario, Scenario]]:
     geo_mid = math.sqrt(s.loss_low_90 * s.loss_high_90)
     swings: list[tuple[str, str, float, float, Scenario, Scenario]] = []
     if s.frequency_low is not None and s.frequency_high is not None and s.frequency_model != "bernoulli":
@@ -202,10 +233,26 @@ def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS,
         v = getattr(s, name)
         lo_v, hi_v = v * 0.5, (v * 1.5 if name == "annual_control_cost" else min(1.0, v * 1.5))
         swings.append((name, f"{name} ±50%", lo_v, hi_v, replace(s, **{name: lo_v}), replace(s, **{name: hi_v})))
+    return swings
+
+
+def _sensitivity(s: Scenario, seed: int, iterations: int, base_mean: float | None
+                 ) -> tuple[dict[str, np.ndarray], list[dict[str, float | str | int]]]:
+    swings = _swings(s)
+    shared = [v for name, _, _, _, low, high in swings if name in CONTROL_INPUTS for v in (low, high)]
+    draws = simulate_controls(s, [s, *shared], seed=seed, iterations=iterations)
+    means = {id(v): float(d["net_benefit"].mean()) for v, d in zip(shared, draws[1:], strict=True)}
+    if base_mean is None:
+        base_mean = float(draws[0]["net_benefit"].mean())
+
+    def mean(v: Scenario) -> float:
+        if id(v) in means:
+            return means[id(v)]
+        return float(simulate(v, seed=seed, iterations=iterations)["net_benefit"].mean())
+
     rows: list[dict[str, float | str | int]] = []
     for name, basis, lo_v, hi_v, low, high in swings:
-        lo_mean = summarise(low, simulate(low, seed=seed, iterations=iterations))["net_benefit_mean"]
-        hi_mean = summarise(high, simulate(high, seed=seed, iterations=iterations))["net_benefit_mean"]
+        lo_mean, hi_mean = mean(low), mean(high)
         rows.append({"scenario_id": s.scenario_id, "input_name": name, "bound_basis": basis,
                      "input_low": float(lo_v), "input_high": float(hi_v),
                      "net_benefit_mean_base": base_mean,
@@ -214,4 +261,4 @@ def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS,
     rows.sort(key=lambda r: (-r["swing"], r["input_name"]))
     for rank, row in enumerate(rows, start=1):
         row["swing_rank"] = rank
-    return rows
+    return draws[0], rows

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from orchestration.scenarios import model
-from orchestration.scenarios.model import Scenario, sensitivity, simulate, summarise
+from orchestration.scenarios.model import Scenario, simulate_with_sensitivity, summarise
 
 LEDGERS = ("defensive", "efficiency", "productivity")
 OBSERVABLE_INPUTS = ("frequency", "loss", "control_cost")
@@ -121,13 +121,13 @@ def run_scenarios(rows: list[dict[str, Any]], *, seed: int, iterations: int) -> 
                 for column, reason in problems)
             continue
         s = to_scenario(row)
-        draws = simulate(s, seed=seed, iterations=iterations)
+        draws, swings = simulate_with_sensitivity(s, seed=seed, iterations=iterations)
         stats = summarise(s, draws)
         result = {k: row.get(k) for k in _ECHO}
         result.update(iterations=iterations, seed=seed, model_version=MODEL_VERSION,
                       expected_baseline_loss_closed_form=s.expected_annual_loss(), **stats)
         out.results.append(result)
-        for sens in sensitivity(s, seed=seed, iterations=iterations, base_mean=stats["net_benefit_mean"]):
+        for sens in swings:
             out.sensitivities.append({**sens, "ai_system_id": row["ai_system_id"], "currency": row["currency"],
                                       "iterations": iterations, "seed": seed})
         keep = {"avoided_loss": draws["avoided_loss"], "net_benefit": draws["net_benefit"]}

@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from orchestration.scenarios.model import Scenario, sensitivity, simulate, summarise
+from orchestration.scenarios.model import (
+    Scenario,
+    sensitivity,
+    simulate,
+    simulate_controls,
+    simulate_with_sensitivity,
+    summarise,
+)
 
 N = 100_000
 
@@ -123,6 +130,44 @@ def test_control_swings_reuse_the_same_events_and_losses():
                           frequency_low=1.0, frequency_high=5.0), seed=9, iterations=10_000)
     assert np.array_equal(a["baseline_loss"], b["baseline_loss"])
     assert (b["residual_loss"] <= a["residual_loss"] + 1e-9).all()
+
+
+def test_control_variants_in_one_pass_are_the_numbers_of_their_own_runs(monkeypatch):
+    """The sensitivity's control swings share the scenario's draws: each variant's four measures equal those of
+    its own simulation bit for bit, however the years are chunked, and so do the swings' means."""
+    from dataclasses import replace
+
+    import orchestration.scenarios.model as model
+
+    s = Scenario("shared", "pert", 3.0, 1_000, 20_000, control_efficacy=0.4, loss_reduction=0.2,
+                 annual_control_cost=900.0, frequency_low=1.0, frequency_high=8.0)
+    variants = [s, replace(s, control_efficacy=0.9), replace(s, loss_reduction=0.7),
+                replace(s, annual_control_cost=50.0), replace(s, control_efficacy=0.0, loss_reduction=0.0)]
+    for chunk in (model.EVENT_CHUNK, 333):
+        monkeypatch.setattr(model, "EVENT_CHUNK", chunk)
+        shared = simulate_controls(s, variants, seed=11, iterations=10_000)
+        for v, got in zip(variants, shared, strict=True):
+            alone = simulate(v, seed=11, iterations=10_000)
+            for m in alone:
+                assert np.array_equal(got[m], alone[m]), (v, m)
+    draws, rows = simulate_with_sensitivity(s, seed=11, iterations=10_000)
+    assert all(np.array_equal(draws[m], simulate(s, seed=11, iterations=10_000)[m]) for m in draws)
+    assert rows == sensitivity(s, seed=11, iterations=10_000)
+    for row in rows:  # each swing's mean is the mean of its own simulation
+        if row["input_name"] in model.CONTROL_INPUTS:
+            low = replace(s, **{row["input_name"]: row["input_low"]})
+            assert row["net_benefit_mean_at_low"] == float(simulate(low, seed=11, iterations=10_000)[
+                "net_benefit"].mean())
+
+
+def test_a_variant_that_changes_events_or_losses_is_refused():
+    from dataclasses import replace
+
+    s = Scenario("shared", "poisson", 3.0, 1_000, 20_000, control_efficacy=0.4)
+    with pytest.raises(ValueError, match="may differ in control_efficacy, loss_reduction, annual_control_cost only"):
+        simulate_controls(s, [s, replace(s, frequency_mode=4.0)], seed=1, iterations=10_000)
+    with pytest.raises(ValueError, match="control_efficacy"):
+        simulate_controls(s, [replace(s, control_efficacy=1.5)], seed=1, iterations=10_000)
 
 
 def test_chunking_never_changes_a_number(monkeypatch):
