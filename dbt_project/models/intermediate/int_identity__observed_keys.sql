@@ -232,7 +232,23 @@ litellm_users as (
 
 ),
 
-litellm_keys as (
+-- (10 million requests and more: grouped per key, user and file first; the rows below are those groups)
+litellm_groups as (
+
+    select
+        api_key_hash,
+        user_ref,
+        _source_file,
+        count(*) as observation_count,
+        min(started_at) as first_seen_at,
+        max(started_at) as last_seen_at,
+        min(_line) as first_line
+    from litellm_users
+    group by api_key_hash, user_ref, _source_file
+
+),
+
+litellm_aggregated as (
 
     select
         'litellm_key_hash' as key_type,
@@ -245,11 +261,12 @@ litellm_keys as (
         coalesce(user_ref, api_key_hash) as anchor_key_value,
         'api_key' as kind_hint,
         'usage/litellm_spend_logs' as source_dataset,
-        started_at as first_seen_at,
-        started_at as last_seen_at,
         _source_file,
-        _line
-    from litellm_users
+        observation_count,
+        first_seen_at,
+        last_seen_at,
+        first_line
+    from litellm_groups
     where api_key_hash is not null
 
     union all
@@ -261,12 +278,14 @@ litellm_keys as (
         user_ref as anchor_key_value,
         'human' as kind_hint,
         'usage/litellm_spend_logs' as source_dataset,
-        started_at as first_seen_at,
-        started_at as last_seen_at,
         _source_file,
-        _line
-    from litellm_users
+        cast(sum(observation_count) as {{ dbt.type_bigint() }}) as observation_count,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        min(first_line) as first_line
+    from litellm_groups
     where user_ref is not null
+    group by user_ref, _source_file
 
 ),
 
@@ -388,8 +407,6 @@ all_keys as (
     union all
     select * from secret_keys
     union all
-    select * from litellm_keys
-    union all
     select * from openai_keys
     union all
     select * from opa_keys
@@ -425,3 +442,5 @@ aggregated as (
 )
 
 select * from aggregated
+union all
+select * from litellm_aggregated
