@@ -48,3 +48,22 @@
 {% macro spark__split_list(expr, sep) -%}
     split({{ expr }}, '{{ modules.re.escape(sep) | replace('\\', '\\\\') | replace("'", "\\'") }}')
 {%- endmacro %}
+
+
+{#
+    sorted_listagg(expr, sep=';'): the aggregate of expr's values, sorted and joined by sep (NULLs left out;
+    NULL for no value), as dbt.listagg(expr, sep, 'order by expr') gives it. DuckDB's ordered string_agg sorts
+    inside the aggregate: three times slower than sorting each group's list (17.7 s against 5.5 s for the
+    10.6 million event ids of fct_ai_usage at the large bench scale, the same 534 million characters).
+#}
+{% macro sorted_listagg(expr, sep=';') -%}
+    {{ return(adapter.dispatch('sorted_listagg', 'ai_roi_ledger')(expr, sep)) }}
+{%- endmacro %}
+
+{% macro default__sorted_listagg(expr, sep) -%}
+    {{ dbt.listagg(expr, "'" ~ (sep | replace("'", "''")) ~ "'", 'order by ' ~ expr) }}
+{%- endmacro %}
+
+{% macro duckdb__sorted_listagg(expr, sep) -%}
+    array_to_string(list_sort(list({{ expr }}) filter (where {{ expr }} is not null)), '{{ sep | replace("'", "''") }}')
+{%- endmacro %}

@@ -127,7 +127,7 @@ event_lists as (
     select
         {{ surrogate_key(['usage_date', 'identity_id', 'ai_system_id', 'model_name', 'source_dataset']) }}
             as usage_key,
-        {{ dbt.listagg('event_id', "';'", 'order by event_id') }} as event_ids
+        {{ sorted_listagg('event_id') }} as event_ids
     from usage_events
     group by
         usage_date,
