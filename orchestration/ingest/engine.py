@@ -461,12 +461,8 @@ def _arrow_batches(batches: Iterable[readers.TabularBatch], names: list[str]) ->
     """Reader batches as Arrow tables: ``_seq`` (row number in the file), ``_line``, ``_raw``, ``names``."""
     seq = 0
     for b in batches:
-        n = len(b.lines)
-        arrays = [pa.array(range(seq, seq + n), pa.int64()), pa.array(b.lines, pa.int64()),
-                  pa.array(b.raws if b.raws is not None else [None] * n, pa.string())]
-        arrays += [pa.array(col, pa.string()) for col in b.columns]
-        seq += n
-        yield pa.Table.from_arrays(arrays, names=["_seq", "_line", "_raw", *names])
+        yield b.arrow(names, range(seq, seq + len(b.lines)))
+        seq += len(b.lines)
 
 
 class _Sink:
@@ -610,12 +606,15 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
     fmt = _check_format(ds, path)
     rejects: list[readers.RowReject] = []
     staged: Iterator[int] | None = None
+    if prestaged is not None:  # the whole file, one batch already in `_rdr_batch`
+        staged = (n for n in (prestaged.records,))
+        rejects.extend(prestaged.rejects)
     if fmt == "json" and ds.json_layout == "credential_report":  # a CSV document inside a JSON response
         text, generated = readers.credential_report_csv(path)
         header, batches = readers.read_csv(path, rejects, text=text, appended=("GeneratedTime", generated))
         fmt = "csv"
     elif fmt == "csv" and prestaged is not None:
-        header, staged = prestaged.header or [], (n for n in (prestaged.records,))
+        header = prestaged.header or []
     elif fmt == "csv":
         header, batches = readers.read_csv(path, rejects)
     elif fmt == "parquet":
@@ -626,16 +625,15 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         raw_sql = "json_object(" + ", ".join(f"{sql_str(h)}, {n}" for h, n in zip(header, names, strict=True)) + ")"
         if extra_column(ds) == "_record":  # datasets that also take JSON keep whole records, CSV rows too
             extra_sql = raw_sql
+        gated = names  # (a row's text is its cells: `_raw` is NULL)
     else:
-        if prestaged is not None:
-            staged = (n for n in (prestaged.records,))
-            rejects.extend(prestaged.rejects)
-        else:
+        if prestaged is None:
             batches = readers.read_json(path, ds, rejects)
         names = [f"f{i}" for i in range(len(ds.fields))]
         field_sql = {f.name: n for f, n in zip(ds.fields, names, strict=True)}
         extra_sql = "_raw"
         raw_sql = "_raw"
+        gated = ["_raw", *names]
     checked = checked_select(ds, field_sql, extra_sql, raw_sql, "_rdr_batch", window)
     # Rows that may hold a secret (a cheap gate, :func:`_stage_candidates`) are checked again through the
     # redacting variant, whose SQL is too large to bind for every batch; they are rare.
@@ -662,7 +660,7 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         for batch_rows in staged:
             if batch_rows:
                 con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_chk AS {checked}")
-                _stage_candidates(con, ["_raw", *names], batch_rows)
+                _stage_candidates(con, gated, batch_rows)
                 redacted = con.execute("SELECT count(*) FROM _rdr_cand").fetchall()[0][0] > 0
                 if redacted:  # checked again through the redacting variant (appended: out of order)
                     con.execute("DELETE FROM _rdr_chk WHERE _seq IN (SELECT _seq FROM _rdr_cand)")

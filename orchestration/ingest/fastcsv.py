@@ -24,13 +24,12 @@ staged table's ``rowid`` is the record's position.
 from __future__ import annotations
 
 import codecs
-import gzip
 import zlib
 from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.readers import open_raw
+from orchestration.ingest.readers import open_bytes
 
 #: DuckDB's NULL string for these reads: text no export holds (a NULL seen anyway sends the file to the
 #: streaming reader, so the choice only decides how often that happens).
@@ -47,8 +46,7 @@ def physical_lines(path: Path) -> int | None:
     count, last = 0, b"\n"
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     try:
-        with open_raw(path) as raw:
-            fh = gzip.GzipFile(fileobj=raw, mode="rb") if path.name.lower().endswith(".gz") else raw
+        with open_bytes(path) as fh:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
                 decoder.decode(chunk)
                 count += chunk.count(b"\n")

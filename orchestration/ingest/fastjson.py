@@ -30,7 +30,6 @@ The lines read here and those handed back are merged in file order by ``_seq`` (
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,8 +83,7 @@ def applies(ds: Dataset, path: Path) -> bool:
 
 
 def _starts_with_bom(path: Path) -> bool:
-    with readers.open_raw(path) as raw:
-        fh = gzip.GzipFile(fileobj=raw, mode="rb") if path.name.lower().endswith(".gz") else raw
+    with readers.open_bytes(path) as fh:
         try:
             return fh.read(3) == b"\xef\xbb\xbf"
         except (OSError, EOFError):
@@ -157,11 +155,6 @@ def read_lines_sql(path: Path) -> str:
             f"max_line_size = {MAX_LINE_BYTES}, compression = 'auto', encoding = 'utf-8')")
 
 
-def _drop(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_rdr_jl", "_rdr_plain", "_rdr_fast"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-
-
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | None:
     """Read the JSON-lines file ``path`` into ``_rdr_batch`` (see :class:`Staged`), or None (nothing made) when
     the whole file needs the streaming reader (see the module's rules). Runs outside the file's transaction:
@@ -175,7 +168,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | N
         lines, odd = con.execute("SELECT count(*), count(*) FILTER (WHERE line IS NULL OR contains(line, chr(13))) "
                                  "FROM _rdr_jl").fetchall()[0]
         if odd or lines == 0 or physical_lines(path) != lines:
-            _drop(con)
+            drop(con)
             return None
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_plain AS SELECT rowid + 1 AS _line, line FROM _rdr_jl "
                     f"WHERE {plain_line_sql(ds)}")
@@ -185,12 +178,12 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | N
             "ANTI JOIN (SELECT _line FROM _rdr_fast WHERE NOT _route) f ON j._line = f._line ORDER BY j._line"
         ).fetchall()
     except duckdb.Error:
-        _drop(con)
+        drop(con)
         return None
     con.execute("DROP TABLE _rdr_jl")
     con.execute("DROP TABLE _rdr_plain")
     if len(back) > HAND_BACK_WHOLE * lines:  # mostly lines Python must read (LiteLLM's spend is a float)
-        _drop(con)
+        drop(con)
         return None
     width = len(ds.fields)
     cols = ", ".join(f"f{i}" for i in range(width))
@@ -211,24 +204,19 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | N
 def _register_handed_back(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset, back: list[tuple[int, str]],
                           rejects: list[readers.RowReject]) -> None:
     """The lines this reader does not take, read by the streaming reader, as the table ``_rdr_back``."""
-    seqs: list[int] = []
-    lines: list[int] = []
-    raws: list[str | None] = []
-    columns: list[list[str | None]] = [[] for _ in ds.fields]
+    names = [f"f{i}" for i in range(len(ds.fields))]
+    batches = list(readers.read_json(path, ds, rejects, lines=back)) or [
+        readers.TabularBatch([], [[] for _ in ds.fields], [])]  # (every line handed back was a reject)
+    tables = []
     last, within = 0, 0
-    for batch in readers.read_json(path, ds, rejects, lines=back):
-        for r, line in enumerate(batch.lines):
+    for batch in batches:
+        seqs = []
+        for line in batch.lines:  # a hook delivery's events share a line: numbered within it
             within = within + 1 if line == last else 0
             last = line
             seqs.append(line * SEQ_STRIDE + within)
-            lines.append(line)
-            raws.append(batch.raws[r] if batch.raws is not None else None)
-            for col, cells in zip(columns, batch.columns, strict=True):
-                col.append(cells[r])
-    table = pa.Table.from_arrays(
-        [pa.array(seqs, pa.int64()), pa.array(lines, pa.int64()), pa.array(raws, pa.string()),
-         *(pa.array(c, pa.string()) for c in columns)],
-        names=["_seq", "_line", "_raw", *(f"f{i}" for i in range(len(ds.fields)))])
+        tables.append(batch.arrow(names, seqs))
+    table = pa.concat_tables(tables)
     con.register("_rdr_back_arrow", table)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _rdr_back AS SELECT * FROM _rdr_back_arrow")

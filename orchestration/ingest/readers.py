@@ -26,10 +26,13 @@ import json
 import os
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from orchestration.datasets import Dataset
 from orchestration.ingest import jsontext, secrets
@@ -60,6 +63,15 @@ class TabularBatch:
     columns: list[list[str | None]]
     raws: list[str] | None = None
 
+    def arrow(self, names: list[str], seqs: Iterable[int]) -> pa.Table:
+        """The batch as an Arrow table: ``_seq`` (``seqs``: each record's place in the file's order), ``_line``,
+        ``_raw`` and one text column per name."""
+        n = len(self.lines)
+        arrays = [pa.array(seqs, pa.int64()), pa.array(self.lines, pa.int64()),
+                  pa.array(self.raws if self.raws is not None else [None] * n, pa.string())]
+        arrays += [pa.array(col, pa.string()) for col in self.columns]
+        return pa.Table.from_arrays(arrays, names=["_seq", "_line", "_raw", *names])
+
 
 #: Suffixes vendors give JSON-lines exports (Okta and syslog forwarders write ``.log``); their content decides.
 SNIFFED_SUFFIXES = (".log", ".txt")
@@ -75,6 +87,17 @@ def open_raw(path: Path) -> io.BufferedReader:
             raise FileRejected("symbolic link: refused unread (only files inside raw/ are read)") from None
         raise
     return os.fdopen(fd, "rb")
+
+
+@contextmanager
+def open_bytes(path: Path) -> Iterator[io.BufferedIOBase]:
+    """A raw export's bytes (:func:`open_raw`), decompressed when it is ``.gz``; both streams closed after."""
+    with open_raw(path) as raw:
+        if path.name.lower().endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                yield unzipped
+        else:
+            yield raw
 
 
 def file_format(path: Path) -> str:
@@ -236,7 +259,6 @@ def credential_report_csv(path: Path) -> tuple[str, str | None]:
 
 
 def read_parquet(path: Path) -> tuple[list[str], Iterator[TabularBatch]]:
-    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
