@@ -9,7 +9,8 @@ one entry here plus one staging model.
 Landing tables are ``landing_<system>.<dataset>`` in the build database. Each holds one column per field
 (typed, enums in their canonical casing, null sentinels as NULL) plus the provenance columns
 ``_source_file``, ``_file_sha256``, ``_line`` and ``_ingested_at``, and either ``_extra`` (CSV/Parquet: the
-columns the contract does not name, as a JSON object) or ``_record`` (JSON sources: the whole record).
+columns the contract does not name, as a JSON object) or ``_record`` (JSON sources: a JSON record whole; their
+CSV rows, like ``_extra``, the columns the contract does not name).
 """
 
 from __future__ import annotations
@@ -166,7 +167,8 @@ class Dataset:
 
     @property
     def is_json(self) -> bool:
-        """Whether records can come as JSON objects (kept whole in ``_record``). A GetCredentialReport response
+        """Whether records can come as JSON objects (kept whole in ``_record``; CSV rows keep only their unnamed
+        columns there). A GetCredentialReport response
         is JSON around a CSV document: its records are CSV rows (``_extra``)."""
         return any(f in ("json", "jsonl") for f in self.formats) and self.json_layout != "credential_report"
 

@@ -50,7 +50,8 @@ PROVENANCE_DESCRIPTIONS: dict[str, str] = {
 
 EXTRA_DESCRIPTIONS: dict[str, str] = {
     "_extra": "Columns of the file that the contract does not name, as a JSON object (kept, never rejected).",
-    "_record": "The whole source record as JSON text (may carry fields beyond the contract).",
+    "_record": "A JSON record: the whole record as its JSON text (may carry fields beyond the contract); a CSV "
+               "row: the columns the contract does not name, as a JSON object (the named ones are the fields).",
 }
 
 

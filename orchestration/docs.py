@@ -41,8 +41,9 @@ def render_dataset(ds: Dataset) -> str:
         lines.append(f"| `{f.name}` | {src} | {f.type} ({FIELD_TYPES[f.type]}) | {'yes' if f.required else ''} "
                      f"| {_esc(allowed)} | {_esc(f.description)} |")
     extra = extra_column(ds)
-    lines.append(f"| `{extra}` | | JSON | | | "
-                 + ("the whole record as JSON |" if extra == "_record" else "columns the contract does not name |"))
+    what = ("JSON records: the whole record; CSV rows: the columns the contract does not name"
+            if extra == "_record" else "columns the contract does not name")
+    lines.append(f"| `{extra}` | | JSON | | | {what} |")
     lines.append("")
     return "\n".join(lines)
 

@@ -19,6 +19,32 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: Rows of a table DuckDB scans on one thread (a row group): a smaller table is read by one core.
+ROW_GROUP_ROWS = 122_880
+
+
+def split_filter_sql(columns: str, source: str, condition: str, key: str, rows: int, threads: int) -> str:
+    """``SELECT columns FROM source WHERE condition`` for a source of ``rows`` rows, in the source's order (a
+    table's, when its integer ``key`` follows it). DuckDB scans a table of less than a row group per thread on
+    fewer threads than it has; such a filter becomes one ``UNION ALL`` branch per thread, each testing the
+    condition on the rows whose ``key`` falls to it (``key % threads``, NULL to the first), run side by side
+    and put back in ``key`` order: the secret gate and the JSON line rules use every core on files of a few
+    thousand records. The condition stays a condition (a CASE's WHEN), so its ``AND`` stops at the first false
+    operand as in a WHERE: the JSON rules test ``json_valid`` before parsing."""
+    if threads < 2 or rows >= threads * ROW_GROUP_ROWS:
+        return f"SELECT {columns} FROM {source} WHERE {condition}"
+    branches = " UNION ALL ".join(
+        f"SELECT {key} AS _split_key, {columns} FROM {source} WHERE CASE WHEN coalesce({key}, 0) % {threads} <> {i} "
+        f"THEN false WHEN {condition} THEN true ELSE false END" for i in range(threads))
+    # (the ORDER BY also lets DuckDB run the branches at once: a plain UNION ALL keeps insertion order serially)
+    return f"SELECT * EXCLUDE (_split_key) FROM ({branches}) ORDER BY _split_key"
+
+
+def threads(con) -> int:
+    """DuckDB's worker threads on ``con``."""
+    return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -144,10 +170,13 @@ def reason_expression(f: Field, v: str, typed: str, *, floor: date | None = None
         int_part = f"ltrim(regexp_extract({t}, '^[+-]?([0-9]*)', 1), '0')"
         int_digits = (f"(length({int_part}) "
                       f"+ coalesce(TRY_CAST(regexp_extract({t}, '[eE]([+-]?[0-9]+)$', 1) AS BIGINT), 0))")
-        checks.insert(0, f"WHEN {v} IS NOT NULL AND regexp_full_match({t}, '{_NUMBER}') AND {places} > "
+        # only a value longer than the scale, or with an exponent, can break either bound: the regexes below run on
+        # those alone (a CASE condition's AND stops at its first false operand)
+        long = f"{v} IS NOT NULL AND (length({v}) > {DECIMAL_SCALE} OR contains(lower({v}), 'e'))"
+        checks.insert(0, f"WHEN {long} AND regexp_full_match({t}, '{_NUMBER}') AND {places} > "
                          f"{DECIMAL_SCALE} THEN 'more than {DECIMAL_SCALE} decimal places: cannot be held exactly in "
                          f"{DECIMAL_TYPE}: ' || {quoted}")
-        checks.insert(1, f"WHEN {v} IS NOT NULL AND regexp_full_match({t}, '{_NUMBER}') AND {int_digits} > "
+        checks.insert(1, f"WHEN {long} AND regexp_full_match({t}, '{_NUMBER}') AND {int_digits} > "
                          f"{DECIMAL_PRECISION - DECIMAL_SCALE} THEN 'more than {DECIMAL_PRECISION - DECIMAL_SCALE} "
                          f"integer digits: out of range for {DECIMAL_TYPE}: ' || {quoted}")
     return f"(CASE {' '.join(checks)} END)" if checks else "CAST(NULL AS VARCHAR)"

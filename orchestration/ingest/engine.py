@@ -54,7 +54,9 @@ from orchestration.ingest.contract import (
     checked_select,
     money_column,
     quote_ident,
+    split_filter_sql,
     sql_str,
+    threads,
     unreadable_column,
 )
 from orchestration.ingest.landing import (
@@ -623,9 +625,9 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         names = [f"c{i}" for i in range(len(header))]
         field_sql, extra_sql = _map_header(ds, header, names)
         raw_sql = "json_object(" + ", ".join(f"{sql_str(h)}, {n}" for h, n in zip(header, names, strict=True)) + ")"
-        if extra_column(ds) == "_record":  # datasets that also take JSON keep whole records, CSV rows too
-            extra_sql = raw_sql
-        gated = names  # (a row's text is its cells: `_raw` is NULL)
+        # a row's text is its cells (`_raw` is NULL), and the unnamed ones also land as JSON text (`_extra`, or
+        # `_record` for datasets that also take JSON), where a column's name can make a value an assignment
+        gated = names if extra_sql == NO_EXTRA else [*names, f"CAST({extra_sql} AS VARCHAR)"]
     else:
         if prestaged is None:
             batches = readers.read_json(path, ds, rejects)
@@ -723,7 +725,12 @@ def _stage_candidates(con: duckdb.DuckDBPyConnection, columns: list[str], rows: 
         where += [f"{few[i]} IN (SELECT v FROM _rdr_flagged WHERE col = {i})" for i in flagged]
         con.execute("DROP TABLE _rdr_values")
     gate = " OR ".join(where) or "false"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE {gate}")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rdr_cand AS "
+                + split_filter_sql("*", "_rdr_batch", gate, "_line", rows, threads(con)))
+
+
+#: ``_extra`` of a file whose columns the contract names all.
+NO_EXTRA = "CAST(NULL AS VARCHAR)"
 
 
 def _map_header(ds: Dataset, header: list[str], names: list[str]) -> tuple[dict[str, str], str]:
@@ -750,7 +757,7 @@ def _map_header(ds: Dataset, header: list[str], names: list[str]) -> tuple[dict[
                                    f"{', '.join(header)}")
     extra = [i for i in range(len(header)) if i not in used]
     extra_sql = ("json_object(" + ", ".join(f"{sql_str(header[i])}, {names[i]}" for i in extra) + ")"
-                 if extra else "CAST(NULL AS VARCHAR)")
+                 if extra else NO_EXTRA)
     return field_sql, extra_sql
 
 

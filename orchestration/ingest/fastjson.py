@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from orchestration.datasets import Dataset
 from orchestration.ingest import jsontext, readers, secrets
-from orchestration.ingest.contract import sql_str
+from orchestration.ingest.contract import split_filter_sql, sql_str, threads
 from orchestration.ingest.fastcsv import MAX_LINE_BYTES, physical_lines
 
 #: Layouts whose records are the lines themselves (an Okta line may also be a hook delivery: handed back).
@@ -170,8 +170,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | N
         if odd or lines == 0 or physical_lines(path) != lines:
             drop(con)
             return None
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_plain AS SELECT rowid + 1 AS _line, line FROM _rdr_jl "
-                    f"WHERE {plain_line_sql(ds)}")
+        con.execute("CREATE OR REPLACE TEMP TABLE _rdr_plain AS " + split_filter_sql(
+            "rowid + 1 AS _line, line", "_rdr_jl", plain_line_sql(ds), "rowid", lines, threads(con)))
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_fast AS {cells_sql(ds)}")
         back = con.execute(
             "SELECT j._line, j.line FROM (SELECT rowid + 1 AS _line, line FROM _rdr_jl) j "

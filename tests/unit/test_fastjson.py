@@ -281,3 +281,27 @@ def test_ingest_reads_json_lines_without_python_and_quarantines_handed_back_line
         in_file_order[rows[0][0].rsplit("/", 1)[1]] = [(line, uuid) for _, line, uuid in rows]
     assert in_file_order["mixed.jsonl"] == [(1, "m0"), (3, "sp"), (4, "m1")]
     assert in_file_order["clean.jsonl"] == [(i + 1, f"u{i}") for i in range(6)]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_a_split_filter_gives_the_plain_filter_rows_in_order(threads: int) -> None:
+    """The secret gate and the line rules run as one UNION ALL branch per thread on small tables: the same rows
+    as the plain filter, in the table's (key) order, and a condition's AND still stops at its first false
+    operand (`json_keys` never parses a line `json_valid` refused)."""
+    from orchestration.ingest.contract import ROW_GROUP_ROWS, split_filter_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT i AS k, CASE WHEN i % 7 = 0 THEN '{\"a\":' ELSE '{\"a\":' || i || '}' END "
+                "AS line FROM range(1000) r(i)")
+    cond = "json_valid(line) AND len(json_keys(line)) = 1 AND k % 3 <> 1"
+    plain = con.execute(f"SELECT k, line FROM t WHERE {cond}").fetchall()
+    split = split_filter_sql("k, line", "t", cond, "k", 1000, threads)
+    assert ("UNION ALL" in split) == (threads > 1)
+    assert con.execute(split).fetchall() == plain and len(plain) > 500
+    assert "UNION ALL" not in split_filter_sql("k, line", "t", cond, "k", threads * ROW_GROUP_ROWS, threads)
+    con.execute("UPDATE t SET k = CASE WHEN k = 5 THEN NULL ELSE 1000 - k END")  # against the table's order
+    keys = [r[0] for r in con.execute(split_filter_sql("k", "t", "true", "k", 1000, threads)).fetchall()]
+    assert sorted(k for k in keys if k is not None) == sorted(1000 - i for i in range(1000) if i != 5)
+    assert None in keys  # (a NULL key goes to the first branch: never dropped)
+    if threads > 1:
+        assert keys == [*sorted(1000 - i for i in range(1000) if i != 5), None]

@@ -322,13 +322,17 @@ def text_columns(con) -> list[tuple[str, str, str]]:
 
 def leaked(con) -> list[str]:
     """Every (table.column, secret) where a planted secret's core survived, anywhere in the database."""
+    return [hit for core in CORES for hit in leaked_text(con, core)]
+
+
+def leaked_text(con, core: str) -> list[str]:
+    """Every table.column, anywhere in the database, holding ``core``."""
     out = []
     for schema, table, column in text_columns(con):
-        for core in CORES:
-            n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE contains("{column}", ?)',
-                            [core]).fetchone()[0]
-            if n:
-                out.append(f"{schema}.{table}.{column}: {core[:12]}...")
+        n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE contains("{column}", ?)',
+                        [core]).fetchone()[0]
+        if n:
+            out.append(f"{schema}.{table}.{column}: {core[:12]}...")
     return out
 
 
@@ -392,8 +396,31 @@ def test_secrets_in_repeated_and_unique_values_are_found_either_way(tmp_path, mo
     assert result.rows_accepted == 300, rows(con, "SELECT DISTINCT column_name, reason FROM audit.quarantine")
     assert leaked(con) == []
     counted = rows(con, "SELECT column_name, kind, sum(matches) FROM audit.redactions GROUP BY ALL ORDER BY ALL")
-    assert counted == [("_x", "github_token", 100), ("_x", "openai_api_key", 1),
-                       ("request_id", "openai_api_key", 1), ("user", "github_token", 100)]
+    assert counted == [("request_id", "openai_api_key", 1), ("user", "github_token", 100)]
+
+
+@pytest.mark.parametrize("ds", [LITELLM, FOCUS], ids=["_record", "_extra"])
+@pytest.mark.parametrize("ratio", [10**9, 0], ids=["row gate", "value gate"])
+def test_a_column_whose_name_makes_its_value_a_secret_never_lands(tmp_path, monkeypatch, ds, ratio):
+    """A column the contract does not name lands as JSON (`{"db_password": "..."}`), where its name makes a bare
+    value an assignment no cell shows: the gate reads that JSON too, so the value is redacted, not landed."""
+    from tests.unit.test_ingest import primary
+
+    monkeypatch.setattr(engine, "DISTINCT_GATE_RATIO", ratio)
+    src = primary(ds)
+    assert src.kind == "csv", src.path
+    src.header.append("db_password")
+    for r in src.recs:
+        r.values["db_password"] = "c0rrect-h0rse-batt3ry"
+    write(tmp_path / "raw", ds, src.path.name, src.text())
+    con, result = run(tmp_path, ds)
+    assert [f.status for f in result.files] == ["landed"] and result.rows_accepted == len(src.recs), result.files
+    extra = engine.extra_column(ds)
+    kept = [json.loads(x) for (x,) in rows(con, f"SELECT {extra} FROM {ds.table}")]
+    assert kept and all(k["db_password"] == "[REDACTED:secret_assignment]" for k in kept), kept[:2]
+    assert leaked_text(con, "c0rrect-h0rse") == []
+    assert rows(con, "SELECT column_name, kind, sum(matches) FROM audit.redactions GROUP BY ALL") == [
+        ("_x", "secret_assignment", len(src.recs))]
 
 
 def test_a_secret_in_an_enum_field_is_redacted_in_the_quarantine_reason(tmp_path):
