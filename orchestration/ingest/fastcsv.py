@@ -48,7 +48,8 @@ def physical_lines(path: Path) -> int | None:
     try:
         with open_bytes(path) as fh:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
-                decoder.decode(chunk)
+                if not chunk.isascii() or decoder.getstate()[0]:  # (ASCII after a whole character: valid as is)
+                    decoder.decode(chunk)
                 count += chunk.count(b"\n")
                 last = chunk[-1:]
             decoder.decode(b"", final=True)

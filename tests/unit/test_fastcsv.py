@@ -106,6 +106,24 @@ def test_text_that_is_not_utf8_is_handed_back(tmp_path: Path) -> None:
         _streamed(path)
 
 
+@pytest.mark.parametrize(("tail", "valid"), [
+    ("Zoë\n".encode(), True),                    # a character split between reads, then ASCII reads
+    (b"Zo\xc3", False),                           # a character cut short at the end of the file
+    (b"Zo\xc3" + b"x" * 20 + b"\xab\n", False),    # ... by ASCII, before the byte that would end it
+    (b"\xff\n", False),                           # a byte no UTF-8 text holds, after ASCII reads
+])
+def test_the_line_count_checks_utf8_across_reads(tmp_path: Path, monkeypatch, tail: bytes, valid: bool) -> None:
+    """The count skips decoding a read that is all ASCII, unless a character is still open from the read
+    before: a character split between reads, cut short, or a byte that is not UTF-8 is still seen, wherever
+    the reads fall."""
+    path = tmp_path / "x.csv"
+    text = b"a,b,c\n1,2,3\nxyz,Zo\xc3\xab,1\n" + b"4,5,6\n" * 3 + tail
+    path.write_bytes(text)
+    for size in range(1, 13):
+        monkeypatch.setattr(fastcsv, "_CHUNK", size)
+        assert fastcsv.physical_lines(path) == (text.count(b"\n") + (not text.endswith(b"\n")) if valid else None)
+
+
 def test_gzip_is_read_and_counted_decompressed(tmp_path: Path) -> None:
     path = tmp_path / "x.csv.gz"
     path.write_bytes(gzip.compress(b"a,b,c\n1,2,3\n4,5,6\n"))
