@@ -24,6 +24,7 @@ staged table's ``rowid`` is the record's position.
 from __future__ import annotations
 
 import codecs
+import threading
 import zlib
 from pathlib import Path
 
@@ -58,6 +59,21 @@ def physical_lines(path: Path) -> int | None:
     return count + (last != b"\n")
 
 
+class LineCount:
+    """:func:`physical_lines` of a file, counted in a background thread while DuckDB parses the same file
+    (DuckDB releases the GIL; its CSV reader leaves part of a core idle): ``value()`` waits for the count."""
+
+    def __init__(self, path: Path) -> None:
+        self._result: list[int | None] = []
+        self._thread = threading.Thread(target=lambda: self._result.append(physical_lines(path)),
+                                        name="ingest-line-count", daemon=True)
+        self._thread.start()
+
+    def value(self) -> int | None:
+        self._thread.join()
+        return self._result[0] if self._result else None
+
+
 def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -76,14 +92,16 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, width: int, header_lines: 
     reader (see the module's rules)."""
     if header_lines != 1 or not con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]:
         return None  # (DuckDB's ``skip`` counts records, not lines, in some versions: a one-line header only)
+    lines = LineCount(path)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {read_csv_sql(path, width, header_lines)}")
     except duckdb.Error:
+        lines.value()
         con.execute(f"DROP TABLE IF EXISTS {table}")
         return None
     nulls = " OR ".join(f"c{i} IS NULL" for i in range(width))
     records, with_null = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {nulls}) FROM {table}").fetchall()[0]
-    if with_null or physical_lines(path) != header_lines + records:
+    if lines.value() != header_lines + records or with_null:
         con.execute(f"DROP TABLE {table}")
         return None
     return records

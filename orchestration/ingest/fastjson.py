@@ -39,7 +39,7 @@ import pyarrow as pa
 from orchestration.datasets import Dataset
 from orchestration.ingest import jsontext, readers, secrets
 from orchestration.ingest.contract import split_filter_sql, sql_str, threads
-from orchestration.ingest.fastcsv import MAX_LINE_BYTES, physical_lines
+from orchestration.ingest.fastcsv import MAX_LINE_BYTES, LineCount
 
 #: Layouts whose records are the lines themselves (an Okta line may also be a hook delivery: handed back).
 LAYOUTS = ("records", "okta_events")
@@ -163,11 +163,12 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | N
         return None
     if not con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]:
         return None
+    counted = LineCount(path)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_jl AS SELECT line FROM {read_lines_sql(path)}")
         lines, odd = con.execute("SELECT count(*), count(*) FILTER (WHERE line IS NULL OR contains(line, chr(13))) "
                                  "FROM _rdr_jl").fetchall()[0]
-        if odd or lines == 0 or physical_lines(path) != lines:
+        if counted.value() != lines or odd or lines == 0:
             drop(con)
             return None
         con.execute("CREATE OR REPLACE TEMP TABLE _rdr_plain AS " + split_filter_sql(
@@ -178,6 +179,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | N
             "ANTI JOIN (SELECT _line FROM _rdr_fast WHERE NOT _route) f ON j._line = f._line ORDER BY j._line"
         ).fetchall()
     except duckdb.Error:
+        counted.value()
         drop(con)
         return None
     con.execute("DROP TABLE _rdr_jl")
