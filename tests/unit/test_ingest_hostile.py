@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.datasets import BY_KEY, Dataset
 from orchestration.ingest import engine, money
-from orchestration.ingest.contract import TimeWindow
+from orchestration.ingest.contract import TimeWindow, sql_str, value_expression
 from orchestration.ingest.jsontext import MAX_JSON_DEPTH
 
 OKTA = BY_KEY["iam/okta_system_log"]
@@ -475,3 +475,24 @@ def test_files_outside_every_dataset_folder_are_recorded_once_and_never_read(tmp
     engine.record_unclaimed(con, raw, BY_KEY.values(), run_id="r2")  # a re-run records nothing new
     assert rows(con, "SELECT count(*) FROM audit.ingested_files") == [(3,)]
     assert rows(con, f"SELECT count(*) FROM {OKTA.table}") == [(0,)]
+
+
+def test_null_sentinels_are_found_as_trimming_every_value_would():
+    """The contract compares a value with the null sentinels trimmed, but trims only text that could change
+    (an edge space, any non-ASCII character): the same NULLs as trimming everything, on sentinels and text
+    wrapped in every ASCII character and in Unicode spaces. DuckDB's `trim` takes no ASCII but the space: the
+    shortcut rests on it, so it is pinned here."""
+    con = duckdb.connect()
+    assert [i for i in range(1, 128) if con.execute("SELECT trim(?) <> ?", [f"{chr(i)}x{chr(i)}"] * 2).fetchone()[0]
+            ] == [32]
+    edges = [chr(i) for i in range(1, 128)] + ["\u00a0", "\u2003", "\u3000", "\u0085", "\u200b", "\ufeff", "é"]
+    cores = [*LITELLM.null_tokens, "x", "None ", "nullx", "Zoë", "  "]
+    values = [*cores] + [e + c for e in edges for c in cores] + [c + e for e in edges for c in cores] + [
+        e + c + e for e in edges for c in cores]
+    con.execute("CREATE TABLE t (v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[v] for v in values])
+    tokens = ", ".join(sql_str(t) for t in LITELLM.null_tokens)
+    got = con.execute(f"SELECT v, {value_expression(LITELLM, 'v')} FROM t ORDER BY v").fetchall()
+    want = con.execute(f"SELECT v, CASE WHEN trim(v) IN ({tokens}) THEN NULL ELSE v END FROM t ORDER BY v").fetchall()
+    assert got == want
+    assert sum(1 for _, x in got if x is None) > len(LITELLM.null_tokens) * 2  # (sentinels with spaces around too)
