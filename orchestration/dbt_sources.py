@@ -159,7 +159,7 @@ def render_sources_yml(system: str) -> str:
 
 def _key_never_null(ds: Dataset) -> bool:
     """Every part of the natural key is a required field or a provenance column: never NULL once landed, so
-    plain equality joins on the key are exact (the repeats macros group such keys without window functions)."""
+    plain equality joins on the key are exact (the repeats macros match other keys null-safe)."""
     required = {f.name for f in ds.fields if f.required} | {"_source_file", "_file_sha256", "_line"}
     return all(part in required for part in ds.natural_key)
 

@@ -83,7 +83,7 @@
                 from {{ landed_rows(system, name, scope) }} as landed
                 {%- if only_repeated %}
                     inner join ({{ repeated_keys(system, name, scope) }}) as repeated_keys
-                        on {{ key_matches('landed', 'repeated_keys', c.natural_key) }}
+                        on {{ key_matches('landed', 'repeated_keys', c.natural_key, not c.key_never_null) }}
                 {%- endif %}
             ) as hashed
         ) as versioned
@@ -92,14 +92,15 @@
 
 
 {#
-    repeated_keys(system, name): the natural keys landed more than once (a GROUP BY over the key columns alone).
-    key_matches(left, right, key): a landed row's key equals a repeated key, part by part (exact only for keys
-    that are never NULL).
+    repeated_keys(system, name): the natural keys landed more than once (a GROUP BY over the key columns alone,
+    which takes NULL parts as equal), with `_is_repeated` (true) to tell a match from no match in an outer join.
+    key_matches(left, right, key, null_safe): a landed row's key equals a repeated key, part by part; null_safe
+    for keys that may hold NULL (matched as GROUP BY and PARTITION BY group them).
 #}
 {% macro repeated_keys(system, name, scope=none) -%}
     {%- set key = landing_contract(system, name).natural_key -%}
-    select {% for column in key %}{{ adapter.quote(column) }} as {{ repeated_key_column(column) }}
-        {{- ', ' if not loop.last }}{% endfor %}
+    select {% for column in key %}{{ adapter.quote(column) }} as {{ repeated_key_column(column) }}, {% endfor -%}
+        true as _is_repeated
     from {{ landed_rows(system, name, scope) }}
     group by {{ quoted(key) | join(', ') }}
     having count(*) > 1
@@ -112,27 +113,39 @@
 {%- endmacro %}
 
 
-{% macro key_matches(left, right, key) -%}
+{% macro key_matches(left, right, key, null_safe=false) -%}
     {%- set parts = [] -%}
     {%- for column in key -%}
-        {%- do parts.append(left ~ "." ~ adapter.quote(column) ~ " = " ~ right ~ "." ~ repeated_key_column(column)) -%}
+        {%- set l = left ~ "." ~ adapter.quote(column) -%}
+        {%- set r = right ~ "." ~ repeated_key_column(column) -%}
+        {%- do parts.append(null_safe_equals(l, r) if null_safe else l ~ " = " ~ r) -%}
     {%- endfor -%}
     {{ parts | join(' and ') }}
 {%- endmacro %}
 
 
+{# null_safe_equals(a, b): a equals b, NULL equal to NULL (a join condition engines hash). #}
+{% macro null_safe_equals(a, b) -%}
+    {{ return(adapter.dispatch('null_safe_equals', 'ai_roi_ledger')(a, b)) }}
+{%- endmacro %}
+
+{% macro default__null_safe_equals(a, b) -%}
+    ({{ a }} is not distinct from {{ b }})
+{%- endmacro %}
+
+{% macro spark__null_safe_equals(a, b) -%}
+    ({{ a }} <=> {{ b }})
+{%- endmacro %}
+
+
 {#
     repeated_copies(system, name): landing_copies() of the keys landed more than once, the rows
-    fct_landing_repeats lists. Where the key is never NULL (registry: required fields and provenance columns),
-    the keys are found by grouping first and the window functions run only over their rows: a night of ten
-    million LiteLLM requests with a handful repeated sorts a handful, not ten million wide rows.
+    fct_landing_repeats lists. The keys are found by grouping first and the window functions run only over
+    their rows: a night of ten million LiteLLM requests with a handful repeated sorts a handful, not ten million
+    wide rows (a key that may hold NULL is matched null-safe, as the grouping groups it).
 #}
 {% macro repeated_copies(system, name, scope=none) -%}
-    {%- if landing_contract(system, name).key_never_null -%}
     {{ landing_copies(system, name, only_repeated=true, scope=scope) }}
-    {%- else -%}
-    select * from ({{ landing_copies(system, name, scope=scope) }}) as copies where _copies > 1
-    {%- endif -%}
 {%- endmacro %}
 
 
@@ -143,19 +156,15 @@
     {%- set columns = quoted(c.fields + [c.extra, '_source_file', '_file_sha256', '_line', '_ingested_at']) -%}
     {%- if c.repeats == 'positional' -%}
     select * from {{ landed_rows(system, name) }}
-    {%- elif c.key_never_null -%}
+    {%- else -%}
     select {% for column in columns %}landed.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
     from {{ landed_rows(system, name) }} as landed
     left join ({{ repeated_keys(system, name) }}) as repeated_keys
-        on {{ key_matches('landed', 'repeated_keys', c.natural_key) }}
-    where repeated_keys.{{ repeated_key_column(c.natural_key[0]) }} is null
+        on {{ key_matches('landed', 'repeated_keys', c.natural_key, not c.key_never_null) }}
+    where repeated_keys._is_repeated is null
     union all
     select {{ columns | join(', ') }}
     from ({{ repeated_copies(system, name) }}) as copies
-    where _copy_status = 'kept'
-    {%- else -%}
-    select {{ columns | join(', ') }}
-    from ({{ landing_copies(system, name) }}) as copies
     where _copy_status = 'kept'
     {%- endif -%}
 {%- endmacro %}
