@@ -168,8 +168,8 @@ class Dataset:
     @property
     def is_json(self) -> bool:
         """Whether records can come as JSON objects (kept whole in ``_record``; CSV rows keep only their unnamed
-        columns there). A GetCredentialReport response
-        is JSON around a CSV document: its records are CSV rows (``_extra``)."""
+        columns there). A GetCredentialReport response is JSON around a CSV document: its records are CSV rows
+        (``_extra``)."""
         return any(f in ("json", "jsonl") for f in self.formats) and self.json_layout != "credential_report"
 
     def field(self, name: str) -> Field:

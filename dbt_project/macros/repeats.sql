@@ -124,7 +124,7 @@
 {%- endmacro %}
 
 
-{# null_safe_equals(a, b): a equals b, NULL equal to NULL (a join condition engines hash). #}
+{# null_safe_equals(a, b): a equals b, NULL equal to NULL (a join condition DuckDB and Spark hash). #}
 {% macro null_safe_equals(a, b) -%}
     {{ return(adapter.dispatch('null_safe_equals', 'ai_roi_ledger')(a, b)) }}
 {%- endmacro %}
