@@ -26,7 +26,6 @@ import json
 import os
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -89,15 +88,28 @@ def open_raw(path: Path) -> io.BufferedReader:
     return os.fdopen(fd, "rb")
 
 
-@contextmanager
-def open_bytes(path: Path) -> Iterator[io.BufferedIOBase]:
-    """A raw export's bytes (:func:`open_raw`), decompressed when it is ``.gz``; both streams closed after."""
-    with open_raw(path) as raw:
-        if path.name.lower().endswith(".gz"):
-            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                yield unzipped
-        else:
-            yield raw
+class _OwnedGzipFile(gzip.GzipFile):
+    """A gzip reader that closes the raw file it was given (``GzipFile`` leaves a passed file object open)."""
+
+    def close(self) -> None:
+        raw = self.fileobj
+        try:
+            super().close()
+        finally:
+            if raw is not None:
+                raw.close()
+
+
+def open_bytes(path: Path) -> io.BufferedIOBase:
+    """A raw export's bytes (:func:`open_raw`), decompressed when it is ``.gz``; closing it closes the file."""
+    raw = open_raw(path)
+    if not path.name.lower().endswith(".gz"):
+        return raw
+    try:
+        return _OwnedGzipFile(fileobj=raw, mode="rb")
+    except BaseException:
+        raw.close()
+        raise
 
 
 def file_format(path: Path) -> str:
@@ -132,10 +144,7 @@ def _sniff(path: Path) -> str:
 
 
 def _open_text(path: Path) -> io.TextIOBase:
-    raw = open_raw(path)
-    if path.name.lower().endswith(".gz"):
-        raw = gzip.GzipFile(fileobj=raw, mode="rb")  # closing the text wrapper closes both
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+    return io.TextIOWrapper(open_bytes(path), encoding="utf-8-sig", errors="strict", newline="")
 
 
 def _decode_error(path: Path, line: int, exc: Exception) -> FileRejected:

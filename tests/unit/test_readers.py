@@ -373,3 +373,23 @@ def test_parquet_cells_are_exact_text(tmp_path):
 def test_unreadable_parquet_is_rejected(tmp_path, data):
     with pytest.raises(FileRejected, match="Parquet"):
         parquet_rows(write(tmp_path, "f.parquet", data))
+
+
+@pytest.mark.parametrize("name", ["x.csv", "x.csv.gz"])
+def test_closing_an_opened_export_closes_its_file(tmp_path, name):
+    """A raw export opened as bytes or as text (gzip looked through) is closed with the stream read from it,
+    never left to the garbage collector (which would warn of an unclosed file)."""
+    import gc
+    import warnings
+
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(b"a,b\n1,2\n") if name.endswith(".gz") else b"a,b\n1,2\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with readers.open_bytes(path) as fh:
+            assert fh.read() == b"a,b\n1,2\n"
+        with readers._open_text(path) as fh:
+            assert fh.read() == "a,b\n1,2\n"
+        del fh
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
