@@ -148,24 +148,30 @@ def simulate_controls(s: Scenario, variants: list[Scenario], *, seed: int,
     count_rng, loss_rng, control_rng = rng_for(seed, s.scenario_id)
     counts = _events(s, count_rng, iterations)
     baseline = np.zeros(iterations)
-    residuals = [np.zeros(iterations) for _ in variants]
+    # A year's residual is (1 - loss_reduction) x the losses its control did not prevent, and which events it
+    # prevents depends on control_efficacy alone: one sum per distinct efficacy serves every variant.
+    efficacies = sorted({v.control_efficacy for v in variants})
+    unprevented = {e: np.zeros(iterations) for e in efficacies}
     # Chunks of whole years holding at most EVENT_CHUNK events (a year above that is a chunk of its own);
-    # the loss and control streams are consumed in order, so chunking never changes a number.
+    # the loss and control streams are consumed in order, and each year is summed over its own events
+    # (np.add.reduceat over the year's slice), so chunking never changes a number.
     ends = np.cumsum(counts)
     start_year, start_event = 0, 0
     while start_year < iterations:
         stop_year = max(int(np.searchsorted(ends, start_event + EVENT_CHUNK, side="right")), start_year + 1)
         stop_year = min(stop_year, iterations)
         n = int(ends[stop_year - 1]) - start_event
-        year = np.repeat(np.arange(start_year, stop_year), counts[start_year:stop_year]) - start_year
         loss = loss_rng.lognormal(s.mu, s.sigma, n)
         draw = control_rng.random(n)
-        width = stop_year - start_year
-        baseline[start_year:stop_year] = np.bincount(year, weights=loss, minlength=width)
-        for v, residual in zip(variants, residuals, strict=True):
-            kept = np.where(draw < v.control_efficacy, 0.0, loss * (1.0 - v.loss_reduction))
-            residual[start_year:stop_year] = np.bincount(year, weights=kept, minlength=width)
+        years = slice(start_year, stop_year)
+        busy = counts[years] > 0
+        if busy.any():
+            first = (ends[years] - counts[years] - start_event)[busy]
+            baseline[years][busy] = np.add.reduceat(loss, first)
+            for e, total in unprevented.items():
+                total[years][busy] = np.add.reduceat(np.where(draw < e, 0.0, loss), first)
         start_year, start_event = stop_year, start_event + n
+    residuals = [unprevented[v.control_efficacy] * (1.0 - v.loss_reduction) for v in variants]
     out = []
     for v, residual in zip(variants, residuals, strict=True):
         avoided = baseline - residual
@@ -197,7 +203,8 @@ def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS,
     (a PERT's λ fixed at its min and max), otherwise ±50% (a probability capped at 1); the loss per event with
     its 90% range shifted so its midpoint sits at loss_low_90, then at loss_high_90; efficacy, loss reduction
     and the control's annual cost ±50% of their value (within [0, 1] for the shares). Every swing runs on the
-    scenario's own streams (common random numbers), so the swing is the input's effect, not sampling noise.
+    scenario's own streams (common random numbers), so the swing is the input's effect, not sampling noise; a
+    loss swing scales every loss of those streams, so its mean is computed from the scenario's draws.
     """
     return _sensitivity(s, seed, iterations, base_mean)[1]
 
@@ -205,8 +212,9 @@ def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS,
 def simulate_with_sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS
                               ) -> tuple[dict[str, np.ndarray], list[dict[str, float | str | int]]]:
     """:func:`simulate` and :func:`sensitivity` of ``s`` at once: the base and the six control swings share one
-    pass over the scenario's streams (:func:`simulate_controls`), so a scenario costs five sets of draws, not
-    eleven; every number is the one the separate calls give."""
+    pass over the scenario's streams (:func:`simulate_controls`), the two loss swings are the base's losses
+    scaled (no draws), so a scenario costs three sets of draws, not eleven (the two frequency swings draw their
+    own events); every number is the one the separate calls give."""
     return _sensitivity(s, seed, iterations, None)
 
 
@@ -244,6 +252,14 @@ def _sensitivity(s: Scenario, seed: int, iterations: int, base_mean: float | Non
     means = {id(v): float(d["net_benefit"].mean()) for v, d in zip(shared, draws[1:], strict=True)}
     if base_mean is None:
         base_mean = float(draws[0]["net_benefit"].mean())
+    # A loss swing moves μ by ln(k) and keeps σ: on the same stream every loss is k times the scenario's
+    # (lognormal draws are exp(μ + σz)), so its avoided loss is k times the scenario's, and its mean net benefit
+    # k x mean avoided loss - cost: no draws (equal to a simulation of the swing up to rounding; tested).
+    avoided_mean = float(draws[0]["avoided_loss"].mean())
+    for name, _, _, _, low, high in swings:
+        if name == "loss_per_event":
+            for v in (low, high):
+                means[id(v)] = v.loss_low_90 / s.loss_low_90 * avoided_mean - v.annual_control_cost
 
     def mean(v: Scenario) -> float:
         if id(v) in means:
