@@ -28,14 +28,18 @@ from orchestration.settings import (
     duckdb_memory_limit,
 )
 
-#: Layers, each its own @dbt_assets (its own step): staging first, then the spine and ledgers on top
-#: (with the seeds they read: `dbt build` loads a seed only when the selection holds it), then, after the
-#: scenario model (a Python asset between the two), the scenario marts and the portfolio that read its output.
+#: Layers, each its own @dbt_assets (its own step): staging, the spine and the ledgers in one `dbt build` (with
+#: the seeds they read: `dbt build` loads a seed only when the selection holds it), then, after the scenario model
+#: (a Python asset between the two), the scenario marts and the portfolio that read its output. Two steps, not
+#: one per folder: each step is a dbt process that starts, loads the project and writes its artifacts (about 5 s
+#: a step whatever the data), and one build lets dbt's threads start a mart as soon as its own staging parents
+#: pass their tests; a failing test still skips everything downstream of it (dbt build's own rule).
 LAYER_SELECTORS: dict[str, str] = {
-    "staging": "path:models/staging",
-    "marts": "path:models/intermediate path:models/marts path:seeds",
+    "marts": "path:models/staging path:models/intermediate path:models/marts path:seeds",
     "portfolio": "path:models/portfolio",
 }
+#: Staging models: each runs after the night gate.
+STAGING_PATH = "models/staging"
 #: dbt's indirect selection for the layers' tests: `buildable` runs a test in the step that builds the last of
 #: its parents (a relationships test from a portfolio model to a marts model runs with the portfolio), where
 #: dbt's default `eager` would run it early, against a table the run has not built yet.
@@ -106,8 +110,7 @@ class RoiDbtTranslator(DagsterDbtTranslator):
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = manifest.get("nodes", {}).get(unique_id) or {}
-        if node.get("resource_type") == "model" and node.get("original_file_path", "").startswith(
-                LAYER_SELECTORS["staging"].removeprefix("path:")):
+        if node.get("resource_type") == "model" and node.get("original_file_path", "").startswith(STAGING_PATH):
             spec = spec.merge_attributes(deps=[NIGHT_GATE_KEY])
         return spec
 
