@@ -67,3 +67,27 @@
 {% macro duckdb__sorted_listagg(expr, sep) -%}
     array_to_string(list_sort(list({{ expr }}) filter (where {{ expr }} is not null)), '{{ sep | replace("'", "''") }}')
 {%- endmacro %}
+
+
+{#
+    sorted_distinct_listagg(expr, sep=';'): the aggregate of expr's distinct values, sorted and joined by sep (NULLs
+    left out; NULL for no value), as string_agg(distinct expr, sep order by expr) gives it. DuckDB sorts each
+    group's distinct list instead (its ordered aggregates sort inside the aggregate: see sorted_listagg).
+#}
+{% macro sorted_distinct_listagg(expr, sep=';') -%}
+    {{ return(adapter.dispatch('sorted_distinct_listagg', 'ai_roi_ledger')(expr, sep)) }}
+{%- endmacro %}
+
+{% macro default__sorted_distinct_listagg(expr, sep) -%}
+    string_agg(distinct {{ expr }}, '{{ sep | replace("'", "''") }}' order by {{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__sorted_distinct_listagg(expr, sep) -%}
+    case when count({{ expr }}) > 0
+        then array_to_string(list_sort(list_distinct(list({{ expr }}))), '{{ sep | replace("'", "''") }}') end
+{%- endmacro %}
+
+{% macro spark__sorted_distinct_listagg(expr, sep) -%}
+    case when count({{ expr }}) > 0
+        then array_join(array_sort(collect_set({{ expr }})), '{{ sep | replace("'", "\\'") }}') end
+{%- endmacro %}
