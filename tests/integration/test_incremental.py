@@ -16,6 +16,7 @@ import io
 import json
 import math
 import shutil
+import stat
 from pathlib import Path
 
 import duckdb
@@ -168,6 +169,8 @@ def test_the_release_file_is_patched_and_equals_a_whole_copy(incremental_night, 
     assert written["staging.stg_usage__litellm_spend_logs"] == "patched"
     assert written["marts.fct_ai_usage"] == "patched"
     assert written["staging.stg_billing__focus"] == "copied"  # it rebuilt
+    # started as a copy of the last release, it is still read-only and readable by BI accounts, as a first is
+    assert stat.S_IMODE(paths.published_db.stat().st_mode) == publish.PUBLISHED_MODE
     build = duckdb.connect(str(paths.build_db), read_only=True)
     try:
         rec = publish.last_release(build)

@@ -63,6 +63,8 @@ def test_published_release_is_kept_as_an_immutable_snapshot(release):
     assert rec["snapshot_path"] == f"published/releases/{rec['release_id']}.duckdb"
     assert sha256_file(snapshot) == rec["published_sha256"]
     assert not os.stat(snapshot).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    # the snapshot is the published file under a second name: no copy, the same bytes, read-only for all
+    assert os.path.samefile(snapshot, data_dir / "published" / "roi.duckdb")
     con = duckdb.connect(str(snapshot), read_only=True)
     try:  # finance reproduces the board report "as published" from the snapshot alone
         assert con.execute("SELECT count(*) FROM marts.fct_roi_portfolio").fetchall()[0][0] == \

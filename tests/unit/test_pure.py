@@ -130,6 +130,19 @@ def test_the_night_gate_compares_fingerprint_and_published_file():
     assert "code, as-of date or scenario settings" in compare(files, "fp2", prev, "p").reason
     forced = compare(files, "fp", prev, "p", full_refresh=True)
     assert not forced.unchanged and forced.reason == "full refresh requested"
+    # the published file is hashed only when everything else is equal (a night with new files never reads it)
+    reads: list[str] = []
+
+    def published() -> str:
+        reads.append("read")
+        return "p"
+
+    assert not compare(restated, "fp2", prev, published).unchanged
+    assert not compare(files, "fp", None, published).unchanged
+    assert not compare(files, "fp", prev, published, full_refresh=True).unchanged
+    assert reads == []
+    assert compare(files, "fp", prev, published).unchanged and reads == ["read"]
+    assert not compare(files, "fp", prev, lambda: "q").unchanged
 
 
 def test_the_bench_table_reports_ratios_against_the_floor_and_the_cap():
