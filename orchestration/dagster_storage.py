@@ -4,7 +4,8 @@ Dagster's ``SqliteEventLogStorage`` creates an engine, opens a connection and cl
 (``NullPool``). Closing the last connection to a WAL database checkpoints it and removes its WAL file, so each
 event costs a few milliseconds of file work, and a night writes over two thousand of them (every dbt test is an
 asset check: planned, evaluated, output). Measured on the large bench's empty night through Dagster: 12.5-14.4 s
-with the stock storage, 7.6 s with this one, the same events in the same files.
+with the stock storage, 7.6 s with its connections kept open, 6.8 s with commits not synced one by one
+(``synchronous=NORMAL``, SQLite's recommended setting in WAL mode); the same events in the same files.
 
 This class changes nothing else: the same files under ``$DAGSTER_HOME/history/runs/`` (one per run plus the
 index), the same schema, the same lock; the webserver, the daemon and the stock class read what it writes.
@@ -24,7 +25,7 @@ from dagster import Field, StringSource
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
 # Run shards kept open besides the index: the run being written and a few the webserver or daemon reads.
@@ -37,6 +38,15 @@ def default_base_dir() -> str:
     if not home:
         raise RuntimeError("PooledSqliteEventLogStorage needs DAGSTER_HOME (or a base_dir in dagster.yaml)")
     return os.path.join(os.path.abspath(home), "history", "runs")
+
+
+def _wal_normal_sync(dbapi_connection, _record) -> None:
+    """SQLite's recommended setting for a WAL database: a commit is not synced to disk (the checkpoint is), so
+    a power cut may drop the last events written, never corrupt the file. Events are Dagster's run log, not
+    the release records (which live in the build database and the published file). Only in WAL mode (Dagster
+    creates its files so): in rollback-journal mode the same setting could corrupt a file."""
+    if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -65,6 +75,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         # pooled connection may move between threads.
         engine = create_engine(self.conn_string_for_shard(shard),
                                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+        event.listen(engine, "connect", _wal_normal_sync)
         self._engines[shard] = engine
         runs = [name for name in self._engines if name != INDEX_SHARD_NAME]
         for name in runs[:max(0, len(runs) - KEPT_RUN_SHARDS)]:

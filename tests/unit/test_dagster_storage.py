@@ -77,3 +77,18 @@ def test_a_long_lived_process_keeps_only_the_last_runs_open(instance):
     assert storage.open_shards()[-1] == run_ids[0]
     storage.dispose()
     assert storage.open_shards() == []
+
+
+def test_commits_are_synced_by_checkpoint_in_wal_mode_only(instance, tmp_path):
+    chatty_job.execute_in_process(instance=instance)
+    storage = instance.event_log_storage
+    with storage.index_connection() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+    rollback = tmp_path / "rollback.db"
+    engine = dagster_storage.create_engine(f"sqlite:///{rollback}")
+    dagster_storage.event.listen(engine, "connect", dagster_storage._wal_normal_sync)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL, as SQLite sets it
+    engine.dispose()
