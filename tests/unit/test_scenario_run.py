@@ -101,6 +101,20 @@ def test_same_seed_same_run_other_seed_other_numbers():
     assert run_scenarios(rows, seed=6, iterations=N).results != one.results
 
 
+def test_threads_change_nothing_bit_for_bit():
+    """Scenarios run in threads (run_scenarios' workers): every output is the single-threaded one, in the same
+    order, with quarantined rows between them."""
+    rows = [_row(f"s{i}", ai_system_id=f"ais-{i % 3}", frequency_mode=0.2 + i / 10,
+                 control_efficacy=0.1 * (i % 5), ledger=("defensive", "efficiency")[i % 2]) for i in range(7)]
+    rows.insert(3, _row("bad", control_efficacy=2.0))
+    one = run_scenarios(rows, seed=13, iterations=N, workers=1)
+    many = run_scenarios(rows, seed=13, iterations=N, workers=4)
+    assert [r["scenario_id"] for r in many.results] == [f"s{i}" for i in range(7)]
+    assert many.results == one.results and many.sensitivities == one.sensitivities
+    assert many.rollups == one.rollups and many.quarantine == one.quarantine
+    assert [q["scenario_id"] for q in many.quarantine] == ["bad"]
+
+
 def test_too_few_iterations_are_refused():
     with pytest.raises(ValueError, match="iterations"):
         run_scenarios([_row("a")], seed=1, iterations=9_999)
