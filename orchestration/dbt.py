@@ -213,9 +213,22 @@ def dbt_executable() -> str:
     return shutil.which("roi-ledger-dbt") or shutil.which("dbt") or "dbt"
 
 
+class SubprocessDbtCliResource(DbtCliResource):
+    """``DbtCliResource`` without the dbt adapter it builds in the run's own process before each invocation.
+
+    dagster-dbt (dbt Core) imports dbt into the calling process and loads the project and profile again for every
+    ``cli()`` call, to hand the invocation an adapter that only ``fetch_row_counts`` and ``fetch_column_metadata``
+    use. The pipeline uses neither: dbt runs as a subprocess and the release's row counts come from the published
+    file. Without it a layer starts dbt 2.7 s sooner on the large bench's first layer of a night (dbt's import,
+    project and profile) and 0.9 s sooner on the next, and the run process never holds dbt's modules."""
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
-                          dbt_executable=dbt_executable())
+    return SubprocessDbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
+                                    dbt_executable=dbt_executable())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,39 @@
+"""The dbt resource runs dbt as a subprocess only: no dbt adapter is built in the run's own process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.dbt import SubprocessDbtCliResource, dbt_resource
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# In a fresh interpreter: invoke dbt through the resource, then say whether dbt's runtime config (what the
+# in-process adapter is built from) was ever imported into this process.
+PROBE = """
+import sys
+from orchestration.dbt import DBT_PROJECT_DIR, DbtCliResource, dbt_executable, dbt_project, dbt_resource
+resource = dbt_resource() if sys.argv[1] == "ours" else DbtCliResource(
+    project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())
+invocation = resource.cli(["--version"], raise_on_error=True)
+invocation.wait()
+print("in-process adapter:", "dbt.config.runtime" in sys.modules)
+"""
+
+
+def test_the_pipeline_uses_the_subprocess_only_resource():
+    assert isinstance(dbt_resource(), SubprocessDbtCliResource)
+
+
+@pytest.mark.parametrize("which, built", [("ours", False), ("stock", True)])
+def test_a_dbt_invocation_builds_no_adapter_in_the_run_process(which, built):
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    out = subprocess.run([sys.executable, "-c", PROBE, which], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"in-process adapter: {built}" in out.stdout
