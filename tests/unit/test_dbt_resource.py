@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.childguard import PARENT_PID_ENV
 from orchestration.dbt import SubprocessDbtCliResource, dbt_resource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,10 @@ def test_the_pipeline_uses_the_subprocess_only_resource():
 
 @pytest.mark.parametrize("which, built", [("ours", False), ("stock", True)])
 def test_a_dbt_invocation_builds_no_adapter_in_the_run_process(which, built):
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # A fresh interpreter's environment: no parent pid left by an earlier in-process night of this session (dbt's
+    # launcher would die with a process that is not its parent).
+    env = {k: v for k, v in os.environ.items() if k != PARENT_PID_ENV}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     out = subprocess.run([sys.executable, "-c", PROBE, which], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
