@@ -41,3 +41,20 @@ def test_a_dbt_invocation_builds_no_adapter_in_the_run_process(which, built):
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"in-process adapter: {built}" in out.stdout
+
+
+def test_the_version_is_the_executables_without_starting_dbt(monkeypatch):
+    import dagster_dbt.core.resource as stock
+
+    env = {k: v for k, v in os.environ.items() if k != PARENT_PID_ENV}
+    resource = dbt_resource()
+    said = subprocess.run([resource.dbt_executable, "--version"], env=env, capture_output=True, text=True, timeout=300)
+    assert said.returncode == 0, said.stderr[-2000:]
+
+    def no_dbt(*_a, **_k):
+        raise AssertionError("dbt was started to read its version")
+
+    monkeypatch.setattr(stock, "check_output", no_dbt)
+    assert f"installed: {resource._cli_version}" in said.stdout.replace("- installed:", "installed:")
+    with pytest.raises(AssertionError, match="started"):  # the stock resource does start it
+        _ = stock.DbtCliResource(project_dir=resource.project_dir, dbt_executable=resource.dbt_executable)._cli_version
