@@ -27,18 +27,22 @@ print("in-process adapter:", "dbt.config.runtime" in sys.modules)
 """
 
 
+def _fresh_env() -> dict[str, str]:
+    """A fresh interpreter's environment: no parent pid left by an earlier in-process night of this session (dbt's
+    launcher would die with a process that is not its parent), and this interpreter's scripts first on PATH."""
+    env = {k: v for k, v in os.environ.items() if k != PARENT_PID_ENV}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
 def test_the_pipeline_uses_the_subprocess_only_resource():
     assert isinstance(dbt_resource(), SubprocessDbtCliResource)
 
 
 @pytest.mark.parametrize("which, built", [("ours", False), ("stock", True)])
 def test_a_dbt_invocation_builds_no_adapter_in_the_run_process(which, built):
-    # A fresh interpreter's environment: no parent pid left by an earlier in-process night of this session (dbt's
-    # launcher would die with a process that is not its parent).
-    env = {k: v for k, v in os.environ.items() if k != PARENT_PID_ENV}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    out = subprocess.run([sys.executable, "-c", PROBE, which], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run([sys.executable, "-c", PROBE, which], cwd=ROOT, env=_fresh_env(), capture_output=True,
+                         text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"in-process adapter: {built}" in out.stdout
 
@@ -46,9 +50,9 @@ def test_a_dbt_invocation_builds_no_adapter_in_the_run_process(which, built):
 def test_the_version_is_the_executables_without_starting_dbt(monkeypatch):
     import dagster_dbt.core.resource as stock
 
-    env = {k: v for k, v in os.environ.items() if k != PARENT_PID_ENV}
     resource = dbt_resource()
-    said = subprocess.run([resource.dbt_executable, "--version"], env=env, capture_output=True, text=True, timeout=300)
+    said = subprocess.run([resource.dbt_executable, "--version"], env=_fresh_env(), capture_output=True, text=True,
+                          timeout=300)
     assert said.returncode == 0, said.stderr[-2000:]
 
     def no_dbt(*_a, **_k):
