@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +31,25 @@ def demo_raw(tmp_path_factory, dbt_manifest) -> Path:
     root = tmp_path_factory.mktemp("demo_small")
     generate(root, seed=42, scale="small", months=12, as_of=AS_OF)
     return root / "raw"
+
+
+@pytest.fixture(scope="module")
+def module_tmp(tmp_path_factory, request) -> Iterator[Callable[[str], Path]]:
+    """``tmp_path_factory.mktemp`` for a module's fixtures: what it made is removed when the module ends, unless
+    one of the module's tests failed. A night on a copy of the demo writes about 0.6 GB; kept to the end of the
+    session, the suite's copies ran a CI machine out of disk (function-level ``tmp_path`` directories go when
+    their test passes: ``tmp_path_retention_policy`` in pyproject.toml)."""
+    made: list[Path] = []
+
+    def mktemp(name: str) -> Path:
+        made.append(tmp_path_factory.mktemp(name))
+        return made[-1]
+
+    failed = request.session.testsfailed
+    yield mktemp
+    if request.session.testsfailed == failed:
+        for path in made:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def run_nightly(data_dir: Path) -> int:

@@ -128,8 +128,8 @@ def _db_writable(db: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def night(tmp_path_factory, demo_raw, published_demo) -> Paths:
-    data_dir = tmp_path_factory.mktemp("crash") / "data"
+def night(module_tmp, demo_raw, published_demo) -> Paths:
+    data_dir = module_tmp("crash") / "data"
     shutil.copytree(demo_raw, data_dir / "raw")
     (data_dir / "warehouse").mkdir(mode=0o700)
     shutil.copy2(published_demo[0] / "warehouse" / ".pseudonym_key", data_dir / "warehouse" / ".pseudonym_key")

@@ -227,10 +227,10 @@ def run_dbt(args: list[str], tmp: Path) -> dbt_main.dbtRunnerResult:
     return dbt_main.dbtRunner().invoke([*args, *common, "--quiet"])
 
 
-@pytest.fixture(scope="session")
-def staging_build(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module")
+def staging_build(module_tmp):
     """(db path, dbt result) of ``dbt build --select staging`` on a landing database holding every dataset."""
-    tmp = tmp_path_factory.mktemp("dbt_staging")
+    tmp = module_tmp("dbt_staging")
     db = tmp / "good" / DB_NAME
     db.parent.mkdir()
     with duckdb.connect(str(db)) as con:

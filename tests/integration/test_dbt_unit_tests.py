@@ -26,10 +26,10 @@ def _unit_tests_in_manifest() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def unit_run(published_demo, tmp_path_factory):
+def unit_run(published_demo, module_tmp):
     data_dir, rc, _ = published_demo
     assert rc == 0
-    tmp = tmp_path_factory.mktemp("dbt_unit")
+    tmp = module_tmp("dbt_unit")
     db = tmp / "roi.duckdb"
     shutil.copy2(Paths(data_dir).build_db, db)
     args = ["test", "--select", "test_type:unit", "--vars", json.dumps({"as_of": AS_OF.isoformat()}),

@@ -76,11 +76,11 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 
 @pytest.fixture(scope="module")
-def four_keys_run(published_demo, tmp_path_factory):
+def four_keys_run(published_demo, module_tmp):
     """A copy of the published demo with the Four Keys files added, run again: (copy, demo data dir, exit code)."""
     data_dir, rc, _ = published_demo
     assert rc == EXIT_OK
-    copy = tmp_path_factory.mktemp("four_keys") / "data"
+    copy = module_tmp("four_keys") / "data"
     shutil.copytree(data_dir, copy)
     _write_four_keys(copy / "raw")
     return copy, data_dir, run_nightly(copy)

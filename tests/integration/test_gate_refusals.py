@@ -93,9 +93,9 @@ def _copy(published_demo, root: Path, corrupt: list[str]) -> Paths:
 
 
 @pytest.fixture(scope="module")
-def gate_runs(published_demo, tmp_path_factory):
-    clean = _copy(published_demo, tmp_path_factory.mktemp("gates_clean"), [])
-    bad = _copy(published_demo, tmp_path_factory.mktemp("gates_bad"), list(CORRUPTIONS))
+def gate_runs(published_demo, module_tmp):
+    clean = _copy(published_demo, module_tmp("gates_clean"), [])
+    bad = _copy(published_demo, module_tmp("gates_bad"), list(CORRUPTIONS))
     return {"clean": (clean, _dbt_gate_results(clean.build_db, clean.warehouse / "dbt")),
             "bad": (bad, _dbt_gate_results(bad.build_db, bad.warehouse / "dbt"))}
 

@@ -46,11 +46,11 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="module")
-def two_accounts(published_demo, tmp_path_factory):
+def two_accounts(published_demo, module_tmp):
     """(demo data dir, copy with the second account's reports landed and run again, exit code of that run)."""
     data_dir, rc, _ = published_demo
     assert rc == EXIT_OK
-    copy = tmp_path_factory.mktemp("iam_two_accounts") / "data"
+    copy = module_tmp("iam_two_accounts") / "data"
     shutil.copytree(data_dir, copy)
     for report in sorted(SECOND_REPORTS.glob("*.csv")):
         shutil.copy(report, copy / "raw" / "iam" / "aws_credential_report" / report.name)

@@ -109,10 +109,10 @@ def _restate_focus_file(raw: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def incremental_night(published_demo, tmp_path_factory) -> tuple[Path, Path, int]:
+def incremental_night(published_demo, module_tmp) -> tuple[Path, Path, int]:
     shared, rc, _ = published_demo
     assert rc == EXIT_OK
-    data_dir = tmp_path_factory.mktemp("incremental") / "data"
+    data_dir = module_tmp("incremental") / "data"
     shutil.copytree(shared, data_dir)
     raw = data_dir / "raw"
     new_rows = _new_litellm_file(raw)

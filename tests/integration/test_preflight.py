@@ -25,12 +25,12 @@ SCENARIO = scenario_parameters(DEFAULT_SEED, DEFAULT_ITERATIONS, MODEL_VERSION)
 
 
 @pytest.fixture(scope="module")
-def quiet_night(published_demo, tmp_path_factory) -> Path:
+def quiet_night(published_demo, module_tmp) -> Path:
     """The published demo copied, then run again through Dagster (the copy's raw files have new inodes, so the
     preflight cannot vouch for them and the in-run gate records ``unchanged`` after hashing them again)."""
     shared, rc, _ = published_demo
     assert rc == EXIT_OK
-    data_dir = tmp_path_factory.mktemp("preflight") / "night"
+    data_dir = module_tmp("preflight") / "night"
     shutil.copytree(shared, data_dir)
     time.sleep(preflight_racy_seconds())  # a file changed within the racy window of its hashing is never vouched
     assert run_nightly(data_dir) == EXIT_OK

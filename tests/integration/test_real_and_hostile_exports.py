@@ -156,16 +156,16 @@ def write_hostile(raw: Path, outside: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def night(published_demo, tmp_path_factory):
+def night(published_demo, module_tmp):
     data_dir, rc, _ = published_demo
     assert rc == EXIT_OK
-    copy = tmp_path_factory.mktemp("real_hostile") / "data"
+    copy = module_tmp("real_hostile") / "data"
     shutil.copytree(data_dir, copy)
     raw = copy / "raw"
     for p in night_samples():
         _write(raw, f"{p.parent.parent.name}/{p.parent.name}/real__{p.name}", p.read_bytes())
     totals = write_generated(raw)
-    outside = tmp_path_factory.mktemp("outside_raw")
+    outside = module_tmp("outside_raw")
     write_hostile(raw, outside)
     before = tree_hashes(raw)
     rc = run_nightly(copy)

@@ -31,9 +31,9 @@ DATASETS = tuple(d.key for d in REGISTRY)
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
+def runs(module_tmp) -> dict[str, Path]:
     """Three small generations (seed 42 twice, seed 43 once), run in parallel processes."""
-    roots = {name: tmp_path_factory.mktemp(f"demo_{name}") for name in ("a", "b", "c")}
+    roots = {name: module_tmp(f"demo_{name}") for name in ("a", "b", "c")}
     seeds = {"a": 42, "b": 42, "c": 43}
     with ProcessPoolExecutor(max_workers=3, mp_context=mp.get_context("spawn")) as pool:
         futures = {

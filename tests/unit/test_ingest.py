@@ -389,14 +389,14 @@ class Good:
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory):
+def good(module_tmp):
     """The realistic exports of a dataset, ingested once per module into their own database (read-only use)."""
     runs: dict[str, Good] = {}
 
     def run(key: str) -> Good:
         if key not in runs:
             ds = BY_KEY[key]
-            work = tmp_path_factory.mktemp("good_" + ds.name)
+            work = module_tmp("good_" + ds.name)
             since = datetime.now(UTC).replace(tzinfo=None)
             raw = stage_good(work, ds)
             con, result = ingest(work, ds)
@@ -974,13 +974,13 @@ BROKEN_PARAMS = [pytest.param(ds, case, id=f"{ds.key}-{case}")
 
 
 @pytest.fixture(scope="module")
-def broken_run(tmp_path_factory):
+def broken_run(module_tmp):
     """One raw folder per dataset with every broken variant (unique names and contents), ingested once."""
     runs: dict[str, tuple] = {}
 
     def run(ds: Dataset) -> tuple:
         if ds.key not in runs:
-            work = tmp_path_factory.mktemp(ds.name)
+            work = module_tmp(ds.name)
             files: dict[str, bytes | Path] = {}
             expects: dict[str, tuple[str, Expect]] = {}
             for case, make in CASES.items():

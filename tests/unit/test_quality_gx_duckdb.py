@@ -64,8 +64,8 @@ BAD_ROWS = [
 
 
 @pytest.fixture(scope="module")
-def build_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("gx_duckdb") / "roi.duckdb"
+def build_db(module_tmp) -> Path:
+    db = module_tmp("gx_duckdb") / "roi.duckdb"
     con = duckdb.connect(str(db))
     try:
         con.execute("CREATE SCHEMA landing_test")

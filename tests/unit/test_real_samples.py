@@ -51,9 +51,9 @@ def test_every_sample_has_provenance_licence_and_an_expectation():
 
 
 @pytest.fixture(scope="module")
-def landed(tmp_path_factory):
+def landed(module_tmp):
     """Every sample ingested into one build database, as a night would (module-wide, read-only use)."""
-    root = tmp_path_factory.mktemp("real")
+    root = module_tmp("real")
     raw = root / "raw"
     for p in samples():
         target = raw / p.relative_to(REAL)
