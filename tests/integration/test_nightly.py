@@ -64,6 +64,18 @@ def test_demo_run_publishes_every_dataset(published_once, capsys):
     assert tree_hashes(data_dir / "raw") == raw_before
 
 
+def test_dbt_logs_each_node_at_info_level(published_once):
+    """dbt's log file holds a line per node, not every statement (``orchestration.dbt.DBT_FILE_LOG_LEVEL``)."""
+    data_dir, rc, _ = published_once
+    assert rc == EXIT_OK
+    for layer in ("marts", "portfolio"):
+        records = [json.loads(line) for line in (data_dir / "warehouse" / "dbt_target" / layer / "dbt.log")
+                   .read_text().splitlines() if line.startswith("{")]
+        levels = {r["info"]["level"] for r in records}
+        assert "debug" not in levels and "info" in levels, (layer, levels)
+        assert {"LogModelResult", "LogTestResult"} <= {r["info"]["name"] for r in records}, layer
+
+
 def test_published_file_pseudonymises_personal_identifiers(published_once):
     data_dir, rc, _ = published_once
     assert rc == EXIT_OK

@@ -92,3 +92,19 @@ def test_commits_are_synced_by_checkpoint_in_wal_mode_only(instance, tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL, as SQLite sets it
     engine.dispose()
+
+
+def test_the_index_is_asked_once_whether_a_table_is_there(instance, monkeypatch):
+    asked: list[str] = []
+    stock = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", lambda self, name: asked.append(name) or stock(self, name))
+    storage = instance.event_log_storage
+
+    # asked on every asset check event by the stock storage: once here
+    assert all(storage.supports_asset_checks for _ in range(50))
+    assert asked == ["asset_check_executions"]
+    # a table that is not there is asked for again (it may be created by a migration)
+    assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+    assert asked.count("no_such_table") == 2
+    storage.wipe()  # the files go: what was seen is forgotten
+    assert storage.supports_asset_checks and asked.count("asset_check_executions") == 2

@@ -30,7 +30,8 @@ def test_dbt_takes_the_code_version_as_a_var_and_the_as_of_date_from_the_environ
     settings = RoiSettings(data_dir="/tmp/x", as_of="2026-01-31")
     assert dbt_vars() == {}
     assert dbt_vars("abc") == {"code_version": "abc"}  # changes with the code only: partial parsing holds
-    assert dbt_env(settings) == {"ROI_LEDGER_AS_OF": "2026-01-31"}
+    assert dbt_env(settings, {}) == {"ROI_LEDGER_AS_OF": "2026-01-31", "DBT_LOG_LEVEL_FILE": "info"}
+    assert dbt_env(settings, {"DBT_LOG_LEVEL_FILE": "debug"})["DBT_LOG_LEVEL_FILE"] == "debug"  # the user's wins
 
 
 def test_the_code_checksum_holds_the_projects_macros(tmp_path):
