@@ -87,13 +87,14 @@ def dbt_vars(code_version: str | None = None) -> dict[str, Any]:
 #: those records cost about 1.2 s of the 21 s dbt spends on the marts layer; each node's compiled and run SQL
 #: stay in the target folder either way. ``DBT_LOG_LEVEL_FILE`` set in the environment wins (debug to investigate).
 DBT_FILE_LOG_LEVEL = "info"
+FILE_LOG_LEVEL_ENV = "DBT_LOG_LEVEL_FILE"
 
 
 def dbt_env(settings: RoiSettings, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """Environment of a run's dbt (pure: tested): the as-of date (:data:`AS_OF_ENV`, not a var: see there) and
     the level of its log file (:data:`DBT_FILE_LOG_LEVEL`, unless ``environ`` sets one)."""
     return {AS_OF_ENV: settings.as_of_date.isoformat(),
-            "DBT_LOG_LEVEL_FILE": environ.get("DBT_LOG_LEVEL_FILE", DBT_FILE_LOG_LEVEL)}
+            FILE_LOG_LEVEL_ENV: environ.get(FILE_LOG_LEVEL_ENV, DBT_FILE_LOG_LEVEL)}
 
 
 #: dbt unit tests check the SQL's logic on fixed inputs, not the night's data: dbt's own advice is to run them

@@ -17,6 +17,7 @@ from orchestration.cli import EXIT_BLOCKED, EXIT_FAILED, EXIT_OK, main
 from orchestration.datasets import DATASETS
 from orchestration.dbt import LAYER_SELECTORS
 from orchestration.ingest.engine import sha256_file
+from orchestration.settings import Paths
 from tests.conftest import run_nightly, tree_hashes
 
 pytestmark = pytest.mark.slow
@@ -68,8 +69,8 @@ def test_dbt_logs_each_node_at_info_level(published_once):
     """dbt's log file holds a line per node, not every statement (``orchestration.dbt.DBT_FILE_LOG_LEVEL``)."""
     data_dir, rc, _ = published_once
     assert rc == EXIT_OK
-    for layer in ("marts", "portfolio"):
-        records = [json.loads(line) for line in (data_dir / "warehouse" / "dbt_target" / layer / "dbt.log")
+    for layer in LAYER_SELECTORS:
+        records = [json.loads(line) for line in (Paths(data_dir).dbt_target / layer / "dbt.log")
                    .read_text().splitlines() if line.startswith("{")]
         levels = {r["info"]["level"] for r in records}
         assert "debug" not in levels and "info" in levels, (layer, levels)
@@ -147,7 +148,6 @@ def _verdict(data_dir: Path):
     from orchestration.publish import night_verdict
     from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED
     from orchestration.scenarios.run import MODEL_VERSION
-    from orchestration.settings import Paths
     from tests.conftest import AS_OF
 
     def verdict(as_of: date = AS_OF, seed: int = DEFAULT_SEED):
