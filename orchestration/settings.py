@@ -45,6 +45,8 @@ CONNECTION_LIMIT_ENV = "ROI_LEDGER_DUCKDB_CONNECTION_LIMIT"
 #: the files that read an environment variable when its value does.
 AS_OF_ENV = "ROI_LEDGER_AS_OF"
 RELEASE_RETENTION_ENV = "ROI_LEDGER_RELEASE_RETENTION"
+#: Datasets the night ingests at once (:func:`orchestration.ingest.parallel.workers`).
+INGEST_THREADS_ENV = "ROI_LEDGER_INGEST_THREADS"
 DEFAULT_RELEASE_RETENTION = 30
 
 

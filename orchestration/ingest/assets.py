@@ -1,4 +1,5 @@
-"""Ingest assets: one Dagster asset per registered dataset, all built by one factory.
+"""Ingest assets: one Dagster asset per registered dataset, all landed by one step (the multi-asset ``landing``,
+its datasets side by side on threads: :mod:`orchestration.ingest.parallel`).
 
 Asset ``landing/<system>/<dataset>`` lands the dataset's new files as Parquet files, read through the view
 ``landing_<system>.<dataset>`` of the build database (see :mod:`orchestration.ingest.engine`). Each asset
@@ -29,13 +30,17 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
+    DagsterLogManager,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
+    multi_asset,
 )
 
 from orchestration.datasets import DATASETS, Dataset
-from orchestration.ingest import engine, money
+from orchestration.ingest import engine, money, parallel
 from orchestration.ingest.contract import TimeWindow
 from orchestration.quality import thresholds
 from orchestration.settings import RoiSettings
@@ -43,6 +48,8 @@ from orchestration.settings import RoiSettings
 TOLERANCE_VAR = "time_future_tolerance_hours"
 
 INGEST_GROUP = "landing"
+#: The one step that lands every dataset (its op).
+INGEST_STEP = "landing"
 
 
 def landing_asset_key(ds: Dataset) -> AssetKey:
@@ -74,107 +81,136 @@ def freshness_verdict(ds: Dataset, newest: datetime | None, as_of: date) -> tupl
     return True, "ERROR", meta
 
 
-def build_ingest_asset(ds: Dataset) -> AssetsDefinition:
+def check_specs(ds: Dataset) -> list[AssetCheckSpec]:
     key = landing_asset_key(ds)
     money_specs = [AssetCheckSpec(
         "money_complete", asset=key, blocking=True,
         description=f"Every amount of {', '.join(f.name for f in ds.money_fields)} in the files landed: no "
                     "quarantined money per file and currency above dbt var money_unlanded_max, no amount that "
                     "cannot be read exactly, no rejected file.")] if ds.money_fields else []
+    return [
+        AssetCheckSpec("has_rows", asset=key, blocking=True,
+                       description="The landing table holds at least one accepted row."),
+        AssetCheckSpec("no_quarantine", asset=key,
+                       description="No row or file of this run was quarantined (warning only)."),
+        AssetCheckSpec("no_secrets", asset=key,
+                       description="No secret was found in the text of this run's files (warning only: they "
+                                   "are redacted to [REDACTED:<kind>] and counted per column either way)."),
+        AssetCheckSpec("fresh", asset=key, blocking=True,
+                       description=f"Newest `{ds.freshness_field}` at most {ds.freshness_error_hours} h "
+                                   f"old at the end of the as-of day (warning after "
+                                   f"{ds.freshness_warn_hours} h)."),
+        *money_specs,
+    ]
 
-    @asset(
-        key=key,
+
+def asset_spec(ds: Dataset) -> AssetSpec:
+    return AssetSpec(
+        key=landing_asset_key(ds),
         group_name=INGEST_GROUP,
         owners=[_owner(ds)],
         kinds={"duckdb", *ds.formats},
         description=f"{ds.title}: {ds.description} Lands `raw/{ds.folder}/` into `{ds.table}`.",
-        check_specs=[
-            AssetCheckSpec("has_rows", asset=key, blocking=True,
-                           description="The landing table holds at least one accepted row."),
-            AssetCheckSpec("no_quarantine", asset=key,
-                           description="No row or file of this run was quarantined (warning only)."),
-            AssetCheckSpec("no_secrets", asset=key,
-                           description="No secret was found in the text of this run's files (warning only: they "
-                                       "are redacted to [REDACTED:<kind>] and counted per column either way)."),
-            AssetCheckSpec("fresh", asset=key, blocking=True,
-                           description=f"Newest `{ds.freshness_field}` at most {ds.freshness_error_hours} h "
-                                       f"old at the end of the as-of day (warning after "
-                                       f"{ds.freshness_warn_hours} h)."),
-            *money_specs,
-        ],
         metadata={"dataset": ds.key, "landing_table": ds.table, "formats": ", ".join(ds.formats),
                   "natural_key": ", ".join(ds.natural_key)},
         tags={"layer": "landing", "system": ds.system},
     )
-    def _ingest(context: AssetExecutionContext, settings: RoiSettings):
-        paths = settings.paths
-        paths.ensure()
-        window = TimeWindow(settings.as_of_date, int(thresholds.non_negative(TOLERANCE_VAR)))
-        con = engine.connect(paths.build_db)
-        try:
-            result = engine.ingest_dataset(con, paths.raw, ds, run_id=context.run_id, window=window,
-                                           trust_stats=not settings.full_refresh)
-            newest = con.execute(f"SELECT max({ds.freshness_field}) FROM {ds.table}").fetchall()[0][0]
-            unlanded = money.unlanded(con, ds)
-        finally:
-            con.close()
-        fresh, fresh_severity, fresh_meta = freshness_verdict(ds, newest, settings.as_of_date)
-        if not fresh:
-            context.log.warning(fresh_meta["reason"])
-        s = result.summary()
-        for f in result.files:
-            if f.status in ("rejected", "duplicate"):
-                context.log.warning(f"{ds.key}: {f.status} {f.message}")
-            elif f.rows_quarantined:
-                context.log.warning(f"{ds.key}: {f.source_file}: {f.message}")
-        problems = [f for f in result.files if f.status in ("rejected", "duplicate") or f.rows_quarantined]
-        found: dict[str, int] = {}  # "<column>:<kind>" -> secrets redacted by this run
-        for f in result.files:
-            for (column, kind), n in f.secrets.items():
-                found[f"{column}:{kind}"] = found.get(f"{column}:{kind}", 0) + n
-        if found:
-            context.log.warning(f"{ds.key}: {sum(found.values())} secret(s) redacted: "
-                                + ", ".join(f"{k}={n}" for k, n in sorted(found.items())))
-        money_results = []
-        if ds.money_fields:
-            complete, money_meta = money.verdict(ds, unlanded, thresholds.non_negative(money.UNLANDED_VAR))
-            if not complete:
-                context.log.warning(money_meta["reason"])
-            money_results.append(AssetCheckResult(check_name="money_complete", passed=complete,
-                                                  severity=AssetCheckSeverity.ERROR, metadata=money_meta))
-        yield MaterializeResult(
-            metadata={
-                **{k: MetadataValue.int(v) for k, v in s.items() if isinstance(v, int)},
-                "files": MetadataValue.json([{k: v for k, v in vars(f).items() if k not in ("money", "secrets")}
-                                             for f in result.files if f.status != "skipped"]),
-            },
-            check_results=[
-                AssetCheckResult(
-                    check_name="has_rows", passed=result.landed_rows_total > 0,
-                    severity=AssetCheckSeverity.ERROR,
-                    metadata={"landed_rows_total": result.landed_rows_total,
-                              "reason": "" if result.landed_rows_total else
-                              f"no accepted rows in {ds.table}: no file under raw/{ds.folder}/ landed"},
-                ),
-                AssetCheckResult(
-                    check_name="fresh", passed=fresh, severity=AssetCheckSeverity(fresh_severity),
-                    metadata=fresh_meta,
-                ),
-                AssetCheckResult(
-                    check_name="no_quarantine", passed=not problems, severity=AssetCheckSeverity.WARN,
-                    metadata={"rows_quarantined": s["rows_quarantined"], "files_rejected": s["files_rejected"],
-                              "files_duplicate": s["files_duplicate"]},
-                ),
-                AssetCheckResult(
-                    check_name="no_secrets", passed=not found, severity=AssetCheckSeverity.WARN,
-                    metadata={"secrets_redacted": sum(found.values()),
-                              **{f"redacted:{k}": n for k, n in sorted(found.items())}},
-                ),
-                *money_results,
-            ],
-        )
 
-    return _ingest
+
+def landed_result(ds: Dataset, landed: parallel.Landed, as_of: date, log: DagsterLogManager) -> MaterializeResult:
+    """The materialization of one dataset's landing and its checks' results."""
+    key = landing_asset_key(ds)
+    result = landed.result
+    fresh, fresh_severity, fresh_meta = freshness_verdict(ds, landed.newest, as_of)
+    if not fresh:
+        log.warning(fresh_meta["reason"])
+    s = result.summary()
+    for f in result.files:
+        if f.status in ("rejected", "duplicate"):
+            log.warning(f"{ds.key}: {f.status} {f.message}")
+        elif f.rows_quarantined:
+            log.warning(f"{ds.key}: {f.source_file}: {f.message}")
+    problems = [f for f in result.files if f.status in ("rejected", "duplicate") or f.rows_quarantined]
+    found: dict[str, int] = {}  # "<column>:<kind>" -> secrets redacted by this run
+    for f in result.files:
+        for (column, kind), n in f.secrets.items():
+            found[f"{column}:{kind}"] = found.get(f"{column}:{kind}", 0) + n
+    if found:
+        log.warning(f"{ds.key}: {sum(found.values())} secret(s) redacted: "
+                    + ", ".join(f"{k}={n}" for k, n in sorted(found.items())))
+    money_results = []
+    if ds.money_fields:
+        complete, money_meta = money.verdict(ds, landed.unlanded, thresholds.non_negative(money.UNLANDED_VAR))
+        if not complete:
+            log.warning(money_meta["reason"])
+        money_results.append(AssetCheckResult(asset_key=key, check_name="money_complete", passed=complete,
+                                              severity=AssetCheckSeverity.ERROR, metadata=money_meta))
+    return MaterializeResult(
+        asset_key=key,
+        metadata={
+            **{k: MetadataValue.int(v) for k, v in s.items() if isinstance(v, int)},
+            "files": MetadataValue.json([{k: v for k, v in vars(f).items() if k not in ("money", "secrets")}
+                                         for f in result.files if f.status != "skipped"]),
+        },
+        check_results=[
+            AssetCheckResult(
+                asset_key=key, check_name="has_rows", passed=result.landed_rows_total > 0,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={"landed_rows_total": result.landed_rows_total,
+                          "reason": "" if result.landed_rows_total else
+                          f"no accepted rows in {ds.table}: no file under raw/{ds.folder}/ landed"},
+            ),
+            AssetCheckResult(
+                asset_key=key, check_name="fresh", passed=fresh, severity=AssetCheckSeverity(fresh_severity),
+                metadata=fresh_meta,
+            ),
+            AssetCheckResult(
+                asset_key=key, check_name="no_quarantine", passed=not problems, severity=AssetCheckSeverity.WARN,
+                metadata={"rows_quarantined": s["rows_quarantined"], "files_rejected": s["files_rejected"],
+                          "files_duplicate": s["files_duplicate"]},
+            ),
+            AssetCheckResult(
+                asset_key=key, check_name="no_secrets", passed=not found, severity=AssetCheckSeverity.WARN,
+                metadata={"secrets_redacted": sum(found.values()),
+                          **{f"redacted:{k}": n for k, n in sorted(found.items())}},
+            ),
+            *money_results,
+        ],
+    )
+
+
+@multi_asset(
+    name=INGEST_STEP,
+    specs=[asset_spec(ds) for ds in DATASETS],
+    check_specs=[spec for ds in DATASETS for spec in check_specs(ds)],
+    can_subset=True,
+    op_tags={"layer": "landing"},
+)
+def landing(context: AssetExecutionContext, settings: RoiSettings):
+    """Every selected dataset's new files, landed on :func:`orchestration.ingest.parallel.workers` threads
+    (one step: Dagster's in-process executor runs steps one after another); each dataset's materialization
+    and checks are reported as soon as it ends. A dataset whose ingest raised fails the step once the others
+    have ended and been reported."""
+    paths = settings.paths
+    paths.ensure()
+    window = TimeWindow(settings.as_of_date, int(thresholds.non_negative(TOLERANCE_VAR)))
+    selected = [ds for ds in DATASETS if landing_asset_key(ds) in context.selected_asset_keys]
+    failed: list[tuple[Dataset, BaseException]] = []
+    con = engine.connect(paths.build_db)
+    try:
+        for ds, outcome in parallel.ingest_datasets(
+                con, paths.raw, selected, run_id=context.run_id, window=window,
+                trust_stats=not settings.full_refresh, threads=parallel.workers()):
+            if isinstance(outcome, BaseException):
+                context.log.error(f"{ds.key}: ingest stopped: {type(outcome).__name__}: {outcome}")
+                failed.append((ds, outcome))
+                continue
+            yield landed_result(ds, outcome, settings.as_of_date, context.log)
+    finally:
+        con.close()
+    if failed:
+        raise Failure(description="ingest stopped for " + ", ".join(ds.key for ds, _ in failed)
+                                  + f": {type(failed[0][1]).__name__}: {failed[0][1]}") from failed[0][1]
 
 
 UNCLAIMED_KEY = AssetKey(["landing", "unclaimed_files"])
@@ -213,4 +249,4 @@ def unclaimed_files(context: AssetExecutionContext, settings: RoiSettings):
     )
 
 
-ingest_assets: list[AssetsDefinition] = [*(build_ingest_asset(ds) for ds in DATASETS), unclaimed_files]
+ingest_assets: list[AssetsDefinition] = [landing, unclaimed_files]

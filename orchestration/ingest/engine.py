@@ -218,10 +218,22 @@ def discover(raw_dir: Path, ds: Dataset) -> list[Path]:
 def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path), config={"memory_limit": duckdb_memory_limit()})
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE OR REPLACE TEMP MACRO {REDACT_MACRO}(s) AS {secrets.redact_sql('s')}")
+    _session(con)
     create_all(con, landing_root(db_path))
     return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another connection to ``con``'s build database, set up as :func:`connect` sets its own, for another
+    thread: temporary tables and macros are per connection, so two ingests never see each other's."""
+    cur = con.cursor()
+    _session(cur)
+    return cur
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO {REDACT_MACRO}(s) AS {secrets.redact_sql('s')}")
 
 
 def _landing(con: duckdb.DuckDBPyConnection) -> Path:
