@@ -33,7 +33,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from pathlib import Path
 #: The run's PID, set in the environment before dbt is launched: the supervisor compares its parent with it
 #: (a parent that died before ``prctl`` took effect leaves the supervisor with another parent).
 PARENT_PID_ENV = "ROI_LEDGER_PARENT_PID"
-#: The dbt this launcher runs (default: ``dbt`` beside the Python interpreter, else on ``PATH``).
+#: The dbt this launcher runs (default: ``python -m orchestration.dbt_cli`` with the launcher's interpreter).
 DBT_EXECUTABLE_ENV = "ROI_LEDGER_DBT_EXECUTABLE"
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -264,20 +263,20 @@ def run_guarded(cmd: list[str]) -> int:
     return _Supervisor(cmd).run()
 
 
-def real_dbt() -> str:
-    """The dbt executable the launcher runs."""
+def real_dbt() -> list[str]:
+    """The dbt command the launcher runs: :data:`DBT_EXECUTABLE_ENV` when set, else dbt's own command line
+    through :mod:`orchestration.dbt_cli` (log lines made only when written) with this interpreter."""
     configured = os.environ.get(DBT_EXECUTABLE_ENV)
     if configured:
-        return configured
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+        return [configured]
+    return [sys.executable, "-m", "orchestration.dbt_cli"]
 
 
 def dbt_main() -> int:
     """``roi-ledger-dbt``: dbt under the supervisor. Files dbt writes (run artifacts, the build database's
     write-ahead log) are the owner's only, like the rest of the warehouse directory."""
     os.umask(0o077)
-    return run_guarded([real_dbt(), *sys.argv[1:]])
+    return run_guarded([*real_dbt(), *sys.argv[1:]])
 
 
 def main() -> int:
