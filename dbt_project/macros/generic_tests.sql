@@ -22,3 +22,35 @@ where
     {%- endif %}
 
 {% endtest %}
+
+
+{#
+    not_null_columns(column_names): none of the columns holds a NULL: dbt's not_null for several columns of one
+    model in one test (a dbt test node costs about 25 ms of dbt's own work whatever its query, and one per
+    column made 313 of a night's 510 tests). Fails with one row per NULL cell: the column's name
+    (`null_column`) and the whole row, so a staging row names its file and line. Each column is scanned for
+    its NULLs only when the first scan (every column's NULL count at once) found some.
+#}
+{% test not_null_columns(model, column_names) %}
+
+with null_counts as (
+    select
+        {%- for column in column_names %}
+        count(*) - count({{ adapter.quote(column) }}) as {{ adapter.quote('nulls_' ~ loop.index) }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from {{ model }}
+)
+
+{% for column in column_names -%}
+select
+    '{{ column }}' as null_column,
+    checked.*
+from {{ model }} as checked
+inner join null_counts on null_counts.{{ adapter.quote('nulls_' ~ loop.index) }} > 0
+where checked.{{ adapter.quote(column) }} is null
+{% if not loop.last %}union all
+{% endif %}
+{%- endfor %}
+
+{% endtest %}

@@ -33,7 +33,7 @@ NEWER = "iam/aws_credential_report/credential_report_prod-b_2026-10-31.csv"
 OLDER = "iam/aws_credential_report/credential_report_prod-b_backfill.csv"
 SHARED_NAME = "greer.barker"  # a demo inventory identity names this IAM user by its bare name
 WARN_CHECK = "assert_inventory_aws_iam_users_resolve"
-ARN_CHECK = "not_null_stg_iam__aws_credential_report_aws_account_id"
+ARN_CHECK = "not_null_stg_iam__aws_credential_report"  # its not_null_columns test: aws_account_id among them
 
 
 def unknown_iam_identity(account: str, user: str) -> str:
@@ -205,7 +205,8 @@ def test_an_arn_that_is_no_iam_arn_blocks_naming_file_and_line(two_accounts, tmp
         proc.stdout + proc.stderr)
     con = _connect(db)
     try:
-        failing = con.execute(f"SELECT _source_file, _line, iam_user_arn FROM dbt_test__audit.{ARN_CHECK}").fetchall()
+        failing = con.execute(f"SELECT null_column, _source_file, _line, iam_user_arn "
+                              f"FROM dbt_test__audit.{ARN_CHECK}").fetchall()
     finally:
         con.close()
-    assert failing == [(bad_file, 3, "arn:aws:iam::21098765432:user/ci/ci-deploy")]
+    assert failing == [("aws_account_id", bad_file, 3, "arn:aws:iam::21098765432:user/ci/ci-deploy")]

@@ -114,8 +114,11 @@ def test_every_staging_model_is_documented_and_keyed(ds: Dataset):
     names = [c["name"] for c in columns]
     assert names[-4:] == PROVENANCE, f"{name}: provenance columns must come last"
     assert len(names) == len(set(names)), f"{name}: duplicate column entry"
-    # the first column is the natural or surrogate key: unique and not null
-    assert {"unique", "not_null"} <= _test_names(columns[0]), f"{name}: key column {names[0]} needs unique+not_null"
+    # the first column is the natural or surrogate key: unique and not null (the model's not_null_columns test)
+    assert "unique" in _test_names(columns[0]), f"{name}: key column {names[0]} needs a unique test"
+    not_null = [t["not_null_columns"] for t in model.get("data_tests", [])
+                if isinstance(t, dict) and "not_null_columns" in t]
+    assert not_null and names[0] in not_null[0]["arguments"]["column_names"], f"{name}: {names[0]} needs not_null"
 
 
 @pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.key)
