@@ -41,3 +41,41 @@
 {% macro spark__json_get_text(json_col, path) -%}
     get_json_object({{ json_col }}, '{{ ai_roi_ledger._json_dollar_path(path) }}')
 {%- endmacro %}
+
+
+{#
+    json_get_texts(json_col, paths) and json_texts_item(texts, paths, i): several key paths of one JSON text
+    column, read from one parse where the adapter can. Select json_get_texts once (a column of a CTE), then read
+    the i-th path (0-based) with json_texts_item; each value is what json_get_text gives for that path.
+    - DuckDB: one json_extract_string with a list of paths, so the text is validated and parsed once, not once
+      per path (LiteLLM's metadata, 10.6M rows at the large bench scale: 1.6 s for four paths against 4.5 s,
+      json_valid aside; the same values on every row, checked there).
+    - other adapters: json_get_texts is the text itself, and json_texts_item reads its path with json_get_text.
+#}
+{% macro json_get_texts(json_col, paths) -%}
+    {{ return(adapter.dispatch('json_get_texts', 'ai_roi_ledger')(json_col, paths)) }}
+{%- endmacro %}
+
+{% macro default__json_get_texts(json_col, paths) -%}
+    {{ json_col }}
+{%- endmacro %}
+
+{% macro duckdb__json_get_texts(json_col, paths) -%}
+    case when json_valid({{ json_col }}) then json_extract_string({{ json_col }}, [
+        {%- for path in paths -%}
+            '{{ ai_roi_ledger._json_dollar_path(path) }}'{{ ', ' if not loop.last }}
+        {%- endfor -%}
+    ]) end
+{%- endmacro %}
+
+{% macro json_texts_item(texts, paths, i) -%}
+    {{ return(adapter.dispatch('json_texts_item', 'ai_roi_ledger')(texts, paths, i)) }}
+{%- endmacro %}
+
+{% macro default__json_texts_item(texts, paths, i) -%}
+    {{ ai_roi_ledger.json_get_text(texts, paths[i]) }}
+{%- endmacro %}
+
+{% macro duckdb__json_texts_item(texts, paths, i) -%}
+    {{ texts }}[{{ i + 1 }}]
+{%- endmacro %}

@@ -5,11 +5,24 @@
     post_hook="{{ landing_increment_finish('usage', 'litellm_spend_logs') }}"
 ) }}
 
+{%- set metadata_paths = ['user_api_key_alias', 'user_api_key_user_id', 'user_api_key_team_id',
+                          'user_api_key_team_alias'] -%}
+
 with
 
 source as (
 
     {{ deduplicated_landing('usage', 'litellm_spend_logs') }}
+
+),
+
+-- the metadata parsed once for the four keys read from it (macros/json_get_text.sql)
+parsed as (
+
+    select
+        source.*,
+        {{ json_get_texts('metadata', metadata_paths) }} as _metadata_texts
+    from source
 
 ),
 
@@ -32,10 +45,10 @@ renamed as (
         custom_llm_provider as llm_provider,
         api_base,
         {{ adapter.quote('user') }} as litellm_user_id,
-        {{ json_get_text('metadata', 'user_api_key_alias') }} as api_key_alias,
-        {{ json_get_text('metadata', 'user_api_key_user_id') }} as api_key_user_id,
-        coalesce(team_id, {{ json_get_text('metadata', 'user_api_key_team_id') }}) as team_id,
-        {{ json_get_text('metadata', 'user_api_key_team_alias') }} as team_alias,
+        {{ json_texts_item('_metadata_texts', metadata_paths, 0) }} as api_key_alias,
+        {{ json_texts_item('_metadata_texts', metadata_paths, 1) }} as api_key_user_id,
+        coalesce(team_id, {{ json_texts_item('_metadata_texts', metadata_paths, 2) }}) as team_id,
+        {{ json_texts_item('_metadata_texts', metadata_paths, 3) }} as team_alias,
         organization_id,
         end_user,
         {{ safe_cast('cache_hit', 'boolean') }} as is_cache_hit,
@@ -49,7 +62,7 @@ renamed as (
         _line,
         _ingested_at
 
-    from source
+    from parsed
 
 )
 
