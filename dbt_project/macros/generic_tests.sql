@@ -28,8 +28,8 @@ where
     not_null_columns(column_names): none of the columns holds a NULL: dbt's not_null for several columns of one
     model in one test (a dbt test node costs about 25 ms of dbt's own work whatever its query, and one per
     column made 313 of a night's 510 tests). Fails with one row per NULL cell: the column's name
-    (`null_column`) and the whole row, so a staging row names its file and line. Each column is scanned for
-    its NULLs only when the first scan (every column's NULL count at once) found some.
+    (`null_column`) and the whole row, so a staging row names its file and line. One scan counts every
+    column's NULLs; a column's NULL rows are selected only when its count is above zero.
 #}
 {% test not_null_columns(model, column_names) %}
 
