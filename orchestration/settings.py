@@ -50,6 +50,12 @@ INGEST_THREADS_ENV = "ROI_LEDGER_INGEST_THREADS"
 DEFAULT_RELEASE_RETENTION = 30
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the OS tells it): what the scenario simulations and the
+    night's ingest size their threads by."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class Paths:
     data_dir: Path

@@ -23,7 +23,7 @@ import duckdb
 from orchestration.datasets import Dataset
 from orchestration.ingest import engine, money
 from orchestration.ingest.contract import TimeWindow
-from orchestration.settings import INGEST_THREADS_ENV
+from orchestration.settings import INGEST_THREADS_ENV, available_cpus
 
 #: At most this many datasets at once by default.
 MAX_WORKERS = 4
@@ -37,8 +37,7 @@ def workers(environ: dict[str, str] | os._Environ = os.environ) -> int:
         if not raw.isdigit() or int(raw) < 1:
             raise ValueError(f"{INGEST_THREADS_ENV} must be a positive integer, got {raw!r}")
         return int(raw)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, cpus))
+    return max(1, min(MAX_WORKERS, available_cpus()))
 
 
 def raw_bytes(raw_dir: Path, ds: Dataset) -> int:

@@ -14,7 +14,6 @@ large bench: 2.0 s on 2 cores instead of 3.2 s).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ import numpy as np
 
 from orchestration.scenarios import model
 from orchestration.scenarios.model import Scenario, simulate_with_sensitivity, summarise
+from orchestration.settings import available_cpus
 
 LEDGERS = ("defensive", "efficiency", "productivity")
 OBSERVABLE_INPUTS = ("frequency", "loss", "control_cost")
@@ -113,11 +113,6 @@ def _rollup(level: str, key: tuple, members: list[str], draws: list[dict[str, np
     return row
 
 
-def default_workers() -> int:
-    """Threads for the simulations: the CPUs this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def run_scenarios(rows: list[dict[str, Any]], *, seed: int, iterations: int,
                   workers: int | None = None) -> ScenarioRun:
     if iterations < model.MIN_ITERATIONS:
@@ -135,7 +130,7 @@ def run_scenarios(rows: list[dict[str, Any]], *, seed: int, iterations: int,
         else:
             valid.append((row, to_scenario(row)))
     groups: Groups = defaultdict(list)
-    with ThreadPoolExecutor(max_workers=max(1, min(workers or default_workers(), len(valid) or 1)),
+    with ThreadPoolExecutor(max_workers=max(1, min(workers or available_cpus(), len(valid) or 1)),
                             thread_name_prefix="scenario") as pool:
         simulated = pool.map(lambda v: simulate_with_sensitivity(v[1], seed=seed, iterations=iterations), valid)
         for (row, s), (draws, swings) in zip(valid, simulated, strict=True):  # in order, as each one is done
