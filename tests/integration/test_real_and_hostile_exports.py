@@ -271,6 +271,53 @@ def test_a_vendors_repeated_event_ids_collapse_or_are_quarantined_in_staging(nig
     assert "no_repeated_key_quarantined" in warned
 
 
+def _json_path(column: str, path: str) -> str:
+    """One path of a JSON text read alone, as macro json_get_text reads it on DuckDB."""
+    return f"(CASE WHEN json_valid(l.{column}) THEN json_extract_string(l.{column}, '{path}') END)"
+
+
+#: Staged JSON fields read from one parse of their text (macro json_get_texts) -> the same field read path by path.
+ONE_PARSE_FIELDS = {
+    "staging.stg_policy__opa_decision_logs": ("landing_policy.opa_decision_logs", {
+        "subject_ref": f"lower(trim({_json_path('input', '$.subject')}))",
+        "subject_kind": _json_path("input", "$.subject_kind"),
+        "ai_system_ref": _json_path("input", "$.ai_system"),
+        "action": _json_path("input", "$.action"),
+        "resource": _json_path("input", "$.resource"),
+        "is_allowed": f"coalesce(try_cast({_json_path('result', '$.allow')} AS BOOLEAN), "
+                      f"try_cast({_json_path('result', '$')} AS BOOLEAN))"}),
+    "staging.stg_usage__litellm_spend_logs": ("landing_usage.litellm_spend_logs", {
+        "api_key_alias": _json_path("metadata", "$.user_api_key_alias"),
+        "api_key_user_id": _json_path("metadata", "$.user_api_key_user_id"),
+        "team_id": f"coalesce(l.team_id, {_json_path('metadata', '$.user_api_key_team_id')})",
+        "team_alias": _json_path("metadata", "$.user_api_key_team_alias")}),
+}
+
+
+def test_json_fields_read_in_one_parse_equal_each_path_read_alone(night):
+    """OPA's public decision-log example (a bare result, no subject), the hostile decisions and the demo's, and
+    every LiteLLM request of the night: each staged field read from one parse of its JSON text equals the same
+    path read alone from the landed row."""
+    copy, *_ = night
+    con = duckdb.connect(str(copy / "warehouse" / "roi.duckdb"), read_only=True)
+    try:
+        for staged, (landed, fields) in ONE_PARSE_FIELDS.items():
+            differ = " OR ".join(f"s.{f} IS DISTINCT FROM {expr}" for f, expr in fields.items())
+            rows, differing = con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {differ}) FROM {staged} AS s INNER JOIN {landed} AS l "
+                "ON l._source_file = s._source_file AND l._line = s._line").fetchone()
+            assert rows == con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] > 0, staged
+            assert differing == 0, staged
+        real = con.execute("SELECT subject_ref, is_allowed FROM staging.stg_policy__opa_decision_logs "
+                           "WHERE _source_file LIKE '%real\\_\\_opa%' ESCAPE '\\'").fetchall()
+        hostile = con.execute("SELECT resource, is_allowed FROM staging.stg_policy__opa_decision_logs "
+                              "WHERE decision_id = 'hostile-opa-1'").fetchall()
+    finally:
+        con.close()
+    assert real == [(None, True)]  # the bare "true" result, read from the second path of one parse
+    assert len(hostile) == 1 and hostile[0][0].startswith("https://api.openai.com/") and hostile[0][1] is True
+
+
 def test_each_hostile_case_has_its_exact_outcome(night):
     copy, *_ = night
     con = _published(copy)
