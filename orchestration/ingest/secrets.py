@@ -216,6 +216,8 @@ class Detector:
     """Strings one of which every match holds (lower-case when ``fold``; empty: none known)."""
     fold: bool
     min_length: int
+    parts: rx.Parts
+    """The pattern's tree (what the regexes above are written from)."""
 
     @property
     def marker(self) -> str:
@@ -245,7 +247,7 @@ def _detector(kind: str, source: str, parts: rx.Parts, fold: bool) -> Detector:
     min_length = sum(map(rx.min_length, (parts.prefix, parts.secret, parts.suffix)))
     trigger, literals = rx.trigger(parts, fold, _MIN_TRIGGER) or (None, frozenset())
     return Detector(kind, source, re.compile(rx.assemble(parts, "py")), rx.assemble(parts, "re2"),
-                    rx.assemble_match(parts, "re2"), twice, trigger, literals, fold, min_length)
+                    rx.assemble_match(parts, "re2"), twice, trigger, literals, fold, min_length, parts)
 
 
 def _extra(kind: str, prefix: str, secret: str, suffix: str, nocase: bool) -> Detector:
