@@ -206,3 +206,52 @@ def test_the_equality_check_sees_a_changed_row(incremental_night, tmp_path):
                 "WHERE usage_key = (SELECT min(usage_key) FROM marts.fct_ai_usage)")
     con.close()
     assert list(_differences(snapshot, changed)) == ["marts.fct_ai_usage"]
+
+
+def _marts_args(data_dir: Path) -> dict:
+    from orchestration.settings import Paths
+
+    return json.loads((Paths(data_dir).dbt_target / "marts" / "run_results.json").read_text())["args"]
+
+
+def test_models_built_by_other_code_are_named(incremental_night, tmp_path):
+    """What decides a full refresh: the incremental models whose state another code version wrote."""
+    from orchestration.dbt import built_by_other_code
+
+    _, snapshot, _ = incremental_night
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        recorded = con.execute("SELECT DISTINCT code_version FROM increments.fct_ai_usage__state").fetchall()
+    finally:
+        con.close()
+    assert len(recorded) == 1 and recorded[0][0]
+    assert built_by_other_code(snapshot, recorded[0][0]) == []
+    stale = built_by_other_code(snapshot, "other code")
+    assert {"stg_usage__litellm_spend_logs", "int_usage__attributed", "fct_ai_usage"} <= set(stale)
+    assert stale == sorted(stale)
+    assert built_by_other_code(tmp_path / "none.duckdb", "other code") == []  # a first night: nothing built yet
+
+
+def test_a_night_of_new_code_rebuilds_with_one_full_refresh(incremental_night, module_tmp, monkeypatch):
+    """New code (another code checksum) rebuilds every incremental model; the night tells dbt so
+    (``--full-refresh``: CREATE TABLE AS) instead of deleting and inserting every row through each model's
+    scope. Night 2 above, of the same code, built incrementally (its states say so)."""
+    from orchestration import dbt as roi_dbt
+
+    data_dir = module_tmp("new-code") / "data"
+    shutil.copytree(incremental_night[0], data_dir)
+    build = data_dir / "warehouse" / "roi.duckdb"
+    assert roi_dbt.built_by_other_code(build, roi_dbt.code_checksum(roi_dbt.dbt_project().manifest_path)) == []
+    _new_litellm_file(data_dir / "raw")  # new requests: the night runs (its files changed)
+    (data_dir / "raw" / "usage" / "litellm_spend_logs" / "litellm_spend_logs_extra.csv").rename(
+        data_dir / "raw" / "usage" / "litellm_spend_logs" / "litellm_spend_logs_new_code.csv")
+    monkeypatch.setattr(roi_dbt, "code_checksum", lambda _manifest: "new code")
+    assert main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()]) == EXIT_OK
+    assert _marts_args(data_dir).get("full_refresh") is True
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        for model in ("stg_usage__litellm_spend_logs", "fct_ai_usage"):
+            state = con.execute(f"SELECT code_version, rebuilt FROM increments.{model}__state").fetchone()
+            assert state == ("new code", True), model
+    finally:
+        con.close()
