@@ -479,7 +479,7 @@ class _Span:
         if self.hi is not None and self.hi <= _GAP_COUNT:
             return base + ("" if self.lo == self.hi == 1 else f"{{{self.lo},{self.hi}}}")
         lo = min(self.lo, _GAP_COUNT)
-        return base + ("*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}")
+        return base + ("+" if lo == 1 else f"{{{lo},}}")
 
 
 Gap = tuple[_Span, ...]
@@ -625,6 +625,12 @@ def _spelled_out(seq: tuple[Any, ...], lits: _Literals) -> list[tuple[Any, ...]]
     def group(item: Any) -> bool:
         return isinstance(item, Grp) and item.kind in ("cap", "non", "exact")
 
+    def spellable(item: Any) -> bool:  # an alternation holding literals, more than a few strings
+        if not group(item):
+            return False
+        exact, req = lits.info(item)
+        return exact is None and req is not None
+
     def flat(items: tuple[Any, ...]) -> tuple[Any, ...]:  # a one-branch group is its items
         return tuple(x for item in items for x in (flat(item.alt[0]) if group(item) and len(item.alt) == 1
                                                    else (item,)))
@@ -633,8 +639,7 @@ def _spelled_out(seq: tuple[Any, ...], lits: _Literals) -> list[tuple[Any, ...]]
     todo = [flat(seq)]
     while todo:
         cur = todo.pop()
-        at = next((i for i, item in enumerate(cur) if group(item) and lits.info(item)[0] is None
-                   and lits.info(item)[1] is not None), None)
+        at = next((i for i, item in enumerate(cur) if spellable(item)), None)
         if at is None or len(done) + len(todo) + len(cur[at].alt) > _BRANCHES:
             done.append(cur)
             continue
