@@ -87,7 +87,8 @@ _upstream = [k for a in [*ingest_assets, *dbt_layers, scenario_model] for k in a
 def published_roi(context: AssetExecutionContext, settings: RoiSettings):
     checks = publish.run_check_outcomes(context.instance, context.run_id)
     rec = publish.publish_release(settings.paths, run_id=context.run_id, as_of=settings.as_of_date,
-                                  checks=checks, manifest_path=dbt_project().manifest_path)
+                                  checks=checks, manifest_path=dbt_project().manifest_path,
+                                  trust_stats=not settings.full_refresh)
     meta = {"release_id": rec["release_id"], "status": rec["status"],
             "published_file": MetadataValue.path(str(settings.paths.published_db)),
             "published_sha256": rec.get("published_sha256") or "", "checks_evaluated": len(checks)}

@@ -340,8 +340,9 @@ def prune_snapshots(paths: Paths, keep: int) -> list[Path]:
 
 
 def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],
-                    manifest_path: Path, now: datetime | None = None) -> dict[str, Any]:
-    """Publish (or record ``unchanged`` / ``blocked``); returns the release record."""
+                    manifest_path: Path, now: datetime | None = None, trust_stats: bool = True) -> dict[str, Any]:
+    """Publish (or record ``unchanged`` / ``blocked``); returns the release record. ``trust_stats=False``
+    (``--full-refresh``): the published file is hashed again even when its stat vouches for it."""
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     paths.ensure()
     con = _connect_build(paths)
@@ -349,6 +350,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
         files = input_files(con)
         fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, model_parameters(con))
         previous = last_release(con)
+        recorded = publish_delta.recorded_published_stat(con) if trust_stats else None
     finally:
         con.close()
     failed = [c for c in checks if c.blocks]
@@ -356,7 +358,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     if failed:
         rec["status"] = "blocked"
     elif (previous is not None and previous["input_fingerprint"] == fp
-          and nightgate.compare(files, fp, previous, _published_sha256(paths)).unchanged):
+          and nightgate.compare(files, fp, previous, lambda: _published_sha256(paths, recorded)).unchanged):
         rec.update(status="unchanged", published_sha256=previous["published_sha256"],
                    row_counts=previous["row_counts"])
     else:
@@ -366,7 +368,7 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
         try:
             base = publish_delta.base_file(paths.published_db, previous["published_sha256"] if previous else None,
-                                           sha256_file)
+                                           lambda p: _published_sha256(paths, recorded))
             _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths), base)
             rec["published_sha256"] = sha256_file(tmp)
             _keep_snapshot(tmp, snapshot)
@@ -379,6 +381,8 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     con = _connect_build(paths)
     try:
         _insert_release(con, rec)
+        if rec["status"] == "published":
+            publish_delta.record_published_stat(con, paths.published_db, rec["published_sha256"])
     finally:
         con.close()
     return rec
@@ -397,8 +401,8 @@ def _release_record(*, now: datetime, run_id: str | None, as_of: date, checks: l
     }
 
 
-def _published_sha256(paths: Paths) -> str | None:
-    return sha256_file(paths.published_db) if paths.published_db.exists() else None
+def _published_sha256(paths: Paths, recorded: publish_delta.PublishedStat | None) -> str | None:
+    return publish_delta.published_sha256(paths.published_db, recorded, sha256_file)
 
 
 def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path, scenario: list[dict[str, Any]],
@@ -409,10 +413,12 @@ def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path, scenario: l
     try:
         files = input_files(con)
         previous = last_release(con)
+        recorded = publish_delta.recorded_published_stat(con)
     finally:
         con.close()
     fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, scenario)
-    return nightgate.compare(files, fp, previous, lambda: _published_sha256(paths), full_refresh=full_refresh), files
+    return nightgate.compare(files, fp, previous, lambda: _published_sha256(paths, recorded),
+                             full_refresh=full_refresh), files
 
 
 def record_unchanged(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],

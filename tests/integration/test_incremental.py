@@ -154,7 +154,7 @@ def test_a_night_of_new_files_builds_incrementally(incremental_night):
 def test_the_release_file_is_patched_and_equals_a_whole_copy(incremental_night, tmp_path):
     """Night 2's release file started as night 1's and patched the incremental tables (kept the others it
     could): it holds exactly what a release file written whole from the same build database holds."""
-    from orchestration import publish
+    from orchestration import publish, publish_delta
     from orchestration.dbt import dbt_project
     from orchestration.settings import Paths
 
@@ -174,8 +174,12 @@ def test_the_release_file_is_patched_and_equals_a_whole_copy(incremental_night, 
     build = duckdb.connect(str(paths.build_db), read_only=True)
     try:
         rec = publish.last_release(build)
+        recorded = publish_delta.recorded_published_stat(build)
     finally:
         build.close()
+    # its stat, recorded once it was in place, vouches for it: the next night reads no byte of it to trust it
+    assert recorded == publish_delta.PublishedStat(publish_delta.file_stat(paths.published_db),
+                                                   rec["published_sha256"])
     whole = tmp_path / "whole.duckdb"
     manifest = dbt_project().manifest_path
     publish._build_published_file(paths, whole, rec, publish.column_policies(manifest),
