@@ -187,7 +187,7 @@ def _release_id(now: datetime, run_id: str | None, label: str = "manual") -> str
 
 RELEASE_COLUMNS = ["release_id", "run_id", "as_of", "status", "failed_checks", "checks", "input_files",
                    "input_fingerprint", "row_counts", "published_sha256", "created_at", "code_version",
-                   "tool_versions", "snapshot_path"]
+                   "tool_versions", "snapshot_path", "published_batches"]
 #: Packages whose versions make a release reproducible.
 TOOL_PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations", "numpy",
                  "pandas", "pyarrow")
@@ -246,6 +246,7 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
         os.chmod(tmp, 0o600)
     con = duckdb.connect(str(tmp), config={"memory_limit": duckdb_memory_limit()})
     counts: dict[str, int] = {}
+    batches: dict[str, str] = {}
     try:
         con.execute("SET TimeZone = 'UTC'")
         before = publish_delta.published_before(con) if base is not None else {}
@@ -284,6 +285,8 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
                                      present - set(dropped) - set(cols))
             publish_delta.write_table(con, schema, name, select, how)
             publish_delta.record(con, schema, name, select_hash, how)
+            if how.batch is not None:
+                batches[f"{schema}.{name}"] = how.batch
             counts[f"{schema}.{name}"] = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchone()[0]
         con.execute("INSERT INTO audit.ingested_files SELECT * FROM build.audit.ingested_files")
         con.execute("INSERT INTO audit.ingested_money SELECT * FROM build.audit.ingested_money")
@@ -292,6 +295,8 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
                     "FROM build.audit.quarantine")
         con.execute("INSERT INTO audit.releases BY NAME SELECT * FROM build.audit.releases")
         rec["row_counts"] = json.dumps(counts, sort_keys=True)
+        # what dbt's `unique_incremental` tests start from: the batches this release vouches for
+        rec["published_batches"] = json.dumps(batches, sort_keys=True)
         _insert_release(con, rec)
         con.execute("DETACH build")
         con.execute("CHECKPOINT")

@@ -266,13 +266,18 @@ def _seed_header(path: Path) -> tuple[str, ...]:
         return tuple(h.strip() for h in next(csv.reader(fh), []))
 
 
+#: The dbt tests that make a column a key: dbt's `unique`, and the project's `unique_incremental` (the same rule,
+#: checked on an incremental model's new rows when the last published release vouched for the others).
+UNIQUE_TESTS = ("unique", "unique_incremental")
+
+
 def load_catalog(manifest: Mapping[str, Any], project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Relation]:
     """Published models and seeds of a parsed manifest, with their trace declarations (parse errors kept, not
     raised, so one bad declaration does not hide the others)."""
     unique: dict[str, set[str]] = {}
     for node in manifest.get("nodes", {}).values():
         meta = node.get("test_metadata") or {}
-        if node.get("resource_type") == "test" and meta.get("name") == "unique":
+        if node.get("resource_type") == "test" and meta.get("name") in UNIQUE_TESTS:
             column = node.get("column_name") or (meta.get("kwargs") or {}).get("column_name")
             attached = node.get("attached_node") or next(iter((node.get("depends_on") or {}).get("nodes", [])), None)
             if column and attached:

@@ -54,3 +54,53 @@ where checked.{{ adapter.quote(column) }} is null
 {%- endfor %}
 
 {% endtest %}
+
+
+{#
+    unique_incremental(column_name): dbt's `unique` (no two rows share a non-NULL value; fails with each repeated
+    value and its count), on an incremental staging model. When the model's table is what the last published
+    release held plus one incremental batch (increment_scope_since_release), a value can only be repeated if a
+    row that batch staged holds it: the values of those rows are looked up in the whole table, instead of
+    grouping every row (on the large bench's new-day night, 0.3 s instead of 2 s for 10.6M LiteLLM requests).
+    Otherwise every row is checked, as `unique` does.
+#}
+{% test unique_incremental(model, column_name) %}
+{%- set scope = increment_scope_since_release(model) -%}
+
+with
+
+{% if scope is not none -%}
+written as (
+
+    select distinct batch_rows.{{ column_name }} as unique_field
+    from {{ model }} as batch_rows
+    inner join {{ scope }} as scope
+        on
+            batch_rows._source_file = scope._source_file
+            and batch_rows._file_sha256 = scope._file_sha256
+            and batch_rows._line = scope._line
+    where batch_rows.{{ column_name }} is not null
+
+),
+
+{% endif -%}
+checked as (
+
+    select {{ column_name }} as unique_field
+    from {{ model }}
+    where
+        {{ column_name }} is not null
+        {%- if scope is not none %}
+        and {{ column_name }} in (select written.unique_field from written)
+        {%- endif %}
+
+)
+
+select
+    unique_field,
+    count(*) as n_records
+from checked
+group by unique_field
+having count(*) > 1
+
+{% endtest %}

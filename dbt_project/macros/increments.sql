@@ -250,6 +250,45 @@
 {%- endmacro %}
 
 
+{#
+    The scope of an incremental staging model's last batch when the rest of its table is what the last published
+    release vouched for: its `previous_batch` is the batch that release holds (the release step records them in
+    `audit.releases.published_batches`) and it did not rebuild. A release is published only when every blocking
+    test passed on the batches it holds, so a rule that only rows written since can break (a key staged twice)
+    needs to look at those rows alone. Else none: a first or full build, a rebuild, a night after a blocked or
+    failed one.
+#}
+{% macro increment_scope_since_release(model_relation) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set state = increment_state(model_relation) -%}
+    {%- set scope = increment_relation(model_relation, 'scope') -%}
+    {%- if state is none or state.rebuilt or state.previous_batch is none or not increment_table_exists(scope) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set releases = api.Relation.create(database=model_relation.database, schema='audit', identifier='releases') -%}
+    {%- set recorded -%}
+        select count(*) from information_schema.columns
+        where table_schema = 'audit' and table_name = 'releases' and column_name = 'published_batches'
+    {%- endset -%}
+    {%- if run_query(recorded).rows[0][0] == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set last -%}
+        select published_batches from {{ releases }} where status = 'published' order by created_at desc limit 1
+    {%- endset -%}
+    {%- set rows = run_query(last).rows -%}
+    {%- if rows | length == 0 or rows[0][0] is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if fromjson(rows[0][0]).get(model_relation.schema ~ '.' ~ model_relation.identifier) != state.previous_batch -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(scope) }}
+{%- endmacro %}
+
+
 {# ---- downstream models ------------------------------------------------------------------------------ #}
 
 {#

@@ -99,12 +99,14 @@ CREATE TABLE IF NOT EXISTS audit.releases (
     created_at TIMESTAMP NOT NULL,
     code_version VARCHAR,             -- git commit of the code (+dirty when the checkout had changes)
     tool_versions VARCHAR,            -- JSON object package -> version (dagster, dbt-core, duckdb, ...)
-    snapshot_path VARCHAR             -- the immutable copy under published/releases/, for published releases
+    snapshot_path VARCHAR,            -- the immutable copy under published/releases/, for published releases
+    published_batches VARCHAR         -- JSON object table -> the dbt batch of each incremental model it holds
 );
 -- build databases made before these columns existed gain them (same order as above)
 ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS code_version VARCHAR;
 ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS tool_versions VARCHAR;
 ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS snapshot_path VARCHAR;
+ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS published_batches VARCHAR;
 """
 
 

@@ -357,5 +357,5 @@ def test_a_staged_duplicate_fails_the_unique_gate(staging_build):
         bad_result = run_dbt(["test", "--select", "stg_delivery__changes"], tmp / "bad")
     assert not bad_result.success
     failed = {r.node.name for r in bad_result.result if str(r.status) in ("fail", "error")}
-    assert "unique_stg_delivery__changes_change_id" in failed
+    assert "unique_incremental_stg_delivery__changes_change_id" in failed
     assert os.path.exists(tmp / "bad" / "target" / "run_results.json")

@@ -259,3 +259,54 @@ def test_a_night_of_new_code_rebuilds_with_one_full_refresh(incremental_night, m
             assert state == ("new code", True), model
     finally:
         con.close()
+
+
+KEY_TEST = "unique_incremental_stg_usage__litellm_spend_logs_request_id"
+
+
+def _key_test(db: Path, target: Path) -> tuple[int, str]:
+    """Run night 2's LiteLLM key test alone on ``db``: (failing keys, its compiled SQL)."""
+    from dbt.cli import main as dbt_main
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    result = dbt_main.dbtRunner().invoke([
+        "test", "--select", KEY_TEST, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"])
+    assert result.exception is None
+    (node,) = [r for r in result.result if r.node.name == KEY_TEST]  # (the project's on-run-start hook besides)
+    return node.failures or 0, (node.node.compiled_code or "")
+
+
+def test_the_key_test_of_an_increment_checks_the_rows_it_wrote(incremental_night, tmp_path, monkeypatch):
+    """`unique_incremental` as it ran in night 2 (the last published release is night 1's, which vouched for
+    the LiteLLM requests staged before): it looks up only the keys of the requests night 2 staged, and finds
+    one of them staged again on another line. A key repeated among the rows night 1's release vouched for is
+    that release's `unique` test's to find; with nothing to vouch for them (no release records the batch
+    before), every row is checked again and it is found too."""
+    _, snapshot, _ = incremental_night
+    db = tmp_path / "warehouse" / "roi.duckdb"  # the build database's own file name: its views stay valid
+    db.parent.mkdir()
+    shutil.copyfile(snapshot, db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("DELETE FROM audit.releases WHERE release_id = (SELECT release_id FROM audit.releases "
+                    "WHERE status = 'published' ORDER BY created_at DESC LIMIT 1)")  # back before night 2's
+        stg = "staging.stg_usage__litellm_spend_logs"
+        for written in ("LIKE", "NOT LIKE"):  # one request night 2 staged, one night 1 did: each on a new line
+            con.execute(f"INSERT INTO {stg} SELECT * REPLACE (_line + 1000000 AS _line) FROM {stg} WHERE request_id "
+                        f"= (SELECT min(request_id) FROM {stg} WHERE request_id {written} 'inc-%')")
+    finally:
+        con.close()
+    monkeypatch.setenv("ROI_LEDGER_DUCKDB_PATH", str(db))
+    failures, sql = _key_test(db, tmp_path / "scoped")
+    assert "stg_usage__litellm_spend_logs__scope" in sql
+    assert failures == 1
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE audit.releases SET published_batches = NULL")
+    finally:
+        con.close()
+    failures, sql = _key_test(db, tmp_path / "whole")
+    assert "__scope" not in sql
+    assert failures == 2

@@ -114,8 +114,11 @@ def test_every_staging_model_is_documented_and_keyed(ds: Dataset):
     names = [c["name"] for c in columns]
     assert names[-4:] == PROVENANCE, f"{name}: provenance columns must come last"
     assert len(names) == len(set(names)), f"{name}: duplicate column entry"
-    # the first column is the natural or surrogate key: unique and not null (the model's not_null_columns test)
-    assert "unique" in _test_names(columns[0]), f"{name}: key column {names[0]} needs a unique test"
+    # the first column is the natural or surrogate key: unique and not null (the model's not_null_columns test);
+    # an incremental model's key test looks at its new rows when the last release vouched for the others
+    sql = staging_model_path(ds).read_text()
+    key_test = "unique_incremental" if "materialized='incremental'" in sql else "unique"
+    assert key_test in _test_names(columns[0]), f"{name}: key column {names[0]} needs a {key_test} test"
     not_null = [t["not_null_columns"] for t in model.get("data_tests", [])
                 if isinstance(t, dict) and "not_null_columns" in t]
     assert not_null and names[0] in not_null[0]["arguments"]["column_names"], f"{name}: {names[0]} needs not_null"
