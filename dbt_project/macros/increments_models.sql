@@ -235,3 +235,78 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+
+{# ---- int_identity__observed_keys: staging files in, per-file rows out -------------------------------- #}
+
+{#
+    The incremental staging models int_identity__observed_keys reads, by the source dataset its rows name. Its
+    rows are per source file, so a night computes again the files its upstreams' last batches touched: the files
+    of each scope's landing copies (every copy of the keys staged again: new files and the older files holding
+    copies of the same keys), from every row of those files still staged. Its other sources (the AWS credential
+    report, the secrets inventory, work items: tables built whole every night) are computed again whole.
+#}
+{% macro observed_keys_upstreams() -%}
+    {{ return({'iam/okta_system_log': ref('stg_iam__okta_system_log'),
+               'iam/github_audit_log': ref('stg_iam__github_audit_log'),
+               'usage/litellm_spend_logs': ref('stg_usage__litellm_spend_logs'),
+               'usage/openai_usage': ref('stg_usage__openai_usage'),
+               'policy/opa_decision_logs': ref('stg_policy__opa_decision_logs'),
+               'delivery/changes': ref('stg_delivery__changes')}) }}
+{%- endmacro %}
+
+
+{# The staged rows of one incremental upstream an incremental build reads: every row of the files in its scope. #}
+{% macro observed_keys_rows(dataset) -%}
+    {%- set relation = observed_keys_upstreams()[dataset] -%}
+    {%- if increment_active() -%}
+        (select upstream.*
+        from {{ relation }} as upstream
+        where upstream._source_file in (
+            select scope._source_file
+            from {{ increment_relation(this, 'scope') }} as scope
+            where scope.source_dataset = '{{ dataset }}'
+        )) as scoped_rows
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro observed_keys_increment_prepare() -%}
+    {%- if increment_active() -%}
+        {%- set state = increment_state(this) -%}
+        {%- set upstreams = observed_keys_upstreams() -%}
+        {%- set plan = increment_plan(state, upstreams, {}) -%}
+        {%- set scope -%}
+            select
+                cast(null as {{ dbt.type_string() }}) as source_dataset,
+                cast(null as {{ dbt.type_string() }}) as _source_file
+            where 1 = 0
+            {%- for name, relation in upstreams.items() if plan.rebuild or name in plan.scoped %}
+            union
+            select '{{ name }}', _source_file
+            from {{ relation if plan.rebuild else increment_relation(relation, 'scope') }}
+            {%- endfor %}
+        {%- endset -%}
+        {%- set scope_rel = increment_relation(this, 'scope') -%}
+        {%- do increment_replace(scope_rel, scope) -%}
+        {%- if plan.rebuild -%}
+            {%- do run_query('delete from ' ~ this) -%}
+        {%- else -%}
+            {%- do run_query(increment_delete_sql(scope_rel, ['source_dataset', '_source_file'])) -%}
+            {%- do run_query('delete from ' ~ this ~ " where source_dataset not in ('"
+                             ~ (upstreams.keys() | join("', '")) ~ "')") -%}
+        {%- endif -%}
+        {%- do increment_write_state(state, plan.rebuild, plan.consumed) -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+
+{% macro observed_keys_increment_finish() -%}
+    {%- if execute and not is_incremental() -%}
+        {%- do increment_full_build_state(increment_consumed(observed_keys_upstreams(), {})) -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

@@ -140,6 +140,13 @@ def test_a_night_of_new_files_builds_incrementally(incremental_night):
         assert attributed["consumed"]["usage/litellm_spend_logs"] == litellm["batch"]
         assert _count(con, "increments.int_usage__attributed__changes") > 0
         assert not _state(con, "fct_ai_usage")["rebuilt"]
+        # observed identity keys: the files of the LiteLLM and OpenAI scopes again (the new LiteLLM file among them)
+        assert not _state(con, "int_identity__observed_keys")["rebuilt"]
+        files = dict(con.execute("SELECT source_dataset, count(*) FROM increments.int_identity__observed_keys__scope "
+                                 "GROUP BY ALL").fetchall())
+        assert set(files) == {"usage/litellm_spend_logs", "usage/openai_usage"}
+        assert _count(con, "increments.int_identity__observed_keys__scope WHERE "
+                           "_source_file LIKE '%litellm_spend_logs_extra.csv'") == 1
         assert _state(con, "stg_billing__focus")["rebuilt"], "a restated file rebuilds its staging model"
         # the identical copies are listed beside the copies they collapse into, by an incremental build
         assert not _state(con, "fct_landing_repeats")["rebuilt"]

@@ -1,18 +1,27 @@
 -- Every identity key seen in a source, with the key it is linked to in the same record (its anchor) and
 -- the kind of actor the record suggests: one row per key, anchor, kind hint, dataset and source file.
 -- Resolution to identities happens in int_identity__keys.
+-- Incremental (macros/increments_models.sql): a night computes again the source files its staging models' new
+-- batches touched, and its small table sources whole.
+
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ observed_keys_increment_prepare() }}",
+    post_hook="{{ observed_keys_increment_finish() }}"
+) }}
 
 with
 
 okta as (
 
-    select * from {{ ref('stg_iam__okta_system_log') }}
+    select * from {{ observed_keys_rows('iam/okta_system_log') }}
 
 ),
 
 github as (
 
-    select * from {{ ref('stg_iam__github_audit_log') }}
+    select * from {{ observed_keys_rows('iam/github_audit_log') }}
 
 ),
 
@@ -30,25 +39,25 @@ secrets as (
 
 litellm as (
 
-    select * from {{ ref('stg_usage__litellm_spend_logs') }}
+    select * from {{ observed_keys_rows('usage/litellm_spend_logs') }}
 
 ),
 
 openai as (
 
-    select * from {{ ref('stg_usage__openai_usage') }}
+    select * from {{ observed_keys_rows('usage/openai_usage') }}
 
 ),
 
 opa as (
 
-    select * from {{ ref('stg_policy__opa_decision_logs') }}
+    select * from {{ observed_keys_rows('policy/opa_decision_logs') }}
 
 ),
 
 changes as (
 
-    select * from {{ ref('stg_delivery__changes') }}
+    select * from {{ observed_keys_rows('delivery/changes') }}
 
 ),
 
