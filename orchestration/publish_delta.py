@@ -180,8 +180,8 @@ def published_sha256(published: Path, recorded: PublishedStat | None, sha256_fil
     """The SHA-256 of the published file as it is now (None: there is none), read again only when its stat
     differs from the one recorded when its release put it in place. Any write to the file changes its change
     time, which no tool can set back (the rule ingest applies to raw files: ``engine.file_sha256``), so an
-    unchanged stat is unchanged content; a night of new files, or a night with nothing new, no longer reads
-    the 1.5 GB file of the large bench twice (the base check of a patched release, the night gate's check).
+    unchanged stat is unchanged content: the base check of a patched release and the night gate's check of a
+    night with nothing new no longer read the 1.5 GB file of the large bench (1.5 s each).
     Raw files also wait out a racy window (a change within the same timestamp tick as the hashing): no one but
     the release step writes a published file, and it had finished writing before hashing."""
     if not published.is_file():
