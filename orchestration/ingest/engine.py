@@ -699,7 +699,7 @@ def _land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha
         return FileResult(rel, sha, "landed", 0, 0, 0, "no records: a well-formed export with no rows")
     for rj in rejects:  # records the reader could not split: their text is redacted here, in Python
         reason, in_reason = secrets.redact_text(rj.reason)
-        raw, in_raw = secrets.redact_text(rj.raw)
+        raw, in_raw = readers.redact_record_text(rj.raw, json_record=fmt not in ("csv", "parquet"))
         for kind, n in (in_reason + in_raw).items():
             found[("_raw_record", kind)] = found.get(("_raw_record", kind), 0) + n
         con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",

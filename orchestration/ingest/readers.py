@@ -25,6 +25,7 @@ import io
 import json
 import os
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -130,7 +131,7 @@ def file_format(path: Path) -> str:
 def _sniff(path: Path) -> str:
     """``jsonl`` (or ``json`` for an array) when the file's first non-blank character opens JSON."""
     try:
-        with _open_text(path) as fh:
+        with open_text(path) as fh:
             head = fh.read(4096).lstrip()
     except _READ_ERRORS as exc:
         raise _decode_error(path, 1, exc) from None
@@ -143,7 +144,7 @@ def _sniff(path: Path) -> str:
                        f"{shown!r}")
 
 
-def _open_text(path: Path) -> io.TextIOBase:
+def open_text(path: Path) -> io.TextIOBase:
     return io.TextIOWrapper(open_bytes(path), encoding="utf-8-sig", errors="strict", newline="")
 
 
@@ -179,7 +180,7 @@ def _csv_header(path: Path, fh: io.TextIOBase) -> tuple[Any, list[str]]:
 
 def csv_header(path: Path) -> tuple[list[str], int]:
     """The header of a CSV file (refused as :func:`read_csv` refuses it) and the physical lines it spans."""
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         reader, header = _csv_header(path, fh)
         _refuse_duplicated_header(header)
         return header, reader.line_num
@@ -190,7 +191,7 @@ def read_csv(path: Path, rejects: list[RowReject], *, text: str | None = None,
     """Header and batches of a CSV file (or of the CSV document ``text`` found inside it); rows with the wrong
     number of fields go to ``rejects``. ``appended`` = (column, value) adds a column with one value to every
     row (the report time of a GetCredentialReport response)."""
-    fh = io.StringIO(text, newline="") if text is not None else _open_text(path)
+    fh = io.StringIO(text, newline="") if text is not None else open_text(path)
     reader, header = _csv_header(path, fh)
     extra = [appended[1]] if appended else []
     if appended:
@@ -246,7 +247,7 @@ def credential_report_csv(path: Path) -> tuple[str, str | None]:
     (``aws iam get-credential-report``): ``Content`` is base64 in the API's answer and already decoded in some
     tools' dumps; either is accepted. ``_line`` of its rows is the line within that CSV document."""
     try:
-        with _open_text(path) as fh:
+        with open_text(path) as fh:
             doc = json.loads(fh.read())
     except _READ_ERRORS as exc:
         raise _decode_error(path, 0, exc) from None
@@ -343,6 +344,29 @@ def without_secret_values(record: Any, raw: str) -> tuple[Any, bool]:
     return redacted, redacted != record
 
 
+def redact_record_text(raw: str, *, json_record: bool = False) -> tuple[str, Counter[str]]:
+    """One raw record's text as the quarantine and ``roi-ledger trace`` show it, and how many secrets of each
+    kind were redacted: a JSON record's (``json_record``) secret values replaced at any depth
+    (:func:`without_secret_values`, kind ``secret_value``), then every secret the detectors find in the text
+    (:func:`secrets.redact_text`). Text that does not parse as JSON is redacted by the detectors alone. The one
+    redaction of raw text that ingest (rejected records) and ``trace`` (records read back) share."""
+    text, values = raw, 0
+    if json_record and secrets.may_contain_json_keys(raw):
+        try:
+            record = jsontext.loads(raw)
+        except (ValueError, RecursionError):  # not a record ingest could read: the detectors alone
+            record = None
+        if record is not None:
+            redacted, hit = without_secret_values(record, raw)
+            if hit:
+                text = jsontext.dump_exact(redacted)
+                values = text.count(secrets.SECRET_VALUE_MARKER) - raw.count(secrets.SECRET_VALUE_MARKER)
+    out, kinds = secrets.redact_text(text)
+    if values:
+        kinds["secret_value"] += values
+    return out or "", kinds
+
+
 def _get_path(record: dict, path: str) -> Any:
     if path in record:  # keys that contain dots, e.g. "@timestamp", flattened exports
         return record[path]
@@ -359,7 +383,7 @@ def is_hook_delivery(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("data"), dict) and isinstance(doc["data"].get("events"), list)
 
 
-def _records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
+def records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
     """Records of one parsed JSON document (array, object or envelope) for a dataset layout."""
     if layout == "openai_pages":
         pages = doc if isinstance(doc, list) else [doc]
@@ -449,7 +473,7 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
             doc = parser.loads(jsontext.cut_deep(text))
         checked = parser.duplicates == 0 and jsontext.record_problem(doc) is None  # the usual case: nothing to look for
         found = False
-        for i, rec in enumerate(_records_from_document(doc, ds.json_layout), start=1):
+        for i, rec in enumerate(records_from_document(doc, ds.json_layout), start=1):
             raw = record_text(rec)
             problem = None if checked else jsontext.record_problem(rec) if isinstance(rec, (dict, list)) else None
             if problem:
@@ -464,7 +488,7 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
         nonlocal line_mode
         if not line_mode:
             try:
-                with _open_text(path) as fh:
+                with open_text(path) as fh:
                     text = fh.read()
             except _READ_ERRORS as exc:
                 raise _decode_error(path, 0, exc) from None
@@ -477,7 +501,7 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
                 if exc.msg != "Extra data":
                     raise FileRejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
                 line_mode = True  # JSON lines saved with a .json name
-        fh = _open_text(path) if lines is None else None
+        fh = open_text(path) if lines is None else None
         line = 0
         content = lines is not None  # handed-back lines of a file whose other lines were read elsewhere
         try:
@@ -505,7 +529,7 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
                         or (ds.json_layout == "okta_events" and not is_hook_delivery(doc)):
                     yield line, doc, stripped  # a line that is one record is its own raw text
                 else:
-                    for rec in _records_from_document(doc, ds.json_layout):
+                    for rec in records_from_document(doc, ds.json_layout):
                         yield line, rec, record_text(rec)
         except _READ_ERRORS as exc:
             raise _decode_error(path, line + 1, exc) from None

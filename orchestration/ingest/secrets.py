@@ -470,6 +470,10 @@ def redaction_kinds_sql(original: str, redacted: str) -> str:
     )
 
 
+#: What :func:`redact_json_keys` puts in place of a secret value.
+SECRET_VALUE_MARKER = "[REDACTED:secret_value]"
+
+
 def may_contain_json_keys(raw: str | bytes, keys: Iterable[str] = SECRET_VALUE_KEYS) -> bool:
     """Cheap test on a record's raw text: False means :func:`redact_json_keys` would change nothing.
 
@@ -484,7 +488,7 @@ def redact_json_keys(obj: Any, keys: Iterable[str] = SECRET_VALUE_KEYS) -> Any:
     """A copy of the parsed JSON ``obj`` with the value of every key in ``keys``, at any depth (objects in
     lists in objects ...), replaced by ``[REDACTED:secret_value]``. Iterative: depth is no limit."""
     wanted = frozenset(keys)
-    marker = "[REDACTED:secret_value]"
+    marker = SECRET_VALUE_MARKER
 
     def shell(node: Any) -> Any:
         return {} if isinstance(node, dict) else [] if isinstance(node, list) else node

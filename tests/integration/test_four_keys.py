@@ -167,8 +167,8 @@ def test_unassigned_share_warns_and_is_recorded(four_keys_run):
 
 
 def test_unassigned_row_traces_to_the_four_keys_lines(four_keys_run):
+    from orchestration.lineage.trace.walker import trace_row
     from orchestration.settings import Paths
-    from orchestration.trace import trace_row
 
     copy, _, _ = four_keys_run
     result = trace_row(Paths(copy), "fct_delivery_performance", {"team": "unassigned", "month_start": MONTH},

@@ -14,16 +14,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.cli import add_trace_parser
+from orchestration.lineage.trace.declarations import MART_SCHEMA, Step, check_declarations, load_catalog
+from orchestration.lineage.trace.walker import RawLine, trace_row
 from orchestration.settings import DBT_PROJECT_DIR, Paths
-from orchestration.trace import (
-    MART_SCHEMA,
-    RawLine,
-    Step,
-    add_trace_parser,
-    check_declarations,
-    load_catalog,
-    trace_row,
-)
 
 #: The marts the brief names (more may come: every mart of the manifest is checked, these must be among them).
 EXPECTED_MARTS = {

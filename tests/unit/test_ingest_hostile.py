@@ -496,3 +496,20 @@ def test_null_sentinels_are_found_as_trimming_every_value_would():
     want = con.execute(f"SELECT v, CASE WHEN trim(v) IN ({tokens}) THEN NULL ELSE v END FROM t ORDER BY v").fetchall()
     assert got == want
     assert sum(1 for _, x in got if x is None) > len(LITELLM.null_tokens) * 2  # (sentinels with spaces around too)
+
+
+def test_a_rejected_records_secret_value_is_redacted_as_trace_shows_it(tmp_path):
+    """A record that cannot be split into fields (a JSON array on its line) keeps its text in quarantine: a secret
+    value in it (``SecretString`` holding an object, which no text detector sees as a secret) is redacted by the
+    same function ``roi-ledger trace`` reads the line back with."""
+    from orchestration.ingest.raw_records import read_raw_records
+
+    leaked = '[{"SecretString": {"v": "zzz-plain-value-42"}}]'
+    path = write(tmp_path / "raw", OKTA, "log.jsonl", json.dumps(okta_event("ok")) + "\n" + leaked + "\n")
+    con, _ = run(tmp_path, OKTA)
+    (line, reason, raw), = rows(con, "SELECT line, reason, raw_record FROM audit.quarantine")
+    assert (line, reason) == (2, "record is not a JSON object")
+    assert "zzz-plain-value-42" not in raw and "[REDACTED:secret_value]" in raw
+    found, _, _ = read_raw_records(path, "jsonl", {2}, OKTA)
+    assert found[2][1] == raw and found[2][2] == "secrets redacted (secret_value)"
+    assert rows(con, "SELECT column_name, kind, matches FROM audit.redactions") == [("_raw_record", "secret_value", 1)]

@@ -389,7 +389,7 @@ def test_closing_an_opened_export_closes_its_file(tmp_path, name):
         warnings.simplefilter("always", ResourceWarning)
         with readers.open_bytes(path) as fh:
             assert fh.read() == b"a,b\n1,2\n"
-        with readers._open_text(path) as fh:
+        with readers.open_text(path) as fh:
             assert fh.read() == "a,b\n1,2\n"
         del fh
         gc.collect()

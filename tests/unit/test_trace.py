@@ -1,4 +1,4 @@
-"""Row-level lineage (orchestration/trace.py) without a pipeline run: the declaration vocabulary, the checks of
+"""Row-level lineage (orchestration/lineage/trace/) without a pipeline run: the declaration vocabulary, the checks of
 declarations, raw-line reading numbered as the ingest readers number it, and whole traces over a small
 synthetic published file, manifest and raw directory (every operator, refusals, the line cap)."""
 
@@ -14,23 +14,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.cli import format_result, parse_key_args
 from orchestration.datasets import OPENAI_USAGE, SECRETS_INVENTORY
 from orchestration.ingest import readers
-from orchestration.settings import Paths
-from orchestration.trace import (
+from orchestration.ingest.raw_records import read_raw_records as read_records
+from orchestration.lineage.trace.declarations import (
     Condition,
     DeclarationError,
     Relation,
     Step,
     TraceError,
     check_declarations,
-    format_result,
     load_catalog,
-    parse_key_args,
     parse_steps,
-    read_records,
-    trace_row,
 )
+from orchestration.lineage.trace.walker import trace_row
+from orchestration.settings import Paths
 
 # ------------------------------------------------------------------------------------------ vocabulary
 
@@ -173,10 +172,10 @@ def test_secret_values_are_redacted_as_on_ingest(tmp_path):
     found, _, _ = read_records(doc, "json", {1, 2}, SECRETS_INVENTORY)
     assert json.loads(found[1][1]) == {"ARN": "a1"} and found[1][2] is None
     assert json.loads(found[2][1]) == {"ARN": "a2", "SecretString": "[REDACTED:secret_value]"}
-    assert found[2][2] == "secret values redacted"
+    assert found[2][2] == "secrets redacted (secret_value)"
     lines = _write(tmp_path / "s.jsonl", json.dumps({"ARN": "a3", "SecretString": "pw"}) + "\n")
     found, _, _ = read_records(lines, "jsonl", {1}, SECRETS_INVENTORY)
-    assert "pw" not in found[1][1] and found[1][2] == "secret values redacted"
+    assert "pw" not in found[1][1] and found[1][2] == "secrets redacted (secret_value)"
 
 
 def test_parquet_records_are_the_row_numbers(tmp_path):

@@ -65,10 +65,6 @@ def suite_path(name: str) -> Path:
     return SUITES_DIR / f"{name}.json"
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _expectation(type_: str, rule: str, gate: str = LANDING_GATE, **kwargs: Any) -> dict[str, Any]:
     return {"type": type_, "kwargs": kwargs, "meta": {"gate": gate, "rule": rule}}
 
