@@ -111,7 +111,6 @@ def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, lo
     from dagster import DagsterEventType, DagsterInstance
 
     from orchestration import publish
-    from orchestration.dbt import dbt_project
     from orchestration.definitions import NIGHTLY_JOB, defs
 
     as_of = as_of or datetime.now(UTC).date()
@@ -138,23 +137,16 @@ def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, lo
         for line in cleaned:
             print(f"roi-ledger: {line}", file=log, flush=True)
         result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
-    from orchestration.lineage.openlineage import write_run_events  # auditors' lineage of every run, even failed
+    from orchestration.run_end import on_run_end  # the release and lineage of every run, even failed
 
-    openlineage_path = write_run_events(instance, result.run_id, paths, defs)
+    end = on_run_end(instance, result.run_id, paths, defs)
     run_id = result.run_id
-    checks = publish.run_check_outcomes(instance, run_id)
-    outcome: dict[str, Any] = {"run_id": run_id, "checks": checks, "release": None, "errors": [],
-                               "log": str(log_path), "openlineage": str(openlineage_path)}
-    if result.success:
-        outcome["status"] = "ok"
+    outcome: dict[str, Any] = {"run_id": run_id, "checks": end.checks, "release": end.release, "errors": [],
+                               "log": str(log_path), "openlineage": str(end.openlineage), "status": end.status}
+    if end.status == "ok":
         outcome["release"] = next((r for r in publish.list_releases(paths) if r["run_id"] == run_id), None)
+    if end.status != "failed":
         return outcome
-    rec = publish.record_blocked_run(paths, run_id=run_id, as_of=as_of, checks=checks,
-                                     manifest_path=dbt_project().manifest_path)
-    if rec is not None:
-        outcome.update(status="blocked", release=rec)
-        return outcome
-    outcome["status"] = "failed"
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
         err = entry.dagster_event.step_failure_data.error
         if err is not None and err.cls_name == "DagsterExecutionInterruptedError":

@@ -22,12 +22,12 @@ from packaging import version
 
 from orchestration.childguard import PARENT_PID_ENV
 from orchestration.nightgate import code_checksum
+from orchestration.resources import RoiSettings
 from orchestration.settings import (
     AS_OF_ENV,
     CONNECTION_LIMIT_ENV,
     DBT_PROJECT_DIR,
     DUCKDB_PATH_ENV,
-    RoiSettings,
     duckdb_memory_limit,
 )
 

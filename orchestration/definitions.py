@@ -12,29 +12,27 @@ from dagster import (
     AssetKey,
     AssetSelection,
     DefaultScheduleStatus,
-    DefaultSensorStatus,
     Definitions,
     Failure,
     MaterializeResult,
     MetadataValue,
-    RunFailureSensorContext,
     ScheduleDefinition,
     asset,
     define_asset_job,
     in_process_executor,
-    run_failure_sensor,
 )
 
 from orchestration import publish
 from orchestration.dbt import NIGHT_GATE_KEY, all_dbt_assets, dbt_project, dbt_resource
 from orchestration.ingest.assets import ingest_assets
 from orchestration.lineage.openlineage import NO_DATASET_KEY
-from orchestration.lineage.sensors import OPENLINEAGE_SENSORS
 from orchestration.nightgate import scenario_parameters
 from orchestration.quality.checks import gx_asset_checks
+from orchestration.resources import RoiSettings
+from orchestration.run_end import run_end_sensors
 from orchestration.scenarios.asset import ScenarioConfig, scenario_model
 from orchestration.scenarios.run import MODEL_VERSION
-from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV, RoiSettings
+from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV
 
 NIGHTLY_JOB = "nightly"
 RELEASE_KEY = AssetKey(["release", "published_roi"])
@@ -117,24 +115,12 @@ nightly_schedule = ScheduleDefinition(
 )
 
 
-@run_failure_sensor(monitored_jobs=[nightly_job], default_status=DefaultSensorStatus.RUNNING,
-                    name="record_blocked_release")
-def record_blocked_release(context: RunFailureSensorContext):
-    """Record a nightly run stopped by blocking checks as a ``blocked`` release (daemon-run runs; the CLI
-    records its own in-process runs the same way)."""
-    run = context.dagster_run
-    settings = RoiSettings.of_run(run.run_config)
-    checks = publish.run_check_outcomes(context.instance, run.run_id)
-    publish.record_blocked_run(settings.paths, run_id=run.run_id, as_of=settings.as_of_date, checks=checks,
-                               manifest_path=dbt_project().manifest_path)
-
-
 defs = Definitions(
     assets=[*ingest_assets, night_fingerprint, *dbt_layers, scenario_model, published_roi],
     asset_checks=gx_asset_checks,
     jobs=[nightly_job],
     schedules=[nightly_schedule],
-    sensors=[record_blocked_release, *OPENLINEAGE_SENSORS],
+    sensors=run_end_sensors(nightly_job),
     resources={"settings": RoiSettings(), "dbt": dbt_resource()},
     executor=in_process_executor,
 )

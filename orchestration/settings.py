@@ -23,12 +23,8 @@ import contextlib
 import os
 import re
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-
-from dagster import ConfigurableResource, InitResourceContext
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -183,45 +179,3 @@ def release_retention() -> int:
 def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:
     raw = value or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
     return Path(raw).expanduser().resolve()
-
-
-class RoiSettings(ConfigurableResource):
-    """Run settings shared by every asset of the nightly job."""
-
-    data_dir: str | None = None
-    """Data directory; default ``$ROI_LEDGER_DATA_DIR`` or ``./data``."""
-    as_of: str | None = None
-    """As-of date of the release (YYYY-MM-DD); default today (UTC)."""
-    full_refresh: bool = False
-    """Rebuild every incremental dbt model from everything landed (``roi-ledger run --full-refresh``), and run
-    the night even when its fingerprint equals the last release's."""
-
-    @classmethod
-    def of_run(cls, run_config: dict | None) -> RoiSettings:
-        """The settings a finished run used (for sensors, which see the run, not its resources)."""
-        cfg = (run_config or {}).get("resources", {}).get("settings", {}).get("config", {})
-        return cls(data_dir=cfg.get("data_dir") or str(resolve_data_dir()), as_of=cfg.get("as_of"),
-                   full_refresh=bool(cfg.get("full_refresh", False)))
-
-    @property
-    def paths(self) -> Paths:
-        return Paths(resolve_data_dir(self.data_dir))
-
-    @contextlib.contextmanager
-    def yield_for_execution(self, context: InitResourceContext) -> Iterator[RoiSettings]:
-        """Hold the data directory's run lock for the whole run (:func:`orchestration.runguard.run_session`):
-        runs the daemon launches get the same guard as the CLI's (which already holds it: then this is a
-        no-op). A refusal fails the run once, before its first step, with its one-line message."""
-        from orchestration.runguard import run_session
-
-        log = context.log.info if context.log is not None else print
-        with run_session(self.paths, log):
-            yield self
-
-    @property
-    def as_of_date(self) -> date:
-        if self.as_of:
-            return date.fromisoformat(self.as_of)
-        from datetime import UTC, datetime
-
-        return datetime.now(UTC).date()

@@ -43,7 +43,7 @@ from orchestration.datasets import DATASETS, Dataset
 from orchestration.ingest import engine, money, parallel
 from orchestration.ingest.contract import TimeWindow
 from orchestration.quality import thresholds
-from orchestration.settings import RoiSettings
+from orchestration.resources import RoiSettings
 
 TOLERANCE_VAR = "time_future_tolerance_hours"
 

@@ -40,7 +40,8 @@ from orchestration.ingest.landing import landed_files
 from orchestration.nightgate import pipeline_code_checksum
 from orchestration.quality import runner, suites, thresholds, volume
 from orchestration.quality.marts import MART_GATES, MartGate
-from orchestration.settings import Paths, RoiSettings, duckdb_memory_limit, release_retention
+from orchestration.resources import RoiSettings
+from orchestration.settings import Paths, duckdb_memory_limit, release_retention
 
 CONTRACT_CHECK = "gx_contract"
 VOLUME_CHECK = "gx_volume"

@@ -25,9 +25,10 @@ from dagster import (
 )
 from pydantic import Field
 
+from orchestration.resources import RoiSettings
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED, MIN_ITERATIONS
 from orchestration.scenarios.run import MODEL_VERSION, ScenarioRun, run_scenarios
-from orchestration.settings import RoiSettings, duckdb_memory_limit
+from orchestration.settings import duckdb_memory_limit
 
 INPUTS_KEY = AssetKey(["intermediate", "int_scenarios__inputs"])
 SCHEMA = "scenario_model"

@@ -14,7 +14,8 @@ from dagster import DagsterInstance, Definitions, asset, build_run_status_sensor
 
 from orchestration.cli import EXIT_OK
 from orchestration.lineage.openlineage import NAMESPACE, RELEASE_ASSET, asset_run_id, events_path
-from orchestration.settings import Paths, RoiSettings
+from orchestration.resources import RoiSettings
+from orchestration.settings import Paths
 from tests.schemas.openlineage.validate import assert_valid
 
 pytestmark = pytest.mark.slow
@@ -168,24 +169,26 @@ def _daemon_run(tmp_path, assets):
 
 
 def test_sensors_write_events_of_daemon_runs(tmp_path, dbt_manifest):
-    from orchestration.lineage.sensors import OPENLINEAGE_SENSORS, openlineage_on_failure, openlineage_on_success
+    from orchestration.definitions import defs, nightly_job
+    from orchestration.run_end import run_end_sensors
 
-    assert [s.name for s in OPENLINEAGE_SENSORS] == ["openlineage_on_success", "openlineage_on_failure",
-                                                     "openlineage_on_canceled"]
+    sensors = {s.name: s for s in run_end_sensors(nightly_job)}
+    assert list(sensors) == ["nightly_ended_success", "nightly_ended_failure", "nightly_ended_canceled"]
+    assert [s.name for s in defs.sensors] == list(sensors)  # the only sensors: every ended run, one handler
     instance, ok = _daemon_run(tmp_path / "ok", [_ok])
     assert ok.success
-    openlineage_on_success(build_run_status_sensor_context(
-        sensor_name="openlineage_on_success", dagster_instance=instance, dagster_run=ok.dagster_run,
-        dagster_event=ok.get_run_success_event()))
+    sensors["nightly_ended_success"](build_run_status_sensor_context(
+        sensor_name="nightly_ended_success", dagster_instance=instance, dagster_run=ok.dagster_run,
+        dagster_event=ok.get_run_success_event(), repository_def=defs.get_repository_def()))
     written = [json.loads(line) for line in events_path(Paths(tmp_path / "ok"), ok.run_id).read_text().splitlines()]
     assert [(e["job"]["name"], e["eventType"]) for e in written] == [
         ("nightly", "START"), ("landing/demo/ok", "START"), ("landing/demo/ok", "COMPLETE"), ("nightly", "COMPLETE")]
 
     instance, failed = _daemon_run(tmp_path / "failed", [_ok, _fails])
     assert not failed.success
-    openlineage_on_failure(build_run_status_sensor_context(
-        sensor_name="openlineage_on_failure", dagster_instance=instance, dagster_run=failed.dagster_run,
-        dagster_event=failed.get_run_failure_event()).for_run_failure())
+    sensors["nightly_ended_failure"](build_run_status_sensor_context(
+        sensor_name="nightly_ended_failure", dagster_instance=instance, dagster_run=failed.dagster_run,
+        dagster_event=failed.get_run_failure_event(), repository_def=defs.get_repository_def()))
     path = events_path(Paths(tmp_path / "failed"), failed.run_id)
     events = [json.loads(line) for line in path.read_text().splitlines()]
     for event in events:

@@ -17,8 +17,9 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance, Definitions, asset, define_asset_job
 
 from orchestration.childguard import child_pids, descendants, process_cmdline, set_parent_death_signal
+from orchestration.resources import RoiSettings
 from orchestration.runguard import RunRefused, check_build_db, lock_refusal, remove_interrupted_publishes, run_lock
-from orchestration.settings import Paths, RoiSettings, make_private
+from orchestration.settings import Paths, make_private
 
 REPO = Path(__file__).resolve().parent.parent.parent
 LINUX = sys.platform.startswith("linux")

@@ -13,7 +13,7 @@ from dagster import AssetKey, DagsterInstance, materialize
 from orchestration.datasets import BY_KEY, DATASETS
 from orchestration.ingest import assets, engine, parallel
 from orchestration.ingest.contract import TimeWindow
-from orchestration.settings import RoiSettings
+from orchestration.resources import RoiSettings
 from tests.unit.test_ingest import fixture_files, stage, stage_good
 
 WINDOW = TimeWindow(date.today(), 24)  # the fixtures are older: as ingest_dataset defaults

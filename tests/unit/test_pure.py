@@ -11,7 +11,8 @@ import pytest
 from orchestration.cli import build_parser
 from orchestration.dbt import PARTIAL_PARSE, dbt_build_args, dbt_vars, share_partial_parse
 from orchestration.publish import fingerprint
-from orchestration.settings import RoiSettings, resolve_data_dir
+from orchestration.resources import RoiSettings
+from orchestration.settings import resolve_data_dir
 
 
 def test_dbt_build_args_pass_vars_as_sorted_json():
