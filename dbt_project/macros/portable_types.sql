@@ -29,3 +29,12 @@
 {% macro spark__double_type() -%}
     {{ return('double') }}
 {%- endmacro %}
+
+
+{#
+    money_from_double(expr, scale=6): a figure computed in floating point (present values, discounted flows,
+    scenario quantiles) as money: rounded to `scale` places first, since its last binary digits are noise.
+#}
+{% macro money_from_double(expr, scale=6) -%}
+    cast(cast({{ expr }} as decimal(38, {{ scale }})) as {{ money_type() }})
+{%- endmacro %}
