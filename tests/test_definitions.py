@@ -39,8 +39,9 @@ def _graph(defs) -> dict:
 
 def test_asset_graph_matches_snapshot(defs):
     current = _graph(defs)
-    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+    assert SNAPSHOT.exists(), f"{SNAPSHOT} is missing: write it on purpose with UPDATE_SNAPSHOTS=1"
     assert current == json.loads(SNAPSHOT.read_text())
 
 

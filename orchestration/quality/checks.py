@@ -19,6 +19,7 @@ GX result, which the release record (``audit.releases.checks``) keeps.
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
@@ -207,16 +209,6 @@ def landing_gate_results(paths: Paths, run_id: str,
     return results
 
 
-@multi_asset_check(specs=LANDING_SPECS, name="gx_landing_gates",
-                   description="GX suites on every landed dataset (contract and volume), blocking.")
-def gx_landing_gates(context: AssetCheckExecutionContext, settings: RoiSettings):
-    for result in landing_gate_results(settings.paths, context.run.run_id):
-        if not result.passed:
-            context.log.warning(f"{result.asset_key.to_user_string()} {result.check_name}: "
-                                f"{result.metadata.get('failed_expectations') or result.metadata.get('reason')}")
-        yield result
-
-
 def _mart_result(gate: MartGate, outcome: runner.SuiteOutcome, values: dict[str, float],
                  index: Path | None) -> AssetCheckResult:
     failed = outcome.failed()
@@ -246,14 +238,25 @@ def mart_gate_results(paths: Paths, run_id: str,
     return [_mart_result(g, outcomes[g.suite_name], values, index) for g in gates]
 
 
-@multi_asset_check(specs=MART_SPECS, name="gx_mart_gates",
-                   description="GX suites on one-row SQL summaries of the mart release gates, blocking.")
-def gx_mart_gates(context: AssetCheckExecutionContext, settings: RoiSettings):
-    for result in mart_gate_results(settings.paths, context.run.run_id):
-        if not result.passed:
-            context.log.warning(f"{result.asset_key.to_user_string()} {result.check_name}: "
-                                f"{result.metadata.get('failed_expectations')}")
-        yield result
+def _gx_gates(name: str, specs: list[AssetCheckSpec], description: str,
+              results: Callable[[Paths, str], list[AssetCheckResult]]) -> AssetChecksDefinition:
+    """One blocking multi-asset check over ``results`` (a pure function of the data directory and the run id,
+    tested without Dagster): failed checks are logged with what failed, every result is yielded."""
 
+    @multi_asset_check(specs=specs, name=name, description=description)
+    def _check(context: AssetCheckExecutionContext, settings: RoiSettings):
+        for result in results(settings.paths, context.run.run_id):
+            if not result.passed:
+                context.log.warning(f"{result.asset_key.to_user_string()} {result.check_name}: "
+                                    f"{result.metadata.get('failed_expectations') or result.metadata.get('reason')}")
+            yield result
+
+    return _check
+
+
+gx_landing_gates = _gx_gates("gx_landing_gates", LANDING_SPECS,
+                             "GX suites on every landed dataset (contract and volume), blocking.", landing_gate_results)
+gx_mart_gates = _gx_gates("gx_mart_gates", MART_SPECS,
+                          "GX suites on one-row SQL summaries of the mart release gates, blocking.", mart_gate_results)
 
 gx_asset_checks = [gx_landing_gates, gx_mart_gates]
