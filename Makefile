@@ -10,7 +10,7 @@ BENCH_SCALE ?= large
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 SQLFLUFF_ENV := ROI_LEDGER_DUCKDB_PATH=$(CURDIR)/dbt_project/target/lint.duckdb
 
-.PHONY: demo test install manifest dev lint docs bench lock clean
+.PHONY: demo test install manifest generate dev lint docs bench lock clean
 
 ## demo: install, generate the demo organisation (seed 42) into data/raw, run the nightly job, publish
 ## (runs are recorded in .dagster_home, so `make dev` shows them)
@@ -36,6 +36,11 @@ manifest: install
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+## generate: rewrite every file generated from the registry and the definitions (dbt sources and contracts macro,
+## docs/datasets.md, the GX suites, docs/GATES.md); `python -m orchestration.codegen --check` only reports drift
+generate: manifest
+	$(BIN)/python -m orchestration.codegen
 
 ## dev: the Dagster UI on http://127.0.0.1:3000 over the project's definitions
 dev: manifest $(DAGSTER_HOME)/dagster.yaml

@@ -5,16 +5,11 @@ schema ``landing_<system>``, one table per dataset with its columns, freshness (
 registry's warn/error hours), owner, and the Dagster asset key ``["landing", <system>, <dataset>]`` of the
 ingest asset that writes it (dagster-dbt reads ``meta.dagster.asset_key``).
 
-Regenerate after editing ``orchestration/datasets.py``::
-
-    python -m orchestration.dbt_sources          # (re)write the files
-    python -m orchestration.dbt_sources --check  # exit 1 when a committed file differs
+Regenerate after editing ``orchestration/datasets.py``: ``make generate`` (:mod:`orchestration.codegen`).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import yaml
@@ -27,7 +22,7 @@ STAGING_DIR = DBT_PROJECT_DIR / "models" / "staging"
 CONTRACTS_MACRO = DBT_PROJECT_DIR / "macros" / "landing_contracts.sql"
 
 HEADER = (
-    "# Generated from orchestration/datasets.py by `python -m orchestration.dbt_sources`: do not edit by hand.\n"
+    "# Generated from orchestration/datasets.py by `make generate` (orchestration/codegen.py): do not edit by hand.\n"
 )
 
 SYSTEM_DESCRIPTIONS: dict[str, str] = {
@@ -186,8 +181,8 @@ def render_contracts_macro() -> str:
 
     # JSON is a Jinja literal except for null (Jinja says none); every null here is a bare value after a key
     body = json.dumps([_contract(ds) for ds in DATASETS], indent=2).replace(": null", ": none")
-    return ("{#- Generated from orchestration/datasets.py by `python -m orchestration.dbt_sources`: do not edit by "
-            "hand. -#}\n"
+    return ("{#- Generated from orchestration/datasets.py by `make generate` (orchestration/codegen.py): do not "
+            "edit by hand. -#}\n"
             "{#- landing_contracts(): every landed dataset's natural key, contract fields, extra column and money "
             "fields. -#}\n"
             "{% macro landing_contracts() -%}\n"
@@ -200,25 +195,3 @@ def generated_files() -> dict[Path, str]:
     files = {sources_path(system): render_sources_yml(system) for system in systems()}
     files[CONTRACTS_MACRO] = render_contracts_macro()
     return files
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="report drift instead of writing; exit 1 on drift")
-    args = parser.parse_args(argv)
-    drifted = []
-    for path, text in generated_files().items():
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            continue
-        drifted.append(path)
-        if not args.check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    for path in drifted:
-        print(f"{'differs' if args.check else 'wrote'}: {path.relative_to(DBT_PROJECT_DIR.parent)}")
-    return 1 if args.check and drifted else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

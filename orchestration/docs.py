@@ -1,4 +1,4 @@
-"""Render ``docs/datasets.md`` from the dataset registry (``python -m orchestration.docs``).
+"""Render ``docs/datasets.md`` from the dataset registry (``make generate``).
 
 A test asserts the committed file equals the rendering, so the documentation cannot drift from the
 contracts the ingest enforces.
@@ -6,7 +6,6 @@ contracts the ingest enforces.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from orchestration.datasets import DATASETS, FIELD_TYPES, NULL_TOKENS, Dataset
@@ -52,7 +51,8 @@ def render() -> str:
     head = [
         "# Datasets",
         "",
-        "Generated from `orchestration/datasets.py` by `python -m orchestration.docs`; do not edit by hand.",
+        "Generated from `orchestration/datasets.py` by `make generate` (orchestration/codegen.py); do not edit by "
+        "hand.",
         "File formats, including the project's own CSV formats, are described in [FORMATS.md](FORMATS.md).",
         "",
         f"Every dataset's null sentinels include {', '.join(f'`{t}`' if t else 'empty' for t in NULL_TOKENS)}. "
@@ -68,11 +68,6 @@ def render() -> str:
     return "\n".join(head) + "\n" + "\n".join(render_dataset(d) for d in DATASETS)
 
 
-def main() -> int:
-    DOC_PATH.write_text(render())
-    print(f"wrote {DOC_PATH}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def generated_files() -> dict[Path, str | None]:
+    """The file this generator writes, with its text."""
+    return {DOC_PATH: render()}

@@ -6,7 +6,7 @@ from orchestration.gates_doc import OUT, dbt_vars_with_comments, render
 
 
 def test_gates_doc_is_up_to_date(dbt_manifest):
-    assert OUT.read_text() == render(), "docs/GATES.md is out of date: run python -m orchestration.gates_doc"
+    assert OUT.read_text() == render(), "docs/GATES.md is out of date: run `make generate`"
 
 
 def test_every_threshold_var_has_a_meaning():

@@ -1,4 +1,4 @@
-{#- Generated from orchestration/datasets.py by `python -m orchestration.dbt_sources`: do not edit by hand. -#}
+{#- Generated from orchestration/datasets.py by `make generate` (orchestration/codegen.py): do not edit by hand. -#}
 {#- landing_contracts(): every landed dataset's natural key, contract fields, extra column and money fields. -#}
 {% macro landing_contracts() -%}
 {{ return([

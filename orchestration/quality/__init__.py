@@ -2,7 +2,7 @@
 
 - :mod:`~orchestration.quality.suites` generates the suites (JSON under ``suites/``) from the dataset
   registry (one per landed dataset) and from the mart gates (:mod:`~orchestration.quality.marts`);
-  ``python -m orchestration.quality.suites [--check]`` rewrites them or reports drift.
+  ``make generate`` (:mod:`orchestration.codegen`) rewrites them, ``--check`` reports drift.
 - :mod:`~orchestration.quality.gx_duckdb` is the one place that adapts GX 1.x to DuckDB (a persisted
   connection; without it every SQL expectation silently fails) and builds the ephemeral GX context.
 - :mod:`~orchestration.quality.runner` validates suites in SQL against the build database, opened read-only,

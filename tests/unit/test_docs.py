@@ -7,7 +7,7 @@ from orchestration.datasets import DATASETS
 
 
 def test_committed_dataset_docs_equal_the_rendering():
-    assert docs.DOC_PATH.read_text() == docs.render(), "run `python -m orchestration.docs`"
+    assert docs.DOC_PATH.read_text() == docs.render(), "run `make generate`"
 
 
 def test_docs_name_every_dataset_and_field():

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from orchestration import codegen
 from orchestration.datasets import BY_KEY, DATASETS, Dataset
 from orchestration.ingest.landing import landing_columns
 from orchestration.quality import suites
@@ -20,9 +21,9 @@ def _rules(suite: dict) -> dict[str, dict]:
 @pytest.mark.parametrize("name", list(suites.all_suites()))
 def test_committed_suite_equals_the_generated_one(name):
     path = suites.suite_path(name)
-    assert path.exists(), f"{path} missing: run `python -m orchestration.quality.suites`"
+    assert path.exists(), f"{path} missing: run `make generate`"
     assert path.read_text(encoding="utf-8") == suites.render(suites.all_suites()[name]), (
-        f"{path} differs from the registry / mart gates: run `python -m orchestration.quality.suites`")
+        f"{path} differs from the registry / mart gates: run `make generate`")
 
 
 def test_no_committed_suite_without_a_source():
@@ -31,27 +32,26 @@ def test_no_committed_suite_without_a_source():
     assert len(on_disk) == len(DATASETS) + len(MART_GATES)
 
 
-def test_check_mode_reports_no_drift(capsys):
-    assert suites.main(["--check"]) == 0
-    assert capsys.readouterr().out == ""
+def test_check_mode_reports_no_drift():
+    assert codegen.changes(suites.generated_files()) == []
 
 
-def test_check_mode_reports_a_suite_edited_by_hand_and_a_stale_one(tmp_path, monkeypatch, capsys):
+def test_check_mode_reports_a_suite_edited_by_hand_and_a_stale_one(tmp_path, monkeypatch):
     monkeypatch.setattr(suites, "SUITES_DIR", tmp_path / "orchestration" / "quality" / "suites")
     suites.SUITES_DIR.mkdir(parents=True)
-    assert suites.main([]) == 0  # writes every suite
-    capsys.readouterr()
+    files = suites.generated_files()
+    codegen.apply(files, codegen.changes(files))  # writes every suite
     edited = suites.suite_path("landing__usage__litellm_spend_logs")
     doc = json.loads(edited.read_text())
     doc["expectations"] = doc["expectations"][1:]
     edited.write_text(json.dumps(doc))
     (suites.SUITES_DIR / "landing__gone__dataset.json").write_text("{}")
-    assert suites.main(["--check"]) == 1
-    out = capsys.readouterr().out
-    assert "differs: orchestration/quality/suites/landing__usage__litellm_spend_logs.json" in out
-    assert "stale: orchestration/quality/suites/landing__gone__dataset.json" in out
-    assert suites.main([]) == 0  # rewrites the edited one, removes the stale one
-    assert suites.main(["--check"]) == 0
+    files = suites.generated_files()
+    found = codegen.changes(files)
+    assert [(c.path.name, c.action) for c in found] == [
+        ("landing__usage__litellm_spend_logs.json", "write"), ("landing__gone__dataset.json", "remove")]
+    codegen.apply(files, found)  # rewrites the edited one, removes the stale one
+    assert codegen.changes(suites.generated_files()) == []
 
 
 @pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.key)

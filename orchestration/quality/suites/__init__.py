@@ -24,15 +24,12 @@ repeat their event ids), and staging sees each key once by the dataset's ``repea
 (``dbt_project/macros/repeats.sql``; copies reported in ``marts.fct_landing_repeats``). Uniqueness is gated
 where it must hold, on the staged result (the staging models' ``unique`` tests).
 
-Regenerate after editing the registry or a mart gate::
-
-    python -m orchestration.quality.suites          # (re)write the files
-    python -m orchestration.quality.suites --check  # exit 1 when a committed file differs
+Regenerate after editing the registry or a mart gate: ``make generate`` (``--check`` in
+:mod:`orchestration.codegen` exits 1 when a committed file differs).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from pathlib import Path
@@ -43,7 +40,7 @@ from orchestration.ingest.landing import landing_columns
 from orchestration.quality.marts import MART_GATES, MartGate
 
 SUITES_DIR = Path(__file__).resolve().parent
-GENERATED_BY = "python -m orchestration.quality.suites"
+GENERATED_BY = "make generate (orchestration/codegen.py)"
 
 #: Count and duration fields (integer or decimal) that can never be negative, by name.
 NON_NEGATIVE_NAME = re.compile(r"(_tokens|_ms|_days|_hours|_requests)$|^(seats_|num_|affected_)")
@@ -148,21 +145,8 @@ def load(name: str) -> dict[str, Any]:
     return json.loads(suite_path(name).read_text(encoding="utf-8"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=GENERATED_BY, description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="report drift instead of writing; exit 1 on drift")
-    args = parser.parse_args(argv)
-    expected = {suite_path(name): render(suite) for name, suite in all_suites().items()}
-    drifted = [p for p, text in expected.items()
-               if not p.exists() or p.read_text(encoding="utf-8") != text]
-    stale = sorted(set(SUITES_DIR.glob("*.json")) - set(expected))
-    if not args.check:
-        for path in drifted:
-            path.write_text(expected[path], encoding="utf-8")
-        for path in stale:
-            path.unlink()
-    for path in drifted:
-        print(f"{'differs' if args.check else 'wrote'}: {path.relative_to(SUITES_DIR.parents[2])}")
-    for path in stale:
-        print(f"{'stale' if args.check else 'removed'}: {path.relative_to(SUITES_DIR.parents[2])}")
-    return 1 if args.check and (drifted or stale) else 0
+def generated_files() -> dict[Path, str | None]:
+    """Every suite file with its text, and the stale ones (a suite no longer generated) with None: removed."""
+    expected: dict[Path, str | None] = {suite_path(name): render(suite) for name, suite in all_suites().items()}
+    expected.update({path: None for path in sorted(set(SUITES_DIR.glob("*.json")) - set(expected))})
+    return expected
