@@ -69,7 +69,7 @@
 
 {# True when a model's own state cannot be continued: none yet, or built by other code. #}
 {% macro increment_state_stale(state) -%}
-    {{ return(state is none or state.code_version != var('code_version', none)) }}
+    {{ return(state is none or state.code_version != var('code_version')) }}
 {%- endmacro %}
 
 
@@ -97,7 +97,7 @@
             {{ sql_text(invocation_id) }} as batch,
             {{ sql_text(previous.batch if previous else none) }} as previous_batch,
             {{ 'true' if rebuilt else 'false' }} as rebuilt,
-            {{ sql_text(var('code_version', none)) }} as code_version,
+            {{ sql_text(var('code_version')) }} as code_version,
             {{ sql_text(tojson(consumed, sort_keys=true)) }} as consumed
     {%- endset -%}
     {%- do increment_replace(increment_relation(this, 'state'), sql) -%}

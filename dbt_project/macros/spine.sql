@@ -11,7 +11,7 @@
     a var changes (every night's as-of date), and only the files reading an environment variable when it does.
 #}
 {% macro spine_as_of_date() -%}
-    {%- set as_of = var('as_of', none) or env_var('ROI_LEDGER_AS_OF', '') -%}
+    {%- set as_of = var('as_of') or env_var('ROI_LEDGER_AS_OF', '') -%}
     {%- if as_of -%}
         {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of | string) -%}
             {{ exceptions.raise_compiler_error("var as_of must be YYYY-MM-DD, got " ~ as_of) }}
@@ -25,7 +25,7 @@
 
 {# spine_static_key_max_age_days(): var `static_key_max_age_days` (default 90) as an integer literal. #}
 {% macro spine_static_key_max_age_days() -%}
-    {{ return(var('static_key_max_age_days', 90) | int) }}
+    {{ return(var('static_key_max_age_days') | int) }}
 {%- endmacro %}
 
 

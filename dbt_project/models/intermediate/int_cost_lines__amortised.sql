@@ -4,7 +4,7 @@
 -- schedule totals back to the line's billed cost exactly. The full schedule is kept (it runs past the as-of
 -- date); the efficiency ledger reads the months up to the as-of month.
 
-{%- set life = var('useful_life_months', 36) | int %}
+{%- set life = var('useful_life_months') | int %}
 {%- if life < 1 or life > 999 %}
     {{ exceptions.raise_compiler_error("var useful_life_months must be between 1 and 999, got " ~ life) }}
 {%- endif %}

@@ -100,7 +100,7 @@ gateway_candidates as (
             and ' ' || lower(lines.charge_description) || ' ' like '% ' || lower(gateway_usage.model_name) || ' %'
     where
         lines.ai_system_tag is null
-        and lines.cost_center_tag = '{{ var("ai_gateway_cost_center", "ai-gateway") }}'
+        and lines.cost_center_tag = '{{ var("ai_gateway_cost_center") }}'
 
 ),
 
@@ -143,7 +143,7 @@ attributed as (
             when matched.gateway_system_id is not null then 'gateway_usage_evidence'
             when
                 matched.ai_system_tag is not null
-                or matched.cost_center_tag = '{{ var("ai_gateway_cost_center", "ai-gateway") }}'
+                or matched.cost_center_tag = '{{ var("ai_gateway_cost_center") }}'
                 or matched.openai_project_tag is not null
                 or matched.service_category = 'AI and Machine Learning'
                 then 'ai_unattributed'

@@ -136,7 +136,7 @@ benefit_rows as (
         * measured.current_incident_count as quantity,
         'hours' as quantity_unit,
         (measured.baseline_mean_response_hours - measured.current_mean_response_hours) * measured.current_incident_count
-        * {{ var('security_hourly_rate', 120) }} as amount_usd,
+        * {{ var('security_hourly_rate') }} as amount_usd,
         cast(null as {{ double_type() }}) as exposure_unit_cost_usd
     from measured
 

@@ -83,8 +83,8 @@ counter_rows as (
         'compliance_exposure' as entry_type,
         cast(denied_count as {{ double_type() }}) as quantity,
         'denied_decisions' as quantity_unit,
-        -unblocked_count * {{ var('compliance_cost_per_unblocked_violation_usd', 250) }} as amount_usd,
-        cast({{ var('compliance_cost_per_unblocked_violation_usd', 250) }} as {{ double_type() }})
+        -unblocked_count * {{ var('compliance_cost_per_unblocked_violation_usd') }} as amount_usd,
+        cast({{ var('compliance_cost_per_unblocked_violation_usd') }} as {{ double_type() }})
             as exposure_unit_cost_usd,
         cast(denied_count as bigint) as denied_decision_count,
         cast(unblocked_count as bigint) as unblocked_violation_count
@@ -99,9 +99,9 @@ counter_rows as (
         'static_credentials' as entry_type,
         cast(risk.static_credential_identity_count as {{ double_type() }}) as quantity,
         'identities' as quantity_unit,
-        -risk.static_credential_identity_count * {{ var('risk_exposure_per_static_credential_usd', 1000) }}
+        -risk.static_credential_identity_count * {{ var('risk_exposure_per_static_credential_usd') }}
             as amount_usd,
-        cast({{ var('risk_exposure_per_static_credential_usd', 1000) }} as {{ double_type() }})
+        cast({{ var('risk_exposure_per_static_credential_usd') }} as {{ double_type() }})
             as exposure_unit_cost_usd,
         cast(null as bigint) as denied_decision_count,
         cast(null as bigint) as unblocked_violation_count
@@ -117,9 +117,9 @@ counter_rows as (
         'secrets_past_rotation' as entry_type,
         cast(risk.secrets_past_rotation_count as {{ double_type() }}) as quantity,
         'secrets' as quantity_unit,
-        -risk.secrets_past_rotation_count * {{ var('risk_exposure_per_secret_past_rotation_usd', 500) }}
+        -risk.secrets_past_rotation_count * {{ var('risk_exposure_per_secret_past_rotation_usd') }}
             as amount_usd,
-        cast({{ var('risk_exposure_per_secret_past_rotation_usd', 500) }} as {{ double_type() }})
+        cast({{ var('risk_exposure_per_secret_past_rotation_usd') }} as {{ double_type() }})
             as exposure_unit_cost_usd,
         cast(null as bigint) as denied_decision_count,
         cast(null as bigint) as unblocked_violation_count

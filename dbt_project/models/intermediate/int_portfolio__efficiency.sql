@@ -1,8 +1,8 @@
 -- The efficiency ledger (finance) on the portfolio's rows: the quarter's figures and the finance views to the
 -- quarter's end (present values, payback, run rate and its projection). Description: _portfolio__models.yml.
 
-{%- set rate = var('discount_rate', 0.10) %}
-{%- set horizon_months = (var('horizon_years', 3) | int) * 12 %}
+{%- set rate = var('discount_rate') %}
+{%- set horizon_months = (var('horizon_years') | int) * 12 %}
 
 with
 

@@ -1,8 +1,8 @@
 -- The productivity ledger (engineering) on the portfolio's rows: the quarter's figures and the present value of
 -- its capacity to the quarter's end. Description: _portfolio__models.yml.
 
-{%- set rate = var('discount_rate', 0.10) %}
-{%- set horizon_months = (var('horizon_years', 3) | int) * 12 %}
+{%- set rate = var('discount_rate') %}
+{%- set horizon_months = (var('horizon_years') | int) * 12 %}
 
 with
 

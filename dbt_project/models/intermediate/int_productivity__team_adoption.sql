@@ -47,7 +47,7 @@ final as (
         min(month_start) as adoption_month,
         cast(sum(request_count) as bigint) as request_count_from_adoption
     from monthly
-    where request_count >= {{ var('productivity_adoption_min_requests', 50) }}
+    where request_count >= {{ var('productivity_adoption_min_requests') }}
     group by ai_system_id, team
 
 )

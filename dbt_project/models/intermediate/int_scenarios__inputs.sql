@@ -17,9 +17,9 @@
 --                 the 12 months to as_of, annualised over the months billed, plus its one-time lines spread over
 --                 var useful_life_months
 
-{%- set min_days = var('scenario_observed_min_days', 90) %}
-{%- set min_incidents = var('scenario_observed_min_incidents', 5) %}
-{%- set life = var('useful_life_months', 36) %}
+{%- set min_days = var('scenario_observed_min_days') %}
+{%- set min_incidents = var('scenario_observed_min_incidents') %}
+{%- set life = var('useful_life_months') %}
 
 with
 
@@ -133,7 +133,7 @@ library_targets as (
         systems.is_sanctioned
         and systems.system_type = 'registered'
         and systems_with_user_rows.ai_system_id is null
-        and {{ 'true' if var('scenario_library_enabled', true) else 'false' }}
+        and {{ 'true' if var('scenario_library_enabled') else 'false' }}
 
 ),
 
@@ -211,7 +211,7 @@ incident_losses as (
         incident_category,
         currency,
         cast(loss_amount as {{ double_type() }})
-        + coalesce(cast(response_hours as {{ double_type() }}), 0) * {{ var('security_hourly_rate', 120) }} as loss
+        + coalesce(cast(response_hours as {{ double_type() }}), 0) * {{ var('security_hourly_rate') }} as loss
     from incidents
     where loss_amount is not null
 
@@ -394,7 +394,7 @@ resolved as (
                     "'observed: p5-p95 of '",
                     "cast(observed_loss_count as " ~ dbt.type_string() ~ ")",
                     "' '", "incident_category", "' incident losses in '", "currency",
-                    "', response hours valued at " ~ var('security_hourly_rate', 120)
+                    "', response hours valued at " ~ var('security_hourly_rate')
                     ~ " an hour (stg_security__incidents)'",
                 ]) }}
             when wants_observed_loss

@@ -12,8 +12,8 @@
 -- toil hours (their rows are in intermediate models, which are not published), so `roi-ledger trace` can reach
 -- their raw lines.
 
-{%- set currency = var('finance_currency', 'USD') %}
-{%- set rate = var('loaded_hourly_rate', 95) %}
+{%- set currency = var('finance_currency') %}
+{%- set rate = var('loaded_hourly_rate') %}
 
 with
 

@@ -237,8 +237,8 @@ final as (
         cast(adopter_unit_count_after as bigint) as adopter_unit_count_after,
         cast(security_incident_count as bigint) as security_incident_count,
         cast(hours_saved as {{ double_type() }}) as hours_saved,
-        cast({{ var('engineering_hourly_rate', 95) }} as {{ money_type() }}) as engineering_hourly_rate,
-        cast(cast(hours_saved as decimal(38, 6)) * {{ var('engineering_hourly_rate', 95) }} as {{ money_type() }})
+        cast({{ var('engineering_hourly_rate') }} as {{ money_type() }}) as engineering_hourly_rate,
+        cast(cast(hours_saved as decimal(38, 6)) * {{ var('engineering_hourly_rate') }} as {{ money_type() }})
             as capacity_value_usd
     from valued
 

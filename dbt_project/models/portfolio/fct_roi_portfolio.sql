@@ -163,8 +163,8 @@ final as (
         cast(efficiency.projected_months as bigint) as projected_months,
         {{ money_from_double('efficiency.pv_cash_benefits - efficiency.pv_costs + efficiency.pv_projected_net_cash') }}
             as npv_horizon_cash_usd,
-        cast({{ var('discount_rate', 0.10) }} as {{ double_type() }}) as discount_rate,
-        cast({{ var('horizon_years', 3) }} as bigint) as horizon_years,
+        cast({{ var('discount_rate') }} as {{ double_type() }}) as discount_rate,
+        cast({{ var('horizon_years') }} as bigint) as horizon_years,
         -- defensive scenario intervals (latest quarter row only)
         cast(scenario_intervals.scenario_count as bigint) as defensive_scenario_count,
         {%- for measure in ['avoided_loss', 'net_benefit'] %}

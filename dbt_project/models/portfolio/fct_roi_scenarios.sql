@@ -43,7 +43,7 @@ final as (
         cast(control_efficacy as {{ double_type() }}) as control_efficacy,
         cast(loss_reduction as {{ double_type() }}) as loss_reduction,
         cast(annual_control_cost as {{ money_type() }}) as annual_control_cost,
-        cast(coalesce(horizon_years, {{ var('horizon_years', 3) }}) as integer) as horizon_years,
+        cast(coalesce(horizon_years, {{ var('horizon_years') }}) as integer) as horizon_years,
         incident_category,
         use_observed,
         frequency_observed,

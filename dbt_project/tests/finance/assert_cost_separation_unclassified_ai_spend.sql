@@ -32,7 +32,7 @@ shares as (
                 then cast(unclassified_ai_spend as {{ double_type() }}) / cast(ai_spend as {{ double_type() }})
             else 0
         end as unclassified_share,
-        cast({{ var('unclassified_ai_spend_max', 0.01) }} as {{ double_type() }}) as unclassified_share_max
+        cast({{ var('unclassified_ai_spend_max') }} as {{ double_type() }}) as unclassified_share_max
     from ai_spend
 
 )
