@@ -73,8 +73,10 @@ def test_scenario_lineage_runs_from_the_assumptions_file_to_the_portfolio(defs):
     g = _graph(defs)
     chain = [
         ("landing/assumptions/scenarios", "staging/stg_assumptions__scenarios"),
-        ("staging/stg_assumptions__scenarios", "intermediate/int_scenarios__inputs"),
-        ("seeds/scenario_library", "intermediate/int_scenarios__inputs"),
+        ("staging/stg_assumptions__scenarios", "intermediate/int_scenarios__candidates"),
+        ("seeds/scenario_library", "intermediate/int_scenarios__candidates"),
+        ("intermediate/int_scenarios__candidates", "intermediate/int_scenarios__observed"),
+        ("intermediate/int_scenarios__observed", "intermediate/int_scenarios__inputs"),
         ("intermediate/int_scenarios__inputs", "scenario_model/scenario_results"),
         ("scenario_model/scenario_results", "marts/fct_roi_scenarios"),
         ("scenario_model/scenario_sensitivity", "marts/fct_roi_scenario_sensitivity"),
