@@ -15,168 +15,28 @@ CSV rows, like ``_extra``, the columns the contract does not name).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-#: Exact numbers (amounts, prices, quantities) land as DECIMAL(38, 18): 18 decimal places hold every value real
-#: exports carry (FOCUS files ship 12-15 places in ConsumedQuantity and costs), 20 integer digits hold any amount.
-#: A value that cannot be held exactly (more places, more integer digits) is quarantined, never rounded.
-DECIMAL_PRECISION = 38
-DECIMAL_SCALE = 18
-DECIMAL_TYPE = f"DECIMAL({DECIMAL_PRECISION}, {DECIMAL_SCALE})"
+from orchestration.dataset_model import (
+    DECIMAL_PRECISION,
+    DECIMAL_SCALE,
+    DECIMAL_TYPE,
+    FIELD_TYPES,
+    FORMATS,
+    NULL_TOKENS,
+    REPEATS,
+    TEMPORAL_TYPES,
+    Dataset,
+    Field,
+)
 
-#: Field types a contract can name, with the DuckDB type the landed column gets.
-FIELD_TYPES: dict[str, str] = {
-    "string": "VARCHAR",
-    "integer": "BIGINT",
-    "decimal": DECIMAL_TYPE,
-    "timestamp": "TIMESTAMP",
-    "date": "DATE",
-    "boolean": "BOOLEAN",
-    "json": "VARCHAR",
-    "epoch_ms": "TIMESTAMP",
-    "epoch_s": "TIMESTAMP",
-}
-
-#: Field types holding a point in time (checked against the as-of day and the dataset's time floor).
-TEMPORAL_TYPES: tuple[str, ...] = ("timestamp", "date", "epoch_ms", "epoch_s")
-
-#: Strings that mean "no value" in every dataset (compared after trimming).
-NULL_TOKENS: tuple[str, ...] = ("", "NULL", "null", "None")
-
-#: What a repeated natural key means (see ``Dataset.repeats``).
-REPEATS = ("events", "latest", "positional")
-
-#: Formats a reader exists for (the reader is chosen by file suffix, ``.gz`` stripped first).
-FORMATS = ("csv", "jsonl", "json", "parquet")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One field of a dataset contract."""
-
-    name: str
-    """Landing column name (snake_case)."""
-    source: str
-    """CSV/Parquet header name, or dotted JSON path."""
-    type: str = "string"
-    required: bool = False
-    allowed: tuple[str, ...] = ()
-    """Allowed values in canonical casing; matched case-insensitively and landed in canonical casing."""
-    aliases: tuple[str, ...] = ()
-    """Other header names / JSON paths carrying the same field (vendor versions); the first present wins."""
-    description: str = ""
-    money: bool = False
-    """An amount of money (a ``decimal`` field): ingest totals it per file and currency from the file's own
-    text, landed and quarantined (``audit.ingested_money``); money that does not land blocks the release."""
-    future: bool = False
-    """A temporal field that may legitimately lie after the as-of day (scheduled rotations, billing period
-    ends, planned dates); other temporal fields past the end of the as-of day plus the tolerance are
-    quarantined."""
-    epoch_seconds: bool = False
-    """A ``timestamp`` field the export format documents as possibly epoch seconds (AWS CLI v1 JSON); any other
-    all-digit value in a timestamp is never taken for an epoch."""
-    value_aliases: tuple[tuple[str, str], ...] = ()
-    """(value a vendor ships, allowed value it means): spellings real exports carry besides the allowed ones."""
-
-    def __post_init__(self) -> None:
-        if self.type not in FIELD_TYPES:
-            raise ValueError(f"field {self.name}: unknown type {self.type!r}")
-        if self.money and self.type != "decimal":
-            raise ValueError(f"field {self.name}: money must be a decimal field")
-        if any(meant not in self.allowed for _, meant in self.value_aliases):
-            raise ValueError(f"field {self.name}: a value alias must name an allowed value")
-        if (self.future or self.epoch_seconds) and self.type not in TEMPORAL_TYPES:
-            raise ValueError(f"field {self.name}: future/epoch_seconds apply to temporal fields only")
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """One raw export: landing folder, accepted formats and contract."""
-
-    system: str
-    name: str
-    title: str
-    description: str
-    formats: tuple[str, ...]
-    fields: tuple[Field, ...]
-    natural_key: tuple[str, ...]
-    owner: str
-    json_layout: str = "records"
-    """``records`` (JSON lines or one array), ``okta_events`` (records, or Okta event hook deliveries with the
-    events under ``data.events``), ``openai_pages``, ``secret_list`` or ``credential_report`` (the
-    GetCredentialReport response: a CSV document in ``Content``)."""
-    null_tokens: tuple[str, ...] = NULL_TOKENS
-    freshness_field: str | None = None
-    """Landed timestamp column that tells how fresh the dataset is (dbt source freshness)."""
-    freshness_warn_hours: int = 48
-    freshness_error_hours: int = 24 * 7
-    currency_field: str | None = None
-    """Field holding the currency of the dataset's money fields."""
-    currency: str | None = None
-    """The currency of the money fields where a row names none (no currency column, or an empty cell), as the
-    export's documentation says."""
-    time_floor: date = date(2000, 1, 1)
-    """Earliest plausible value of any temporal field (the vendor's product did not exist before): an earlier
-    value (1970-01-01, the epoch of a zero) is quarantined and never counts for freshness."""
-    repeats: str = "events"
-    """What a natural key seen more than once means (staging applies it, ``fct_landing_repeats`` reports it):
-
-    - ``events``: an event happened once. Identical copies (overlapping exports) collapse into the first landed;
-      copies that differ are quarantined, all of them, for a person to decide;
-    - ``latest``: a record a newer export restates (a ticket resolved, an incident closed, a licence period's
-      active seats, an OpenAI usage bucket completed later): the copy from the latest file landed counts, the
-      older ones are superseded; copies that differ within that one file are quarantined;
-    - ``positional``: the key is the position in the file (FOCUS: every line is its own charge); nothing collapses.
-    """
-
-    def __post_init__(self) -> None:
-        if self.repeats not in REPEATS:
-            raise ValueError(f"{self.key}: repeats must be one of {', '.join(REPEATS)}")
-        if (self.repeats == "positional") != ("_line" in self.natural_key):
-            raise ValueError(f"{self.key}: a natural key with _line is positional, and only such a key is")
-        if self.money_fields and not (self.currency_field or self.currency):
-            raise ValueError(f"{self.key}: money fields need a currency_field or a currency")
-        if self.currency_field:
-            self.field(self.currency_field)
-
-    @property
-    def money_fields(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.fields if f.money)
-
-    @property
-    def collapses_repeats(self) -> bool:
-        """Whether staging sees each natural key once (every dataset but one keyed by position in its file)."""
-        return self.repeats != "positional"
-
-    @property
-    def key(self) -> str:
-        return f"{self.system}/{self.name}"
-
-    @property
-    def folder(self) -> str:
-        return f"{self.system}/{self.name}"
-
-    @property
-    def schema(self) -> str:
-        return f"landing_{self.system}"
-
-    @property
-    def table(self) -> str:
-        return f"{self.schema}.{self.name}"
-
-    @property
-    def is_json(self) -> bool:
-        """Whether records can come as JSON objects (kept whole in ``_record``; CSV rows keep only their unnamed
-        columns there). A GetCredentialReport response is JSON around a CSV document: its records are CSV rows
-        (``_extra``)."""
-        return any(f in ("json", "jsonl") for f in self.formats) and self.json_layout != "credential_report"
-
-    def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"{self.key} has no field {name!r}")
+__all__ = [
+    "AWS_CREDENTIAL_REPORT", "BY_KEY", "DATASETS", "DECIMAL_PRECISION", "DECIMAL_SCALE", "DECIMAL_TYPE",
+    "DELIVERY_CHANGES", "DELIVERY_DEPLOYMENTS", "DELIVERY_INCIDENTS", "FIELD_TYPES", "FOCUS", "FORMATS",
+    "GITHUB_AUDIT_LOG", "IDENTITY_INVENTORY", "LITELLM_SPEND_LOGS", "NULL_TOKENS", "OKTA_SYSTEM_LOG",
+    "OPA_DECISION_LOGS", "OPENAI_USAGE", "REPEATS", "SAAS_LICENCES", "SCENARIOS", "SECRETS_INVENTORY",
+    "SECURITY_INCIDENTS", "TEMPORAL_TYPES", "WORK_ITEMS", "Dataset", "Field", "get",
+]
 
 
 def _f(name: str, source: str | None = None, type: str = "string", *, req: bool = False,

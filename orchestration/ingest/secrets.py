@@ -77,6 +77,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestration.ingest import _regex as rx
+from orchestration.ingest._regex_triggers import trigger as regex_trigger
 
 SECRET_VALUE_KEYS: tuple[str, ...] = ("SecretString", "SecretBinary")
 """JSON keys whose value is a secret whatever it looks like (AWS GetSecretValue / BatchGetSecretValue)."""
@@ -245,7 +246,7 @@ class Detector:
 def _detector(kind: str, source: str, parts: rx.Parts, fold: bool) -> Detector:
     twice = parts.prefix != ((),) and parts.suffix != ((),)
     min_length = sum(map(rx.min_length, (parts.prefix, parts.secret, parts.suffix)))
-    trigger, literals = rx.trigger(parts, fold, _MIN_TRIGGER) or (None, frozenset())
+    trigger, literals = regex_trigger(parts, fold, _MIN_TRIGGER) or (None, frozenset())
     return Detector(kind, source, re.compile(rx.assemble(parts, "py")), rx.assemble(parts, "re2"),
                     rx.assemble_match(parts, "re2"), twice, trigger, literals, fold, min_length, parts)
 

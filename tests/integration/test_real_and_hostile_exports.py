@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import EXIT_OK
-from orchestration.ingest import engine
+from orchestration.ingest import checkfile
 from tests.conftest import run_nightly, tree_hashes
 
 pytestmark = pytest.mark.slow
@@ -206,7 +206,7 @@ def test_every_real_sample_lands(night):
 
 def _focus_text_totals(path: Path) -> dict[tuple[str, str], Decimal]:
     totals: dict[tuple[str, str], Decimal] = {}
-    with open(path, newline="") as fh, decimal.localcontext(engine.EXACT):
+    with open(path, newline="") as fh, decimal.localcontext(checkfile.EXACT):
         for row in csv.DictReader(fh):
             for column, name in (("BilledCost", "billed_cost"), ("EffectiveCost", "effective_cost")):
                 key = (name, row["BillingCurrency"].strip().upper())

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from orchestration.datasets import BY_KEY, Dataset
-from orchestration.ingest import engine, money
+from orchestration.ingest import checkfile, engine, money
 from orchestration.ingest.contract import TimeWindow, sql_str, value_expression
 from orchestration.ingest.jsontext import MAX_JSON_DEPTH
 
@@ -379,12 +379,13 @@ def test_secrets_in_every_text_field_never_land(tmp_path, key):
         "secret_assignment"}
 
 
-@pytest.mark.parametrize("ratio", [10**9, engine.DISTINCT_GATE_RATIO, 0], ids=["row gate", "as shipped", "value gate"])
+@pytest.mark.parametrize("ratio", [10**9, checkfile.DISTINCT_GATE_RATIO, 0],
+                         ids=["row gate", "as shipped", "value gate"])
 def test_secrets_in_repeated_and_unique_values_are_found_either_way(tmp_path, monkeypatch, ratio):
     """The secret gate reads a column with few distinct values once per value, the others row by row: a
     secret in a repeated value (a user on every third request), in a unique one (one request id) or in both
     lands nowhere, and the same rows are redacted and counted whichever way each column is gated."""
-    monkeypatch.setattr(engine, "DISTINCT_GATE_RATIO", ratio)
+    monkeypatch.setattr(checkfile, "DISTINCT_GATE_RATIO", ratio)
     header = "request_id,call_type,spend,startTime,endTime,model,user,status"
     users = ["u-a", PLANTED["github_token"][0], "u-b"]
     lines = [header]
@@ -406,7 +407,7 @@ def test_a_column_whose_name_makes_its_value_a_secret_never_lands(tmp_path, monk
     value an assignment no cell shows: the gate reads that JSON too, so the value is redacted, not landed."""
     from tests.unit.test_ingest import primary
 
-    monkeypatch.setattr(engine, "DISTINCT_GATE_RATIO", ratio)
+    monkeypatch.setattr(checkfile, "DISTINCT_GATE_RATIO", ratio)
     src = primary(ds)
     assert src.kind == "csv", src.path
     src.header.append("db_password")
@@ -415,7 +416,7 @@ def test_a_column_whose_name_makes_its_value_a_secret_never_lands(tmp_path, monk
     write(tmp_path / "raw", ds, src.path.name, src.text())
     con, result = run(tmp_path, ds)
     assert [f.status for f in result.files] == ["landed"] and result.rows_accepted == len(src.recs), result.files
-    extra = engine.extra_column(ds)
+    extra = checkfile.extra_column(ds)
     kept = [json.loads(x) for (x,) in rows(con, f"SELECT {extra} FROM {ds.table}")]
     assert kept and all(k["db_password"] == "[REDACTED:secret_assignment]" for k in kept), kept[:2]
     assert leaked_text(con, "c0rrect-h0rse") == []

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestration.datasets import BY_KEY
-from orchestration.ingest import engine
+from orchestration.ingest import checkfile, engine
 
 FOCUS = BY_KEY["billing/focus"]
 LITELLM = BY_KEY["usage/litellm_spend_logs"]
@@ -94,7 +94,7 @@ def test_any_valid_focus_amounts_land_exactly(rows):
     rel = result.source_file
     assert result.rows_quarantined == 0 and result.rows_accepted == len(rows)
     expected: dict[tuple[str, str], Decimal] = {}
-    with decimal.localcontext(engine.EXACT):  # Python's default 28 digits would round a 38-digit sum
+    with decimal.localcontext(checkfile.EXACT):  # Python's default 28 digits would round a 38-digit sum
         for row in rows:
             for column, text in zip(("billed_cost", "effective_cost", "list_cost", "contracted_cost"), row[:4],
                                     strict=True):
@@ -125,7 +125,7 @@ def test_any_valid_litellm_spend_lands_exactly(spends):
     con, result = wh.ingest(LITELLM, f"spend-{n}.jsonl", "\n".join(lines) + "\n")
     rel = result.source_file
     assert result.rows_quarantined == 0
-    with decimal.localcontext(engine.EXACT):
+    with decimal.localcontext(checkfile.EXACT):
         expected = sum((Decimal(s) for s, _ in spends), Decimal(0))
     assert con.execute("SELECT amount_read, amount_landed FROM audit.ingested_money WHERE source_file = ?",
                        [rel]).fetchall() == [(expected, expected)]
