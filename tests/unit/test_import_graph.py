@@ -94,6 +94,12 @@ def test_the_package_has_no_import_cycle():
     assert cycles(graph) == []
 
 
+def test_no_module_imports_the_entry_point():
+    """``orchestration.cli`` is the command line: what it calls lives in modules of their own."""
+    graph = import_graph(module_names(ROOT, PACKAGE), PACKAGE)
+    assert sorted(m for m, targets in graph.items() if f"{PACKAGE}.cli" in targets) == []
+
+
 def test_a_cycle_is_found_however_deep_the_import(tmp_path):
     pkg = tmp_path / "toy"
     pkg.mkdir()
