@@ -38,7 +38,8 @@ from pathlib import Path
 
 from orchestration import datasets as _registry
 from orchestration.demo import billing, delivery, iam, policy, security, usage
-from orchestration.demo.world import SCALES, World, build_world
+from orchestration.demo.org import SCALES
+from orchestration.demo.world import World, build_world
 
 __all__ = ["SCALES", "World", "build_world", "generate"]
 

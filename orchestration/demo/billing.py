@@ -18,8 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.demo import _util as u
+from orchestration.demo.org import AWS_ACCOUNT, ENGINEERING, TEAM_SLUGS
+from orchestration.demo.systems import MODELS
 from orchestration.demo.usage import TokenTotals
-from orchestration.demo.world import AWS_ACCOUNT, ENGINEERING, MODELS, TEAM_SLUGS, World
+from orchestration.demo.world import World
 
 FOCUS_12_COLUMNS = (
     "BilledCost",

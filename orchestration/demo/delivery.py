@@ -15,7 +15,8 @@ import numpy as np
 
 from orchestration.demo import _util as u
 from orchestration.demo.iam import team_repos
-from orchestration.demo.world import ENGINEERING, TEAMS, World
+from orchestration.demo.org import ENGINEERING, TEAMS
+from orchestration.demo.world import World
 
 
 def _adopt(world: World, sid: str, team: str) -> int | None:

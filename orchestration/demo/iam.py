@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.demo import _util as u
-from orchestration.demo.world import AWS_ACCOUNT, ORG, REGIONS, TEAM_SLUGS, Identity, World
+from orchestration.demo.org import AWS_ACCOUNT, ORG, TEAM_SLUGS
+from orchestration.demo.people import REGIONS, Identity
+from orchestration.demo.world import World
 
 CRED_HEADER = (
     "user",

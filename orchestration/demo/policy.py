@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.demo import _util as u
-from orchestration.demo.world import Identity, World
+from orchestration.demo.people import Identity
+from orchestration.demo.world import World
 
 # action, resource template, probability the policy denies it
 _TOOLS: dict[str, tuple[tuple[str, str, float], ...]] = {

@@ -17,7 +17,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from orchestration.demo import _util as u
-from orchestration.demo.world import API_BASES, MODELS, AISystem, Identity, World
+from orchestration.demo.people import Identity
+from orchestration.demo.systems import API_BASES, MODELS, AISystem
+from orchestration.demo.world import World
 
 CHUNK_ROWS = 400_000
 

@@ -20,7 +20,8 @@ import pytest
 
 from orchestration.datasets import DATASETS as REGISTRY
 from orchestration.demo import generate
-from orchestration.demo.world import MODELS, build_world
+from orchestration.demo.systems import MODELS
+from orchestration.demo.world import build_world
 
 AS_OF = dt.date(2025, 6, 15)  # mid-month: the last month is partial
 MONTHS = 12
