@@ -37,7 +37,7 @@ import datetime as dt
 from pathlib import Path
 
 from orchestration import datasets as _registry
-from orchestration.demo import billing, delivery, iam, policy, security, usage
+from orchestration.demo import billing, delivery, iam, policy, saas, security, usage
 from orchestration.demo.org import SCALES
 from orchestration.demo.world import World, build_world
 
@@ -77,7 +77,7 @@ def generate(
     )
     summary["usage/openai_usage"], openai_tokens = usage.write_openai(world, d("usage/openai_usage"))
     summary["policy/opa_decision_logs"] = policy.write_opa(world, d("policy/opa_decision_logs"))
-    summary["billing/saas_licences"], seats = billing.write_saas(world, d("billing/saas_licences"))
+    summary["billing/saas_licences"], seats = saas.write_saas(world, d("billing/saas_licences"))
     summary["billing/focus"] = billing.write_focus(
         world, d("billing/focus"), litellm_tokens, openai_tokens, seats
     )
