@@ -37,7 +37,7 @@ import datetime as dt
 from pathlib import Path
 
 from orchestration import datasets as _registry
-from orchestration.demo import billing, delivery, iam, policy, saas, security, usage
+from orchestration.demo import billing, delivery, iam, okta, policy, saas, security, usage
 from orchestration.demo.org import SCALES
 from orchestration.demo.world import World, build_world
 
@@ -70,7 +70,7 @@ def generate(
     summary["iam/identity_inventory"] = iam.write_inventory(world, d("iam/identity_inventory"))
     summary["iam/aws_credential_report"] = iam.write_credential_report(world, d("iam/aws_credential_report"))
     summary["iam/github_audit_log"] = iam.write_github(world, d("iam/github_audit_log"))
-    summary["iam/okta_system_log"] = iam.write_okta(world, d("iam/okta_system_log"))
+    summary["iam/okta_system_log"] = okta.write_okta(world, d("iam/okta_system_log"))
     summary["iam/secrets_inventory"] = iam.write_secrets(world, d("iam/secrets_inventory"))
     summary["usage/litellm_spend_logs"], litellm_tokens = usage.write_litellm(
         world, d("usage/litellm_spend_logs")
