@@ -1,12 +1,5 @@
-{{ config(materialized='table') }}
-
--- Identity resolution: one row per (key_type, key_value) from the inventory and every source, mapped to one
--- identity_id. Order: the key is in an inventory row (that identity); else the key it is linked to in its
--- records (its anchor: an Okta id's login, a hashed token's GitHub login, an IAM ARN's `<account>:<user>`,
--- a LiteLLM key's user email, an OpenAI key's user id, a secret's owner tag) is in an inventory row; else an
--- identity of its own, 'unk-' + hash of the anchor key, so keys seen together share one unknown identity and
--- nothing is dropped. IAM users key on account and user (`aws_iam_user` = `<account>:<user>`), so the root
--- rows (and same-named users) of two accounts are two identities.
+-- Identity resolution: every key of the inventory and of the sources mapped to one identity_id (inventory, else
+-- its anchor's inventory identity, else an unknown identity of its own). The rules: _intermediate__models.yml.
 
 with
 
@@ -23,118 +16,9 @@ observed as (
 
 ),
 
-inventory_iam_users as (
-
-    select * from {{ ref('int_inventory__aws_iam_users') }}
-
-),
-
-inventory_latest as (
-
-    select * from inventory
-
-),
-
-inventory_refs as (
-
-    select
-        record_id,
-        _source_file,
-        _line,
-        {{ spine_explode_list('api_key_refs') }} as ref_value
-    from inventory_latest
-    where api_key_refs is not null
-
-),
-
-inventory_key_candidates as (
-
-    select
-        'identity_ref' as key_type,
-        lower(record_id) as key_value,
-        record_id as identity_id,
-        _source_file,
-        _line
-    from inventory_latest
-
-    union all
-
-    select
-        'email' as key_type,
-        email as key_value,
-        record_id as identity_id,
-        _source_file,
-        _line
-    from inventory_latest
-    where email is not null
-
-    union all
-
-    select
-        'okta_login' as key_type,
-        okta_login as key_value,
-        record_id as identity_id,
-        _source_file,
-        _line
-    from inventory_latest
-    where okta_login is not null
-
-    union all
-
-    select
-        'github_login' as key_type,
-        github_login as key_value,
-        record_id as identity_id,
-        _source_file,
-        _line
-    from inventory_latest
-    where github_login is not null
-
-    union all
-
-    -- `<account>:<user>`, resolved from an ARN, `<account>:<user>` or a bare name (int_inventory__aws_iam_users)
-    select
-        'aws_iam_user' as key_type,
-        iam_user_key as key_value,
-        identity_id,
-        _source_file,
-        _line
-    from inventory_iam_users
-    where iam_user_key is not null
-
-    union all
-
-    select
-        {{ spine_key_type_of_ref('ref_value') }} as key_type,
-        ref_value as key_value,
-        record_id as identity_id,
-        _source_file,
-        _line
-    from inventory_refs
-    where ref_value is not null and ref_value <> ''
-
-),
-
--- a key claimed by two inventory rows goes to the lowest identity id (deterministic)
-inventory_keys_ranked as (
-
-    select
-        *,
-        row_number() over (partition by key_type, key_value order by identity_id) as key_rank
-    from inventory_key_candidates
-
-),
-
 inventory_keys as (
 
-    select
-        key_type,
-        key_value,
-        identity_id,
-        _source_file,
-        _line
-    from inventory_keys_ranked
-    where key_rank = 1
+    select * from {{ ref('int_identity__inventory_keys') }}
 
 ),
 
@@ -323,10 +207,7 @@ unknown_kinds as (
 
     select
         identity_id,
-        coalesce(
-            min(case when is_own_anchor then kind_rank end),
-            min(kind_rank)
-        ) as kind_rank
+        coalesce(min(case when is_own_anchor then kind_rank end), min(kind_rank)) as kind_rank
     from resolved
     where resolution_method = 'unresolved'
     group by identity_id
@@ -342,14 +223,14 @@ final as (
         resolved.resolution_method,
         resolved.anchor_key_type,
         resolved.anchor_key_value,
-        inventory_latest.record_id is not null as is_in_inventory,
+        inventory.record_id is not null as is_in_inventory,
         coalesce(
-            inventory_latest.identity_kind,
+            inventory.identity_kind,
             {{ spine_kind_of_rank('unknown_kinds.kind_rank') }},
             'api_key'
         ) as identity_kind,
-        inventory_latest.owner_team,
-        inventory_latest.ai_system_id,
+        inventory.owner_team,
+        inventory.ai_system_id,
         {{ spine_kind_of_rank('resolved.kind_rank') }} as kind_hint,
         resolved.source_datasets,
         resolved.observation_count,
@@ -358,8 +239,8 @@ final as (
         resolved._source_file,
         resolved._line
     from resolved
-    left join inventory_latest
-        on resolved.identity_id = inventory_latest.record_id
+    left join inventory
+        on resolved.identity_id = inventory.record_id
     left join unknown_kinds
         on resolved.identity_id = unknown_kinds.identity_id
 
