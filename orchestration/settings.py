@@ -1,4 +1,5 @@
-"""Paths and run settings: the one documented place, resolved when a run starts (never at import).
+"""Paths and run settings: the one documented place, resolved when a run starts (never at import). No Dagster here:
+the settings as the run's Dagster resource are :mod:`orchestration.resources`.
 
 The data directory comes from, in order: the run's resource config (``roi-ledger run --data-dir``), the
 ``ROI_LEDGER_DATA_DIR`` environment variable, then ``./data``. Its layout::

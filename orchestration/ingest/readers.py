@@ -347,20 +347,20 @@ def without_secret_values(record: Any, raw: str) -> tuple[Any, bool]:
 def redact_record_text(raw: str, *, json_record: bool = False) -> tuple[str, Counter[str]]:
     """One raw record's text as the quarantine and ``roi-ledger trace`` show it, and how many secrets of each
     kind were redacted: a JSON record's (``json_record``) secret values replaced at any depth
-    (:func:`without_secret_values`, kind ``secret_value``), then every secret the detectors find in the text
-    (:func:`secrets.redact_text`). Text that does not parse as JSON is redacted by the detectors alone. The one
-    redaction of raw text that ingest (rejected records) and ``trace`` (records read back) share."""
+    (:func:`secrets.redact_json_keys`, kind ``secret_value``; the text is parsed only when it may hold one),
+    then every secret the detectors find in the text (:func:`secrets.redact_text`). Text that does not parse as
+    JSON is redacted by the detectors alone. The one redaction of raw text that ingest (rejected records) and
+    ``trace`` (records read back) share."""
     text, values = raw, 0
     if json_record and secrets.may_contain_json_keys(raw):
         try:
             record = jsontext.loads(raw)
         except (ValueError, RecursionError):  # not a record ingest could read: the detectors alone
             record = None
-        if record is not None:
-            redacted, hit = without_secret_values(record, raw)
-            if hit:
-                text = jsontext.dump_exact(redacted)
-                values = text.count(secrets.SECRET_VALUE_MARKER) - raw.count(secrets.SECRET_VALUE_MARKER)
+        redacted = secrets.redact_json_keys(record) if record is not None else None
+        if redacted != record:
+            text = jsontext.dump_exact(redacted)
+            values = text.count(secrets.SECRET_VALUE_MARKER) - raw.count(secrets.SECRET_VALUE_MARKER)
     out, kinds = secrets.redact_text(text)
     if values:
         kinds["secret_value"] += values
