@@ -237,28 +237,34 @@
 {%- endmacro %}
 
 
-{# ---- int_identity__observed_keys: staging files in, per-file rows out -------------------------------- #}
+{# ---- int_identity__iam_keys, int_identity__activity_keys: staging files in, per-file rows out ---------- #}
 
 {#
-    The incremental staging models int_identity__observed_keys reads, by the source dataset its rows name. Its
+    The incremental staging models the observed-key models read, by the source dataset their rows name. Their
     rows are per source file, so a night computes again the files its upstreams' last batches touched: the files
     of each scope's landing copies (every copy of the keys staged again: new files and the older files holding
-    copies of the same keys), from every row of those files still staged. Its other sources (the AWS credential
+    copies of the same keys), from every row of those files still staged. Their other sources (the AWS credential
     report, the secrets inventory, work items: tables built whole every night) are computed again whole.
+    `datasets` names the model's own incremental upstreams.
 #}
-{% macro observed_keys_upstreams() -%}
-    {{ return({'iam/okta_system_log': ref('stg_iam__okta_system_log'),
-               'iam/github_audit_log': ref('stg_iam__github_audit_log'),
-               'usage/litellm_spend_logs': ref('stg_usage__litellm_spend_logs'),
-               'usage/openai_usage': ref('stg_usage__openai_usage'),
-               'policy/opa_decision_logs': ref('stg_policy__opa_decision_logs'),
-               'delivery/changes': ref('stg_delivery__changes')}) }}
+{% macro observed_keys_upstreams(datasets) -%}
+    {%- set every = {'iam/okta_system_log': ref('stg_iam__okta_system_log'),
+                     'iam/github_audit_log': ref('stg_iam__github_audit_log'),
+                     'usage/litellm_spend_logs': ref('stg_usage__litellm_spend_logs'),
+                     'usage/openai_usage': ref('stg_usage__openai_usage'),
+                     'policy/opa_decision_logs': ref('stg_policy__opa_decision_logs'),
+                     'delivery/changes': ref('stg_delivery__changes')} -%}
+    {%- set upstreams = {} -%}
+    {%- for name in datasets -%}
+        {%- do upstreams.update({name: every[name]}) -%}
+    {%- endfor -%}
+    {{ return(upstreams) }}
 {%- endmacro %}
 
 
 {# The staged rows of one incremental upstream an incremental build reads: every row of the files in its scope. #}
 {% macro observed_keys_rows(dataset) -%}
-    {%- set relation = observed_keys_upstreams()[dataset] -%}
+    {%- set relation = observed_keys_upstreams([dataset])[dataset] -%}
     {%- if increment_active() -%}
         (select upstream.*
         from {{ relation }} as upstream
@@ -273,10 +279,10 @@
 {%- endmacro %}
 
 
-{% macro observed_keys_increment_prepare() -%}
+{% macro observed_keys_increment_prepare(datasets) -%}
     {%- if increment_active() -%}
         {%- set state = increment_state(this) -%}
-        {%- set upstreams = observed_keys_upstreams() -%}
+        {%- set upstreams = observed_keys_upstreams(datasets) -%}
         {%- set plan = increment_plan(state, upstreams, {}) -%}
         {%- set scope -%}
             select
@@ -304,9 +310,38 @@
 {%- endmacro %}
 
 
-{% macro observed_keys_increment_finish() -%}
+{% macro observed_keys_increment_finish(datasets) -%}
     {%- if execute and not is_incremental() -%}
-        {%- do increment_full_build_state(increment_consumed(observed_keys_upstreams(), {})) -%}
+        {%- do increment_full_build_state(increment_consumed(observed_keys_upstreams(datasets), {})) -%}
     {%- endif -%}
     select 1
+{%- endmacro %}
+
+
+{#
+    The observed-key models' rows: one per key, anchor, kind hint, dataset and source file, from a relation of
+    per-record keys (key and anchor types and values, kind hint, source dataset, first and last seen, file, line).
+#}
+{% macro observed_keys_per_file(relation) -%}
+    select
+        key_type,
+        key_value,
+        anchor_key_type,
+        anchor_key_value,
+        kind_hint,
+        source_dataset,
+        _source_file,
+        count(*) as observation_count,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        min(_line) as first_line
+    from {{ relation }}
+    group by
+        key_type,
+        key_value,
+        anchor_key_type,
+        anchor_key_value,
+        kind_hint,
+        source_dataset,
+        _source_file
 {%- endmacro %}

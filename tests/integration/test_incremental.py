@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import shutil
 import stat
 from pathlib import Path
@@ -24,8 +23,7 @@ import pytest
 
 from orchestration.cli import EXIT_OK, main
 from tests.conftest import AS_OF
-
-SCHEMAS = ("staging", "intermediate", "marts")
+from tests.tools.compare_builds import differences
 
 
 def _state(con: duckdb.DuckDBPyConnection, model: str) -> dict:
@@ -35,43 +33,6 @@ def _state(con: duckdb.DuckDBPyConnection, model: str) -> dict:
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[str]:
-    rows = con.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = ? "
-                       f"AND table_schema IN {schemas} AND table_type = 'BASE TABLE' ORDER BY 1, 2",
-                       [catalog]).fetchall()
-    return [f"{s}.{t}" for s, t in rows]
-
-
-def _differences(before: Path, after: Path, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, str]:
-    """Tables whose rows differ between two DuckDB files (float columns to 1e-9 relative), or that only one
-    of them has."""
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{before}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{after}' AS b (READ_ONLY)")
-    out: dict[str, str] = {}
-    tables = _tables(con, "a", schemas)
-    for table in sorted(set(tables) ^ set(_tables(con, "b", schemas))):
-        out[table] = "in one file only"
-    for table in tables:
-        if table in out:
-            continue
-        missing = _count(con, f"(SELECT * FROM a.{table} EXCEPT ALL SELECT * FROM b.{table})")
-        extra = _count(con, f"(SELECT * FROM b.{table} EXCEPT ALL SELECT * FROM a.{table})")
-        if missing == extra == 0:
-            continue
-        a_rows = sorted(con.execute(f"SELECT * FROM a.{table}").fetchall(), key=repr)
-        b_rows = sorted(con.execute(f"SELECT * FROM b.{table}").fetchall(), key=repr)
-        if len(a_rows) != len(b_rows) or not all(_close(x, y) for x, y in zip(a_rows, b_rows, strict=True)):
-            out[table] = f"{missing} row(s) only incremental, {extra} only full refresh"
-    con.close()
-    return out
-
-
-def _close(x: tuple, y: tuple) -> bool:
-    return all(math.isclose(p, q, rel_tol=1e-9) if isinstance(p, float) and isinstance(q, float) else p == q
-               for p, q in zip(x, y, strict=True))
 
 
 def _new_litellm_file(raw: Path) -> int:
@@ -140,13 +101,16 @@ def test_a_night_of_new_files_builds_incrementally(incremental_night):
         assert attributed["consumed"]["usage/litellm_spend_logs"] == litellm["batch"]
         assert _count(con, "increments.int_usage__attributed__changes") > 0
         assert not _state(con, "fct_ai_usage")["rebuilt"]
-        # observed identity keys: the files of the LiteLLM and OpenAI scopes again (the new LiteLLM file among them)
-        assert not _state(con, "int_identity__observed_keys")["rebuilt"]
-        files = dict(con.execute("SELECT source_dataset, count(*) FROM increments.int_identity__observed_keys__scope "
+        # observed identity keys: the files of the LiteLLM and OpenAI scopes again (the new LiteLLM file among
+        # them); no Okta or GitHub file is computed again
+        assert not _state(con, "int_identity__activity_keys")["rebuilt"]
+        files = dict(con.execute("SELECT source_dataset, count(*) FROM increments.int_identity__activity_keys__scope "
                                  "GROUP BY ALL").fetchall())
         assert set(files) == {"usage/litellm_spend_logs", "usage/openai_usage"}
-        assert _count(con, "increments.int_identity__observed_keys__scope WHERE "
+        assert _count(con, "increments.int_identity__activity_keys__scope WHERE "
                            "_source_file LIKE '%litellm_spend_logs_extra.csv'") == 1
+        assert not _state(con, "int_identity__iam_keys")["rebuilt"]
+        assert _count(con, "increments.int_identity__iam_keys__scope") == 0
         assert _state(con, "stg_billing__focus")["rebuilt"], "a restated file rebuilds its staging model"
         # the identical copies are listed beside the copies they collapse into, by an incremental build
         assert not _state(con, "fct_landing_repeats")["rebuilt"]
@@ -191,7 +155,7 @@ def test_the_release_file_is_patched_and_equals_a_whole_copy(incremental_night, 
     manifest = dbt_project().manifest_path
     publish._build_published_file(paths, whole, rec, publish.column_policies(manifest),
                                   publish.pseudonym_key(paths))
-    assert _differences(paths.published_db, whole, schemas=("staging", "marts")) == {}
+    assert differences(paths.published_db, whole, schemas=("staging", "marts")) == {}
 
 
 def test_incremental_and_full_refresh_builds_hold_the_same_rows(incremental_night):
@@ -204,7 +168,7 @@ def test_incremental_and_full_refresh_builds_hold_the_same_rows(incremental_nigh
         assert _state(con, "fct_ai_usage")["rebuilt"]
     finally:
         con.close()
-    assert _differences(snapshot, build) == {}
+    assert differences(snapshot, build) == {}
 
 
 def test_the_equality_check_sees_a_changed_row(incremental_night, tmp_path):
@@ -216,7 +180,7 @@ def test_the_equality_check_sees_a_changed_row(incremental_night, tmp_path):
     con.execute("UPDATE marts.fct_ai_usage SET cost_amount = cost_amount + 0.01 "
                 "WHERE usage_key = (SELECT min(usage_key) FROM marts.fct_ai_usage)")
     con.close()
-    assert list(_differences(snapshot, changed)) == ["marts.fct_ai_usage"]
+    assert list(differences(snapshot, changed)) == ['"marts"."fct_ai_usage"']
 
 
 def _marts_args(data_dir: Path) -> dict:

@@ -9,7 +9,8 @@ INCREMENT_HOOKS = {
     "int_usage__attributed": ("usage_attributed_increment_prepare", "usage_attributed_increment_finish"),
     "fct_ai_usage": ("usage_totals_increment_prepare", "usage_totals_increment_finish"),
     "fct_landing_repeats": ("landing_repeats_increment_prepare", "landing_repeats_increment_finish"),
-    "int_identity__observed_keys": ("observed_keys_increment_prepare", "observed_keys_increment_finish"),
+    "int_identity__iam_keys": ("observed_keys_increment_prepare", "observed_keys_increment_finish"),
+    "int_identity__activity_keys": ("observed_keys_increment_prepare", "observed_keys_increment_finish"),
 }
 
 
@@ -24,7 +25,8 @@ def test_the_event_models_are_incremental(dbt_manifest):
     assert {"stg_usage__litellm_spend_logs", "stg_usage__openai_usage", "stg_policy__opa_decision_logs",
             "stg_iam__okta_system_log", "stg_iam__github_audit_log", "stg_billing__focus",
             "stg_delivery__changes", "stg_delivery__deployments", "int_usage__attributed",
-            "fct_ai_usage", "fct_landing_repeats", "int_identity__observed_keys"} == set(models)
+            "fct_ai_usage", "fct_landing_repeats", "int_identity__iam_keys",
+            "int_identity__activity_keys"} == set(models)
 
 
 def test_every_incremental_model_runs_the_increment_hooks_and_reads_no_nightly_var(dbt_manifest):

@@ -1,14 +1,8 @@
 {{ config(materialized='table') }}
 
--- AI-system markers: one row per (marker_type, marker_value) mapped to one AI system. Registered systems
--- bring their id and the usage markers of their inventory row (LiteLLM request tags, OpenAI project ids).
--- Markers seen in usage (LiteLLM `app:` request tags, OpenAI project ids) or in policy decisions
--- (`input.ai_system`) that map to no registered system become shadow AI systems, id 'shadow-' + the marker
--- (without the `app:` prefix): discovered, never dropped.
-
 with
 
-inventory as (
+systems as (
 
     select * from {{ ref('int_inventory__latest') }}
     where record_type = 'ai_system'
@@ -30,12 +24,6 @@ openai as (
 opa as (
 
     select * from {{ ref('stg_policy__opa_decision_logs') }}
-
-),
-
-systems as (
-
-    select * from inventory
 
 ),
 
@@ -252,14 +240,8 @@ shadow as (
         unregistered_first._source_file,
         unregistered_first.first_line
 
-),
-
-final as (
-
-    select * from registered
-    union all
-    select * from shadow
-
 )
 
-select * from final
+select * from registered
+union all
+select * from shadow

@@ -66,8 +66,9 @@ current_files as (
 
 ),
 
-landed as (
+files as (
 
+    -- a landed file's money as ingest read it
     select
         money.dataset,
         money.source_file,
@@ -92,9 +93,7 @@ landed as (
             and money.file_sha256 = current_files.file_sha256
     where current_files.status = 'landed'
 
-),
-
-rejected as (
+    union all
 
     -- a money dataset's file refused whole: nothing of it was read, its money is unknown
     select
@@ -117,14 +116,6 @@ rejected as (
     where
         current_files.status = 'rejected'
         and current_files.dataset in ({{ money_datasets_sql() }})
-
-),
-
-files as (
-
-    select * from landed
-    union all
-    select * from rejected
 
 ),
 
