@@ -21,10 +21,10 @@ demo: manifest $(DAGSTER_HOME)/dagster.yaml
 test: manifest
 	env -u DAGSTER_HOME $(BIN)/python -m pytest -q
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml demo/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]" -e demo
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -49,7 +49,7 @@ dev: manifest $(DAGSTER_HOME)/dagster.yaml
 
 ## lint: ruff and sqlfluff (dbt templater)
 lint: manifest
-	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff check orchestration demo tests
 	$(SQLFLUFF_ENV) $(BIN)/sqlfluff lint dbt_project/models
 
 ## docs: dbt docs with column lineage (dbt_project/target/static_index.html opens without a server; needs a built DATA_DIR)
@@ -68,8 +68,8 @@ bench: manifest
 
 ## lock: regenerate constraints.txt from the current environment
 lock: install
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^ai-roi-ledger' > constraints.txt.new
-	( echo '# Pinned versions for a reproducible install: pip install -c constraints.txt -e ".[dev]" (regenerate with `make lock`).'; cat constraints.txt.new ) > constraints.txt
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^ai-roi-ledger\|^roi-ledger-demo' > constraints.txt.new
+	( echo '# Pinned versions for a reproducible install: pip install -c constraints.txt -e ".[dev]" -e demo (regenerate with `make lock`).'; cat constraints.txt.new ) > constraints.txt
 	rm constraints.txt.new
 
 clean:

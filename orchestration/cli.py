@@ -247,7 +247,15 @@ def print_outcome(paths: Paths, outcome: dict[str, Any]) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from orchestration.demo import generate
+    # the demo generator is a package of its own (demo/): the pipeline ships without it
+    try:
+        from roi_ledger_demo import generate
+    except ModuleNotFoundError as exc:
+        if exc.name != "roi_ledger_demo":
+            raise
+        print("roi-ledger: the demo generator is not installed: `pip install -e demo` from the repository "
+              "(`make install` installs it)", file=sys.stderr)
+        return EXIT_USAGE
 
     paths = Paths(resolve_data_dir(args.data_dir))
     summary = generate(paths.data_dir, seed=args.seed, scale=args.scale, months=args.months,

@@ -26,7 +26,7 @@ def dbt_manifest() -> Path:
 @pytest.fixture(scope="session")
 def demo_raw(tmp_path_factory, dbt_manifest) -> Path:
     """The small demo organisation (seed 42), generated once per session; copy it, never write into it."""
-    from orchestration.demo import generate
+    from roi_ledger_demo import generate
 
     root = tmp_path_factory.mktemp("demo_small")
     generate(root, seed=42, scale="small", months=12, as_of=AS_OF)

@@ -72,7 +72,7 @@ def main() -> int:
     if args.child:
         _child(*args.child)
         return 0
-    from orchestration.demo import generate
+    from roi_ledger_demo import generate
 
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="roi_bench_"))
     if not (tmp / "raw" / DATASET).exists():

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from orchestration.datasets import BY_KEY
-from orchestration.demo import generate
+from roi_ledger_demo import generate
 from tests.bench import newday
 from tests.conftest import AS_OF
 

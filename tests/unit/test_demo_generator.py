@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.datasets import DATASETS as REGISTRY
-from orchestration.demo import generate
-from orchestration.demo.systems import MODELS
-from orchestration.demo.world import build_world
+from roi_ledger_demo import generate
+from roi_ledger_demo.systems import MODELS
+from roi_ledger_demo.world import build_world
 
 AS_OF = dt.date(2025, 6, 15)  # mid-month: the last month is partial
 MONTHS = 12
@@ -435,3 +435,31 @@ def test_no_event_after_as_of(raw, lite, oai, focus, events):
     first = dt.date(2024, 7, 1)
     months = {str(r["startTime"])[:7] for r in lite}
     assert min(months) >= first.isoformat()[:7] and max(months) == "2025-06"
+
+
+def test_every_registered_dataset_has_one_writer():
+    import roi_ledger_demo
+
+    assert list(roi_ledger_demo.WRITERS) == sorted(roi_ledger_demo.WRITERS, key=list(roi_ledger_demo.WRITERS).index)
+    assert set(roi_ledger_demo.WRITERS) == set(DATASETS)
+
+
+def test_a_registered_dataset_without_a_writer_is_named(monkeypatch, tmp_path):
+    import roi_ledger_demo
+
+    writers = dict(roi_ledger_demo.WRITERS)
+    del writers["security/incidents"]
+    monkeypatch.setattr(roi_ledger_demo, "WRITERS", writers)
+    with pytest.raises(ValueError, match=r"no demo writer for registered dataset\(s\) security/incidents"):
+        generate(tmp_path, seed=1, as_of=AS_OF)
+    assert not (tmp_path / "raw").exists(), "nothing is written before the check"
+
+
+def test_the_cli_says_how_to_install_a_missing_demo(monkeypatch, tmp_path, capsys):
+    import sys
+
+    from orchestration.cli import EXIT_USAGE, main
+
+    monkeypatch.setitem(sys.modules, "roi_ledger_demo", None)  # import raises ModuleNotFoundError
+    assert main(["generate", "--data-dir", str(tmp_path)]) == EXIT_USAGE
+    assert "pip install -e demo" in capsys.readouterr().err

@@ -121,3 +121,25 @@ def test_the_cli_and_its_preflight_import_no_dagster():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dagster_dbt', 'dbt')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_demo_package_has_no_import_cycle():
+    graph = import_graph(module_names(ROOT / "demo", "roi_ledger_demo"), "roi_ledger_demo")
+    assert graph["roi_ledger_demo"], "the graph reads the demo's imports"
+    assert cycles(graph) == []
+
+
+def test_the_pipeline_ships_without_the_demo():
+    """The demo generator is a package of its own (demo/): of the runtime package only the CLI's ``generate``
+    command imports it, inside the command (it says how to install it when it is missing)."""
+    importers = {}
+    for module, path in module_names(ROOT, PACKAGE).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
+                 and any(name.split(".")[0] == "roi_ledger_demo"
+                         for name in ([n.module or ""] if isinstance(n, ast.ImportFrom) else
+                                      [a.name for a in n.names]))]
+        if found:
+            importers[module] = [n.col_offset > 0 for n in found]
+    assert importers == {f"{PACKAGE}.cli": [True]}
+    assert not (ROOT / PACKAGE / "demo").exists()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from orchestration.demo import _util as u
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.world import World
 
 FOCUS_12_COLUMNS = (
     "BilledCost",

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo import _util as u
-from orchestration.demo.people import Identity
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import Carried
+from roi_ledger_demo.people import Identity
+from roi_ledger_demo.world import World
 
 # action, resource template, probability the policy denies it
 _TOOLS: dict[str, tuple[tuple[str, str, float], ...]] = {
@@ -53,7 +54,7 @@ _DENY_REASONS = {
 }
 
 
-def write_opa(world: World, out_dir: Path) -> dict:
+def write_opa(world: World, out_dir: Path, carried: Carried) -> dict:
     ev = world.rate_mult
     callers: list[tuple[Identity, str, str, int, float]] = []  # identity, system ref, kind, start, weight
     for ident in world.identities:

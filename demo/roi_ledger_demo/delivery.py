@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo import _util as u
-from orchestration.demo.iam import team_repos
-from orchestration.demo.org import ENGINEERING, TEAMS
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import Carried, FourKeys
+from roi_ledger_demo.iam import team_repos
+from roi_ledger_demo.org import ENGINEERING, TEAMS
+from roi_ledger_demo.world import World
 
 
 def _adopt(world: World, sid: str, team: str) -> int | None:
@@ -35,7 +36,14 @@ def _team_logins(world: World, team: str, github: bool) -> list[str]:
     return out
 
 
-def write_delivery(world: World, out_dir: Path) -> dict[str, dict]:
+def four_keys(world: World, carried: Carried) -> FourKeys:
+    """The history, simulated once per generation (the first delivery writer keeps it in ``carried``)."""
+    if carried.four_keys is None:
+        carried.four_keys = _simulate(world)
+    return carried.four_keys
+
+
+def _simulate(world: World) -> FourKeys:
     ev = world.rate_mult
     changes_by_month: dict[dt.date, list[list]] = {m: [] for m in world.month_starts}
     deploys_by_month: dict[dt.date, list[dict]] = {m: [] for m in world.month_starts}
@@ -152,8 +160,11 @@ def write_delivery(world: World, out_dir: Path) -> dict[str, dict]:
                         ]
                     )
             day += u.DAY
-    out: dict[str, dict] = {}
-    ch_dir = out_dir / "changes"
+    return FourKeys(changes_by_month, deploys_by_month, incidents)
+
+
+def write_changes(world: World, out_dir: Path, carried: Carried) -> dict:
+    changes_by_month = four_keys(world, carried).changes_by_month
     ch_header = (
         "source",
         "event_type",
@@ -168,10 +179,13 @@ def write_delivery(world: World, out_dir: Path) -> dict[str, dict]:
     n_ch = 0
     for m, rows in changes_by_month.items():
         rows.sort(key=lambda r: (r[3], r[2]))
-        u.write_bytes(ch_dir / f"changes_{m:%Y-%m}.csv", u.csv_bytes(ch_header, rows))
+        u.write_bytes(out_dir / f"changes_{m:%Y-%m}.csv", u.csv_bytes(ch_header, rows))
         n_ch += len(rows)
-    out["delivery/changes"] = {"files": len(changes_by_month), "records": n_ch}
-    dep_dir = out_dir / "deployments"
+    return {"files": len(changes_by_month), "records": n_ch}
+
+
+def write_deployments(world: World, out_dir: Path, carried: Carried) -> dict:
+    deploys_by_month = four_keys(world, carried).deploys_by_month
     n_dep = 0
     csv_month = world.month_starts[-1] if len(world.month_starts) > 1 else None
     for m, deps in deploys_by_month.items():
@@ -189,27 +203,28 @@ def write_delivery(world: World, out_dir: Path) -> dict[str, dict]:
                 "environment",
             )
             rows = [[d[h] if h != "changes" else ";".join(d[h]) for h in header] for d in deps]
-            u.write_bytes(dep_dir / f"deployments_{m:%Y-%m}.csv", u.csv_bytes(header, rows))
+            u.write_bytes(out_dir / f"deployments_{m:%Y-%m}.csv", u.csv_bytes(header, rows))
         else:
-            u.write_bytes(dep_dir / f"deployments_{m:%Y-%m}.jsonl", u.jsonl_bytes(deps))
-    out["delivery/deployments"] = {"files": len(deploys_by_month), "records": n_dep}
-    incidents.sort(key=lambda r: (r[2], r[1]))
+            u.write_bytes(out_dir / f"deployments_{m:%Y-%m}.jsonl", u.jsonl_bytes(deps))
+    return {"files": len(deploys_by_month), "records": n_dep}
+
+
+def write_incidents(world: World, out_dir: Path, carried: Carried) -> dict:
+    incidents = sorted(four_keys(world, carried).incidents, key=lambda r: (r[2], r[1]))
     u.write_bytes(
-        out_dir / "incidents" / "incidents.csv",
+        out_dir / "incidents.csv",
         u.csv_bytes(
             ("source", "incident_id", "time_created", "time_resolved", "changes", "repo", "team", "title"),
             incidents,
         ),
     )
-    out["delivery/incidents"] = {"files": 1, "records": len(incidents)}
-    out["delivery/work_items"] = _work_items(world, out_dir / "work_items")
-    return out
+    return {"files": 1, "records": len(incidents)}
 
 
 _TYPES = (("story", 0.35), ("bug", 0.2), ("task", 0.12), ("toil", 0.28), ("chore", 0.05))
 
 
-def _work_items(world: World, out_dir: Path) -> dict:
+def write_work_items(world: World, out_dir: Path, carried: Carried) -> dict:
     ev = world.rate_mult
     rows: list[list] = []
     for slug, prefix, _, eng in TEAMS:

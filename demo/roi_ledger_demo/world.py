@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.demo import _util as u
-from orchestration.demo.org import AWS_ACCOUNT, ENGINEERING, SCALES, TEAM_SLUGS, TEAMS, Scale
-from orchestration.demo.people import FIRST_NAMES, LAST_NAMES, PURPOSES, AccessKey, Identity, UnknownKey
-from orchestration.demo.systems import AISystem, registered_systems, shadow_systems
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.org import AWS_ACCOUNT, ENGINEERING, SCALES, TEAM_SLUGS, TEAMS, Scale
+from roi_ledger_demo.people import FIRST_NAMES, LAST_NAMES, PURPOSES, AccessKey, Identity, UnknownKey
+from roi_ledger_demo.systems import AISystem, registered_systems, shadow_systems
 
 
 def _width(n: int) -> int:

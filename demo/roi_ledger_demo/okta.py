@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo import _util as u
-from orchestration.demo.people import Identity
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import Carried
+from roi_ledger_demo.people import Identity
+from roi_ledger_demo.world import World
 
 _CITIES = (
     ("London", "England", "United Kingdom", "EC1A", 51.5, -0.12),
@@ -115,7 +116,7 @@ def _okta_event(
     return uuid, line
 
 
-def write_okta(world: World, out_dir: Path) -> dict:
+def write_okta(world: World, out_dir: Path, carried: Carried) -> dict:
     ev = world.rate_mult
     actors = [i for i in world.identities if i.okta_login]
     human_apps: dict[str, list[tuple[str, int]]] = {}

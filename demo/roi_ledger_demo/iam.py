@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo import _util as u
-from orchestration.demo.org import AWS_ACCOUNT, ORG, TEAM_SLUGS
-from orchestration.demo.people import REGIONS
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import Carried
+from roi_ledger_demo.org import AWS_ACCOUNT, ORG, TEAM_SLUGS
+from roi_ledger_demo.people import REGIONS
+from roi_ledger_demo.world import World
 
 CRED_HEADER = (
     "user",
@@ -47,7 +48,7 @@ def team_repos(team: str) -> list[str]:
 # ------------------------------------------------------------------------------------ credential report
 
 
-def write_credential_report(world: World, out_dir: Path) -> dict:
+def write_credential_report(world: World, out_dir: Path, carried: Carried) -> dict:
     rng = u.rng_for(world.seed, "iam/aws_credential_report")
     gen = world.end - u.DAY + 4 * 3600  # generated at 04:00 UTC on as_of
     users = sorted(
@@ -165,7 +166,7 @@ def _pick(rng: random.Random, table: tuple) -> tuple[str, str]:
     return table[-1][0], table[-1][1]
 
 
-def write_github(world: World, out_dir: Path) -> dict:
+def write_github(world: World, out_dir: Path, carried: Carried) -> dict:
     ev = world.rate_mult
     actors = [i for i in world.identities if i.github_login]
     repo_ids: dict[str, int] = {}
@@ -288,7 +289,7 @@ INVENTORY_HEADER = (
 )
 
 
-def write_inventory(world: World, out_dir: Path) -> dict:
+def write_inventory(world: World, out_dir: Path, carried: Carried) -> dict:
     rows: list[list[str]] = []
     for s in world.systems:
         rows.append(
@@ -343,7 +344,7 @@ def write_inventory(world: World, out_dir: Path) -> dict:
 # ---------------------------------------------------------------------------------------------- secrets
 
 
-def write_secrets(world: World, out_dir: Path) -> dict:
+def write_secrets(world: World, out_dir: Path, carried: Carried) -> dict:
     rng = u.rng_for(world.seed, "iam/secrets_inventory")
     gen = world.end - u.DAY + 3 * 3600
     secrets: list[dict] = []

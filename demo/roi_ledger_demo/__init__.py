@@ -34,17 +34,41 @@ that still hold keys, orphaned secrets, unused seats, and the shadow systems abo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from orchestration import datasets as _registry
-from orchestration.demo import billing, delivery, iam, okta, policy, saas, security, usage
-from orchestration.demo.org import SCALES
-from orchestration.demo.world import World, build_world
+from roi_ledger_demo import billing, delivery, iam, okta, policy, saas, security, usage
+from roi_ledger_demo.carried import Carried
+from roi_ledger_demo.org import SCALES
+from roi_ledger_demo.world import World, build_world
 
-__all__ = ["SCALES", "World", "build_world", "generate"]
+__all__ = ["SCALES", "WRITERS", "World", "build_world", "generate"]
 
-#: Every registered dataset: the generator writes each of them (a new registry entry needs a writer here).
-DATASETS = tuple(d.key for d in _registry.DATASETS)
+#: A writer puts one dataset's files in its folder and returns ``{"files": n, "records": n}``.
+Writer = Callable[[World, Path, Carried], dict]
+
+#: Every registered dataset's writer, in the order they run: FOCUS after the usage exports and the SaaS
+#: licences whose tokens and seats it bills (``carried.py``). A new dataset of the registry needs an entry
+#: (a test holds the keys to the registry).
+WRITERS: dict[str, Writer] = {
+    "iam/identity_inventory": iam.write_inventory,
+    "iam/aws_credential_report": iam.write_credential_report,
+    "iam/github_audit_log": iam.write_github,
+    "iam/okta_system_log": okta.write_okta,
+    "iam/secrets_inventory": iam.write_secrets,
+    "usage/litellm_spend_logs": usage.write_litellm,
+    "usage/openai_usage": usage.write_openai,
+    "policy/opa_decision_logs": policy.write_opa,
+    "billing/saas_licences": saas.write_saas,
+    "billing/focus": billing.write_focus,
+    "delivery/changes": delivery.write_changes,
+    "delivery/deployments": delivery.write_deployments,
+    "delivery/incidents": delivery.write_incidents,
+    "delivery/work_items": delivery.write_work_items,
+    "security/incidents": security.write_security_incidents,
+    "assumptions/scenarios": security.write_scenarios,
+}
 
 
 def generate(
@@ -52,36 +76,20 @@ def generate(
 ) -> dict:
     """Write every dataset under ``data_dir/raw/<system>/<dataset>/``.
 
-    Returns ``{"<system>/<dataset>": {"files": n, "records": n}, ...}``. Files of the same name are
-    overwritten (the same arguments give the same bytes, so a re-run changes nothing); no other file is ever
-    deleted, so exports a user dropped beside the demo's are safe.
+    Returns ``{"<system>/<dataset>": {"files": n, "records": n}, ...}`` in the registry's order. Files of the
+    same name are overwritten (the same arguments give the same bytes, so a re-run changes nothing); no other
+    file is ever deleted, so exports a user dropped beside the demo's are safe.
     """
+    missing = [d.key for d in _registry.DATASETS if d.key not in WRITERS]
+    if missing:
+        raise ValueError(f"no demo writer for registered dataset(s) {', '.join(missing)} (roi_ledger_demo.WRITERS)")
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     world = build_world(seed, scale, months, as_of)
     raw = Path(data_dir) / "raw"
-    for key in DATASETS:
-        (raw / key).mkdir(parents=True, exist_ok=True)
-
-    def d(key: str) -> Path:
-        return raw / key
-
+    carried = Carried()
     summary: dict[str, dict] = {}
-    summary["iam/identity_inventory"] = iam.write_inventory(world, d("iam/identity_inventory"))
-    summary["iam/aws_credential_report"] = iam.write_credential_report(world, d("iam/aws_credential_report"))
-    summary["iam/github_audit_log"] = iam.write_github(world, d("iam/github_audit_log"))
-    summary["iam/okta_system_log"] = okta.write_okta(world, d("iam/okta_system_log"))
-    summary["iam/secrets_inventory"] = iam.write_secrets(world, d("iam/secrets_inventory"))
-    summary["usage/litellm_spend_logs"], litellm_tokens = usage.write_litellm(
-        world, d("usage/litellm_spend_logs")
-    )
-    summary["usage/openai_usage"], openai_tokens = usage.write_openai(world, d("usage/openai_usage"))
-    summary["policy/opa_decision_logs"] = policy.write_opa(world, d("policy/opa_decision_logs"))
-    summary["billing/saas_licences"], seats = saas.write_saas(world, d("billing/saas_licences"))
-    summary["billing/focus"] = billing.write_focus(
-        world, d("billing/focus"), litellm_tokens, openai_tokens, seats
-    )
-    summary.update(delivery.write_delivery(world, raw / "delivery"))
-    summary["security/incidents"] = security.write_security_incidents(world, d("security/incidents"))
-    summary["assumptions/scenarios"] = security.write_scenarios(world, d("assumptions/scenarios"))
-    return {k: summary[k] for k in DATASETS}
+    for key, write in WRITERS.items():
+        (raw / key).mkdir(parents=True, exist_ok=True)
+        summary[key] = write(world, raw / key, carried)
+    return {d.key: summary[d.key] for d in _registry.DATASETS}

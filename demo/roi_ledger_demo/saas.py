@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo import _util as u
-from orchestration.demo.org import ENGINEERING, TEAM_SLUGS
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import Carried
+from roi_ledger_demo.org import ENGINEERING, TEAM_SLUGS
+from roi_ledger_demo.world import World
 
 
 @dataclass
@@ -201,7 +202,7 @@ def _adopted_headcount(world: World, sid: str, d: dt.date) -> int:
     return sum(world.team_headcount[t] for t, a in s.team_adoption.items() if a <= d)
 
 
-def write_saas(world: World, out_dir: Path) -> tuple[dict, list[dict]]:
+def write_saas(world: World, out_dir: Path, carried: Carried) -> dict:
     """SaaS licence rows; also returns the seat subscriptions billed through a FOCUS provider."""
     rng = u.rng_for(world.seed, "billing/saas_licences")
     header = (
@@ -290,4 +291,5 @@ def write_saas(world: World, out_dir: Path) -> tuple[dict, list[dict]]:
                     }
                 )
     u.write_bytes(out_dir / "saas_licences.csv", u.csv_bytes(header, rows))
-    return {"files": 1, "records": len(rows)}, billed
+    carried.billed_seats = billed
+    return {"files": 1, "records": len(rows)}

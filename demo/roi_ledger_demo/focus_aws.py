@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from orchestration.demo import _util as u
-from orchestration.demo.focus_common import NANO, REGION_NAMES, base_row, charge, one_time_rows, tags
-from orchestration.demo.org import AWS_ACCOUNT, ENGINEERING, TEAM_SLUGS
-from orchestration.demo.systems import MODELS
-from orchestration.demo.usage import TokenTotals
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import TokenTotals
+from roi_ledger_demo.focus_common import NANO, REGION_NAMES, base_row, charge, one_time_rows, tags
+from roi_ledger_demo.org import AWS_ACCOUNT, ENGINEERING, TEAM_SLUGS
+from roi_ledger_demo.systems import MODELS
+from roi_ledger_demo.world import World
 
 
 def aws_rows(

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo import _util as u
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import Carried
+from roi_ledger_demo.world import World
 
 _CATEGORIES = (
     ("credential_abuse", 0.22),
@@ -40,7 +41,7 @@ def _pick(rng: np.random.Generator, table: tuple[tuple[str, float], ...]) -> str
     return table[-1][0]
 
 
-def write_security_incidents(world: World, out_dir: Path) -> dict:
+def write_security_incidents(world: World, out_dir: Path, carried: Carried) -> dict:
     rng = u.rng_for(world.seed, "security/incidents")
     ev = world.scale.events
     soc = world.system("ais-soc-triage").adoption_date
@@ -324,7 +325,7 @@ OBSERVED = {
 }
 
 
-def write_scenarios(world: World, out_dir: Path) -> dict:
+def write_scenarios(world: World, out_dir: Path, carried: Carried) -> dict:
     header = (
         "scenario_id",
         "ai_system_id",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from orchestration.demo.org import ENGINEERING, TEAM_SLUGS
+from roi_ledger_demo.org import ENGINEERING, TEAM_SLUGS
 
 # ----------------------------------------------------------------------------------------------- models
 

@@ -16,17 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from orchestration.demo import _util as u
-from orchestration.demo.people import Identity
-from orchestration.demo.systems import API_BASES, MODELS, AISystem
-from orchestration.demo.world import World
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import Carried, TokenTotals
+from roi_ledger_demo.people import Identity
+from roi_ledger_demo.systems import API_BASES, MODELS, AISystem
+from roi_ledger_demo.world import World
 
 CHUNK_ROWS = 400_000
-
-#: (month start, system id or "" (LiteLLM) / project id (OpenAI), model)
-#: -> [billed input tokens, billed output tokens]
-TokenTotals = dict[tuple[dt.date, str, str], list[int]]
-
 
 @dataclass
 class Streams:
@@ -181,7 +177,7 @@ def _decimal9(nano: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(whole, frac, ".")
 
 
-def write_litellm(world: World, out_dir: Path) -> tuple[dict, TokenTotals]:
+def write_litellm(world: World, out_dir: Path, carried: Carried) -> dict:
     systems, keys, key_of = _litellm_tables(world)
     rng = u.rng_for(world.seed, "usage/litellm_spend_logs/streams")
     raw = _caller_streams(world, "litellm", rng, key_of)
@@ -396,13 +392,14 @@ def write_litellm(world: World, out_dir: Path) -> tuple[dict, TokenTotals]:
                 writer.close()
         files += 1
         records += total
-    return {"files": files, "records": records}, dict(totals)
+    carried.litellm_tokens = dict(totals)
+    return {"files": files, "records": records}
 
 
 # ------------------------------------------------------------------------------------------------- OpenAI
 
 
-def write_openai(world: World, out_dir: Path) -> tuple[dict, TokenTotals]:
+def write_openai(world: World, out_dir: Path, carried: Carried) -> dict:
     systems = [s for s in world.systems + world.shadow if s.channel == "openai"]
     rng = u.rng_for(world.seed, "usage/openai_usage/streams")
     key_of: dict[str, int] = {}
@@ -514,4 +511,5 @@ def write_openai(world: World, out_dir: Path) -> tuple[dict, TokenTotals]:
             doc = {"object": "page", "data": buckets, "has_more": False, "next_page": None}
         u.write_bytes(folder / name, u.dumps(doc).encode("utf-8"))
         files += 1
-    return {"files": files, "records": records}, dict(totals)
+    carried.openai_tokens = dict(totals)
+    return {"files": files, "records": records}

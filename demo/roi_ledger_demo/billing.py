@@ -16,9 +16,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.demo import _util as u
-from orchestration.demo.focus_aws import aws_rows
-from orchestration.demo.focus_common import (
+from roi_ledger_demo import _util as u
+from roi_ledger_demo.carried import Carried, TokenTotals
+from roi_ledger_demo.focus_aws import aws_rows
+from roi_ledger_demo.focus_common import (
     EXTRA_13,
     FOCUS_12_COLUMNS,
     MONEY_COLUMNS,
@@ -30,10 +31,9 @@ from orchestration.demo.focus_common import (
     one_time_rows,
     tags,
 )
-from orchestration.demo.focus_microsoft import microsoft_rows
-from orchestration.demo.systems import MODELS
-from orchestration.demo.usage import TokenTotals
-from orchestration.demo.world import World
+from roi_ledger_demo.focus_microsoft import microsoft_rows
+from roi_ledger_demo.systems import MODELS
+from roi_ledger_demo.world import World
 
 
 def _openai_rows(world: World, m0: dt.date, openai: TokenTotals) -> list[dict]:
@@ -166,9 +166,8 @@ def _parquet_file(rows: list[dict], path: Path) -> None:
     pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=True)
 
 
-def write_focus(
-    world: World, out_dir: Path, litellm: TokenTotals, openai: TokenTotals, seats: list[dict]
-) -> dict:
+def write_focus(world: World, out_dir: Path, carried: Carried) -> dict:
+    litellm, openai, seats = carried.litellm_tokens, carried.openai_tokens, carried.billed_seats
     files = records = 0
     ms_rows: list[dict] = []
     for mi, m0 in enumerate(world.month_starts):
