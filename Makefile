@@ -47,9 +47,10 @@ dev: manifest $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) ROI_LEDGER_DATA_DIR=$(abspath $(DATA_DIR)) \
 		$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
 
-## lint: ruff and sqlfluff (dbt templater)
+## lint: ruff (rules and format) and sqlfluff (dbt templater)
 lint: manifest
 	$(BIN)/ruff check orchestration demo tests
+	$(BIN)/ruff format --check orchestration demo tests
 	$(SQLFLUFF_ENV) $(BIN)/sqlfluff lint dbt_project/models
 
 ## docs: dbt docs with column lineage (dbt_project/target/static_index.html opens without a server; needs a built DATA_DIR)

@@ -145,8 +145,9 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
-def terminate_children(pid: int | None = None, *, grace: float = 5.0,
-                       only: Callable[[int], bool] | None = None) -> list[int]:
+def terminate_children(
+    pid: int | None = None, *, grace: float = 5.0, only: Callable[[int], bool] | None = None
+) -> list[int]:
     """SIGTERM every living child of ``pid`` (default: this process) that ``only`` accepts (default: all),
     SIGKILL those still alive after ``grace`` seconds; returns the children found. The CLI calls it when it
     is interrupted."""
@@ -221,8 +222,7 @@ class _Supervisor:
                 os._exit(128 + signal.SIGKILL)
 
         env = {k: v for k, v in os.environ.items() if k != PARENT_PID_ENV}
-        proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, env=env, process_group=0,
-                                preexec_fn=in_child)
+        proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, env=env, process_group=0, preexec_fn=in_child)
         group = proc.pid  # the group's id; reserved while the child is unreaped (we reap it last)
         kill_at: float | None = None
         while True:

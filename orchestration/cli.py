@@ -67,9 +67,17 @@ def scenario_run_config(seed: int | None, iterations: int | None) -> dict[str, A
     return {"ops": {"scenario_model": {"config": cfg}}} if cfg else {}
 
 
-def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNING", verbose: bool = False,
-                    scenario_seed: int | None = None, scenario_iterations: int | None = None,
-                    full_refresh: bool = False, preflight: bool = True) -> dict[str, Any]:
+def execute_nightly(
+    paths: Paths,
+    as_of: date | None,
+    *,
+    log_level: str = "WARNING",
+    verbose: bool = False,
+    scenario_seed: int | None = None,
+    scenario_iterations: int | None = None,
+    full_refresh: bool = False,
+    preflight: bool = True,
+) -> dict[str, Any]:
     """Run the nightly job in process; return its outcome (status, release record, checks, errors).
 
     First, unless ``preflight`` is off, :mod:`orchestration.preflight`: a night that would land nothing and
@@ -86,12 +94,27 @@ def execute_nightly(paths: Paths, as_of: date | None, *, log_level: str = "WARNI
         if preflight:
             early = _preflight(paths, as_of, scenario_seed, scenario_iterations, full_refresh)
             if early.unchanged:
-                return {"run_id": None, "checks": [], "release": early.release, "errors": [], "status": "ok",
-                        "log": None, "openlineage": None, "preflight": early.reason}
+                return {
+                    "run_id": None,
+                    "checks": [],
+                    "release": early.release,
+                    "errors": [],
+                    "status": "ok",
+                    "log": None,
+                    "openlineage": None,
+                    "preflight": early.reason,
+                }
             cleaned.append(f"night runs: {early.reason}")
-        return _execute_nightly(paths, as_of, cleaned, log_level=log_level, verbose=verbose,
-                                scenario_seed=scenario_seed, scenario_iterations=scenario_iterations,
-                                full_refresh=full_refresh)
+        return _execute_nightly(
+            paths,
+            as_of,
+            cleaned,
+            log_level=log_level,
+            verbose=verbose,
+            scenario_seed=scenario_seed,
+            scenario_iterations=scenario_iterations,
+            full_refresh=full_refresh,
+        )
 
 
 def _preflight(paths: Paths, as_of: date, seed: int | None, iterations: int | None, full_refresh: bool) -> Any:
@@ -99,14 +122,23 @@ def _preflight(paths: Paths, as_of: date, seed: int | None, iterations: int | No
     from orchestration.nightgate import scenario_parameters
     from orchestration.scenarios.run import MODEL_VERSION
 
-    scenario = scenario_parameters(DEFAULT_SEED if seed is None else seed,
-                                   DEFAULT_ITERATIONS if iterations is None else iterations, MODEL_VERSION)
+    scenario = scenario_parameters(
+        DEFAULT_SEED if seed is None else seed, DEFAULT_ITERATIONS if iterations is None else iterations, MODEL_VERSION
+    )
     return preflight.check(paths, as_of=as_of, scenario=scenario, full_refresh=full_refresh)
 
 
-def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, log_level: str, verbose: bool,
-                     scenario_seed: int | None, scenario_iterations: int | None,
-                     full_refresh: bool) -> dict[str, Any]:
+def _execute_nightly(
+    paths: Paths,
+    as_of: date | None,
+    cleaned: list[str],
+    *,
+    log_level: str,
+    verbose: bool,
+    scenario_seed: int | None,
+    scenario_iterations: int | None,
+    full_refresh: bool,
+) -> dict[str, Any]:
     ensure_manifest()
     from dagster import DagsterEventType, DagsterInstance
 
@@ -122,8 +154,11 @@ def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, lo
     else:
         instance = DagsterInstance.ephemeral()
     run_config = {
-        "resources": {"settings": {"config": {"data_dir": str(paths.data_dir), "as_of": as_of.isoformat(),
-                                              "full_refresh": full_refresh}}},
+        "resources": {
+            "settings": {
+                "config": {"data_dir": str(paths.data_dir), "as_of": as_of.isoformat(), "full_refresh": full_refresh}
+            }
+        },
         "loggers": {"console": {"config": {"log_level": log_level}}},
         **scenario_run_config(scenario_seed, scenario_iterations),
     }
@@ -132,8 +167,10 @@ def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, lo
     log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = log_dir / "last_run.log"
     # dagster-dbt echoes every dbt event on stdout: keep it in the run log unless asked to show it.
-    with (os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as log,
-          contextlib.redirect_stdout(sys.stdout if verbose else log)):
+    with (
+        os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as log,
+        contextlib.redirect_stdout(sys.stdout if verbose else log),
+    ):
         for line in cleaned:
             print(f"roi-ledger: {line}", file=log, flush=True)
         result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
@@ -141,8 +178,15 @@ def _execute_nightly(paths: Paths, as_of: date | None, cleaned: list[str], *, lo
 
     end = on_run_end(instance, result.run_id, paths, defs)
     run_id = result.run_id
-    outcome: dict[str, Any] = {"run_id": run_id, "checks": end.checks, "release": end.release, "errors": [],
-                               "log": str(log_path), "openlineage": str(end.openlineage), "status": end.status}
+    outcome: dict[str, Any] = {
+        "run_id": run_id,
+        "checks": end.checks,
+        "release": end.release,
+        "errors": [],
+        "log": str(log_path),
+        "openlineage": str(end.openlineage),
+        "status": end.status,
+    }
     if end.status == "ok":
         outcome["release"] = next((r for r in publish.list_releases(paths) if r["run_id"] == run_id), None)
     if end.status != "failed":
@@ -163,16 +207,27 @@ def dataset_summary(paths: Paths) -> list[dict[str, Any]]:
 
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
-        files = {r[0]: r[1:] for r in con.execute(
-            "SELECT dataset, count(*) FILTER (WHERE status = 'landed'), "
-            "count(*) FILTER (WHERE status IN ('rejected', 'duplicate')), "
-            "coalesce(sum(rows_quarantined), 0) FROM audit.ingested_files GROUP BY dataset").fetchall()}
+        files = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "SELECT dataset, count(*) FILTER (WHERE status = 'landed'), "
+                "count(*) FILTER (WHERE status IN ('rejected', 'duplicate')), "
+                "coalesce(sum(rows_quarantined), 0) FROM audit.ingested_files GROUP BY dataset"
+            ).fetchall()
+        }
         out = []
         for ds in DATASETS:
             landed, rejected, quarantined = files.get(ds.key, (0, 0, 0))
             rows = con.execute(f"SELECT count(*) FROM {ds.table}").fetchone()[0]
-            out.append({"dataset": ds.key, "files_landed": landed, "files_rejected": rejected,
-                        "rows_accepted": rows, "rows_quarantined": int(quarantined)})
+            out.append(
+                {
+                    "dataset": ds.key,
+                    "files_landed": landed,
+                    "files_rejected": rejected,
+                    "rows_accepted": rows,
+                    "rows_quarantined": int(quarantined),
+                }
+            )
         return out
     finally:
         con.close()
@@ -209,19 +264,25 @@ def print_outcome(paths: Paths, outcome: dict[str, Any]) -> int:
         if rows:
             print(f"{'dataset':<32} {'files':>6} {'rejected':>8} {'rows accepted':>14} {'quarantined':>12}")
             for r in rows:
-                print(f"{r['dataset']:<32} {r['files_landed']:>6} {r['files_rejected']:>8} "
-                      f"{r['rows_accepted']:>14,} {r['rows_quarantined']:>12,}")
+                print(
+                    f"{r['dataset']:<32} {r['files_landed']:>6} {r['files_rejected']:>8} "
+                    f"{r['rows_accepted']:>14,} {r['rows_quarantined']:>12,}"
+                )
     scenarios = scenario_summary(paths)
     if scenarios:
-        print(f"\nscenario model: {scenarios['scenarios_simulated']} scenario(s) simulated, "
-              f"{scenarios['iterations']:,} iterations, seed {scenarios['seed']}; "
-              f"{scenarios['scenario_rows_quarantined']} quarantine row(s) (marts.fct_roi_scenario_quarantine)")
+        print(
+            f"\nscenario model: {scenarios['scenarios_simulated']} scenario(s) simulated, "
+            f"{scenarios['iterations']:,} iterations, seed {scenarios['seed']}; "
+            f"{scenarios['scenario_rows_quarantined']} quarantine row(s) (marts.fct_roi_scenario_quarantine)"
+        )
     checks = outcome["checks"]
     failed = [c for c in checks if c.blocks]
     warned = [c for c in checks if not c.passed and not c.blocks]
     if not outcome.get("preflight"):
-        print(f"\ngates: {len(checks)} checks, {len(checks) - len(failed) - len(warned)} passed, "
-              f"{len(warned)} warnings, {len(failed)} blocking failures")
+        print(
+            f"\ngates: {len(checks)} checks, {len(checks) - len(failed) - len(warned)} passed, "
+            f"{len(warned)} warnings, {len(failed)} blocking failures"
+        )
     for c in warned:
         print(f"  warn    {c.asset} :: {c.check}  {c.detail}")
     for c in failed:
@@ -234,8 +295,10 @@ def print_outcome(paths: Paths, outcome: dict[str, Any]) -> int:
         print(f"published file: {paths.published_db} (open read-only from BI tools)")
         return EXIT_OK
     if status == "blocked":
-        print(f"\nrelease {rec.get('release_id')}: BLOCKED by "
-              f"{', '.join(f'{c.asset}::{c.check}' for c in failed)}", file=sys.stderr)
+        print(
+            f"\nrelease {rec.get('release_id')}: BLOCKED by {', '.join(f'{c.asset}::{c.check}' for c in failed)}",
+            file=sys.stderr,
+        )
         print(f"published file unchanged: {paths.published_db}", file=sys.stderr)
         return EXIT_BLOCKED
     print("\nrun FAILED:", file=sys.stderr)
@@ -253,16 +316,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         if exc.name != "roi_ledger_demo":
             raise
-        print("roi-ledger: the demo generator is not installed: `pip install -e demo` from the repository "
-              "(`make install` installs it)", file=sys.stderr)
+        print(
+            "roi-ledger: the demo generator is not installed: `pip install -e demo` from the repository "
+            "(`make install` installs it)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
     paths = Paths(resolve_data_dir(args.data_dir))
-    summary = generate(paths.data_dir, seed=args.seed, scale=args.scale, months=args.months,
-                       as_of=args.as_of or datetime.now(UTC).date())
+    summary = generate(
+        paths.data_dir,
+        seed=args.seed,
+        scale=args.scale,
+        months=args.months,
+        as_of=args.as_of or datetime.now(UTC).date(),
+    )
     total = sum(v.get("records", 0) for v in summary.values())
-    print(f"generated {len(summary)} datasets, {total:,} records under {paths.raw} "
-          f"(seed {args.seed}, scale {args.scale})")
+    print(
+        f"generated {len(summary)} datasets, {total:,} records under {paths.raw} (seed {args.seed}, scale {args.scale})"
+    )
     return EXIT_OK
 
 
@@ -271,14 +343,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     paths = Paths(resolve_data_dir(args.data_dir))
     if not paths.raw.is_dir():
-        print(f"roi-ledger: no raw data at {paths.raw} (run `roi-ledger generate` or land exports there)",
-              file=sys.stderr)
+        print(
+            f"roi-ledger: no raw data at {paths.raw} (run `roi-ledger generate` or land exports there)", file=sys.stderr
+        )
         return EXIT_USAGE
     try:
-        outcome = execute_nightly(paths, args.as_of, verbose=args.verbose, scenario_seed=args.scenario_seed,
-                                  scenario_iterations=args.scenario_iterations,
-                                  full_refresh=getattr(args, "full_refresh", False),
-                                  preflight=not getattr(args, "no_preflight", False))
+        outcome = execute_nightly(
+            paths,
+            args.as_of,
+            verbose=args.verbose,
+            scenario_seed=args.scenario_seed,
+            scenario_iterations=args.scenario_iterations,
+            full_refresh=getattr(args, "full_refresh", False),
+            preflight=not getattr(args, "no_preflight", False),
+        )
     except RunRefused as exc:
         print(f"roi-ledger: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -293,9 +371,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def format_release(rec: dict[str, Any], paths: Paths) -> str:
     """One release in full, for ``roi-ledger releases --show`` (pure: tested)."""
     checks = json.loads(rec.get("checks") or "[]")
-    lines = [f"release        {rec['release_id']}", f"status         {rec['status']}",
-             f"as of          {rec['as_of']}", f"created (UTC)  {rec['created_at']:%Y-%m-%d %H:%M:%S}",
-             f"run id         {rec.get('run_id')}", f"code version   {rec.get('code_version') or 'not recorded'}"]
+    lines = [
+        f"release        {rec['release_id']}",
+        f"status         {rec['status']}",
+        f"as of          {rec['as_of']}",
+        f"created (UTC)  {rec['created_at']:%Y-%m-%d %H:%M:%S}",
+        f"run id         {rec.get('run_id')}",
+        f"code version   {rec.get('code_version') or 'not recorded'}",
+    ]
     tools = json.loads(rec.get("tool_versions") or "{}")
     if tools:
         lines.append("tool versions  " + ", ".join(f"{k} {v}" for k, v in sorted(tools.items())))
@@ -313,8 +396,10 @@ def format_release(rec: dict[str, Any], paths: Paths) -> str:
     lines += [f"  {n:>12,}  {t}" for t, n in sorted(counts.items())]
     failed = [c for c in checks if not c["passed"] and c["severity"] == "ERROR"]
     warned = [c for c in checks if not c["passed"] and c["severity"] != "ERROR"]
-    lines.append(f"\nchecks ({len(checks)}: {len(checks) - len(failed) - len(warned)} passed, {len(warned)} "
-                 f"warnings, {len(failed)} blocking failures)")
+    lines.append(
+        f"\nchecks ({len(checks)}: {len(checks) - len(failed) - len(warned)} passed, {len(warned)} "
+        f"warnings, {len(failed)} blocking failures)"
+    )
     for c in sorted(checks, key=lambda c: (c["passed"], c["severity"] != "ERROR", c["asset"], c["check"])):
         status = "pass" if c["passed"] else ("FAIL" if c["severity"] == "ERROR" else "warn")
         observed = c.get("observed") or {}
@@ -330,8 +415,11 @@ def cmd_releases(args: argparse.Namespace) -> int:
     if args.show:
         rec = get_release(paths, args.show)
         if rec is None:
-            print(f"roi-ledger releases: no release {args.show!r} under {paths.data_dir} "
-                  f"(`roi-ledger releases` lists them)", file=sys.stderr)
+            print(
+                f"roi-ledger releases: no release {args.show!r} under {paths.data_dir} "
+                f"(`roi-ledger releases` lists them)",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         print(json.dumps(rec, default=str, indent=2) if args.json else format_release(rec, paths))
         return EXIT_OK
@@ -342,13 +430,17 @@ def cmd_releases(args: argparse.Namespace) -> int:
     if not releases:
         print(f"no releases recorded under {paths.data_dir}")
         return EXIT_OK
-    print(f"{'release_id':<28} {'status':<10} {'as_of':<10} {'created_at (UTC)':<20} {'code':<12} "
-          f"{'published sha256':<16} failed checks")
+    print(
+        f"{'release_id':<28} {'status':<10} {'as_of':<10} {'created_at (UTC)':<20} {'code':<12} "
+        f"{'published sha256':<16} failed checks"
+    )
     for r in releases:
         failed = ", ".join(f"{c['asset']}::{c['check']}" for c in json.loads(r["failed_checks"] or "[]"))
-        print(f"{r['release_id']:<28} {r['status']:<10} {r['as_of']!s:<10} "
-              f"{r['created_at']:%Y-%m-%d %H:%M:%S}  {(r.get('code_version') or '-')[:12]:<12} "
-              f"{(r.get('published_sha256') or '-')[:16]:<16} {failed}")
+        print(
+            f"{r['release_id']:<28} {r['status']:<10} {r['as_of']!s:<10} "
+            f"{r['created_at']:%Y-%m-%d %H:%M:%S}  {(r.get('code_version') or '-')[:12]:<12} "
+            f"{(r.get('published_sha256') or '-')[:16]:<16} {failed}"
+        )
     return EXIT_OK
 
 
@@ -360,13 +452,19 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--data-dir", help=f"data directory (default ${DATA_DIR_ENV} or ./data)")
 
     def run_opts(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--verbose", action="store_true",
-                        help="show dbt's output instead of writing it to the run log")
-        sp.add_argument("--scenario-seed", type=int, metavar="N",
-                        help=f"seed of the scenario Monte Carlo (default {DEFAULT_SEED}; stored with its output)")
-        sp.add_argument("--scenario-iterations", type=_iterations, metavar="N",
-                        help=f"simulated years per scenario (default {DEFAULT_ITERATIONS:,}, at least "
-                             f"{MIN_ITERATIONS:,})")
+        sp.add_argument("--verbose", action="store_true", help="show dbt's output instead of writing it to the run log")
+        sp.add_argument(
+            "--scenario-seed",
+            type=int,
+            metavar="N",
+            help=f"seed of the scenario Monte Carlo (default {DEFAULT_SEED}; stored with its output)",
+        )
+        sp.add_argument(
+            "--scenario-iterations",
+            type=_iterations,
+            metavar="N",
+            help=f"simulated years per scenario (default {DEFAULT_ITERATIONS:,}, at least {MIN_ITERATIONS:,})",
+        )
 
     def gen_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
@@ -381,12 +479,18 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the nightly job once and publish when every gate passes")
     data_dir(r)
     r.add_argument("--as-of", type=_date, help="as-of date of the release (default today)")
-    r.add_argument("--full-refresh", action="store_true",
-                   help="rebuild every incremental model from everything landed (a night normally rebuilds "
-                        "only what its new files change), and run even when nothing changed")
-    r.add_argument("--no-preflight", action="store_true",
-                   help="start the Dagster run even when the night would land nothing and equals the last "
-                        "published release (its night gate then records `unchanged` after the ingest steps)")
+    r.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every incremental model from everything landed (a night normally rebuilds "
+        "only what its new files change), and run even when nothing changed",
+    )
+    r.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="start the Dagster run even when the night would land nothing and equals the last "
+        "published release (its night gate then records `unchanged` after the ingest steps)",
+    )
     run_opts(r)
     r.set_defaults(func=cmd_run)
     d = sub.add_parser("demo", help="generate the demo organisation, then run")
@@ -397,8 +501,11 @@ def build_parser() -> argparse.ArgumentParser:
     rl = sub.add_parser("releases", help="published and blocked releases, newest first")
     data_dir(rl)
     rl.add_argument("--json", action="store_true", help="print JSON")
-    rl.add_argument("--show", metavar="RELEASE_ID",
-                    help="one release in full: code and tool versions, input files, row counts, every check")
+    rl.add_argument(
+        "--show",
+        metavar="RELEASE_ID",
+        help="one release in full: code and tool versions, input files, row counts, every check",
+    )
     rl.set_defaults(func=cmd_releases)
     add_trace_parser(sub)
     return p
@@ -409,9 +516,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def format_result(result: TraceResult) -> str:
     """The text `roi-ledger trace` prints (pure: tested)."""
-    out = [f"trace marts.{result.mart}  " + "  ".join(f"{k}={v}" for k, v in result.keys.items()),
-           f"published file: {result.published_file}" + (f" (release {result.release_id})" if result.release_id
-                                                           else "")]
+    out = [
+        f"trace marts.{result.mart}  " + "  ".join(f"{k}={v}" for k, v in result.keys.items()),
+        f"published file: {result.published_file}" + (f" (release {result.release_id})" if result.release_id else ""),
+    ]
     out.append("\nsteps (relation: rows matched, raw lines):")
     for s in result.steps:
         figures = f"{s.rows} row(s)" + (f", {s.lines} line(s)" if s.lines is not None else ", followed")
@@ -474,18 +582,29 @@ def _non_negative(value: str) -> int:
 def add_trace_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``roi-ledger trace`` on the CLI's subparsers."""
     p = subparsers.add_parser(
-        "trace", help="print the raw lines behind one row of a mart",
+        "trace",
+        help="print the raw lines behind one row of a mart",
         description="Print the raw export lines (file, line, content) behind one row of a published mart, "
-                    "following the mart's trace declaration (meta.trace in its dbt YAML) over the published "
-                    "file (opened read-only). Seed-derived rows show the seed file line under dbt_project/.")
+        "following the mart's trace declaration (meta.trace in its dbt YAML) over the published "
+        "file (opened read-only). Seed-derived rows show the seed file line under dbt_project/.",
+    )
     p.add_argument("--data-dir", help=f"data directory (default ${DATA_DIR_ENV} or ./data)")
     p.add_argument("--mart", required=True, help="mart name, e.g. fct_efficiency_roi")
-    p.add_argument("--key", action="append", default=[], metavar="COLUMN=VALUE",
-                   help="a key column of the row (repeat for each; the mart's key columns are listed when one is "
-                        "missing). Personal-data columns (meta pii) take the published hash value (pii_...), as "
-                        "the published file shows it; an empty value (COLUMN=) matches NULL")
-    p.add_argument("--limit", type=_non_negative, default=DEFAULT_LIMIT,
-                   help=f"most raw lines to print with content (default {DEFAULT_LIMIT}); every line is counted")
+    p.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="a key column of the row (repeat for each; the mart's key columns are listed when one is "
+        "missing). Personal-data columns (meta pii) take the published hash value (pii_...), as "
+        "the published file shows it; an empty value (COLUMN=) matches NULL",
+    )
+    p.add_argument(
+        "--limit",
+        type=_non_negative,
+        default=DEFAULT_LIMIT,
+        help=f"most raw lines to print with content (default {DEFAULT_LIMIT}); every line is counted",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_trace)
     return p

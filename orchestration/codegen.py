@@ -87,8 +87,11 @@ GENERATORS: tuple[tuple[str, Generator, bool], ...] = (
 )
 
 
-def run(check: bool, generators: tuple[tuple[str, Generator, bool], ...] = GENERATORS,
-        parse: Callable[[], object] | None = None) -> list[Change]:
+def run(
+    check: bool,
+    generators: tuple[tuple[str, Generator, bool], ...] = GENERATORS,
+    parse: Callable[[], object] | None = None,
+) -> list[Change]:
     """Run ``generators``; write their files unless ``check``; return what differed. ``parse`` refreshes the dbt
     manifest before a generator that reads it, when an earlier one wrote a dbt file."""
     found: list[Change] = []

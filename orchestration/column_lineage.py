@@ -38,7 +38,8 @@ def catalog_schema(catalog: dict[str, Any]) -> dict[str, dict[str, dict[str, dic
     for node in [*catalog.get("nodes", {}).values(), *catalog.get("sources", {}).values()]:
         md = node["metadata"]
         out.setdefault(md["database"], {}).setdefault(md["schema"], {})[md["name"]] = {
-            c.lower(): v["type"] for c, v in node["columns"].items()}
+            c.lower(): v["type"] for c, v in node["columns"].items()
+        }
     return out
 
 
@@ -52,8 +53,9 @@ def _leaf_name(node) -> str | None:
 
 def column_sources(sql: str, columns: list[str], schema: dict) -> dict[str, list[str]]:
     """For each output column, the upstream relation columns it is computed from (pure: tested)."""
-    expr = qualify(sqlglot.parse_one(sql, dialect=DIALECT), schema=schema, dialect=DIALECT,
-                   validate_qualify_columns=False)
+    expr = qualify(
+        sqlglot.parse_one(sql, dialect=DIALECT), schema=schema, dialect=DIALECT, validate_qualify_columns=False
+    )
     out: dict[str, list[str]] = {}
     for column in columns:
         try:
@@ -117,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     result = annotate(args.target)
     models = [k for k in result if not k.startswith("_")]
     traced = sum(1 for k in models for v in result[k].values() if v)
-    print(f"column lineage: {traced} columns of {len(models)} models traced to their upstream columns "
-          f"({len(result['_unparsed'])} models sqlglot could not parse); "
-          f"{args.target / 'static_index.html'}")
+    print(
+        f"column lineage: {traced} columns of {len(models)} models traced to their upstream columns "
+        f"({len(result['_unparsed'])} models sqlglot could not parse); "
+        f"{args.target / 'static_index.html'}"
+    )
     return 0
 
 

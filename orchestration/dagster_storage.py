@@ -62,8 +62,9 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return {"base_dir": Field(StringSource, is_required=False)}
 
     @classmethod
-    def from_config_value(cls, inst_data: ConfigurableClassData | None,
-                          config_value: Mapping[str, Any]) -> PooledSqliteEventLogStorage:
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> PooledSqliteEventLogStorage:
         return cls(config_value.get("base_dir"), inst_data=inst_data)
 
     def _engine(self, shard: str) -> Engine:
@@ -74,12 +75,14 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             return engine
         # The stock storage's connect arguments; its lock (held by the caller) serialises every use, so the
         # pooled connection may move between threads.
-        engine = create_engine(self.conn_string_for_shard(shard),
-                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+        engine = create_engine(
+            self.conn_string_for_shard(shard),
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
         event.listen(engine, "connect", _wal_normal_sync)
         self._engines[shard] = engine
         runs = [name for name in self._engines if name != INDEX_SHARD_NAME]
-        for name in runs[:max(0, len(runs) - KEPT_RUN_SHARDS)]:
+        for name in runs[: max(0, len(runs) - KEPT_RUN_SHARDS)]:
             self._engines.pop(name).dispose()
         return engine
 

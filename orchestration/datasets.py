@@ -31,41 +31,102 @@ from orchestration.dataset_model import (
 )
 
 __all__ = [
-    "AWS_CREDENTIAL_REPORT", "BY_KEY", "DATASETS", "DECIMAL_PRECISION", "DECIMAL_SCALE", "DECIMAL_TYPE",
-    "DELIVERY_CHANGES", "DELIVERY_DEPLOYMENTS", "DELIVERY_INCIDENTS", "FIELD_TYPES", "FOCUS", "FORMATS",
-    "GITHUB_AUDIT_LOG", "IDENTITY_INVENTORY", "LITELLM_SPEND_LOGS", "NULL_TOKENS", "OKTA_SYSTEM_LOG",
-    "OPA_DECISION_LOGS", "OPENAI_USAGE", "REPEATS", "SAAS_LICENCES", "SCENARIOS", "SECRETS_INVENTORY",
-    "SECURITY_INCIDENTS", "TEMPORAL_TYPES", "WORK_ITEMS", "Dataset", "Field", "get",
+    "AWS_CREDENTIAL_REPORT",
+    "BY_KEY",
+    "DATASETS",
+    "DECIMAL_PRECISION",
+    "DECIMAL_SCALE",
+    "DECIMAL_TYPE",
+    "DELIVERY_CHANGES",
+    "DELIVERY_DEPLOYMENTS",
+    "DELIVERY_INCIDENTS",
+    "FIELD_TYPES",
+    "FOCUS",
+    "FORMATS",
+    "GITHUB_AUDIT_LOG",
+    "IDENTITY_INVENTORY",
+    "LITELLM_SPEND_LOGS",
+    "NULL_TOKENS",
+    "OKTA_SYSTEM_LOG",
+    "OPA_DECISION_LOGS",
+    "OPENAI_USAGE",
+    "REPEATS",
+    "SAAS_LICENCES",
+    "SCENARIOS",
+    "SECRETS_INVENTORY",
+    "SECURITY_INCIDENTS",
+    "TEMPORAL_TYPES",
+    "WORK_ITEMS",
+    "Dataset",
+    "Field",
+    "get",
 ]
 
 
-def _f(name: str, source: str | None = None, type: str = "string", *, req: bool = False,
-       allowed: tuple[str, ...] = (), aliases: tuple[str, ...] = (), desc: str = "", money: bool = False,
-       future: bool = False, epoch_seconds: bool = False, value_aliases: tuple[tuple[str, str], ...] = ()) -> Field:
+def _f(
+    name: str,
+    source: str | None = None,
+    type: str = "string",
+    *,
+    req: bool = False,
+    allowed: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    desc: str = "",
+    money: bool = False,
+    future: bool = False,
+    epoch_seconds: bool = False,
+    value_aliases: tuple[tuple[str, str], ...] = (),
+) -> Field:
     return Field(name, source or name, type, req, allowed, aliases, desc, money, future, epoch_seconds, value_aliases)
 
 
 _FOCUS_SERVICE_CATEGORIES = (
-    "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases",
-    "Developer Tools", "Multicloud", "Identity", "Integration", "Internet of Things",
-    "Management and Governance", "Media", "Migration", "Mobile", "Networking", "Security", "Storage", "Web",
+    "AI and Machine Learning",
+    "Analytics",
+    "Business Applications",
+    "Compute",
+    "Databases",
+    "Developer Tools",
+    "Multicloud",
+    "Identity",
+    "Integration",
+    "Internet of Things",
+    "Management and Governance",
+    "Media",
+    "Migration",
+    "Mobile",
+    "Networking",
+    "Security",
+    "Storage",
+    "Web",
     "Other",
 )
 
 _AWS_SENTINELS = (*NULL_TOKENS, "N/A", "no_information", "not_supported")
 
 AWS_CREDENTIAL_REPORT = Dataset(
-    system="iam", name="aws_credential_report", title="AWS IAM credential report",
+    system="iam",
+    name="aws_credential_report",
+    title="AWS IAM credential report",
     description="AWS IAM credential report (GetCredentialReport, text/csv): one row per IAM user and the root "
-                "account, with password, MFA, access key and certificate status. As the CSV itself, or as the "
-                "API's JSON response (`aws iam get-credential-report`: `Content` base64 or decoded, and "
-                "`GeneratedTime`, the report's own time).",
-    formats=("csv", "json"), owner="security", natural_key=("arn", "_file_sha256"), json_layout="credential_report",
-    null_tokens=_AWS_SENTINELS, freshness_field="_ingested_at", time_floor=date(2010, 1, 1),
+    "account, with password, MFA, access key and certificate status. As the CSV itself, or as the "
+    "API's JSON response (`aws iam get-credential-report`: `Content` base64 or decoded, and "
+    "`GeneratedTime`, the report's own time).",
+    formats=("csv", "json"),
+    owner="security",
+    natural_key=("arn", "_file_sha256"),
+    json_layout="credential_report",
+    null_tokens=_AWS_SENTINELS,
+    freshness_field="_ingested_at",
+    time_floor=date(2010, 1, 1),
     fields=(
         _f("user", req=True, desc="IAM user name; `<root_account>` for the root row"),
-        _f("arn", req=True, desc="ARN of the user; its account keys the user, since names (and `<root_account>`) "
-                                  "repeat across accounts"),
+        _f(
+            "arn",
+            req=True,
+            desc="ARN of the user; its account keys the user, since names (and `<root_account>`) "
+            "repeat across accounts",
+        ),
         _f("user_creation_time", type="timestamp", desc="when the user was created"),
         _f("password_enabled", type="boolean", desc="console password set"),
         _f("password_last_used", type="timestamp"),
@@ -86,20 +147,35 @@ AWS_CREDENTIAL_REPORT = Dataset(
         _f("cert_1_last_rotated", type="timestamp"),
         _f("cert_2_active", type="boolean"),
         _f("cert_2_last_rotated", type="timestamp"),
-        _f("generated_time", "GeneratedTime", "timestamp",
-           desc="when AWS generated the report: the JSON response's GeneratedTime (a bare CSV does not carry it)"),
+        _f(
+            "generated_time",
+            "GeneratedTime",
+            "timestamp",
+            desc="when AWS generated the report: the JSON response's GeneratedTime (a bare CSV does not carry it)",
+        ),
     ),
 )
 
 GITHUB_AUDIT_LOG = Dataset(
-    system="iam", name="github_audit_log", title="GitHub audit log",
+    system="iam",
+    name="github_audit_log",
+    title="GitHub audit log",
     description="GitHub organization/enterprise audit log export (JSON lines or one JSON array).",
-    formats=("jsonl", "json"), owner="security", natural_key=("document_id",),
-    freshness_field="event_at", time_floor=date(2008, 1, 1),
+    formats=("jsonl", "json"),
+    owner="security",
+    natural_key=("document_id",),
+    freshness_field="event_at",
+    time_floor=date(2008, 1, 1),
     fields=(
         _f("document_id", "_document_id", req=True, desc="unique event id"),
-        _f("event_at", "@timestamp", "epoch_ms", req=True, aliases=("created_at",),
-           desc="event time (epoch milliseconds in the export)"),
+        _f(
+            "event_at",
+            "@timestamp",
+            "epoch_ms",
+            req=True,
+            aliases=("created_at",),
+            desc="event time (epoch milliseconds in the export)",
+        ),
         _f("created_at", "created_at", "epoch_ms"),
         _f("action", req=True, desc="event action, e.g. `personal_access_token.access_granted`"),
         _f("actor", desc="login of the actor"),
@@ -108,8 +184,7 @@ GITHUB_AUDIT_LOG = Dataset(
         _f("user", desc="login of the affected user"),
         _f("org"),
         _f("repo", desc="owner/name"),
-        _f("operation_type", allowed=("create", "access", "modify", "remove", "authentication", "transfer",
-                                      "restore")),
+        _f("operation_type", allowed=("create", "access", "modify", "remove", "authentication", "transfer", "restore")),
         _f("hashed_token", desc="base64 SHA-256 of the token used (token-based access)"),
         _f("programmatic_access_type", desc="kind of token, e.g. Fine-grained personal access token"),
         _f("token_id", type="integer"),
@@ -122,11 +197,17 @@ GITHUB_AUDIT_LOG = Dataset(
 )
 
 OKTA_SYSTEM_LOG = Dataset(
-    system="iam", name="okta_system_log", title="Okta System Log",
+    system="iam",
+    name="okta_system_log",
+    title="Okta System Log",
     description="Okta System Log API `LogEvent` objects (JSON lines or one JSON array), or event hook deliveries "
-                "(`data.events`).",
-    formats=("jsonl", "json"), owner="security", natural_key=("uuid",), json_layout="okta_events",
-    freshness_field="published", time_floor=date(2009, 1, 1),
+    "(`data.events`).",
+    formats=("jsonl", "json"),
+    owner="security",
+    natural_key=("uuid",),
+    json_layout="okta_events",
+    freshness_field="published",
+    time_floor=date(2009, 1, 1),
     fields=(
         _f("uuid", req=True, desc="event id"),
         _f("published", type="timestamp", req=True, desc="event time"),
@@ -139,8 +220,11 @@ OKTA_SYSTEM_LOG = Dataset(
         _f("actor_display_name", "actor.displayName", desc="personal data"),
         _f("client_id", "client.id", desc="OAuth client id"),
         _f("client_ip_address", "client.ipAddress"),
-        _f("outcome_result", "outcome.result",
-           allowed=("SUCCESS", "FAILURE", "SKIPPED", "ALLOW", "DENY", "CHALLENGE", "UNKNOWN")),
+        _f(
+            "outcome_result",
+            "outcome.result",
+            allowed=("SUCCESS", "FAILURE", "SKIPPED", "ALLOW", "DENY", "CHALLENGE", "UNKNOWN"),
+        ),
         _f("outcome_reason", "outcome.reason"),
         _f("target", "target", "json", desc="target objects (JSON array)"),
         _f("credential_type", "authenticationContext.credentialType"),
@@ -150,11 +234,18 @@ OKTA_SYSTEM_LOG = Dataset(
 )
 
 IDENTITY_INVENTORY = Dataset(
-    system="iam", name="identity_inventory", title="Identity and AI system inventory",
+    system="iam",
+    name="identity_inventory",
+    title="Identity and AI system inventory",
     description="The organisation's register of identities (human, service, agent, api_key) and AI systems "
-                "(adoption date, the three ledger owners), with crosswalk keys.",
-    formats=("csv",), owner="security", natural_key=("record_type", "record_id"), repeats="latest",
-    freshness_field="_ingested_at", freshness_warn_hours=24 * 35, freshness_error_hours=24 * 100,
+    "(adoption date, the three ledger owners), with crosswalk keys.",
+    formats=("csv",),
+    owner="security",
+    natural_key=("record_type", "record_id"),
+    repeats="latest",
+    freshness_field="_ingested_at",
+    freshness_warn_hours=24 * 35,
+    freshness_error_hours=24 * 100,
     fields=(
         _f("record_type", req=True, allowed=("identity", "ai_system")),
         _f("record_id", req=True, desc="identity key or AI system id"),
@@ -163,15 +254,20 @@ IDENTITY_INVENTORY = Dataset(
         _f("email", desc="work email (personal data)"),
         _f("owner_team", req=True),
         _f("ai_system_id", desc="identities: the AI system they belong to or act for"),
-        _f("ai_system_category", allowed=("coding_assistant", "chat_assistant", "agent", "detection",
-                                          "remediation", "analytics", "other")),
+        _f(
+            "ai_system_category",
+            allowed=("coding_assistant", "chat_assistant", "agent", "detection", "remediation", "analytics", "other"),
+        ),
         _f("vendor"),
         _f("adoption_date", type="date", future=True, desc="planned adoptions may lie ahead"),
         _f("security_owner"),
         _f("finance_owner"),
         _f("engineering_owner"),
-        _f("aws_iam_user", desc="IAM user: its ARN, `<account>:<user>`, or a bare user name (matched only "
-                                "when exactly one account's credential report has that user)"),
+        _f(
+            "aws_iam_user",
+            desc="IAM user: its ARN, `<account>:<user>`, or a bare user name (matched only "
+            "when exactly one account's credential report has that user)",
+        ),
         _f("okta_login"),
         _f("github_login"),
         _f("api_key_refs", desc="`;`-separated key references (see docs/FORMATS.md)"),
@@ -180,11 +276,16 @@ IDENTITY_INVENTORY = Dataset(
 )
 
 SECRETS_INVENTORY = Dataset(
-    system="iam", name="secrets_inventory", title="AWS Secrets Manager inventory",
+    system="iam",
+    name="secrets_inventory",
+    title="AWS Secrets Manager inventory",
     description="AWS Secrets Manager `ListSecrets` output (JSON object with `SecretList`; JSON lines of "
-                "secrets also accepted). Secret values are never part of it and never stored.",
-    formats=("json", "jsonl"), owner="security", natural_key=("arn", "_file_sha256"),
-    json_layout="secret_list", freshness_field="_ingested_at",
+    "secrets also accepted). Secret values are never part of it and never stored.",
+    formats=("json", "jsonl"),
+    owner="security",
+    natural_key=("arn", "_file_sha256"),
+    json_layout="secret_list",
+    freshness_field="_ingested_at",
     time_floor=date(2018, 1, 1),
     fields=(
         _f("arn", "ARN", req=True),
@@ -199,8 +300,13 @@ SECRETS_INVENTORY = Dataset(
         _f("last_accessed_date", "LastAccessedDate", "timestamp", epoch_seconds=True),
         _f("deleted_date", "DeletedDate", "timestamp", epoch_seconds=True),
         _f("next_rotation_date", "NextRotationDate", "timestamp", epoch_seconds=True, future=True),
-        _f("created_date", "CreatedDate", "timestamp", epoch_seconds=True,
-           desc="optional: absent from some ListSecrets outputs (Duo Labs CloudMapper sample)"),
+        _f(
+            "created_date",
+            "CreatedDate",
+            "timestamp",
+            epoch_seconds=True,
+            desc="optional: absent from some ListSecrets outputs (Duo Labs CloudMapper sample)",
+        ),
         _f("owning_service", "OwningService"),
         _f("primary_region", "PrimaryRegion"),
         _f("tags", "Tags", "json", desc="list of {Key, Value}"),
@@ -208,10 +314,16 @@ SECRETS_INVENTORY = Dataset(
 )
 
 LITELLM_SPEND_LOGS = Dataset(
-    system="usage", name="litellm_spend_logs", title="LiteLLM spend logs",
+    system="usage",
+    name="litellm_spend_logs",
+    title="LiteLLM spend logs",
     description="LiteLLM proxy `LiteLLM_SpendLogs` table export (CSV or JSON lines): one row per request.",
-    formats=("csv", "jsonl"), owner="finance", natural_key=("request_id",),
-    freshness_field="start_time", currency="USD", time_floor=date(2023, 1, 1),
+    formats=("csv", "jsonl"),
+    owner="finance",
+    natural_key=("request_id",),
+    freshness_field="start_time",
+    currency="USD",
+    time_floor=date(2023, 1, 1),
     fields=(
         _f("request_id", req=True),
         _f("call_type"),
@@ -242,19 +354,28 @@ LITELLM_SPEND_LOGS = Dataset(
 )
 
 OPENAI_USAGE = Dataset(
-    system="usage", name="openai_usage", title="OpenAI usage (completions)",
+    system="usage",
+    name="openai_usage",
+    title="OpenAI usage (completions)",
     description="OpenAI `GET /v1/organization/usage/completions` response pages (JSON): buckets of results "
-                "grouped by project, user, API key and model.",
-    formats=("json", "jsonl"), owner="finance", repeats="latest",
+    "grouped by project, user, API key and model.",
+    formats=("json", "jsonl"),
+    owner="finance",
+    repeats="latest",
     # the API's group-by keys: an export overlapping an earlier one restates its buckets (the latest counts)
     natural_key=("bucket_start", "project_id", "user_id", "api_key_id", "model", "batch", "service_tier"),
-    json_layout="openai_pages", freshness_field="bucket_end", time_floor=date(2020, 1, 1),
+    json_layout="openai_pages",
+    freshness_field="bucket_end",
+    time_floor=date(2020, 1, 1),
     fields=(
         _f("bucket_start", "start_time", "epoch_s", req=True),
         _f("bucket_end", "end_time", "epoch_s", req=True),
-        _f("object", allowed=("organization.usage.completions.result",),
-           value_aliases=(("orgainzation.usage.completions.result", "organization.usage.completions.result"),),
-           desc="the API reference of December 2024 spelled it `orgainzation...`"),
+        _f(
+            "object",
+            allowed=("organization.usage.completions.result",),
+            value_aliases=(("orgainzation.usage.completions.result", "organization.usage.completions.result"),),
+            desc="the API reference of December 2024 spelled it `orgainzation...`",
+        ),
         _f("input_tokens", type="integer", req=True),
         _f("output_tokens", type="integer", req=True),
         _f("input_cached_tokens", type="integer"),
@@ -271,10 +392,15 @@ OPENAI_USAGE = Dataset(
 )
 
 OPA_DECISION_LOGS = Dataset(
-    system="policy", name="opa_decision_logs", title="OPA decision logs",
+    system="policy",
+    name="opa_decision_logs",
+    title="OPA decision logs",
     description="Open Policy Agent decision log events (JSON lines or arrays).",
-    formats=("jsonl", "json"), owner="security", natural_key=("decision_id",),
-    freshness_field="decided_at", time_floor=date(2016, 1, 1),
+    formats=("jsonl", "json"),
+    owner="security",
+    natural_key=("decision_id",),
+    freshness_field="decided_at",
+    time_floor=date(2016, 1, 1),
     fields=(
         _f("decision_id", req=True),
         _f("path", req=True, desc="policy path, e.g. `ai/tools/allow`"),
@@ -299,16 +425,27 @@ _FOCUS_FIELDS = (
     _f("billing_account_type", "BillingAccountType"),
     _f("billing_currency", "BillingCurrency", req=True),
     _f("billing_period_start", "BillingPeriodStart", "timestamp", req=True),
-    _f("billing_period_end", "BillingPeriodEnd", "timestamp", req=True, future=True,
-       desc="the current month's period ends after the as-of day"),
-    _f("charge_category", "ChargeCategory", req=True,
-       allowed=("Usage", "Purchase", "Tax", "Credit", "Adjustment")),
+    _f(
+        "billing_period_end",
+        "BillingPeriodEnd",
+        "timestamp",
+        req=True,
+        future=True,
+        desc="the current month's period ends after the as-of day",
+    ),
+    _f("charge_category", "ChargeCategory", req=True, allowed=("Usage", "Purchase", "Tax", "Credit", "Adjustment")),
     _f("charge_class", "ChargeClass", allowed=("Correction",)),
     _f("charge_description", "ChargeDescription"),
     _f("charge_frequency", "ChargeFrequency", allowed=("One-Time", "Recurring", "Usage-Based")),
     _f("charge_period_start", "ChargePeriodStart", "timestamp", req=True),
-    _f("charge_period_end", "ChargePeriodEnd", "timestamp", req=True, future=True,
-       desc="a purchase or recurring charge may cover a period that ends later"),
+    _f(
+        "charge_period_end",
+        "ChargePeriodEnd",
+        "timestamp",
+        req=True,
+        future=True,
+        desc="a purchase or recurring charge may cover a period that ends later",
+    ),
     _f("commitment_discount_id", "CommitmentDiscountId"),
     _f("commitment_discount_status", "CommitmentDiscountStatus", allowed=("Used", "Unused")),
     _f("consumed_quantity", "ConsumedQuantity", "decimal"),
@@ -320,10 +457,13 @@ _FOCUS_FIELDS = (
     _f("contracted_unit_price", "ContractedUnitPrice", "decimal"),
     _f("invoice_id", "InvoiceId"),
     _f("invoice_issuer_name", "InvoiceIssuerName"),
-    _f("provider_name", "ProviderName", aliases=("ServiceProviderName",),
-       desc="FOCUS 1.3 renames it ServiceProviderName"),
-    _f("publisher_name", "PublisherName", aliases=("HostProviderName",),
-       desc="FOCUS 1.3 renames it HostProviderName"),
+    _f(
+        "provider_name",
+        "ProviderName",
+        aliases=("ServiceProviderName",),
+        desc="FOCUS 1.3 renames it ServiceProviderName",
+    ),
+    _f("publisher_name", "PublisherName", aliases=("HostProviderName",), desc="FOCUS 1.3 renames it HostProviderName"),
     _f("region_id", "RegionId"),
     _f("resource_id", "ResourceId"),
     _f("resource_name", "ResourceName"),
@@ -343,21 +483,34 @@ _FOCUS_FIELDS = (
 )
 
 FOCUS = Dataset(
-    system="billing", name="focus", title="FOCUS cost and usage",
+    system="billing",
+    name="focus",
+    title="FOCUS cost and usage",
     description="FinOps FOCUS 1.0-1.3 cost and usage data (CSV or Parquet), one row per charge.",
-    formats=("csv", "parquet"), owner="finance", natural_key=("_source_file", "_line"), repeats="positional",
+    formats=("csv", "parquet"),
+    owner="finance",
+    natural_key=("_source_file", "_line"),
+    repeats="positional",
     currency_field="billing_currency",
-    freshness_field="charge_period_end", freshness_warn_hours=24 * 35, freshness_error_hours=24 * 65,
+    freshness_field="charge_period_end",
+    freshness_warn_hours=24 * 35,
+    freshness_error_hours=24 * 65,
     fields=_FOCUS_FIELDS,
 )
 
 SAAS_LICENCES = Dataset(
-    system="billing", name="saas_licences", title="SaaS seats and licences",
-    description="Seat and licence export: one row per licence and billing period (documented in "
-                "docs/FORMATS.md).",
-    formats=("csv",), owner="finance", natural_key=("licence_id", "billing_period_start"), currency_field="currency",
+    system="billing",
+    name="saas_licences",
+    title="SaaS seats and licences",
+    description="Seat and licence export: one row per licence and billing period (documented in docs/FORMATS.md).",
+    formats=("csv",),
+    owner="finance",
+    natural_key=("licence_id", "billing_period_start"),
+    currency_field="currency",
     repeats="latest",
-    freshness_field="_ingested_at", freshness_warn_hours=24 * 35, freshness_error_hours=24 * 65,
+    freshness_field="_ingested_at",
+    freshness_warn_hours=24 * 35,
+    freshness_error_hours=24 * 65,
     fields=(
         _f("licence_id", req=True),
         _f("vendor", req=True),
@@ -385,9 +538,13 @@ _DELIVERY_OPTIONAL = (
 )
 
 DELIVERY_CHANGES = Dataset(
-    system="delivery", name="changes", title="Four Keys changes",
+    system="delivery",
+    name="changes",
+    title="Four Keys changes",
     description="DORA Four Keys `changes` table (CSV or JSON lines): one row per change (commit).",
-    formats=("csv", "jsonl"), owner="engineering", natural_key=("change_id",),
+    formats=("csv", "jsonl"),
+    owner="engineering",
+    natural_key=("change_id",),
     freshness_field="time_created",
     fields=(
         _f("source", req=True),
@@ -402,10 +559,14 @@ DELIVERY_CHANGES = Dataset(
 )
 
 DELIVERY_DEPLOYMENTS = Dataset(
-    system="delivery", name="deployments", title="Four Keys deployments",
+    system="delivery",
+    name="deployments",
+    title="Four Keys deployments",
     description="DORA Four Keys `deployments` table (CSV or JSON lines): one row per deployment with the "
-                "changes it shipped.",
-    formats=("csv", "jsonl"), owner="engineering", natural_key=("deploy_id",),
+    "changes it shipped.",
+    formats=("csv", "jsonl"),
+    owner="engineering",
+    natural_key=("deploy_id",),
     freshness_field="time_created",
     fields=(
         _f("source", req=True),
@@ -419,12 +580,19 @@ DELIVERY_DEPLOYMENTS = Dataset(
 )
 
 DELIVERY_INCIDENTS = Dataset(
-    system="delivery", name="incidents", title="Four Keys incidents",
+    system="delivery",
+    name="incidents",
+    title="Four Keys incidents",
     description="DORA Four Keys `incidents` table (CSV or JSON lines): one row per production incident "
-                "with its root-cause changes.",
-    formats=("csv", "jsonl"), owner="engineering", natural_key=("incident_id",), repeats="latest",
+    "with its root-cause changes.",
+    formats=("csv", "jsonl"),
+    owner="engineering",
+    natural_key=("incident_id",),
+    repeats="latest",
     # incidents are sparse events: a quiet week is normal, five without any incident is not
-    freshness_field="time_created", freshness_warn_hours=24 * 14, freshness_error_hours=24 * 35,
+    freshness_field="time_created",
+    freshness_warn_hours=24 * 14,
+    freshness_error_hours=24 * 35,
     fields=(
         _f("source", req=True),
         _f("incident_id", req=True),
@@ -437,10 +605,14 @@ DELIVERY_INCIDENTS = Dataset(
 )
 
 WORK_ITEMS = Dataset(
-    system="delivery", name="work_items", title="Work items",
-    description="Ticket export (Jira/Linear style, CSV): key, type, created, resolved, assignee, effort, "
-                "labels.",
-    formats=("csv",), owner="engineering", natural_key=("key",), repeats="latest",
+    system="delivery",
+    name="work_items",
+    title="Work items",
+    description="Ticket export (Jira/Linear style, CSV): key, type, created, resolved, assignee, effort, labels.",
+    formats=("csv",),
+    owner="engineering",
+    natural_key=("key",),
+    repeats="latest",
     freshness_field="created",
     fields=(
         _f("key", req=True),
@@ -456,15 +628,31 @@ WORK_ITEMS = Dataset(
     ),
 )
 
-_INCIDENT_CATEGORIES = ("credential_abuse", "data_exposure", "prompt_injection", "malware", "phishing",
-                        "misconfiguration", "insider", "other")
+_INCIDENT_CATEGORIES = (
+    "credential_abuse",
+    "data_exposure",
+    "prompt_injection",
+    "malware",
+    "phishing",
+    "misconfiguration",
+    "insider",
+    "other",
+)
 
 SECURITY_INCIDENTS = Dataset(
-    system="security", name="incidents", title="Security incidents",
+    system="security",
+    name="incidents",
+    title="Security incidents",
     description="Security incident export (CSV, OCSF Incident Finding names where they exist).",
-    formats=("csv",), owner="security", natural_key=("finding_uid",), currency_field="currency", currency="USD",
+    formats=("csv",),
+    owner="security",
+    natural_key=("finding_uid",),
+    currency_field="currency",
+    currency="USD",
     repeats="latest",
-    freshness_field="_ingested_at", freshness_warn_hours=24 * 35, freshness_error_hours=24 * 100,
+    freshness_field="_ingested_at",
+    freshness_warn_hours=24 * 35,
+    freshness_error_hours=24 * 100,
     fields=(
         _f("finding_uid", req=True),
         _f("title", req=True),
@@ -485,13 +673,19 @@ SECURITY_INCIDENTS = Dataset(
 )
 
 SCENARIOS = Dataset(
-    system="assumptions", name="scenarios", title="Scenario assumptions",
+    system="assumptions",
+    name="scenarios",
+    title="Scenario assumptions",
     description="Assumptions for the Monte Carlo scenario model (docs/METHOD.md section 4), one row per "
-                "scenario (documented in docs/FORMATS.md).",
+    "scenario (documented in docs/FORMATS.md).",
     # unique within a file: a newer file may restate a scenario (int_scenarios__inputs keeps the newest row and
     # reports the older one), so the landed table legitimately holds an id once per file
-    formats=("csv",), owner="security", natural_key=("scenario_id", "_file_sha256"),
-    freshness_field="_ingested_at", freshness_warn_hours=24 * 365, freshness_error_hours=24 * 730,
+    formats=("csv",),
+    owner="security",
+    natural_key=("scenario_id", "_file_sha256"),
+    freshness_field="_ingested_at",
+    freshness_warn_hours=24 * 365,
+    freshness_error_hours=24 * 730,
     fields=(
         _f("scenario_id", req=True),
         _f("ai_system_id", req=True),
@@ -508,18 +702,37 @@ SCENARIOS = Dataset(
         _f("loss_reduction", type="decimal", req=True),
         _f("annual_control_cost", type="decimal", req=True),
         _f("horizon_years", type="integer"),
-        _f("incident_category", allowed=_INCIDENT_CATEGORIES,
-           desc="security incident category whose observed history the scenario may use"),
-        _f("use_observed", desc="semicolon list of inputs taken from the spine instead of this row: "
-                                "frequency, loss (need incident_category), control_cost"),
+        _f(
+            "incident_category",
+            allowed=_INCIDENT_CATEGORIES,
+            desc="security incident category whose observed history the scenario may use",
+        ),
+        _f(
+            "use_observed",
+            desc="semicolon list of inputs taken from the spine instead of this row: "
+            "frequency, loss (need incident_category), control_cost",
+        ),
         _f("source", req=True, desc="citation for the figures"),
     ),
 )
 
 DATASETS: tuple[Dataset, ...] = (
-    AWS_CREDENTIAL_REPORT, GITHUB_AUDIT_LOG, OKTA_SYSTEM_LOG, IDENTITY_INVENTORY, SECRETS_INVENTORY,
-    LITELLM_SPEND_LOGS, OPENAI_USAGE, OPA_DECISION_LOGS, FOCUS, SAAS_LICENCES,
-    DELIVERY_CHANGES, DELIVERY_DEPLOYMENTS, DELIVERY_INCIDENTS, WORK_ITEMS, SECURITY_INCIDENTS, SCENARIOS,
+    AWS_CREDENTIAL_REPORT,
+    GITHUB_AUDIT_LOG,
+    OKTA_SYSTEM_LOG,
+    IDENTITY_INVENTORY,
+    SECRETS_INVENTORY,
+    LITELLM_SPEND_LOGS,
+    OPENAI_USAGE,
+    OPA_DECISION_LOGS,
+    FOCUS,
+    SAAS_LICENCES,
+    DELIVERY_CHANGES,
+    DELIVERY_DEPLOYMENTS,
+    DELIVERY_INCIDENTS,
+    WORK_ITEMS,
+    SECURITY_INCIDENTS,
+    SCENARIOS,
 )
 
 BY_KEY: dict[str, Dataset] = {d.key: d for d in DATASETS}

@@ -5,7 +5,6 @@ never at import: loading definitions must not run dbt. dbt tests of ``error`` se
 asset checks (dagster-dbt's default); ``warn`` tests show as warnings and never block.
 """
 
-
 import importlib.metadata
 import json
 import os
@@ -61,8 +60,15 @@ def prepare_manifest(*, quiet: bool = True) -> Path:
     project = dbt_project()
     env_before = os.environ.get(DUCKDB_PATH_ENV)
     os.environ.setdefault(DUCKDB_PATH_ENV, str(project.project_dir / "target" / "parse_only.duckdb"))
-    args = ["parse", "--project-dir", str(project.project_dir), "--profiles-dir", str(project.project_dir),
-            "--target-path", str(project.project_dir / "target")]
+    args = [
+        "parse",
+        "--project-dir",
+        str(project.project_dir),
+        "--profiles-dir",
+        str(project.project_dir),
+        "--target-path",
+        str(project.project_dir / "target"),
+    ]
     if quiet:
         args = ["--quiet", *args]
     try:
@@ -93,8 +99,10 @@ FILE_LOG_LEVEL_ENV = "DBT_LOG_LEVEL_FILE"
 def dbt_env(settings: RoiSettings, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """Environment of a run's dbt (pure: tested): the as-of date (:data:`AS_OF_ENV`, not a var: see there) and
     the level of its log file (:data:`DBT_FILE_LOG_LEVEL`, unless ``environ`` sets one)."""
-    return {AS_OF_ENV: settings.as_of_date.isoformat(),
-            FILE_LOG_LEVEL_ENV: environ.get(FILE_LOG_LEVEL_ENV, DBT_FILE_LOG_LEVEL)}
+    return {
+        AS_OF_ENV: settings.as_of_date.isoformat(),
+        FILE_LOG_LEVEL_ENV: environ.get(FILE_LOG_LEVEL_ENV, DBT_FILE_LOG_LEVEL),
+    }
 
 
 #: dbt unit tests check the SQL's logic on fixed inputs, not the night's data: dbt's own advice is to run them
@@ -120,10 +128,14 @@ def built_by_other_code(db_path: Path, code_version: str | None) -> list[str]:
 
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-            "AND table_schema = ? AND table_name LIKE '%\\_\\_state' ESCAPE '\\' ORDER BY 1",
-            [INCREMENTS_SCHEMA]).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                "AND table_schema = ? AND table_name LIKE '%\\_\\_state' ESCAPE '\\' ORDER BY 1",
+                [INCREMENTS_SCHEMA],
+            ).fetchall()
+        ]
         stale = []
         for table in tables:
             versions = con.execute(f'SELECT code_version FROM {INCREMENTS_SCHEMA}."{table}"').fetchall()
@@ -138,8 +150,13 @@ def dbt_build_args(vars_: Mapping[str, Any], *, full_refresh: bool = False) -> l
     """Arguments of the ``dbt build`` each layer runs; @dbt_assets adds the selection (pure: tested).
     ``full_refresh``: incremental models are rebuilt from everything landed (``roi-ledger run --full-refresh``)."""
     excluded = [a for t in NIGHTLY_EXCLUDED_RESOURCE_TYPES for a in ("--exclude-resource-type", t)]
-    return ["build", "--vars", json.dumps(dict(vars_), sort_keys=True), *excluded,
-            *(["--full-refresh"] if full_refresh else [])]
+    return [
+        "build",
+        "--vars",
+        json.dumps(dict(vars_), sort_keys=True),
+        *excluded,
+        *(["--full-refresh"] if full_refresh else []),
+    ]
 
 
 #: The night gate (:mod:`orchestration.nightgate`): every staging model depends on it, so that a night it stops
@@ -179,9 +196,10 @@ class RoiDbtTranslator(DagsterDbtTranslator):
 
 def _selected_nodes(manifest: Mapping[str, Any], selector: str) -> bool:
     prefixes = [s.removeprefix("path:") for s in selector.split()]
-    return any(n["resource_type"] in ("model", "seed")
-               and any(n["original_file_path"].startswith(p) for p in prefixes)
-               for n in manifest.get("nodes", {}).values())
+    return any(
+        n["resource_type"] in ("model", "seed") and any(n["original_file_path"].startswith(p) for p in prefixes)
+        for n in manifest.get("nodes", {}).values()
+    )
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -203,8 +221,13 @@ def share_partial_parse(dbt_target: Path, layer: str, *, before: bool) -> None:
 
 
 def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDefinition:
-    @dbt_assets(manifest=manifest_path, select=selector, name=f"dbt_{layer}",
-                dagster_dbt_translator=RoiDbtTranslator(), project=dbt_project())
+    @dbt_assets(
+        manifest=manifest_path,
+        select=selector,
+        name=f"dbt_{layer}",
+        dagster_dbt_translator=RoiDbtTranslator(),
+        project=dbt_project(),
+    )
     def _layer(context: AssetExecutionContext, dbt: DbtCliResource, settings: RoiSettings):
         paths = settings.paths
         paths.ensure()
@@ -218,10 +241,16 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         vars_ = dbt_vars(code_checksum(dbt_project().manifest_path))
         stale = built_by_other_code(paths.build_db, vars_.get("code_version"))
         if stale and not settings.full_refresh:
-            context.log.info(f"dbt {layer}: {len(stale)} incremental model(s) built by other code "
-                             f"({', '.join(stale[:5])}{', ...' if len(stale) > 5 else ''}): full refresh")
-        invocation = dbt.cli(dbt_build_args(vars_, full_refresh=settings.full_refresh or bool(stale)),
-                             context=context, target_path=paths.dbt_target / layer, raise_on_error=False)
+            context.log.info(
+                f"dbt {layer}: {len(stale)} incremental model(s) built by other code "
+                f"({', '.join(stale[:5])}{', ...' if len(stale) > 5 else ''}): full refresh"
+            )
+        invocation = dbt.cli(
+            dbt_build_args(vars_, full_refresh=settings.full_refresh or bool(stale)),
+            context=context,
+            target_path=paths.dbt_target / layer,
+            raise_on_error=False,
+        )
         yield from invocation.stream()
         share_partial_parse(paths.dbt_target, layer, before=False)
         results = invocation.get_artifact("run_results.json").get("results", [])
@@ -241,10 +270,14 @@ def all_dbt_assets() -> list[AssetsDefinition]:
     if not project.manifest_path.exists():
         raise FileNotFoundError(
             f"dbt manifest not found at {project.manifest_path}: run `make manifest` (or "
-            f"`python -m orchestration.dbt`) before loading the Dagster definitions")
+            f"`python -m orchestration.dbt`) before loading the Dagster definitions"
+        )
     manifest = json.loads(project.manifest_path.read_text())
-    return [build_dbt_assets(layer, sel, project.manifest_path)
-            for layer, sel in LAYER_SELECTORS.items() if _selected_nodes(manifest, sel)]
+    return [
+        build_dbt_assets(layer, sel, project.manifest_path)
+        for layer, sel in LAYER_SELECTORS.items()
+        if _selected_nodes(manifest, sel)
+    ]
 
 
 def dbt_executable() -> str:
@@ -283,8 +316,9 @@ class SubprocessDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return SubprocessDbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
-                                    dbt_executable=dbt_executable())
+    return SubprocessDbtCliResource(
+        project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
 
 
 if __name__ == "__main__":

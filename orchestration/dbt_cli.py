@@ -19,8 +19,13 @@ import logging
 import sys
 
 #: Python's level for each dbt event level, as ``send_to_logger`` maps them.
-PYTHON_LEVELS = {"test": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
-                 "error": logging.ERROR}
+PYTHON_LEVELS = {
+    "test": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+}
 
 
 def lines_only_when_written() -> None:

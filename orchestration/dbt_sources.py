@@ -27,7 +27,7 @@ HEADER = (
 
 SYSTEM_DESCRIPTIONS: dict[str, str] = {
     "iam": "Identity and access: credential reports, audit and sign-in logs, the identity / AI system "
-           "inventory and the secrets inventory.",
+    "inventory and the secrets inventory.",
     "usage": "AI usage and its cost: LLM gateway spend logs and vendor usage reports.",
     "policy": "Policy decisions (OPA decision logs) about identities using AI systems.",
     "billing": "Billed cost: FOCUS cost and usage data and SaaS seat / licence exports.",
@@ -46,7 +46,7 @@ PROVENANCE_DESCRIPTIONS: dict[str, str] = {
 EXTRA_DESCRIPTIONS: dict[str, str] = {
     "_extra": "Columns of the file that the contract does not name, as a JSON object (kept, never rejected).",
     "_record": "A JSON record: the whole record as its JSON text (may carry fields beyond the contract); a CSV "
-               "row: the columns the contract does not name, as a JSON object (the named ones are the fields).",
+    "row: the columns the contract does not name, as a JSON object (the named ones are the fields).",
 }
 
 
@@ -103,12 +103,14 @@ def _column_description(f: Field) -> str:
 
 
 def _table_description(ds: Dataset) -> str:
-    return " ".join((
-        _sentence(ds.title),
-        _sentence(ds.description),
-        f"Formats: {', '.join(ds.formats)}.",
-        f"Natural key: {', '.join(ds.natural_key)}.",
-    ))
+    return " ".join(
+        (
+            _sentence(ds.title),
+            _sentence(ds.description),
+            f"Formats: {', '.join(ds.formats)}.",
+            f"Natural key: {', '.join(ds.natural_key)}.",
+        )
+    )
 
 
 def _table(ds: Dataset) -> dict:
@@ -140,15 +142,16 @@ def render_sources_yml(system: str) -> str:
     """The text of ``_<system>__sources.yml`` for the registry's datasets of ``system``."""
     doc = {
         "version": 2,
-        "sources": [{
-            "name": system,
-            "description": SYSTEM_DESCRIPTIONS.get(system, f"Landing tables of system {system}."),
-            "schema": f"landing_{system}",
-            "tables": [_table(ds) for ds in datasets_of(system)],
-        }],
+        "sources": [
+            {
+                "name": system,
+                "description": SYSTEM_DESCRIPTIONS.get(system, f"Landing tables of system {system}."),
+                "schema": f"landing_{system}",
+                "tables": [_table(ds) for ds in datasets_of(system)],
+            }
+        ],
     }
-    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110,
-                     default_flow_style=False)
+    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
     return HEADER + body
 
 
@@ -181,13 +184,15 @@ def render_contracts_macro() -> str:
 
     # JSON is a Jinja literal except for null (Jinja says none); every null here is a bare value after a key
     body = json.dumps([_contract(ds) for ds in DATASETS], indent=2).replace(": null", ": none")
-    return ("{#- Generated from orchestration/datasets.py by `make generate` (orchestration/codegen.py): do not "
-            "edit by hand. -#}\n"
-            "{#- landing_contracts(): every landed dataset's natural key, contract fields, extra column and money "
-            "fields. -#}\n"
-            "{% macro landing_contracts() -%}\n"
-            f"{{{{ return({body}) }}}}\n"
-            "{%- endmacro %}\n")
+    return (
+        "{#- Generated from orchestration/datasets.py by `make generate` (orchestration/codegen.py): do not "
+        "edit by hand. -#}\n"
+        "{#- landing_contracts(): every landed dataset's natural key, contract fields, extra column and money "
+        "fields. -#}\n"
+        "{% macro landing_contracts() -%}\n"
+        f"{{{{ return({body}) }}}}\n"
+        "{%- endmacro %}\n"
+    )
 
 
 def generated_files() -> dict[Path, str]:

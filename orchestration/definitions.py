@@ -4,7 +4,6 @@ Runs use the in-process executor: DuckDB has a single writer, and every step of 
 the same build database one after the other.
 """
 
-
 import os
 
 from dagster import (
@@ -47,25 +46,38 @@ RELEASE_KEY = AssetKey(["release", "published_roi"])
     output_required=False,
     metadata={NO_DATASET_KEY: "none"},
     description="The night's fingerprint (landed input files, dbt and pipeline code, as-of date, scenario "
-                "settings) against the last published release's, before any dbt work: equal, it records an "
-                "`unchanged` release and yields nothing, so every later step is skipped; else the night runs.",
+    "settings) against the last published release's, before any dbt work: equal, it records an "
+    "`unchanged` release and yields nothing, so every later step is skipped; else the night runs.",
 )
 def night_fingerprint(context: AssetExecutionContext, settings: RoiSettings):
     scenario = ScenarioConfig(**context.run_config.get("ops", {}).get("scenario_model", {}).get("config", {}))
     verdict, files = publish.night_verdict(
-        settings.paths, as_of=settings.as_of_date, manifest_path=dbt_project().manifest_path,
+        settings.paths,
+        as_of=settings.as_of_date,
+        manifest_path=dbt_project().manifest_path,
         scenario=scenario_parameters(scenario.seed, scenario.iterations, MODEL_VERSION),
-        full_refresh=settings.full_refresh)
-    meta = {"fingerprint": verdict.fingerprint, "verdict": "unchanged" if verdict.unchanged else "changed",
-            "reason": verdict.reason, "previous_release": verdict.previous_release or "",
-            "input_files": len(files), "files_new": MetadataValue.json(verdict.files_new[:50]),
-            "files_superseded": MetadataValue.json(verdict.files_gone[:50])}
+        full_refresh=settings.full_refresh,
+    )
+    meta = {
+        "fingerprint": verdict.fingerprint,
+        "verdict": "unchanged" if verdict.unchanged else "changed",
+        "reason": verdict.reason,
+        "previous_release": verdict.previous_release or "",
+        "input_files": len(files),
+        "files_new": MetadataValue.json(verdict.files_new[:50]),
+        "files_superseded": MetadataValue.json(verdict.files_gone[:50]),
+    }
     if not verdict.unchanged:
         yield MaterializeResult(metadata=meta)
         return
-    rec = publish.record_unchanged(settings.paths, run_id=context.run_id, as_of=settings.as_of_date,
-                                   checks=publish.run_check_outcomes(context.instance, context.run_id),
-                                   verdict=verdict, files=files)
+    rec = publish.record_unchanged(
+        settings.paths,
+        run_id=context.run_id,
+        as_of=settings.as_of_date,
+        checks=publish.run_check_outcomes(context.instance, context.run_id),
+        verdict=verdict,
+        files=files,
+    )
     context.log.info(f"release {rec['release_id']}: unchanged ({verdict.reason}); the rest of the night is skipped")
 
 
@@ -80,20 +92,31 @@ _upstream = [k for a in [*ingest_assets, *dbt_layers, scenario_model] for k in a
     owners=["team:finance"],
     kinds={"duckdb"},
     description="Write-audit-publish: when every blocking check of the run passed, swap a new "
-                "`published/roi.duckdb` in by atomic rename and record the release in `audit.releases`.",
+    "`published/roi.duckdb` in by atomic rename and record the release in `audit.releases`.",
 )
 def published_roi(context: AssetExecutionContext, settings: RoiSettings):
     checks = publish.run_check_outcomes(context.instance, context.run_id)
-    rec = publish.publish_release(settings.paths, run_id=context.run_id, as_of=settings.as_of_date,
-                                  checks=checks, manifest_path=dbt_project().manifest_path,
-                                  trust_stats=not settings.full_refresh)
-    meta = {"release_id": rec["release_id"], "status": rec["status"],
-            "published_file": MetadataValue.path(str(settings.paths.published_db)),
-            "published_sha256": rec.get("published_sha256") or "", "checks_evaluated": len(checks)}
+    rec = publish.publish_release(
+        settings.paths,
+        run_id=context.run_id,
+        as_of=settings.as_of_date,
+        checks=checks,
+        manifest_path=dbt_project().manifest_path,
+        trust_stats=not settings.full_refresh,
+    )
+    meta = {
+        "release_id": rec["release_id"],
+        "status": rec["status"],
+        "published_file": MetadataValue.path(str(settings.paths.published_db)),
+        "published_sha256": rec.get("published_sha256") or "",
+        "checks_evaluated": len(checks),
+    }
     if rec["status"] == "blocked":
-        raise Failure(description=f"release {rec['release_id']} blocked by "
-                                  f"{', '.join(f'{c.asset}:{c.check}' for c in checks if c.blocks)}",
-                      metadata=meta)
+        raise Failure(
+            description=f"release {rec['release_id']} blocked by "
+            f"{', '.join(f'{c.asset}:{c.check}' for c in checks if c.blocks)}",
+            metadata=meta,
+        )
     context.add_output_metadata(meta)
 
 
@@ -111,7 +134,7 @@ nightly_schedule = ScheduleDefinition(
     execution_timezone=os.environ.get(SCHEDULE_TZ_ENV, "UTC"),
     default_status=DefaultScheduleStatus.STOPPED,
     description="The nightly run (cron `ROI_LEDGER_SCHEDULE_CRON`, default 02:30, timezone "
-                "`ROI_LEDGER_SCHEDULE_TZ`, default UTC). Start it in the UI or with `dagster schedule start`.",
+    "`ROI_LEDGER_SCHEDULE_TZ`, default UTC). Start it in the UI or with `dagster schedule start`.",
 )
 
 

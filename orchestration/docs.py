@@ -37,11 +37,16 @@ def render_dataset(ds: Dataset) -> str:
     for f in ds.fields:
         src = " / ".join(f"`{s}`" for s in (f.source, *f.aliases))
         allowed = ", ".join(f.allowed) if len(f.allowed) <= 8 else f"{len(f.allowed)} values (FOCUS 1.2 list)"
-        lines.append(f"| `{f.name}` | {src} | {f.type} ({FIELD_TYPES[f.type]}) | {'yes' if f.required else ''} "
-                     f"| {_esc(allowed)} | {_esc(f.description)} |")
+        lines.append(
+            f"| `{f.name}` | {src} | {f.type} ({FIELD_TYPES[f.type]}) | {'yes' if f.required else ''} "
+            f"| {_esc(allowed)} | {_esc(f.description)} |"
+        )
     extra = extra_column(ds)
-    what = ("JSON records: the whole record; CSV rows: the columns the contract does not name"
-            if extra == "_record" else "columns the contract does not name")
+    what = (
+        "JSON records: the whole record; CSV rows: the columns the contract does not name"
+        if extra == "_record"
+        else "columns the contract does not name"
+    )
     lines.append(f"| `{extra}` | | JSON | | | {what} |")
     lines.append("")
     return "\n".join(lines)
@@ -56,13 +61,11 @@ def render() -> str:
         "File formats, including the project's own CSV formats, are described in [FORMATS.md](FORMATS.md).",
         "",
         f"Every dataset's null sentinels include {', '.join(f'`{t}`' if t else 'empty' for t in NULL_TOKENS)}. "
-        "Every landing row carries the provenance columns "
-        + ", ".join(f"`{c}`" for c, _ in PROVENANCE_COLUMNS) + ".",
+        "Every landing row carries the provenance columns " + ", ".join(f"`{c}`" for c, _ in PROVENANCE_COLUMNS) + ".",
         "",
         "| dataset | title | formats | owner |",
         "|---|---|---|---|",
-        *[f"| `{d.key}` | {d.title} | "
-          f"{', '.join(d.formats)} | {d.owner} |" for d in DATASETS],
+        *[f"| `{d.key}` | {d.title} | {', '.join(d.formats)} | {d.owner} |" for d in DATASETS],
         "",
     ]
     return "\n".join(head) + "\n" + "\n".join(render_dataset(d) for d in DATASETS)

@@ -38,8 +38,9 @@ def pipeline_code_checksum(root: Path = ROOT) -> str:
     rules, gates or the scenario model is a new release even when no dbt node changed. Cached: the code of a
     running process does not change under it."""
     h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES
-                       and "__pycache__" not in p.parts):
+    for path in sorted(
+        p for p in root.rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts
+    ):
         h.update(path.relative_to(root).as_posix().encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
@@ -53,9 +54,11 @@ def code_checksum(manifest_path: Path) -> str:
     manifest path: the manifest of a running process does not change under it."""
     manifest = json.loads(manifest_path.read_text())
     parts = sorted(f"{uid}:{n.get('checksum', {}).get('checksum', '')}" for uid, n in manifest["nodes"].items())
-    parts += sorted(f"{uid}:{hashlib.sha256(m.get('macro_sql', '').encode()).hexdigest()}"
-                    for uid, m in manifest.get("macros", {}).items()
-                    if m.get("package_name") == manifest.get("metadata", {}).get("project_name"))
+    parts += sorted(
+        f"{uid}:{hashlib.sha256(m.get('macro_sql', '').encode()).hexdigest()}"
+        for uid, m in manifest.get("macros", {}).items()
+        if m.get("package_name") == manifest.get("metadata", {}).get("project_name")
+    )
     parts.append(f"pipeline:{pipeline_code_checksum()}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -63,8 +66,9 @@ def code_checksum(manifest_path: Path) -> str:
 def scenario_parameters(seed: int, iterations: int, model_version: str) -> list[dict[str, Any]]:
     """The scenario model's parameters as the release fingerprint holds them, from run config here and from the
     build database in :func:`orchestration.publish.model_parameters` (one shape, so both compare) (pure: tested)."""
-    return [{"model": "scenario_model", "seed": int(seed), "iterations": int(iterations),
-             "model_version": model_version}]
+    return [
+        {"model": "scenario_model", "seed": int(seed), "iterations": int(iterations), "model_version": model_version}
+    ]
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,14 @@ class Verdict:
     files_gone: list[str]
 
 
-def compare(files: list[dict[str, str]], fp: str, previous: dict[str, Any] | None,
-            published_sha256: str | Callable[[], str | None] | None, *, full_refresh: bool = False) -> Verdict:
+def compare(
+    files: list[dict[str, str]],
+    fp: str,
+    previous: dict[str, Any] | None,
+    published_sha256: str | Callable[[], str | None] | None,
+    *,
+    full_refresh: bool = False,
+) -> Verdict:
     """The gate's decision from the night's landed files and fingerprint, the last published release record
     and the SHA-256 of the published file as it is now (None: no file), or the function that reads it: it is
     read only when everything else is equal (hashing a published file of 1.5 GB takes 1 s from the page cache,
@@ -95,8 +105,11 @@ def compare(files: list[dict[str, str]], fp: str, previous: dict[str, Any] | Non
     gone = sorted(f"{d}: {s} ({h[:12]})" for d, s, h in before - now)
     rid = previous["release_id"]
     if previous["input_fingerprint"] != fp:
-        why = (f"{len(new)} new or restated input file(s), {len(gone)} superseded" if new or gone
-               else "code, as-of date or scenario settings differ from release " + rid)
+        why = (
+            f"{len(new)} new or restated input file(s), {len(gone)} superseded"
+            if new or gone
+            else "code, as-of date or scenario settings differ from release " + rid
+        )
         return Verdict(False, fp, rid, why, new, gone)
     if callable(published_sha256):
         published_sha256 = published_sha256()

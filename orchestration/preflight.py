@@ -53,8 +53,12 @@ class Preflight:
 
 def pending_ingest(con: duckdb.DuckDBPyConnection, raw_dir: Path, root: Path) -> str | None:
     """The first thing a night's ingest would land, record or mend, or None when it would skip every file."""
-    recorded = {(d, f, s) for d, f, s in con.execute(
-        "SELECT dataset, source_file, file_sha256 FROM audit.ingested_files WHERE status <> 'superseded'").fetchall()}
+    recorded = {
+        (d, f, s)
+        for d, f, s in con.execute(
+            "SELECT dataset, source_file, file_sha256 FROM audit.ingested_files WHERE status <> 'superseded'"
+        ).fetchall()
+    }
     for path in walk_raw(raw_dir):
         rel = path.relative_to(raw_dir).as_posix()
         key = dataset_of(raw_dir, path, DATASETS)
@@ -66,8 +70,9 @@ def pending_ingest(con: duckdb.DuckDBPyConnection, raw_dir: Path, root: Path) ->
             return f"raw/{rel}: new, or changed since it was last hashed"
         if (key, rel, sha) not in recorded:
             return f"raw/{rel}: not ingested yet"
-    for (rel,) in con.execute("SELECT DISTINCT source_file FROM audit.ingested_files "
-                              "WHERE status = 'rejected'").fetchall():
+    for (rel,) in con.execute(
+        "SELECT DISTINCT source_file FROM audit.ingested_files WHERE status = 'rejected'"
+    ).fetchall():
         if not (raw_dir / rel).is_symlink() and not (raw_dir / rel).is_file():
             return f"raw/{rel}: a rejected file left raw/ (its rejection is withdrawn by ingest)"
     for ds in DATASETS:
@@ -77,8 +82,9 @@ def pending_ingest(con: duckdb.DuckDBPyConnection, raw_dir: Path, root: Path) ->
 
 
 def _recorded_since_release(con: duckdb.DuckDBPyConnection) -> str | None:
-    last = con.execute("SELECT release_id, status, created_at FROM audit.releases "
-                       "ORDER BY created_at DESC LIMIT 1").fetchone()
+    last = con.execute(
+        "SELECT release_id, status, created_at FROM audit.releases ORDER BY created_at DESC LIMIT 1"
+    ).fetchone()
     if last is None:
         return "no release yet"
     if last[1] not in ("published", "unchanged"):
@@ -125,6 +131,7 @@ def check(paths: Paths, *, as_of: date, scenario: list[dict[str, Any]], full_ref
     verdict, files = publish.night_verdict(paths, as_of=as_of, manifest_path=MANIFEST_PATH, scenario=scenario)
     if not verdict.unchanged:
         return Preflight(False, verdict.reason)
-    rec = publish.record_unchanged(paths, run_id=None, as_of=as_of, checks=[], verdict=verdict, files=files,
-                                   label=LABEL)
+    rec = publish.record_unchanged(
+        paths, run_id=None, as_of=as_of, checks=[], verdict=verdict, files=files, label=LABEL
+    )
     return Preflight(True, verdict.reason, rec)

@@ -63,8 +63,15 @@ class CheckOutcome:
         return not self.passed and self.severity == "ERROR"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"asset": self.asset, "check": self.check, "passed": self.passed, "severity": self.severity,
-                "blocking": self.blocking, "detail": self.detail, "observed": self.observed}
+        return {
+            "asset": self.asset,
+            "check": self.check,
+            "passed": self.passed,
+            "severity": self.severity,
+            "blocking": self.blocking,
+            "detail": self.detail,
+            "observed": self.observed,
+        }
 
 
 #: Check metadata that says nothing about the data (run bookkeeping), left out of the observed values.
@@ -98,9 +105,15 @@ def run_check_outcomes(instance: DagsterInstance, run_id: str) -> list[CheckOutc
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
         ev = entry.dagster_event.event_specific_data
         key = (ev.asset_key.to_user_string(), ev.check_name)
-        seen[key] = CheckOutcome(asset=key[0], check=ev.check_name, passed=ev.passed,
-                                 severity=ev.severity.value, blocking=bool(getattr(ev, "blocking", False)),
-                                 detail=_detail(dict(ev.metadata)), observed=_observed(dict(ev.metadata)))
+        seen[key] = CheckOutcome(
+            asset=key[0],
+            check=ev.check_name,
+            passed=ev.passed,
+            severity=ev.severity.value,
+            blocking=bool(getattr(ev, "blocking", False)),
+            detail=_detail(dict(ev.metadata)),
+            observed=_observed(dict(ev.metadata)),
+        )
     return sorted(seen.values(), key=lambda c: (c.asset, c.check))
 
 
@@ -112,13 +125,16 @@ def _connect_build(paths: Paths, read_only: bool = False) -> duckdb.DuckDBPyConn
 
 
 def input_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
-    rows = con.execute("SELECT dataset, source_file, file_sha256 FROM audit.ingested_files WHERE status = 'landed' "
-                       "ORDER BY dataset, source_file, file_sha256").fetchall()
+    rows = con.execute(
+        "SELECT dataset, source_file, file_sha256 FROM audit.ingested_files WHERE status = 'landed' "
+        "ORDER BY dataset, source_file, file_sha256"
+    ).fetchall()
     return [{"dataset": d, "source_file": f, "file_sha256": s} for d, f, s in rows]
 
 
-def fingerprint(files: list[dict[str, str]], code_checksum: str, as_of: date,
-                model_parameters: list[dict[str, Any]] | None = None) -> str:
+def fingerprint(
+    files: list[dict[str, str]], code_checksum: str, as_of: date, model_parameters: list[dict[str, Any]] | None = None
+) -> str:
     """What a release is made of: landed inputs, the dbt code, the as-of date and the scenario model's run
     parameters (seed, iterations, model version: another seed is another release) (pure: tested)."""
     content: dict[str, Any] = {"files": files, "code": code_checksum, "as_of": as_of.isoformat()}
@@ -130,12 +146,15 @@ def fingerprint(files: list[dict[str, str]], code_checksum: str, as_of: date,
 
 def model_parameters(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The scenario model's last run parameters in the build database (empty before its first run)."""
-    found = con.execute("SELECT count(*) FROM information_schema.tables "
-                        "WHERE table_schema = 'scenario_model' AND table_name = 'run_parameters'").fetchall()
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'scenario_model' AND table_name = 'run_parameters'"
+    ).fetchall()
     if not found[0][0]:
         return []
-    rows = con.execute("SELECT seed, iterations, model_version FROM scenario_model.run_parameters "
-                       "ORDER BY ALL").fetchall()
+    rows = con.execute(
+        "SELECT seed, iterations, model_version FROM scenario_model.run_parameters ORDER BY ALL"
+    ).fetchall()
     return [p for r in rows for p in nightgate.scenario_parameters(*r)]
 
 
@@ -185,12 +204,35 @@ def _release_id(now: datetime, run_id: str | None, label: str = "manual") -> str
     return f"r{now:%Y%m%dT%H%M%S}-{run_id[:8] if run_id else label}"
 
 
-RELEASE_COLUMNS = ["release_id", "run_id", "as_of", "status", "failed_checks", "checks", "input_files",
-                   "input_fingerprint", "row_counts", "published_sha256", "created_at", "code_version",
-                   "tool_versions", "snapshot_path", "published_batches"]
+RELEASE_COLUMNS = [
+    "release_id",
+    "run_id",
+    "as_of",
+    "status",
+    "failed_checks",
+    "checks",
+    "input_files",
+    "input_fingerprint",
+    "row_counts",
+    "published_sha256",
+    "created_at",
+    "code_version",
+    "tool_versions",
+    "snapshot_path",
+    "published_batches",
+]
 #: Packages whose versions make a release reproducible.
-TOOL_PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations", "numpy",
-                 "pandas", "pyarrow")
+TOOL_PACKAGES = (
+    "dagster",
+    "dagster-dbt",
+    "dbt-core",
+    "dbt-duckdb",
+    "duckdb",
+    "great-expectations",
+    "numpy",
+    "pandas",
+    "pyarrow",
+)
 
 
 def tool_versions() -> dict[str, str]:
@@ -210,10 +252,16 @@ def code_version(repo: Path = REPO_ROOT) -> str:
     to tracked files; ``ROI_LEDGER_CODE_VERSION`` where there is no git checkout (e.g. an installed package)."""
     env = os.environ.get("ROI_LEDGER_CODE_VERSION")
     try:
-        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return env or "unknown (no git checkout; set ROI_LEDGER_CODE_VERSION)"
     return head + ("+dirty" if dirty else "")
@@ -221,8 +269,10 @@ def code_version(repo: Path = REPO_ROOT) -> str:
 
 def _insert_release(con: duckdb.DuckDBPyConnection, rec: dict[str, Any]) -> None:
     cols = RELEASE_COLUMNS
-    con.execute(f"INSERT INTO audit.releases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [rec.get(c) for c in cols])
+    con.execute(
+        f"INSERT INTO audit.releases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [rec.get(c) for c in cols],
+    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -233,9 +283,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
-                          policies: dict[tuple[str, str], dict[str, list[str]]], key: str,
-                          base: Path | None = None) -> dict[str, int]:
+def _build_published_file(
+    paths: Paths,
+    tmp: Path,
+    rec: dict[str, Any],
+    policies: dict[tuple[str, str], dict[str, list[str]]],
+    key: str,
+    base: Path | None = None,
+) -> dict[str, int]:
     """Write the published schemas and the audit trail into a new DuckDB file; return row counts. With
     ``base`` (the file the last published release wrote), the new file starts as its copy and each table is
     kept, patched or copied again (:mod:`orchestration.publish_delta`)."""
@@ -255,23 +310,32 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'build' "
             f"AND table_schema IN ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) "
-            "ORDER BY table_schema, table_name").fetchall()
+            "ORDER BY table_schema, table_name"
+        ).fetchall()
         stale = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-            f"AND table_schema IN ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)})").fetchall()
+            f"AND table_schema IN ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)})"
+        ).fetchall()
         for schema, name in set(stale) - set(tables):
             con.execute(f'DROP TABLE {schema}."{name}"')
         con.execute(AUDIT_DDL)
         con.execute(publish_delta.INCREMENTS_DDL)
-        con.execute("CREATE OR REPLACE MACRO pseudonymise(v) AS "
-                    "CASE WHEN v IS NULL THEN NULL ELSE 'pii_' || left(sha256(getvariable('pk') || '|' || "
-                    "lower(trim(CAST(v AS VARCHAR)))), 20) END")
+        con.execute(
+            "CREATE OR REPLACE MACRO pseudonymise(v) AS "
+            "CASE WHEN v IS NULL THEN NULL ELSE 'pii_' || left(sha256(getvariable('pk') || '|' || "
+            "lower(trim(CAST(v AS VARCHAR)))), 20) END"
+        )
         con.execute("SET VARIABLE pk = ?", [key])
         for schema, name in tables:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            present = {r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'build' "
-                "AND table_schema = ? AND table_name = ?", [schema, name]).fetchall()}
+            present = {
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'build' "
+                    "AND table_schema = ? AND table_name = ?",
+                    [schema, name],
+                ).fetchall()
+            }
             policy = policies.get((schema, name), {})
             dropped = sorted(present & (RAW_RECORD_COLUMNS | set(policy.get("drop", []))))
             cols = [c for c in policy.get("pii", []) if c in present]
@@ -280,9 +344,11 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
             select = f'SELECT *{exclude}{replace} FROM build.{schema}."{name}" AS t'
             # what the published table is made of: its SELECT, the build table's columns, the pseudonym key
             select_hash = publish_delta.select_sha256(
-                f"{select} columns {sorted(present)} key {hashlib.sha256(key.encode()).hexdigest()}")
-            how = publish_delta.plan(con, schema, name, select_hash, before.get((schema, name)),
-                                     present - set(dropped) - set(cols))
+                f"{select} columns {sorted(present)} key {hashlib.sha256(key.encode()).hexdigest()}"
+            )
+            how = publish_delta.plan(
+                con, schema, name, select_hash, before.get((schema, name)), present - set(dropped) - set(cols)
+            )
             publish_delta.write_table(con, schema, name, select, how)
             publish_delta.record(con, schema, name, select_hash, how)
             if how.batch is not None:
@@ -291,8 +357,10 @@ def _build_published_file(paths: Paths, tmp: Path, rec: dict[str, Any],
         con.execute("INSERT INTO audit.ingested_files SELECT * FROM build.audit.ingested_files")
         con.execute("INSERT INTO audit.ingested_money SELECT * FROM build.audit.ingested_money")
         con.execute("INSERT INTO audit.redactions SELECT * FROM build.audit.redactions")
-        con.execute("INSERT INTO audit.quarantine SELECT * REPLACE (CAST(NULL AS VARCHAR) AS raw_record) "
-                    "FROM build.audit.quarantine")
+        con.execute(
+            "INSERT INTO audit.quarantine SELECT * REPLACE (CAST(NULL AS VARCHAR) AS raw_record) "
+            "FROM build.audit.quarantine"
+        )
         con.execute("INSERT INTO audit.releases BY NAME SELECT * FROM build.audit.releases")
         rec["row_counts"] = json.dumps(counts, sort_keys=True)
         # what dbt's `unique_incremental` tests start from: the batches this release vouches for
@@ -344,8 +412,16 @@ def prune_snapshots(paths: Paths, keep: int) -> list[Path]:
     return gone
 
 
-def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],
-                    manifest_path: Path, now: datetime | None = None, trust_stats: bool = True) -> dict[str, Any]:
+def publish_release(
+    paths: Paths,
+    *,
+    run_id: str | None,
+    as_of: date,
+    checks: list[CheckOutcome],
+    manifest_path: Path,
+    now: datetime | None = None,
+    trust_stats: bool = True,
+) -> dict[str, Any]:
     """Publish (or record ``unchanged`` / ``blocked``); returns the release record. ``trust_stats=False``
     (``--full-refresh``): the published file is hashed again even when its stat vouches for it."""
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
@@ -362,18 +438,23 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     rec = _release_record(now=now, run_id=run_id, as_of=as_of, checks=checks, files=files, fp=fp, failed=failed)
     if failed:
         rec["status"] = "blocked"
-    elif (previous is not None and previous["input_fingerprint"] == fp
-          and nightgate.compare(files, fp, previous, lambda: _published_sha256(paths, recorded)).unchanged):
-        rec.update(status="unchanged", published_sha256=previous["published_sha256"],
-                   row_counts=previous["row_counts"])
+    elif (
+        previous is not None
+        and previous["input_fingerprint"] == fp
+        and nightgate.compare(files, fp, previous, lambda: _published_sha256(paths, recorded)).unchanged
+    ):
+        rec.update(status="unchanged", published_sha256=previous["published_sha256"], row_counts=previous["row_counts"])
     else:
         rec["status"] = "published"
         snapshot = paths.release_snapshots / f"{rec['release_id']}.duckdb"
         rec["snapshot_path"] = snapshot.relative_to(paths.data_dir).as_posix()
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
         try:
-            base = publish_delta.base_file(paths.published_db, previous["published_sha256"] if previous else None,
-                                           lambda p: _published_sha256(paths, recorded))
+            base = publish_delta.base_file(
+                paths.published_db,
+                previous["published_sha256"] if previous else None,
+                lambda p: _published_sha256(paths, recorded),
+            )
             _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths), base)
             rec["published_sha256"] = sha256_file(tmp)
             _keep_snapshot(tmp, snapshot)
@@ -393,16 +474,29 @@ def publish_release(paths: Paths, *, run_id: str | None, as_of: date, checks: li
     return rec
 
 
-def _release_record(*, now: datetime, run_id: str | None, as_of: date, checks: list[CheckOutcome],
-                    files: list[dict[str, str]], fp: str, failed: list[CheckOutcome],
-                    label: str = "manual") -> dict[str, Any]:
+def _release_record(
+    *,
+    now: datetime,
+    run_id: str | None,
+    as_of: date,
+    checks: list[CheckOutcome],
+    files: list[dict[str, str]],
+    fp: str,
+    failed: list[CheckOutcome],
+    label: str = "manual",
+) -> dict[str, Any]:
     """The fields every release record has, whatever its status (the caller adds status and what follows)."""
     return {
-        "release_id": _release_id(now, run_id, label), "run_id": run_id, "as_of": as_of,
-        "checks": json.dumps([c.as_dict() for c in checks], default=str), "input_files": json.dumps(files),
-        "input_fingerprint": fp, "created_at": now,
+        "release_id": _release_id(now, run_id, label),
+        "run_id": run_id,
+        "as_of": as_of,
+        "checks": json.dumps([c.as_dict() for c in checks], default=str),
+        "input_files": json.dumps(files),
+        "input_fingerprint": fp,
+        "created_at": now,
         "failed_checks": json.dumps([c.as_dict() for c in failed], default=str),
-        "code_version": code_version(), "tool_versions": json.dumps(tool_versions(), sort_keys=True),
+        "code_version": code_version(),
+        "tool_versions": json.dumps(tool_versions(), sort_keys=True),
     }
 
 
@@ -410,8 +504,9 @@ def _published_sha256(paths: Paths, recorded: publish_delta.PublishedStat | None
     return publish_delta.published_sha256(paths.published_db, recorded, sha256_file)
 
 
-def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path, scenario: list[dict[str, Any]],
-                  full_refresh: bool = False) -> tuple[nightgate.Verdict, list[dict[str, str]]]:
+def night_verdict(
+    paths: Paths, *, as_of: date, manifest_path: Path, scenario: list[dict[str, Any]], full_refresh: bool = False
+) -> tuple[nightgate.Verdict, list[dict[str, str]]]:
     """The night gate's verdict (:mod:`orchestration.nightgate`) from the build database after ingest, with the
     scenario model's parameters of this run; and the night's landed input files."""
     con = _connect_build(paths)
@@ -422,13 +517,22 @@ def night_verdict(paths: Paths, *, as_of: date, manifest_path: Path, scenario: l
     finally:
         con.close()
     fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, scenario)
-    return nightgate.compare(files, fp, previous, lambda: _published_sha256(paths, recorded),
-                             full_refresh=full_refresh), files
+    return nightgate.compare(
+        files, fp, previous, lambda: _published_sha256(paths, recorded), full_refresh=full_refresh
+    ), files
 
 
-def record_unchanged(paths: Paths, *, run_id: str | None, as_of: date, checks: list[CheckOutcome],
-                     verdict: nightgate.Verdict, files: list[dict[str, str]],
-                     now: datetime | None = None, label: str = "manual") -> dict[str, Any]:
+def record_unchanged(
+    paths: Paths,
+    *,
+    run_id: str | None,
+    as_of: date,
+    checks: list[CheckOutcome],
+    verdict: nightgate.Verdict,
+    files: list[dict[str, str]],
+    now: datetime | None = None,
+    label: str = "manual",
+) -> dict[str, Any]:
     """Record the ``unchanged`` release of a night the gate stopped: the published file and its row counts are
     the previous release's; the checks are those the night evaluated before the gate (its ingest; none when
     the gate ran before the run: :mod:`orchestration.preflight`, whose ``label`` names the release without
@@ -437,18 +541,26 @@ def record_unchanged(paths: Paths, *, run_id: str | None, as_of: date, checks: l
     con = _connect_build(paths)
     try:
         previous = last_release(con)
-        rec = _release_record(now=now, run_id=run_id, as_of=as_of, checks=checks, files=files,
-                              fp=verdict.fingerprint, failed=[], label=label)
-        rec.update(status="unchanged", published_sha256=previous["published_sha256"],
-                   row_counts=previous["row_counts"])
+        rec = _release_record(
+            now=now,
+            run_id=run_id,
+            as_of=as_of,
+            checks=checks,
+            files=files,
+            fp=verdict.fingerprint,
+            failed=[],
+            label=label,
+        )
+        rec.update(status="unchanged", published_sha256=previous["published_sha256"], row_counts=previous["row_counts"])
         _insert_release(con, rec)
     finally:
         con.close()
     return rec
 
 
-def record_blocked_run(paths: Paths, *, run_id: str, as_of: date, checks: list[CheckOutcome],
-                       manifest_path: Path) -> dict[str, Any] | None:
+def record_blocked_run(
+    paths: Paths, *, run_id: str, as_of: date, checks: list[CheckOutcome], manifest_path: Path
+) -> dict[str, Any] | None:
     """Record a run stopped by blocking checks (called by the CLI and the run-failure sensor).
 
     Returns the record, or None when no blocking check failed (the run failed for another reason).
@@ -494,5 +606,6 @@ def get_release(paths: Paths, release_id: str) -> dict[str, Any] | None:
 
 def list_releases(paths: Paths) -> list[dict[str, Any]]:
     """Releases newest first, without the (long) list of every check."""
-    return _read_releases(paths, "SELECT * EXCLUDE (checks) FROM audit.releases "
-                                 "ORDER BY created_at DESC, release_id DESC")
+    return _read_releases(
+        paths, "SELECT * EXCLUDE (checks) FROM audit.releases ORDER BY created_at DESC, release_id DESC"
+    )

@@ -39,9 +39,9 @@ PROVENANCE = ("_source_file", "_file_sha256", "_line")
 
 @dataclass(frozen=True)
 class Plan:
-    written: str                # kept | patched | copied
+    written: str  # kept | patched | copied
     batch: str | None
-    scope: str | None = None    # patched: a condition on the build table's rows (alias ``t``)
+    scope: str | None = None  # patched: a condition on the build table's rows (alias ``t``)
 
 
 def select_sha256(select: str) -> str:
@@ -50,8 +50,10 @@ def select_sha256(select: str) -> str:
 
 def published_before(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str | None, str]]:
     """What the base file holds: (schema, table) -> (batch, select hash); empty for a file without the record."""
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-                        "AND table_schema = 'audit' AND table_name = 'published_increments'").fetchone()[0]
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = 'audit' AND table_name = 'published_increments'"
+    ).fetchone()[0]
     if not found:
         return {}
     rows = con.execute("SELECT table_schema, table_name, batch, select_sha256 FROM audit.published_increments")
@@ -59,8 +61,11 @@ def published_before(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tu
 
 
 def _state(con: duckdb.DuckDBPyConnection, model: str) -> dict | None:
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'build' "
-                        "AND table_schema = 'increments' AND table_name = ?", [f"{model}__state"]).fetchone()[0]
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'build' "
+        "AND table_schema = 'increments' AND table_name = ?",
+        [f"{model}__state"],
+    ).fetchone()[0]
     if not found:
         return None
     row = con.execute(f'SELECT batch, previous_batch, rebuilt, consumed FROM build.increments."{model}__state"')
@@ -76,16 +81,25 @@ def _scope(con: duckdb.DuckDBPyConnection, name: str, state: dict) -> str | None
         if attributed is None or attributed["batch"] != state["consumed"].get("int_usage__attributed"):
             return None
         return "{a}.usage_date IN (SELECT usage_date FROM build.increments.int_usage__attributed__changes)"
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'build' "
-                        "AND table_schema = 'increments' AND table_name = ?", [f"{name}__scope"]).fetchone()[0]
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'build' "
+        "AND table_schema = 'increments' AND table_name = ?",
+        [f"{name}__scope"],
+    ).fetchone()[0]
     if not found:
         return None
     match = " AND ".join(f"s.{c} = {{a}}.{c}" for c in PROVENANCE)
     return f'EXISTS (SELECT 1 FROM build.increments."{name}__scope" AS s WHERE {match})'
 
 
-def plan(con: duckdb.DuckDBPyConnection, schema: str, name: str, select_hash: str,
-         before: tuple[str | None, str] | None, unchanged_columns: set[str]) -> Plan:
+def plan(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    select_hash: str,
+    before: tuple[str | None, str] | None,
+    unchanged_columns: set[str],
+) -> Plan:
     """How this release writes ``schema.name`` (see the module's rules); ``unchanged_columns``: the columns
     published as they are (neither dropped nor pseudonymised), which a patch's scope may name."""
     state = _state(con, name)
@@ -117,8 +131,10 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, select: 
 
 
 def record(con: duckdb.DuckDBPyConnection, schema: str, name: str, select_hash: str, how: Plan) -> None:
-    con.execute("INSERT INTO audit.published_increments VALUES (?, ?, ?, ?, ?)",
-                [schema, name, how.batch, select_hash, how.written])
+    con.execute(
+        "INSERT INTO audit.published_increments VALUES (?, ?, ?, ?, ?)",
+        [schema, name, how.batch, select_hash, how.written],
+    )
 
 
 def base_file(published: Path, expected_sha256: str | None, sha256_of) -> Path | None:
@@ -147,7 +163,7 @@ CREATE TABLE IF NOT EXISTS ingest_state.published_file_stat (
 
 @dataclass(frozen=True)
 class PublishedStat:
-    stat: tuple[int, ...]       # size, modification and change times (ns), inode, device
+    stat: tuple[int, ...]  # size, modification and change times (ns), inode, device
     sha256: str
 
 
@@ -159,8 +175,9 @@ def file_stat(path: Path) -> tuple[int, ...]:
 def recorded_published_stat(con: duckdb.DuckDBPyConnection) -> PublishedStat | None:
     """What :func:`record_published_stat` recorded in the build database (None: nothing yet)."""
     try:
-        row = con.execute("SELECT size, mtime_ns, ctime_ns, inode, device, file_sha256 "
-                          "FROM ingest_state.published_file_stat").fetchone()
+        row = con.execute(
+            "SELECT size, mtime_ns, ctime_ns, inode, device, file_sha256 FROM ingest_state.published_file_stat"
+        ).fetchone()
     except duckdb.CatalogException:  # a build database from before the record (read-only: not created)
         return None
     return None if row is None else PublishedStat(tuple(row[:5]), row[5])
@@ -172,8 +189,9 @@ def record_published_stat(con: duckdb.DuckDBPyConnection, published: Path, sha25
     to it; the file is read-only and nothing writes a published file after its rename."""
     con.execute(PUBLISHED_STAT_DDL)
     con.execute("DELETE FROM ingest_state.published_file_stat")
-    con.execute("INSERT INTO ingest_state.published_file_stat VALUES (?, ?, ?, ?, ?, ?)",
-                [*file_stat(published), sha256])
+    con.execute(
+        "INSERT INTO ingest_state.published_file_stat VALUES (?, ?, ?, ?, ?, ?)", [*file_stat(published), sha256]
+    )
 
 
 def published_sha256(published: Path, recorded: PublishedStat | None, sha256_file) -> str | None:

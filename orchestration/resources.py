@@ -32,8 +32,11 @@ class RoiSettings(ConfigurableResource):
     def of_run(cls, run_config: dict | None) -> RoiSettings:
         """The settings a finished run used (for sensors, which see the run, not its resources)."""
         cfg = (run_config or {}).get("resources", {}).get("settings", {}).get("config", {})
-        return cls(data_dir=cfg.get("data_dir") or str(resolve_data_dir()), as_of=cfg.get("as_of"),
-                   full_refresh=bool(cfg.get("full_refresh", False)))
+        return cls(
+            data_dir=cfg.get("data_dir") or str(resolve_data_dir()),
+            as_of=cfg.get("as_of"),
+            full_refresh=bool(cfg.get("full_refresh", False)),
+        )
 
     @property
     def paths(self) -> Paths:

@@ -60,8 +60,13 @@ def on_run_end(instance: DagsterInstance, run_id: str, paths: Paths, repository:
     checks = publish.run_check_outcomes(instance, run_id)
     status, release = ("ok" if run.status == DagsterRunStatus.SUCCESS else "failed"), None
     if status == "failed":
-        release = publish.record_blocked_run(paths, run_id=run_id, as_of=RoiSettings.of_run(run.run_config).as_of_date,
-                                             checks=checks, manifest_path=dbt_project().manifest_path)
+        release = publish.record_blocked_run(
+            paths,
+            run_id=run_id,
+            as_of=RoiSettings.of_run(run.run_config).as_of_date,
+            checks=checks,
+            manifest_path=dbt_project().manifest_path,
+        )
         status = "failed" if release is None else "blocked"
     return RunEnd(status, checks, release, write_run_events(instance, run_id, paths, repository))
 
@@ -73,15 +78,21 @@ def run_end_sensors(job: Any) -> list[SensorDefinition]:
 
     def handle(context: RunStatusSensorContext) -> None:
         run = context.dagster_run
-        end = on_run_end(context.instance, run.run_id, RoiSettings.of_run(run.run_config).paths,
-                         context.repository_def)
-        context.log.info(f"run {run.run_id} ended {end.status}: OpenLineage events {end.openlineage}"
-                         + (f", release {end.release['release_id']} blocked" if end.release else ""))
+        end = on_run_end(context.instance, run.run_id, RoiSettings.of_run(run.run_config).paths, context.repository_def)
+        context.log.info(
+            f"run {run.run_id} ended {end.status}: OpenLineage events {end.openlineage}"
+            + (f", release {end.release['release_id']} blocked" if end.release else "")
+        )
 
-    return [run_status_sensor(
-        run_status=status, monitored_jobs=[job], name=f"{job.name}_ended_{status.value.lower()}",
-        default_status=DefaultSensorStatus.RUNNING,
-        description=f"A {job.name} run that ended {status.value.lower()} (launched by the schedule or the UI): "
-                    f"a blocked release when blocking checks stopped it, and its OpenLineage events "
-                    f"(DIR/audit/openlineage/<run_id>.jsonl).")(handle)
-        for status in ENDED]
+    return [
+        run_status_sensor(
+            run_status=status,
+            monitored_jobs=[job],
+            name=f"{job.name}_ended_{status.value.lower()}",
+            default_status=DefaultSensorStatus.RUNNING,
+            description=f"A {job.name} run that ended {status.value.lower()} (launched by the schedule or the UI): "
+            f"a blocked release when blocking checks stopped it, and its OpenLineage events "
+            f"(DIR/audit/openlineage/<run_id>.jsonl).",
+        )(handle)
+        for status in ENDED
+    ]

@@ -76,7 +76,8 @@ def run_lock(paths: Paths) -> Iterator[bool]:
                     raise
                 raise RunRefused(
                     f"another run is using {paths.data_dir}: {_holder(lock_file)} holds {lock_file}; wait for "
-                    f"it to finish, or stop that process, then run again") from None
+                    f"it to finish, or stop that process, then run again"
+                ) from None
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
             _HELD[lock_file] = (fd, 1)
@@ -111,8 +112,10 @@ def lock_refusal(db: Path, message: str) -> str | None:
         return None
     pid = int(m["pid"])
     cmd = process_cmdline(pid) or m["exe"]
-    return (f"the build database {db} is locked by PID {pid} ({cmd}): a process of a killed or still running "
-            f"run, or a program with the file open; stop it (kill {pid}) or wait for it, then run again")
+    return (
+        f"the build database {db} is locked by PID {pid} ({cmd}): a process of a killed or still running "
+        f"run, or a program with the file open; stop it (kill {pid}) or wait for it, then run again"
+    )
 
 
 def check_build_db(paths: Paths) -> None:
@@ -140,8 +143,10 @@ def run_session(paths: Paths, log: Callable[[str], None]) -> Iterator[None]:
             make_private(paths.warehouse, recursive=True)
             removed = remove_interrupted_publishes(paths)
             if removed:
-                log(f"removed {len(removed)} temporary file(s) of an interrupted publish: "
-                    f"{', '.join(str(p) for p in removed)}")
+                log(
+                    f"removed {len(removed)} temporary file(s) of an interrupted publish: "
+                    f"{', '.join(str(p) for p in removed)}"
+                )
             check_build_db(paths)
         try:
             yield

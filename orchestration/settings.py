@@ -102,8 +102,11 @@ class Paths:
         (``published/.roi.duckdb.<release>.tmp`` and DuckDB's ``.wal`` of it) and the snapshot being copied
         (``published/releases/.<release>.duckdb.tmp``). Only the run that holds the run lock may delete them:
         another run's publish could be writing them."""
-        found = [*self.published_dir.glob(".roi.duckdb.*.tmp"), *self.published_dir.glob(".roi.duckdb.*.tmp.wal"),
-                 *self.release_snapshots.glob(".*.duckdb.tmp")]
+        found = [
+            *self.published_dir.glob(".roi.duckdb.*.tmp"),
+            *self.published_dir.glob(".roi.duckdb.*.tmp.wal"),
+            *self.release_snapshots.glob(".*.duckdb.tmp"),
+        ]
         return sorted(p for p in found if p.is_file())
 
     def ensure(self) -> None:
@@ -142,8 +145,17 @@ def make_private(path: Path, *, recursive: bool = False) -> None:
 #: some memory outside it (measured: 4.19 GB resident for a 4 GB limit while landing a 1.2 GB CSV file), and
 #: the run's Python processes (Dagster's, dbt's) live in the 1 GB margin beside the cap.
 CONNECTION_SHARE = 0.85
-_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
-          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+_UNITS = {
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KIB": 2**10,
+    "MIB": 2**20,
+    "GIB": 2**30,
+    "TIB": 2**40,
+}
 
 
 def memory_cap_bytes(text: str | None = None) -> int:

@@ -70,10 +70,25 @@ def dbt_cli(db: Path, target: Path, *args: str):
     from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV
 
     dbt = Path(sys.executable).with_name("dbt")
-    return subprocess.run([str(dbt), "--quiet", *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-                           str(DBT_PROJECT_DIR), "--target-path", str(target),
-                           "--vars", json.dumps({"as_of": AS_OF.isoformat()})],
-                          env={**os.environ, DUCKDB_PATH_ENV: str(db)}, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [
+            str(dbt),
+            "--quiet",
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--vars",
+            json.dumps({"as_of": AS_OF.isoformat()}),
+        ],
+        env={**os.environ, DUCKDB_PATH_ENV: str(db)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def landing_tables(con, *tables: str) -> None:
@@ -93,8 +108,11 @@ def tree_hashes(root: Path) -> dict[str, tuple[str, float]]:
     """SHA-256 and mtime of every file under ``root``, by relative path."""
     import hashlib
 
-    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime)
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="session")

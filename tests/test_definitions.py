@@ -88,4 +88,6 @@ def test_scenario_lineage_runs_from_the_assumptions_file_to_the_portfolio(defs):
         assert parent in g[child]["deps"], f"{child} must read {parent}"
     assert g["scenario_model/scenario_results"]["owners"] == ["team:security"]
     assert set(g["scenario_model/scenario_results"]["checks"]) == {
-        "no_scenario_quarantined", "every_sanctioned_system_simulated"}
+        "no_scenario_quarantined",
+        "every_sanctioned_system_simulated",
+    }

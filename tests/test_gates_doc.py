@@ -18,6 +18,7 @@ def test_every_threshold_var_has_a_meaning():
 
 def test_var_parser_reads_comments_defaults_and_stops_at_the_block_end(tmp_path):
     yml = tmp_path / "dbt_project.yml"
-    yml.write_text("name: x\nvars:\n  # Gate: the minimum.\n  # Second line.\n  a_min: 0.9\n\n  b: null\n"
-                   "models:\n  c: 1\n")
+    yml.write_text(
+        "name: x\nvars:\n  # Gate: the minimum.\n  # Second line.\n  a_min: 0.9\n\n  b: null\nmodels:\n  c: 1\n"
+    )
     assert dbt_vars_with_comments(yml) == [("a_min", "0.9", "Gate: the minimum. Second line."), ("b", "null", "")]

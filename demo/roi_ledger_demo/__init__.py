@@ -71,9 +71,7 @@ WRITERS: dict[str, Writer] = {
 }
 
 
-def generate(
-    data_dir: Path, *, seed: int = 42, scale: str = "small", months: int = 12, as_of: dt.date
-) -> dict:
+def generate(data_dir: Path, *, seed: int = 42, scale: str = "small", months: int = 12, as_of: dt.date) -> dict:
     """Write every dataset under ``data_dir/raw/<system>/<dataset>/``.
 
     Returns ``{"<system>/<dataset>": {"files": n, "records": n}, ...}`` in the registry's order. Files of the

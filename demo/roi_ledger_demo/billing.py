@@ -153,9 +153,7 @@ def _parquet_file(rows: list[dict], path: Path) -> None:
             arr = pa.array(vals, type=pa.int64()).cast(t)
         elif src in MONEY_COLUMNS:
             t = pa.decimal128(38, 11)
-            arr = pa.array(
-                [None if v is None else v.quantize(Decimal("0.00000000001")) for v in vals], type=t
-            )
+            arr = pa.array([None if v is None else v.quantize(Decimal("0.00000000001")) for v in vals], type=t)
         else:
             t = pa.string()
             arr = pa.array(vals, type=t)

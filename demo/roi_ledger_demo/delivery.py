@@ -249,19 +249,13 @@ def write_work_items(world: World, out_dir: Path, carried: Carried) -> dict:
                     if created >= world.end:
                         continue
                     ai = after and rng.random() < (0.55 if typ == "toil" else 0.35)
-                    effort = float(
-                        rng.lognormal(np.log({"toil": 3.0, "story": 10.0, "bug": 5.0}.get(typ, 2.0)), 0.6)
-                    )
+                    effort = float(rng.lognormal(np.log({"toil": 3.0, "story": 10.0, "bug": 5.0}.get(typ, 2.0)), 0.6))
                     if ai:
                         effort *= 0.6
-                    cycle = (
-                        float(rng.lognormal(np.log({"story": 6.0, "bug": 3.0}.get(typ, 1.5)), 0.8)) * u.DAY
-                    )
+                    cycle = float(rng.lognormal(np.log({"story": 6.0, "bug": 3.0}.get(typ, 1.5)), 0.8)) * u.DAY
                     resolved = created + int(cycle)
                     done = resolved < world.end
-                    labels = [
-                        lab for lab in (typ if typ == "toil" else "", "ai-assisted" if ai else "") if lab
-                    ]
+                    labels = [lab for lab in (typ if typ == "toil" else "", "ai-assisted" if ai else "") if lab]
                     if typ == "toil" and rng.random() < 0.3:
                         labels.append("ops")
                     items.append(

@@ -178,9 +178,7 @@ def aws_rows(
                 ResourceId=lic.licence_id,
                 ResourceName=lic.product,
                 ResourceType="SaaS Subscription",
-                ServiceCategory="Security"
-                if lic.ai_system_id == "ais-soc-triage"
-                else "Management and Governance",
+                ServiceCategory="Security" if lic.ai_system_id == "ais-soc-triage" else "Management and Governance",
                 ServiceName=f"AWS Marketplace: {lic.product}",
                 ServiceSubcategory=None,
                 SkuId=lic.sku,

@@ -51,9 +51,7 @@ def team_repos(team: str) -> list[str]:
 def write_credential_report(world: World, out_dir: Path, carried: Carried) -> dict:
     rng = u.rng_for(world.seed, "iam/aws_credential_report")
     gen = world.end - u.DAY + 4 * 3600  # generated at 04:00 UTC on as_of
-    users = sorted(
-        (i for i in world.identities if i.aws_iam_user and i.created < gen), key=lambda i: i.aws_iam_user
-    )
+    users = sorted((i for i in world.identities if i.aws_iam_user and i.created < gen), key=lambda i: i.aws_iam_user)
     rows: list[list[str]] = []
     root_created = world.start - 2400 * u.DAY
     rows.append(

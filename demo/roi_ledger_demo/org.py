@@ -21,12 +21,8 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "small": Scale(people=500, services=500, agents=300, api_keys=700, litellm_rows=150_000, events=1),
-    "medium": Scale(
-        people=2_000, services=2_000, agents=1_200, api_keys=2_800, litellm_rows=1_500_000, events=10
-    ),
-    "large": Scale(
-        people=5_000, services=5_000, agents=3_000, api_keys=7_000, litellm_rows=10_600_000, events=10
-    ),
+    "medium": Scale(people=2_000, services=2_000, agents=1_200, api_keys=2_800, litellm_rows=1_500_000, events=10),
+    "large": Scale(people=5_000, services=5_000, agents=3_000, api_keys=7_000, litellm_rows=10_600_000, events=10),
 }
 
 AWS_ACCOUNT = "123456789012"

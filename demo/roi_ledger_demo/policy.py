@@ -79,9 +79,7 @@ def write_opa(world: World, out_dir: Path, carried: Carried) -> dict:
                     )
             for s in world.shadow:
                 if s.users == "humans" and ident.owner_team in s.scope and ident.litellm_key:
-                    callers.append(
-                        (ident, s.tag, "model", max(ident.created, u.epoch(s.adoption_date)), 0.05)
-                    )
+                    callers.append((ident, s.tag, "model", max(ident.created, u.epoch(s.adoption_date)), 0.05))
     shadow_proj = next(s for s in world.shadow if s.channel == "openai")
     for ident in world.identities:
         if ident.kind == "service" and ident.openai_key_id and not ident.ai_system_id:
@@ -147,11 +145,7 @@ def write_opa(world: World, out_dir: Path, carried: Carried) -> dict:
                     "team": ident.owner_team,
                 }
             allow = not (r.random() < p_deny)
-            result = (
-                '{"allow":true,"reasons":[]'
-                if allow
-                else f'{{"allow":false,"reasons":["{_DENY_REASONS[kind]}"]'
-            )
+            result = '{"allow":true,"reasons":[]' if allow else f'{{"allow":false,"reasons":["{_DENY_REASONS[kind]}"]'
             if kind == "model" and not sref.startswith("ais-"):
                 result += ',"enforcement":"monitor"'
             decision_id = u.py_uuid(r)

@@ -89,9 +89,7 @@ def write_security_incidents(world: World, out_dir: Path, carried: Carried) -> d
                 affected_secrets = int(rng.integers(0, 12))
                 affected_ids = int(rng.integers(1, 8))
             elif cat == "prompt_injection":
-                cause = ("ais-support-bot", "ais-chat-assistant", "ais-doc-assistant")[
-                    int(rng.integers(0, 3))
-                ]
+                cause = ("ais-support-bot", "ais-chat-assistant", "ais-doc-assistant")[int(rng.integers(0, 3))]
                 if world.system(cause).adoption_date and start < u.epoch(world.system(cause).adoption_date):
                     cat, title = "other", _TITLES["other"].format(team=team)
                 else:
@@ -110,9 +108,7 @@ def write_security_incidents(world: World, out_dir: Path, carried: Carried) -> d
             detected = start + int(detect_h * 3600)
             end = detected + int(resp_h * 3600 * rng.uniform(1.5, 4.0))
             loss = float(
-                rng.lognormal(
-                    np.log({"Low": 800, "Medium": 6000, "High": 45000, "Critical": 350000}[sev]), 0.9
-                )
+                rng.lognormal(np.log({"Low": 800, "Medium": 6000, "High": 45000, "Critical": 350000}[sev]), 0.9)
             )
             closed = end < world.end
             rows.append(

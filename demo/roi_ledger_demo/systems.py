@@ -28,9 +28,7 @@ class Model:
 MODELS: dict[str, Model] = {
     m.group: m
     for m in (
-        Model(
-            "claude-3-5-sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0", "bedrock", 3000, 15000, 7.4, 6.0
-        ),
+        Model("claude-3-5-sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0", "bedrock", 3000, 15000, 7.4, 6.0),
         Model("claude-3-haiku", "anthropic.claude-3-haiku-20240307-v1:0", "bedrock", 250, 1250, 7.0, 5.4),
         Model("gpt-4o", "gpt-4o-2024-08-06", "azure", 2500, 10000, 7.2, 5.8),
         Model("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "azure", 150, 600, 6.8, 5.2),

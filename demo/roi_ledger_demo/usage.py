@@ -24,6 +24,7 @@ from roi_ledger_demo.world import World
 
 CHUNK_ROWS = 400_000
 
+
 @dataclass
 class Streams:
     key: np.ndarray
@@ -70,10 +71,7 @@ def _caller_streams(
                     continue
                 # the unsanctioned OpenAI project runs on one data-team service account's key
                 if not s.sanctioned and not (
-                    channel == "openai"
-                    and ident.kind == "service"
-                    and not ident.ai_system_id
-                    and ident.openai_key_id
+                    channel == "openai" and ident.kind == "service" and not ident.ai_system_id and ident.openai_key_id
                 ):
                     continue
                 if ident.kind == "api_key" and rng.random() >= 0.6:
@@ -255,9 +253,7 @@ def write_litellm(world: World, out_dir: Path, carried: Carried) -> dict:
         if total == 0:
             continue
         as_jsonl = mi == jsonl_month
-        path = folder / (
-            f"litellm_spend_logs_{m0:%Y-%m}.jsonl" if as_jsonl else f"litellm_spend_logs_{m0:%Y-%m}.csv"
-        )
+        path = folder / (f"litellm_spend_logs_{m0:%Y-%m}.jsonl" if as_jsonl else f"litellm_spend_logs_{m0:%Y-%m}.csv")
         writer = None
         with open(path, "wb") as fh:
             for c0 in range(0, total, CHUNK_ROWS):
@@ -270,9 +266,7 @@ def write_litellm(world: World, out_dir: Path, carried: Carried) -> dict:
                 j = (r[:, None] > cdf[sidx]).sum(axis=1)
                 j = np.minimum(j, kmax - 1)
                 midx = mod_of[sidx, j]
-                pin = np.maximum(1, np.rint(np.exp(mrng.normal(mu_in[midx] + sys_mu_adj[sidx], 0.7)))).astype(
-                    np.int64
-                )
+                pin = np.maximum(1, np.rint(np.exp(mrng.normal(mu_in[midx] + sys_mu_adj[sidx], 0.7)))).astype(np.int64)
                 pout = np.rint(np.exp(mrng.normal(mu_out[midx], 0.6))).astype(np.int64)
                 pout[is_embed[midx]] = 0
                 st_roll = mrng.random(nrow)
@@ -377,9 +371,7 @@ def write_litellm(world: World, out_dir: Path, carried: Carried) -> dict:
                     if nrow:
                         line = pc.binary_join_element_wise(*parts, "")
                         bufs = line.buffers()
-                        offs = np.frombuffer(
-                            bufs[1], dtype=np.int32, count=len(line) + 1, offset=line.offset * 4
-                        )
+                        offs = np.frombuffer(bufs[1], dtype=np.int32, count=len(line) + 1, offset=line.offset * 4)
                         fh.write(memoryview(bufs[2])[int(offs[0]) : int(offs[-1])])
                 else:
                     table = pa.table(cols)

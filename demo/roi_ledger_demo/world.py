@@ -135,9 +135,7 @@ def build_world(seed: int, scale: str, months: int, as_of: dt.date) -> World:
 
     # ---- humans
     combos = len(FIRST_NAMES) * len(LAST_NAMES)
-    picks = (
-        rng.permutation(combos)[: sc.people] if sc.people <= combos else rng.integers(0, combos, sc.people)
-    )
+    picks = rng.permutation(combos)[: sc.people] if sc.people <= combos else rng.integers(0, combos, sc.people)
     human_team = np.repeat(np.array(TEAM_SLUGS), counts)
     rng.shuffle(human_team)
     okta_ids = u.rand_alnum(rng, sc.people, 17)
@@ -178,9 +176,7 @@ def build_world(seed: int, scale: str, months: int, as_of: dt.date) -> World:
             h.password = True
         if rng.random() < 0.04 and created < end - 90 * u.DAY:
             h.status = "retired"
-            h.retired = max(
-                created + 60 * u.DAY, start + int(rng.integers(30, max(31, hist_days - 20))) * u.DAY
-            )
+            h.retired = max(created + 60 * u.DAY, start + int(rng.integers(30, max(31, hist_days - 20))) * u.DAY)
         h.openai_user_id = "user-" + openai_uids[i]
         h.ip = f"10.{20 + TEAM_SLUGS.index(team)}.{int(rng.integers(0, 256))}.{int(rng.integers(1, 255))}"
         identities.append(h)
@@ -226,9 +222,7 @@ def build_world(seed: int, scale: str, months: int, as_of: dt.date) -> World:
         s.ip = f"10.{100 + TEAM_SLUGS.index(team)}.{int(rng.integers(0, 256))}.{int(rng.integers(1, 255))}"
         identities.append(s)
     # the unsanctioned OpenAI project is run by one data-team service account (known identity, shadow system)
-    shadow_owner = next(
-        i for i in identities if i.kind == "service" and i.owner_team == "data" and not i.ai_system_id
-    )
+    shadow_owner = next(i for i in identities if i.kind == "service" and i.owner_team == "data" and not i.ai_system_id)
     shadow_owner.openai_key_id = "key_" + u.rand_alnum(rng, 1, 16)[0]
 
     # ---- agents
@@ -271,9 +265,7 @@ def build_world(seed: int, scale: str, months: int, as_of: dt.date) -> World:
             gh_bot_teams.add((sid, team))
             a.github_login = f"code-review-{team}[bot]"
             a.github_id = int(rng.integers(190_000_000, 200_000_000))
-        a.ip = (
-            f"10.{200 + TEAM_SLUGS.index(team) % 50}.{int(rng.integers(0, 256))}.{int(rng.integers(1, 255))}"
-        )
+        a.ip = f"10.{200 + TEAM_SLUGS.index(team) % 50}.{int(rng.integers(0, 256))}.{int(rng.integers(1, 255))}"
         identities.append(a)
 
     # ---- standalone API keys
@@ -377,9 +369,7 @@ def build_world(seed: int, scale: str, months: int, as_of: dt.date) -> World:
                 else:
                     created = max(end - int(rng.integers(2, 85)) * u.DAY + jitter, ident.created + u.DAY)
                 kid = "AKIA" + u.rand_upper32(rng, 1, 16)[0]
-                ident.aws_keys.append(
-                    AccessKey(kid, min(created, end - u.DAY), bool(rng.random() < 0.95), static)
-                )
+                ident.aws_keys.append(AccessKey(kid, min(created, end - u.DAY), bool(rng.random() < 0.95), static))
             if ident.kind != "agent" and any(k.static for k in ident.aws_keys):
                 ident.created = min(ident.created, min(k.created for k in ident.aws_keys) - 10 * u.DAY)
         # secrets (never a value, only the ARN)

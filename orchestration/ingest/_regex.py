@@ -148,7 +148,7 @@ class _Parser:
             return Lit(simple[c])
         if c == "x":
             self.i += 2
-            return Lit(chr(int(self.s[self.i - 2:self.i], 16)))
+            return Lit(chr(int(self.s[self.i - 2 : self.i], 16)))
         if not c or c.isalnum():
             raise Untranslatable(f"escape \\{c}")
         return Lit(c)
@@ -196,7 +196,7 @@ class _Parser:
             self.i += 1
             lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
         elif c == "{":
-            m = re.match(r"\{(\d*)(,?)(\d*)\}", self.s[self.i:])
+            m = re.match(r"\{(\d*)(,?)(\d*)\}", self.s[self.i :])
             if not m or not (m[1] or m[3]):
                 return atom  # not a quantifier: the next atom reads "{" as a literal
             self.i += m.end()
@@ -227,8 +227,12 @@ def _single(node: Any) -> bool:
 
 def _is_boundary(item: Any) -> bool:
     """One-character alternatives with start or end of text among them: context, e.g. ``(?:\\s|"|^)``."""
-    return isinstance(item, Grp) and item.kind in ("cap", "non") and all(
-        len(seq) == 1 and _single(seq[0]) for seq in item.alt) and any(isinstance(s[0], Anchor) for s in item.alt)
+    return (
+        isinstance(item, Grp)
+        and item.kind in ("cap", "non")
+        and all(len(seq) == 1 and _single(seq[0]) for seq in item.alt)
+        and any(isinstance(s[0], Anchor) for s in item.alt)
+    )
 
 
 def _lookbehind_alts(item: Any) -> list[Any] | None:
@@ -252,8 +256,13 @@ def _consume_lookbehind(atoms: list[Any]) -> Grp:
 
 
 def _is_nla(item: Any) -> bool:
-    return (isinstance(item, Grp) and item.kind == "nla" and len(item.alt) == 1 and len(item.alt[0]) == 1
-            and isinstance(item.alt[0][0], Lit | Cls))
+    return (
+        isinstance(item, Grp)
+        and item.kind == "nla"
+        and len(item.alt) == 1
+        and len(item.alt[0]) == 1
+        and isinstance(item.alt[0][0], Lit | Cls)
+    )
 
 
 def _consume_lookahead(item: Grp) -> Grp:
@@ -290,7 +299,7 @@ def split(alt: Alt) -> Parts:
     at = next((i for i, it in enumerate(items) if isinstance(it, Grp) and it.kind == "cap"), None)
     if at is not None and (at > 0 or prefix):
         prefix += _lazy_prefix(items[:at])
-        secret, rest = items[at].alt, items[at + 1:]
+        secret, rest = items[at].alt, items[at + 1 :]
         while rest and _nullable(rest[-1]):
             rest.pop()
         if len(secret) == 1 and secret[0] and _is_nla(secret[0][-1]):
@@ -316,7 +325,8 @@ def _quoted(parts: Parts) -> Parts:
 def _json_quote(item: Any) -> Any:
     """A quote in the context also matches its JSON-escaped form ``\\"`` (a quote inside a JSON string)."""
     if (isinstance(item, Lit) and item.ch == '"') or (
-            isinstance(item, Cls) and not item.other and 34 in item.chars and item.chars <= {34, 39}):
+        isinstance(item, Cls) and not item.other and 34 in item.chars and item.chars <= {34, 39}
+    ):
         return Grp("exact", ((Rep(Lit("\\"), 0, 1, False), item),))
     return item
 
@@ -411,8 +421,9 @@ def _emit(item: Any, dialect: str) -> str:
         raise Untranslatable("repetition minimum over 1000")
     lazy = "?" if item.lazy else ""
     if hi is not None and hi > _RE2_MAX_REPEAT:
-        return f"{node}{{{lo},{_RE2_MAX_REPEAT}}}{lazy}" + _emit(Rep(item.node, 0, hi - _RE2_MAX_REPEAT, item.lazy),
-                                                                  dialect)
+        return f"{node}{{{lo},{_RE2_MAX_REPEAT}}}{lazy}" + _emit(
+            Rep(item.node, 0, hi - _RE2_MAX_REPEAT, item.lazy), dialect
+        )
     q = {(0, None): "*", (1, None): "+", (0, 1): "?"}.get((lo, hi))
     if q is None:
         q = f"{{{lo}}}" if hi == lo else f"{{{lo},}}" if hi is None else f"{{{lo},{hi}}}"
@@ -440,6 +451,7 @@ def translate(src: str, dialect: str) -> str:
 
 def min_length(alt: Alt) -> int:
     """The fewest characters any match of ``alt`` spans."""
+
     def one(item: Any) -> int:
         if isinstance(item, Lit | Cls):
             return 1

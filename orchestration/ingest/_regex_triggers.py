@@ -30,8 +30,12 @@ class _Span:
     hi: int | None = 0
 
     def __add__(self, o: _Span) -> _Span:
-        return _Span(self.chars | o.chars, self.other or o.other, self.lo + o.lo,
-                     None if self.hi is None or o.hi is None else self.hi + o.hi)
+        return _Span(
+            self.chars | o.chars,
+            self.other or o.other,
+            self.lo + o.lo,
+            None if self.hi is None or o.hi is None else self.hi + o.hi,
+        )
 
     def within(self) -> _Span:
         """Any stretch of this span's text: what stands beside a literal found somewhere inside it."""
@@ -83,8 +87,12 @@ def _span(node: Any) -> _Span:
     if node.kind not in ("cap", "non", "exact"):
         return _Span()  # an assertion matches no characters
     seqs = [sum(map(_span, seq), _Span()) for seq in node.alt]
-    return _Span(frozenset().union(*(s.chars for s in seqs)), any(s.other for s in seqs), min(s.lo for s in seqs),
-                 None if any(s.hi is None for s in seqs) else max(s.hi for s in seqs))  # type: ignore[type-var]
+    return _Span(
+        frozenset().union(*(s.chars for s in seqs)),
+        any(s.other for s in seqs),
+        min(s.lo for s in seqs),
+        None if any(s.hi is None for s in seqs) else max(s.hi for s in seqs),
+    )  # type: ignore[type-var]
 
 
 def _cross(a: set[str], b: set[str]) -> set[str] | None:
@@ -195,6 +203,7 @@ def _spelled_out(seq: tuple[Any, ...], lits: _Literals) -> list[tuple[Any, ...]]
     """``seq`` with its alternations that hold literals (not just a few strings) spelled out, one sequence per
     branch, up to :data:`_BRANCHES` sequences: each branch then has its own gaps (`api_key_id` ends no key of
     ``(?:\\w+_)?api_key|token``; the union of both branches' characters would let it through)."""
+
     def group(item: Any) -> bool:
         return isinstance(item, Grp) and item.kind in ("cap", "non", "exact")
 
@@ -205,8 +214,9 @@ def _spelled_out(seq: tuple[Any, ...], lits: _Literals) -> list[tuple[Any, ...]]
         return exact is None and req is not None
 
     def flat(items: tuple[Any, ...]) -> tuple[Any, ...]:  # a one-branch group is its items
-        return tuple(x for item in items for x in (flat(item.alt[0]) if group(item) and len(item.alt) == 1
-                                                   else (item,)))
+        return tuple(
+            x for item in items for x in (flat(item.alt[0]) if group(item) and len(item.alt) == 1 else (item,))
+        )
 
     done: list[tuple[Any, ...]] = []
     todo = [flat(seq)]
@@ -216,14 +226,14 @@ def _spelled_out(seq: tuple[Any, ...], lits: _Literals) -> list[tuple[Any, ...]]
         if at is None or len(done) + len(todo) + len(cur[at].alt) > _BRANCHES:
             done.append(cur)
             continue
-        todo += [flat((*cur[:at], *branch, *cur[at + 1:])) for branch in reversed(cur[at].alt)]
+        todo += [flat((*cur[:at], *branch, *cur[at + 1 :])) for branch in reversed(cur[at].alt)]
     return done
 
 
 def _trigger_body(found: list[tuple[Gap, set[str]]], tail: Gap) -> str:
     # after the last set, what is known up to its last required stretch before any text may stand
-    tail = tail[:next((i for i, s in enumerate(tail) if s.anything or s.other), len(tail))]
-    tail = tail[:max((i + 1 for i, s in enumerate(tail) if s.lo > 0), default=0)]
+    tail = tail[: next((i for i, s in enumerate(tail) if s.anything or s.other), len(tail))]
+    tail = tail[: max((i + 1 for i, s in enumerate(tail) if s.lo > 0), default=0)]
     gaps = [(), *(gap for gap, _ in found[1:]), tail]
     # any text may stand here: before the first set, after the last when nothing is known there, or in a gap
     free = [True, *(bool(gap) and all(s.anything for s in gap) for gap in gaps[1:-1]), not tail]
@@ -248,8 +258,9 @@ def trigger(parts: Parts, fold: bool, min_chars: int) -> tuple[str, frozenset[st
     The gaps make the gate selective on JSON text, where `"client":` once let every record through a gate of
     ``client.*:`` for the pattern ``client[-_]?secret["']?\\s*[:=]``."""
     lits = _Literals(fold)
-    seq = tuple(item for a in (parts.prefix, parts.secret, parts.suffix)
-                for item in (a[0] if len(a) == 1 else (Grp("non", a),)))
+    seq = tuple(
+        item for a in (parts.prefix, parts.secret, parts.suffix) for item in (a[0] if len(a) == 1 else (Grp("non", a),))
+    )
     bodies: list[str] = []
     strings: set[str] = set()
     for branch in _spelled_out(seq, lits):

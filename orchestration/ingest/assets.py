@@ -64,42 +64,74 @@ def freshness_verdict(ds: Dataset, newest: datetime | None, as_of: date) -> tupl
     """(passed, severity, metadata) of the ``fresh`` check: the age of the newest data at the end of the
     as-of day (UTC) against the dataset's thresholds (pure: tested)."""
     end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
-    meta = {"freshness_field": ds.freshness_field, "warn_after_hours": ds.freshness_warn_hours,
-            "error_after_hours": ds.freshness_error_hours, "as_of": as_of.isoformat()}
+    meta = {
+        "freshness_field": ds.freshness_field,
+        "warn_after_hours": ds.freshness_warn_hours,
+        "error_after_hours": ds.freshness_error_hours,
+        "as_of": as_of.isoformat(),
+    }
     if newest is None:
         return False, "ERROR", {**meta, "reason": f"{ds.key}: no {ds.freshness_field} value in {ds.table}"}
     newest = newest.replace(tzinfo=None)
     age = max((end - newest).total_seconds() / 3600, 0.0)
     meta.update(newest=newest.isoformat(sep=" "), age_hours=round(age, 1))
     if age > ds.freshness_error_hours:
-        return False, "ERROR", {**meta, "reason": f"{ds.key} is stale: newest {ds.freshness_field} "
-                                                  f"{newest:%Y-%m-%d %H:%M} is {age:.0f} h old at the end of "
-                                                  f"{as_of}, over the {ds.freshness_error_hours} h limit"}
+        return (
+            False,
+            "ERROR",
+            {
+                **meta,
+                "reason": f"{ds.key} is stale: newest {ds.freshness_field} "
+                f"{newest:%Y-%m-%d %H:%M} is {age:.0f} h old at the end of "
+                f"{as_of}, over the {ds.freshness_error_hours} h limit",
+            },
+        )
     if age > ds.freshness_warn_hours:
-        return False, "WARN", {**meta, "reason": f"{ds.key}: newest data is {age:.0f} h old "
-                                                 f"(warning after {ds.freshness_warn_hours} h)"}
+        return (
+            False,
+            "WARN",
+            {**meta, "reason": f"{ds.key}: newest data is {age:.0f} h old (warning after {ds.freshness_warn_hours} h)"},
+        )
     return True, "ERROR", meta
 
 
 def check_specs(ds: Dataset) -> list[AssetCheckSpec]:
     key = landing_asset_key(ds)
-    money_specs = [AssetCheckSpec(
-        "money_complete", asset=key, blocking=True,
-        description=f"Every amount of {', '.join(f.name for f in ds.money_fields)} in the files landed: no "
-                    "quarantined money per file and currency above dbt var money_unlanded_max, no amount that "
-                    "cannot be read exactly, no rejected file.")] if ds.money_fields else []
+    money_specs = (
+        [
+            AssetCheckSpec(
+                "money_complete",
+                asset=key,
+                blocking=True,
+                description=f"Every amount of {', '.join(f.name for f in ds.money_fields)} in the files landed: no "
+                "quarantined money per file and currency above dbt var money_unlanded_max, no amount that "
+                "cannot be read exactly, no rejected file.",
+            )
+        ]
+        if ds.money_fields
+        else []
+    )
     return [
-        AssetCheckSpec("has_rows", asset=key, blocking=True,
-                       description="The landing table holds at least one accepted row."),
-        AssetCheckSpec("no_quarantine", asset=key,
-                       description="No row or file of this run was quarantined (warning only)."),
-        AssetCheckSpec("no_secrets", asset=key,
-                       description="No secret was found in the text of this run's files (warning only: they "
-                                   "are redacted to [REDACTED:<kind>] and counted per column either way)."),
-        AssetCheckSpec("fresh", asset=key, blocking=True,
-                       description=f"Newest `{ds.freshness_field}` at most {ds.freshness_error_hours} h "
-                                   f"old at the end of the as-of day (warning after "
-                                   f"{ds.freshness_warn_hours} h)."),
+        AssetCheckSpec(
+            "has_rows", asset=key, blocking=True, description="The landing table holds at least one accepted row."
+        ),
+        AssetCheckSpec(
+            "no_quarantine", asset=key, description="No row or file of this run was quarantined (warning only)."
+        ),
+        AssetCheckSpec(
+            "no_secrets",
+            asset=key,
+            description="No secret was found in the text of this run's files (warning only: they "
+            "are redacted to [REDACTED:<kind>] and counted per column either way).",
+        ),
+        AssetCheckSpec(
+            "fresh",
+            asset=key,
+            blocking=True,
+            description=f"Newest `{ds.freshness_field}` at most {ds.freshness_error_hours} h "
+            f"old at the end of the as-of day (warning after "
+            f"{ds.freshness_warn_hours} h).",
+        ),
         *money_specs,
     ]
 
@@ -111,8 +143,12 @@ def asset_spec(ds: Dataset) -> AssetSpec:
         owners=[_owner(ds)],
         kinds={"duckdb", *ds.formats},
         description=f"{ds.title}: {ds.description} Lands `raw/{ds.folder}/` into `{ds.table}`.",
-        metadata={"dataset": ds.key, "landing_table": ds.table, "formats": ", ".join(ds.formats),
-                  "natural_key": ", ".join(ds.natural_key)},
+        metadata={
+            "dataset": ds.key,
+            "landing_table": ds.table,
+            "formats": ", ".join(ds.formats),
+            "natural_key": ", ".join(ds.natural_key),
+        },
         tags={"layer": "landing", "system": ds.system},
     )
 
@@ -136,43 +172,76 @@ def landed_result(ds: Dataset, landed: parallel.Landed, as_of: date, log: Dagste
         for (column, kind), n in f.secrets.items():
             found[f"{column}:{kind}"] = found.get(f"{column}:{kind}", 0) + n
     if found:
-        log.warning(f"{ds.key}: {sum(found.values())} secret(s) redacted: "
-                    + ", ".join(f"{k}={n}" for k, n in sorted(found.items())))
+        log.warning(
+            f"{ds.key}: {sum(found.values())} secret(s) redacted: "
+            + ", ".join(f"{k}={n}" for k, n in sorted(found.items()))
+        )
     money_results = []
     if ds.money_fields:
         complete, money_meta = money.verdict(ds, landed.unlanded, thresholds.non_negative(money.UNLANDED_VAR))
         if not complete:
             log.warning(money_meta["reason"])
-        money_results.append(AssetCheckResult(asset_key=key, check_name="money_complete", passed=complete,
-                                              severity=AssetCheckSeverity.ERROR, metadata=money_meta))
+        money_results.append(
+            AssetCheckResult(
+                asset_key=key,
+                check_name="money_complete",
+                passed=complete,
+                severity=AssetCheckSeverity.ERROR,
+                metadata=money_meta,
+            )
+        )
     return MaterializeResult(
         asset_key=key,
         metadata={
             **{k: MetadataValue.int(v) for k, v in s.items() if isinstance(v, int)},
-            "files": MetadataValue.json([{k: v for k, v in vars(f).items() if k not in ("money", "secrets")}
-                                         for f in result.files if f.status != "skipped"]),
+            "files": MetadataValue.json(
+                [
+                    {k: v for k, v in vars(f).items() if k not in ("money", "secrets")}
+                    for f in result.files
+                    if f.status != "skipped"
+                ]
+            ),
         },
         check_results=[
             AssetCheckResult(
-                asset_key=key, check_name="has_rows", passed=result.landed_rows_total > 0,
+                asset_key=key,
+                check_name="has_rows",
+                passed=result.landed_rows_total > 0,
                 severity=AssetCheckSeverity.ERROR,
-                metadata={"landed_rows_total": result.landed_rows_total,
-                          "reason": "" if result.landed_rows_total else
-                          f"no accepted rows in {ds.table}: no file under raw/{ds.folder}/ landed"},
+                metadata={
+                    "landed_rows_total": result.landed_rows_total,
+                    "reason": ""
+                    if result.landed_rows_total
+                    else f"no accepted rows in {ds.table}: no file under raw/{ds.folder}/ landed",
+                },
             ),
             AssetCheckResult(
-                asset_key=key, check_name="fresh", passed=fresh, severity=AssetCheckSeverity(fresh_severity),
+                asset_key=key,
+                check_name="fresh",
+                passed=fresh,
+                severity=AssetCheckSeverity(fresh_severity),
                 metadata=fresh_meta,
             ),
             AssetCheckResult(
-                asset_key=key, check_name="no_quarantine", passed=not problems, severity=AssetCheckSeverity.WARN,
-                metadata={"rows_quarantined": s["rows_quarantined"], "files_rejected": s["files_rejected"],
-                          "files_duplicate": s["files_duplicate"]},
+                asset_key=key,
+                check_name="no_quarantine",
+                passed=not problems,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "rows_quarantined": s["rows_quarantined"],
+                    "files_rejected": s["files_rejected"],
+                    "files_duplicate": s["files_duplicate"],
+                },
             ),
             AssetCheckResult(
-                asset_key=key, check_name="no_secrets", passed=not found, severity=AssetCheckSeverity.WARN,
-                metadata={"secrets_redacted": sum(found.values()),
-                          **{f"redacted:{k}": n for k, n in sorted(found.items())}},
+                asset_key=key,
+                check_name="no_secrets",
+                passed=not found,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "secrets_redacted": sum(found.values()),
+                    **{f"redacted:{k}": n for k, n in sorted(found.items())},
+                },
             ),
             *money_results,
         ],
@@ -199,8 +268,14 @@ def landing(context: AssetExecutionContext, settings: RoiSettings):
     con = engine.connect(paths.build_db)
     try:
         for ds, outcome in parallel.ingest_datasets(
-                con, paths.raw, selected, run_id=context.run_id, window=window,
-                trust_stats=not settings.full_refresh, threads=parallel.workers()):
+            con,
+            paths.raw,
+            selected,
+            run_id=context.run_id,
+            window=window,
+            trust_stats=not settings.full_refresh,
+            threads=parallel.workers(),
+        ):
             if isinstance(outcome, BaseException):
                 context.log.error(f"{ds.key}: ingest stopped: {type(outcome).__name__}: {outcome}")
                 failed.append((ds, outcome))
@@ -209,8 +284,11 @@ def landing(context: AssetExecutionContext, settings: RoiSettings):
     finally:
         con.close()
     if failed:
-        raise Failure(description="ingest stopped for " + ", ".join(ds.key for ds, _ in failed)
-                                  + f": {type(failed[0][1]).__name__}: {failed[0][1]}") from failed[0][1]
+        raise Failure(
+            description="ingest stopped for "
+            + ", ".join(ds.key for ds, _ in failed)
+            + f": {type(failed[0][1]).__name__}: {failed[0][1]}"
+        ) from failed[0][1]
 
 
 UNCLAIMED_KEY = AssetKey(["landing", "unclaimed_files"])
@@ -222,11 +300,16 @@ UNCLAIMED_KEY = AssetKey(["landing", "unclaimed_files"])
     owners=["team:engineering"],
     kinds={"duckdb"},
     description="Files under `raw/` that no registered dataset reads (outside every `raw/<system>/<dataset>/` "
-                "folder): recorded in `audit.ingested_files` as `unclaimed`, never read as data.",
+    "folder): recorded in `audit.ingested_files` as `unclaimed`, never read as data.",
     metadata={"dataset": "", "landing_table": "audit.ingested_files"},  # lineage: raw/ in, the audit record out
-    check_specs=[AssetCheckSpec("no_unclaimed_files", asset=UNCLAIMED_KEY,
-                                description="No file sits under raw/ outside the registered dataset folders "
-                                            "(warning only: such files are recorded, never ingested).")],
+    check_specs=[
+        AssetCheckSpec(
+            "no_unclaimed_files",
+            asset=UNCLAIMED_KEY,
+            description="No file sits under raw/ outside the registered dataset folders "
+            "(warning only: such files are recorded, never ingested).",
+        )
+    ],
     tags={"layer": "landing"},
 )
 def unclaimed_files(context: AssetExecutionContext, settings: RoiSettings):
@@ -241,11 +324,17 @@ def unclaimed_files(context: AssetExecutionContext, settings: RoiSettings):
         context.log.warning(f.message)
     yield MaterializeResult(
         metadata={"unclaimed_files": MetadataValue.int(len(found))},
-        check_results=[AssetCheckResult(
-            check_name="no_unclaimed_files", passed=not found, severity=AssetCheckSeverity.WARN,
-            metadata={"unclaimed_files": len(found),
-                      "files": "; ".join(f.source_file for f in found[:20]) + ("; ..." if len(found) > 20 else "")},
-        )],
+        check_results=[
+            AssetCheckResult(
+                check_name="no_unclaimed_files",
+                passed=not found,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "unclaimed_files": len(found),
+                    "files": "; ".join(f.source_file for f in found[:20]) + ("; ..." if len(found) > 20 else ""),
+                },
+            )
+        ],
     )
 
 

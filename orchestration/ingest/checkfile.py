@@ -198,8 +198,10 @@ def prestage(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path) -> Prestag
     if records is None:
         return None
     cells = ", ".join(f"c{i}" for i in range(width))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _rdr_batch AS SELECT rowid AS _seq, rowid + {header_lines + 1} AS _line, "
-                f"CAST(NULL AS VARCHAR) AS _raw, {cells} FROM _rdr_stage")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _rdr_batch AS SELECT rowid AS _seq, rowid + {header_lines + 1} AS _line, "
+        f"CAST(NULL AS VARCHAR) AS _raw, {cells} FROM _rdr_stage"
+    )
     return Prestaged(header, records)
 
 
@@ -213,8 +215,7 @@ def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
 def check_format(ds: Dataset, path: Path) -> str:
     fmt = readers.file_format(path)
     if fmt not in ds.formats:
-        raise readers.FileRejected(f"format {fmt!r} is not accepted for {ds.key} (accepted: "
-                                   f"{', '.join(ds.formats)})")
+        raise readers.FileRejected(f"format {fmt!r} is not accepted for {ds.key} (accepted: {', '.join(ds.formats)})")
     return fmt
 
 
@@ -229,7 +230,8 @@ def _money_query(ds: Dataset) -> str:
             f"count({m}) FILTER (WHERE len(_reasons) = 0), coalesce(sum({m}) FILTER (WHERE len(_reasons) = 0), 0), "
             f"count({m}) FILTER (WHERE len(_reasons) > 0), coalesce(sum({m}) FILTER (WHERE len(_reasons) > 0), 0), "
             f"coalesce(sum(abs({m})) FILTER (WHERE len(_reasons) > 0), 0), count(*) FILTER (WHERE {u}) "
-            f"FROM _rdr_chk GROUP BY ALL HAVING count({m}) > 0 OR count(*) FILTER (WHERE {u}) > 0")
+            f"FROM _rdr_chk GROUP BY ALL HAVING count({m}) > 0 OR count(*) FILTER (WHERE {u}) > 0"
+        )
     return " UNION ALL ".join(parts)
 
 
@@ -256,9 +258,18 @@ def _add_money_exactly(totals: dict[tuple[str, str | None], MoneyTotal], rows: l
         t.rows_unreadable += figures[7]
 
 
-def land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, run_id: str | None,
-          now: datetime, window: TimeWindow, target: Path,
-          prestaged: Prestaged | None = None) -> FileResult:
+def land(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    path: Path,
+    rel: str,
+    sha: str,
+    run_id: str | None,
+    now: datetime,
+    window: TimeWindow,
+    target: Path,
+    prestaged: Prestaged | None = None,
+) -> FileResult:
     """Check one file, write its accepted rows to ``target`` (its landing file, only when it has some) and its
     quarantine to ``audit.quarantine``; ``prestaged``: a file DuckDB already parsed (:func:`_prestage`),
     otherwise the streaming readers read it."""
@@ -301,16 +312,22 @@ def land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha:
     money: dict[tuple[str, str | None], MoneyTotal] = {}
     found: dict[tuple[str, str], int] = {}
     # every column in the registry's type: JSON as text (DuckDB's JSON type would land as an Arrow extension)
-    field_cols = ", ".join(f"CAST({quote_ident(f.name)} AS {FIELD_TYPES[f.type]}) AS {quote_ident(f.name)}"
-                           for f in ds.fields)
-    sink = _Sink(con, target, prestaged is not None,
-                 f"SELECT {field_cols}, CAST(_x AS VARCHAR) AS {extra_column(ds)}, {sql_str(rel)} AS _source_file, "
-                 f"{sql_str(sha)} AS _file_sha256, _line, "
-                 f"CAST({sql_str(now.isoformat())} AS TIMESTAMP) AS _ingested_at FROM _rdr_chk WHERE len(_reasons) = 0")
+    field_cols = ", ".join(
+        f"CAST({quote_ident(f.name)} AS {FIELD_TYPES[f.type]}) AS {quote_ident(f.name)}" for f in ds.fields
+    )
+    sink = _Sink(
+        con,
+        target,
+        prestaged is not None,
+        f"SELECT {field_cols}, CAST(_x AS VARCHAR) AS {extra_column(ds)}, {sql_str(rel)} AS _source_file, "
+        f"{sql_str(sha)} AS _file_sha256, _line, "
+        f"CAST({sql_str(now.isoformat())} AS TIMESTAMP) AS _ingested_at FROM _rdr_chk WHERE len(_reasons) = 0",
+    )
     insert_quarantine = (
         "INSERT INTO audit.quarantine SELECT $ds, $rel, $sha, q._line, q.u.c, q.u.r, q._qraw, $now, $run "
         "FROM (SELECT _seq, _line, _qraw, unnest(_reasons) AS u FROM _rdr_chk WHERE len(_reasons) > 0) q "
-        "ORDER BY q._seq, q.u.c")
+        "ORDER BY q._seq, q.u.c"
+    )
     params = {"ds": ds.key, "rel": rel, "sha": sha, "now": now, "run": run_id}
     if staged is None:
         staged = _registered(con, _prefetch(_arrow_batches(batches, names)))
@@ -324,8 +341,9 @@ def land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha:
                 if redacted:  # checked again through the redacting variant (appended: out of order)
                     con.execute("DELETE FROM _rdr_chk WHERE _seq IN (SELECT _seq FROM _rdr_cand)")
                     con.execute(f"INSERT INTO _rdr_chk BY NAME {redacting}")
-                    for column, kind, n in con.execute("SELECT s.c, s.k, count(*) FROM (SELECT unnest(_secrets) AS s "
-                                                       "FROM _rdr_chk) GROUP BY ALL").fetchall():
+                    for column, kind, n in con.execute(
+                        "SELECT s.c, s.k, count(*) FROM (SELECT unnest(_secrets) AS s FROM _rdr_chk) GROUP BY ALL"
+                    ).fetchall():
                         found[(column, kind)] = found.get((column, kind), 0) + n
                 landed = con.execute("SELECT count(*) FROM _rdr_chk WHERE len(_reasons) = 0").fetchall()[0][0]
                 if landed:
@@ -347,15 +365,26 @@ def land(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha:
         raw, in_raw = readers.redact_record_text(rj.raw, json_record=fmt not in ("csv", "parquet"))
         for kind, n in (in_reason + in_raw).items():
             found[("_raw_record", kind)] = found.get(("_raw_record", kind), 0) + n
-        con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
-                    [ds.key, rel, sha, rj.line, reason, raw, now, run_id])
+        con.execute(
+            "INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+            [ds.key, rel, sha, rj.line, reason, raw, now, run_id],
+        )
     if rejects:  # records that could not be split into fields: their money, if any, cannot be counted
         for f in ds.money_fields:
             money.setdefault((f.name, None), MoneyTotal(f.name, None)).rows_unreadable += len(rejects)
     quarantined = rows_read - accepted
     message = f"{quarantined} of {rows_read} rows quarantined" if quarantined else None
-    return FileResult(rel, sha, "landed", rows_read, accepted, quarantined, message,
-                      money=[money[k] for k in sorted(money, key=lambda k: (k[0], k[1] or ""))], secrets=found)
+    return FileResult(
+        rel,
+        sha,
+        "landed",
+        rows_read,
+        accepted,
+        quarantined,
+        message,
+        money=[money[k] for k in sorted(money, key=lambda k: (k[0], k[1] or ""))],
+        secrets=found,
+    )
 
 
 #: A column with fewer distinct values than one in this many rows is gated value by value, each value once
@@ -367,23 +396,30 @@ def _stage_candidates(con: duckdb.DuckDBPyConnection, columns: list[str], rows: 
     """The rows of ``_rdr_batch`` that may hold a secret, as ``_rdr_cand``: a row whose text in ``columns``
     :func:`secrets.may_hold_secret_sql` flags. Columns with few distinct values are gated once per distinct
     value (exactly the gate of each value); the others together, joined by a unit separator, as before."""
-    approx = con.execute("SELECT " + ", ".join(f"approx_count_distinct({c})" for c in columns)
-                         + " FROM _rdr_batch").fetchall()[0]
+    approx = con.execute(
+        "SELECT " + ", ".join(f"approx_count_distinct({c})" for c in columns) + " FROM _rdr_batch"
+    ).fetchall()[0]
     few = [c for c, n in zip(columns, approx, strict=True) if n * DISTINCT_GATE_RATIO < rows]
     many = [c for c in columns if c not in few]
     where = [secrets.may_hold_secret_sql("concat_ws(chr(31), " + ", ".join(many) + ")")] if many else []
     if few:
         # materialised first: DuckDB would push the gate below the DISTINCT and run it on every row
-        con.execute("CREATE OR REPLACE TEMP TABLE _rdr_values AS " + " UNION ALL ".join(
-            f"SELECT DISTINCT {i} AS col, {c} AS v FROM _rdr_batch" for i, c in enumerate(few)))
-        con.execute("CREATE OR REPLACE TEMP TABLE _rdr_flagged AS SELECT col, v FROM _rdr_values "
-                    f"WHERE {secrets.may_hold_secret_sql('v')}")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _rdr_values AS "
+            + " UNION ALL ".join(f"SELECT DISTINCT {i} AS col, {c} AS v FROM _rdr_batch" for i, c in enumerate(few))
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _rdr_flagged AS SELECT col, v FROM _rdr_values "
+            f"WHERE {secrets.may_hold_secret_sql('v')}"
+        )
         flagged = [r[0] for r in con.execute("SELECT DISTINCT col FROM _rdr_flagged ORDER BY col").fetchall()]
         where += [f"{few[i]} IN (SELECT v FROM _rdr_flagged WHERE col = {i})" for i in flagged]
         con.execute("DROP TABLE _rdr_values")
     gate = " OR ".join(where) or "false"
-    con.execute("CREATE OR REPLACE TEMP TABLE _rdr_cand AS "
-                + split_filter_sql("*", "_rdr_batch", gate, "_line", rows, threads(con)))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rdr_cand AS "
+        + split_filter_sql("*", "_rdr_batch", gate, "_line", rows, threads(con))
+    )
 
 
 #: ``_extra`` of a file whose columns the contract names all.
@@ -407,12 +443,17 @@ def _map_header(ds: Dataset, header: list[str], names: list[str]) -> tuple[dict[
             field_sql[f.name] = names[idx[0]]
         else:
             tokens = ", ".join(sql_str(t) for t in ds.null_tokens)
-            field_sql[f.name] = "coalesce(" + ", ".join(
-                f"CASE WHEN trim({names[i]}) IN ({tokens}) THEN NULL ELSE {names[i]} END" for i in idx) + ")"
+            field_sql[f.name] = (
+                "coalesce("
+                + ", ".join(f"CASE WHEN trim({names[i]}) IN ({tokens}) THEN NULL ELSE {names[i]} END" for i in idx)
+                + ")"
+            )
     if missing:
-        raise readers.FileRejected(f"missing required column(s) {', '.join(missing)}; the header has: "
-                                   f"{', '.join(header)}")
+        raise readers.FileRejected(
+            f"missing required column(s) {', '.join(missing)}; the header has: {', '.join(header)}"
+        )
     extra = [i for i in range(len(header)) if i not in used]
-    extra_sql = ("json_object(" + ", ".join(f"{sql_str(header[i])}, {names[i]}" for i in extra) + ")"
-                 if extra else NO_EXTRA)
+    extra_sql = (
+        "json_object(" + ", ".join(f"{sql_str(header[i])}, {names[i]}" for i in extra) + ")" if extra else NO_EXTRA
+    )
     return field_sql, extra_sql

@@ -62,7 +62,6 @@ log = logging.getLogger(__name__)
 UNREAD = "unread"
 
 
-
 @dataclass
 class DatasetResult:
     dataset: str
@@ -105,7 +104,7 @@ class DatasetResult:
 def sha256_file(path: Path, *, follow_links: bool = True) -> str:
     """SHA-256 of a file's bytes; ``follow_links=False`` for raw exports (a link is refused, never read)."""
     h = hashlib.sha256()
-    with (open(path, "rb") if follow_links else readers.open_raw(path)) as fh:
+    with open(path, "rb") if follow_links else readers.open_raw(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -123,8 +122,11 @@ def vouched_sha256(con: duckdb.DuckDBPyConnection, path: Path, rel: str) -> tupl
     before that hashing started. Reads no byte of the file."""
     st = os.stat(path, follow_symlinks=False)
     stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
-    row = con.execute("SELECT size, mtime_ns, ctime_ns, inode, device, file_sha256, hashed_at_ns "
-                      "FROM ingest_state.raw_file_stats WHERE source_file = ?", [rel]).fetchone()
+    row = con.execute(
+        "SELECT size, mtime_ns, ctime_ns, inode, device, file_sha256, hashed_at_ns "
+        "FROM ingest_state.raw_file_stats WHERE source_file = ?",
+        [rel],
+    ).fetchone()
     if row is not None and list(row[:5]) == stat and max(stat[1], stat[2]) < row[6] - RACY_NS:
         return row[5], stat
     return None, stat
@@ -140,8 +142,9 @@ def file_sha256(con: duckdb.DuckDBPyConnection, path: Path, rel: str, *, trust_s
         return known
     started = time.time_ns()
     sha = sha256_file(path, follow_links=False)
-    con.execute("INSERT OR REPLACE INTO ingest_state.raw_file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [rel, *stat, sha, started])
+    con.execute(
+        "INSERT OR REPLACE INTO ingest_state.raw_file_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [rel, *stat, sha, started]
+    )
     return sha
 
 
@@ -203,12 +206,19 @@ UNCLAIMED = "(unclaimed)"
 
 def dataset_of(raw_dir: Path, path: Path, datasets: Iterable[Dataset]) -> str:
     """The key of the dataset whose folder holds ``path`` (a file under ``raw_dir``), or :data:`UNCLAIMED`."""
-    return next((ds.key for ds in datasets if path == raw_dir / ds.folder or raw_dir / ds.folder in path.parents),
-                UNCLAIMED)
+    return next(
+        (ds.key for ds in datasets if path == raw_dir / ds.folder or raw_dir / ds.folder in path.parents), UNCLAIMED
+    )
 
 
-def record_unclaimed(con: duckdb.DuckDBPyConnection, raw_dir: Path, datasets: Iterable[Dataset], *,
-                     run_id: str | None = None, now: datetime | None = None) -> list[FileResult]:
+def record_unclaimed(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    datasets: Iterable[Dataset],
+    *,
+    run_id: str | None = None,
+    now: datetime | None = None,
+) -> list[FileResult]:
     """Files under ``raw/`` outside every dataset folder (a new export dropped in the wrong place, a folder
     named for a source not registered): recorded as ``unclaimed`` (once per content), never ingested; returns
     the ones still there. Links are listed unread."""
@@ -220,20 +230,44 @@ def record_unclaimed(con: duckdb.DuckDBPyConnection, raw_dir: Path, datasets: It
             continue
         rel = path.relative_to(raw_dir).as_posix()
         sha = UNREAD if path.is_symlink() else file_sha256(con, path, rel)
-        res = FileResult(rel, sha, "unclaimed", message=f"{rel}: no registered dataset reads this folder "
-                                                         f"(datasets read raw/<system>/<dataset>/): not ingested")
+        res = FileResult(
+            rel,
+            sha,
+            "unclaimed",
+            message=f"{rel}: no registered dataset reads this folder "
+            f"(datasets read raw/<system>/<dataset>/): not ingested",
+        )
         found.append(res)
-        if not con.execute("SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? "
-                           "AND file_sha256 = ?", [UNCLAIMED, rel, sha]).fetchall()[0][0]:
-            con.execute("INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)",
-                        [UNCLAIMED, rel, sha, 0 if path.is_symlink() else path.stat().st_size, "unclaimed",
-                         res.message, now, run_id])
+        if not con.execute(
+            "SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? AND file_sha256 = ?",
+            [UNCLAIMED, rel, sha],
+        ).fetchall()[0][0]:
+            con.execute(
+                "INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)",
+                [
+                    UNCLAIMED,
+                    rel,
+                    sha,
+                    0 if path.is_symlink() else path.stat().st_size,
+                    "unclaimed",
+                    res.message,
+                    now,
+                    run_id,
+                ],
+            )
     return found
 
 
-def ingest_dataset(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, *, run_id: str | None = None,
-                   now: datetime | None = None, window: TimeWindow | None = None,
-                   trust_stats: bool = True) -> DatasetResult:
+def ingest_dataset(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    ds: Dataset,
+    *,
+    run_id: str | None = None,
+    now: datetime | None = None,
+    window: TimeWindow | None = None,
+    trust_stats: bool = True,
+) -> DatasetResult:
     """Ingest every new file of one dataset; never raises for bad input (it is quarantined instead).
 
     ``window`` bounds plausible times (default: the day of ``now`` with a 24 h tolerance); ``trust_stats``:
@@ -249,51 +283,98 @@ def ingest_dataset(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, *
     return result
 
 
-def _withdraw_missing_rejections(con: duckdb.DuckDBPyConnection, ds: Dataset, present: set[str],
-                                 now: datetime) -> None:
+def _withdraw_missing_rejections(con: duckdb.DuckDBPyConnection, ds: Dataset, present: set[str], now: datetime) -> None:
     """A rejected file the user removed from ``raw/`` no longer stands for money that did not land: its record
     becomes ``withdrawn`` (kept, with when). Landed files keep their rows whatever happens to the raw file."""
-    rows = con.execute("SELECT DISTINCT source_file FROM audit.ingested_files WHERE dataset = ? "
-                       "AND status = 'rejected'", [ds.key]).fetchall()
+    rows = con.execute(
+        "SELECT DISTINCT source_file FROM audit.ingested_files WHERE dataset = ? AND status = 'rejected'", [ds.key]
+    ).fetchall()
     gone = [r[0] for r in rows if r[0] not in present]
     for rel in gone:
-        con.execute("UPDATE audit.ingested_files SET status = 'withdrawn', message = message || ? "
-                    "WHERE dataset = ? AND source_file = ? AND status = 'rejected'",
-                    [f" [withdrawn: no longer under raw/ at {now.isoformat()}]", ds.key, rel])
+        con.execute(
+            "UPDATE audit.ingested_files SET status = 'withdrawn', message = message || ? "
+            "WHERE dataset = ? AND source_file = ? AND status = 'rejected'",
+            [f" [withdrawn: no longer under raw/ at {now.isoformat()}]", ds.key, rel],
+        )
 
 
 def _known(con: duckdb.DuckDBPyConnection, ds: Dataset, rel: str, sha: str) -> tuple[bool, str | None, bool]:
     """(this exact file already recorded, path holding the same content, path landed with other content)."""
-    seen = con.execute(
-        "SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? AND file_sha256 = ? "
-        "AND status <> 'superseded'", [ds.key, rel, sha]).fetchall()[0][0] > 0
+    seen = (
+        con.execute(
+            "SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? AND file_sha256 = ? "
+            "AND status <> 'superseded'",
+            [ds.key, rel, sha],
+        ).fetchall()[0][0]
+        > 0
+    )
     twin = con.execute(
         "SELECT min(source_file) FROM audit.ingested_files WHERE dataset = ? AND file_sha256 = ? "
-        "AND source_file <> ? AND status IN ('landed', 'rejected')", [ds.key, sha, rel]).fetchall()[0][0]
-    restated = con.execute(
-        "SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? AND file_sha256 <> ? "
-        "AND status IN ('landed', 'rejected')", [ds.key, rel, sha]).fetchall()[0][0] > 0
+        "AND source_file <> ? AND status IN ('landed', 'rejected')",
+        [ds.key, sha, rel],
+    ).fetchall()[0][0]
+    restated = (
+        con.execute(
+            "SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? AND file_sha256 <> ? "
+            "AND status IN ('landed', 'rejected')",
+            [ds.key, rel, sha],
+        ).fetchall()[0][0]
+        > 0
+    )
     return seen, twin, restated
 
 
 def _record_file(con, ds: Dataset, res: FileResult, size: int, now: datetime, run_id: str | None) -> None:
-    con.execute("INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [ds.key, res.source_file, res.file_sha256, size, res.status, res.rows_read, res.rows_accepted,
-                 res.rows_quarantined, res.message, now, run_id])
+    con.execute(
+        "INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            ds.key,
+            res.source_file,
+            res.file_sha256,
+            size,
+            res.status,
+            res.rows_read,
+            res.rows_accepted,
+            res.rows_quarantined,
+            res.message,
+            now,
+            run_id,
+        ],
+    )
     for (column, kind), n in sorted(res.secrets.items()):
-        con.execute("INSERT INTO audit.redactions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [ds.key, res.source_file, res.file_sha256, column, kind, n, now, run_id])
+        con.execute(
+            "INSERT INTO audit.redactions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [ds.key, res.source_file, res.file_sha256, column, kind, n, now, run_id],
+        )
     for m in res.money:
-        con.execute("INSERT INTO audit.ingested_money VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [ds.key, res.source_file, res.file_sha256, m.column, m.currency, m.rows_read, m.amount_read,
-                     m.rows_landed, m.amount_landed, m.rows_quarantined, m.amount_quarantined,
-                     m.amount_quarantined_abs, m.rows_unreadable, now, run_id])
+        con.execute(
+            "INSERT INTO audit.ingested_money VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ds.key,
+                res.source_file,
+                res.file_sha256,
+                m.column,
+                m.currency,
+                m.rows_read,
+                m.amount_read,
+                m.rows_landed,
+                m.amount_landed,
+                m.rows_quarantined,
+                m.amount_quarantined,
+                m.amount_quarantined_abs,
+                m.rows_unreadable,
+                now,
+                run_id,
+            ],
+        )
 
 
 def _quarantine_file(con, ds: Dataset, res: FileResult, size: int, now: datetime, run_id: str | None) -> FileResult:
     con.execute("BEGIN TRANSACTION")
-    con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, NULL, NULL, ?, NULL, ?, ?)",
-                [ds.key, res.source_file, res.file_sha256, res.message, now, run_id])
+    con.execute(
+        "INSERT INTO audit.quarantine VALUES (?, ?, ?, NULL, NULL, ?, NULL, ?, ?)",
+        [ds.key, res.source_file, res.file_sha256, res.message, now, run_id],
+    )
     _record_file(con, ds, res, size, now, run_id)
     con.execute("COMMIT")
     return res
@@ -302,22 +383,36 @@ def _quarantine_file(con, ds: Dataset, res: FileResult, size: int, now: datetime
 def _rejected(rel: str, sha: str, message: str) -> FileResult:
     """A whole-file rejection; its message may quote the file (a cell, a line), so secrets in it are redacted."""
     text, found = secrets.redact_text(message.replace("\n", " "))
-    return FileResult(rel, sha, "rejected", message=text,
-                      secrets={("_message", k): n for k, n in found.items()})
+    return FileResult(rel, sha, "rejected", message=text, secrets={("_message", k): n for k, n in found.items()})
 
 
 def _refused_link(con, ds: Dataset, path: Path, rel: str, now: datetime, run_id: str | None) -> FileResult:
     """A symbolic link under ``raw/``: recorded as rejected (once: re-runs skip it), never opened."""
-    if con.execute("SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? "
-                   "AND file_sha256 = ?", [ds.key, rel, UNREAD]).fetchall()[0][0]:
+    if con.execute(
+        "SELECT count(*) FROM audit.ingested_files WHERE dataset = ? AND source_file = ? AND file_sha256 = ?",
+        [ds.key, rel, UNREAD],
+    ).fetchall()[0][0]:
         return FileResult(rel, UNREAD, "skipped")
-    res = FileResult(rel, UNREAD, "rejected", message=f"{rel}: symbolic link refused unread (only files inside "
-                                                      f"raw/ are read; the link's target was not followed)")
+    res = FileResult(
+        rel,
+        UNREAD,
+        "rejected",
+        message=f"{rel}: symbolic link refused unread (only files inside "
+        f"raw/ are read; the link's target was not followed)",
+    )
     return _quarantine_file(con, ds, res, 0, now, run_id)
 
 
-def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, path: Path, run_id: str | None,
-                 now: datetime, window: TimeWindow, trust_stats: bool = True) -> FileResult:
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    ds: Dataset,
+    path: Path,
+    run_id: str | None,
+    now: datetime,
+    window: TimeWindow,
+    trust_stats: bool = True,
+) -> FileResult:
     rel = path.relative_to(raw_dir).as_posix()
     if path.is_symlink():
         return _refused_link(con, ds, path, rel, now, run_id)
@@ -334,9 +429,20 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, pat
             drop_stage(con)
 
 
-def _ingest_new(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: str, sha: str, size: int,
-                twin: str | None, restated: bool, prestaged: Prestaged | None,
-                run_id: str | None, now: datetime, window: TimeWindow) -> FileResult:
+def _ingest_new(
+    con: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    path: Path,
+    rel: str,
+    sha: str,
+    size: int,
+    twin: str | None,
+    restated: bool,
+    prestaged: Prestaged | None,
+    run_id: str | None,
+    now: datetime,
+    window: TimeWindow,
+) -> FileResult:
     """One file not seen before, in one transaction (see the module's rules). Its landing file is written
     before the commit and is in no view until then; a superseded version's landing file is deleted after it."""
     root = _landing(con)
@@ -345,18 +451,28 @@ def _ingest_new(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, rel: st
     try:
         con.execute("BEGIN TRANSACTION")
         if restated:  # new content at a known path: the old version (landed rows or a rejection) is superseded
-            replaced = [r[0] for r in con.execute(
-                "SELECT file_sha256 FROM audit.ingested_files WHERE dataset = ? AND source_file = ? "
-                "AND status = 'landed'", [ds.key, rel]).fetchall()]
-            con.execute("UPDATE audit.ingested_files SET status = 'superseded', message = ? WHERE dataset = ? "
-                        "AND source_file = ? AND status IN ('landed', 'rejected')",
-                        [f"superseded by content {sha[:12]}... at {now.isoformat()}", ds.key, rel])
+            replaced = [
+                r[0]
+                for r in con.execute(
+                    "SELECT file_sha256 FROM audit.ingested_files WHERE dataset = ? AND source_file = ? "
+                    "AND status = 'landed'",
+                    [ds.key, rel],
+                ).fetchall()
+            ]
+            con.execute(
+                "UPDATE audit.ingested_files SET status = 'superseded', message = ? WHERE dataset = ? "
+                "AND source_file = ? AND status IN ('landed', 'rejected')",
+                [f"superseded by content {sha[:12]}... at {now.isoformat()}", ds.key, rel],
+            )
         check_format(ds, path)
         if twin is not None:
-            res = FileResult(rel, sha, "duplicate", message=f"duplicate of {twin} (same SHA-256 {sha[:12]}...): "
-                                                             f"not ingested twice")
-            con.execute("INSERT INTO audit.quarantine VALUES (?, ?, ?, NULL, NULL, ?, NULL, ?, ?)",
-                        [ds.key, rel, sha, res.message, now, run_id])
+            res = FileResult(
+                rel, sha, "duplicate", message=f"duplicate of {twin} (same SHA-256 {sha[:12]}...): not ingested twice"
+            )
+            con.execute(
+                "INSERT INTO audit.quarantine VALUES (?, ?, ?, NULL, NULL, ?, NULL, ?, ?)",
+                [ds.key, rel, sha, res.message, now, run_id],
+            )
         else:
             res = land(con, ds, path, rel, sha, run_id, now, window, target, prestaged)
         _record_file(con, ds, res, size, now, run_id)

@@ -65,8 +65,9 @@ class LineCount:
 
     def __init__(self, path: Path) -> None:
         self._result: list[int | None] = []
-        self._thread = threading.Thread(target=lambda: self._result.append(physical_lines(path)),
-                                        name="ingest-line-count", daemon=True)
+        self._thread = threading.Thread(
+            target=lambda: self._result.append(physical_lines(path)), name="ingest-line-count", daemon=True
+        )
         self._thread.start()
 
     def value(self) -> int | None:
@@ -81,9 +82,11 @@ def _sql_str(value: str) -> str:
 def read_csv_sql(path: Path, width: int, header_lines: int) -> str:
     """DuckDB's ``read_csv`` over the records of ``path`` as text columns ``c0`` .. ``c{width-1}``."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    return (f"read_csv({_sql_str(str(path))}, columns = {columns}, skip = {header_lines}, header = false, "
-            f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', nullstr = {_sql_str(NULL_TEXT)}, "
-            f"strict_mode = true, max_line_size = {MAX_LINE_BYTES}, compression = 'auto', encoding = 'utf-8')")
+    return (
+        f"read_csv({_sql_str(str(path))}, columns = {columns}, skip = {header_lines}, header = false, "
+        f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', nullstr = {_sql_str(NULL_TEXT)}, "
+        f"strict_mode = true, max_line_size = {MAX_LINE_BYTES}, compression = 'auto', encoding = 'utf-8')"
+    )
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, width: int, header_lines: int, table: str) -> int | None:

@@ -94,8 +94,12 @@ def plain_line_sql(ds: Dataset) -> str:
     """The line-level rules (see the module): true for a line DuckDB reads exactly as Python does."""
     keys = " AND ".join(f"NOT contains(line, {sql_str(k)})" for k in secrets.SECRET_VALUE_KEYS)
     rules = [
-        "prefix(line, '{')", "suffix(line, '}')", "json_valid(line)",
-        f"NOT regexp_matches(line, {sql_str(ROUTED_TEXT)})", "NOT contains(line, '\\u')", keys,
+        "prefix(line, '{')",
+        "suffix(line, '}')",
+        "json_valid(line)",
+        f"NOT regexp_matches(line, {sql_str(ROUTED_TEXT)})",
+        "NOT contains(line, '\\u')",
+        keys,
         f"length(line) - length(replace(replace(line, '{{', ''), '[', '')) <= {jsontext.MAX_JSON_DEPTH}",
         "len(json_keys(line)) = len(list_distinct(json_keys(line)))",
         "coalesce(list_bool_and(list_transform(json_keys(line, '$..*'), "
@@ -132,27 +136,34 @@ def cells_sql(ds: Dataset) -> str:
         kind = "CASE " + " ".join(f"WHEN {c} THEN _t[{k}]" for c, k in whens) + " END"
         cells.append(f"{text} AS s{i}, {kind} AS y{i}")
         routes.append(f"y{i} = 'DOUBLE'")
-        routes.append(f"CASE WHEN y{i} IN ('OBJECT', 'ARRAY') THEN list_contains(json_type(s{i}, '$..*'), 'DOUBLE') "
-                      f"ELSE false END")  # (CASE: only JSON text is parsed)
+        routes.append(
+            f"CASE WHEN y{i} IN ('OBJECT', 'ARRAY') THEN list_contains(json_type(s{i}, '$..*'), 'DOUBLE') "
+            f"ELSE false END"
+        )  # (CASE: only JSON text is parsed)
     finals = []
     words = ", ".join(sql_str(w) for w in _JSON_WORDS)
     for i, f in enumerate(ds.fields):
         if f.type == "json":  # a plain word lands JSON-quoted; other strings: Python decides whether they are JSON
             finals.append(f"CASE WHEN y{i} = 'VARCHAR' THEN '\"' || s{i} || '\"' ELSE s{i} END AS f{i}")
-            routes.append(f"(y{i} = 'VARCHAR' AND NOT (regexp_full_match(s{i}, {sql_str(PLAIN_WORD)}) "
-                          f"AND s{i} NOT IN ({words})))")
+            routes.append(
+                f"(y{i} = 'VARCHAR' AND NOT (regexp_full_match(s{i}, {sql_str(PLAIN_WORD)}) AND s{i} NOT IN ({words})))"
+            )
         else:
             finals.append(f"s{i} AS f{i}")
     listed = "[" + ", ".join(sql_str(p) for p in paths) + "]"
-    return (f"SELECT _line, line, {', '.join(finals)}, coalesce({' OR '.join(routes)}, false) AS _route "
-            f"FROM (SELECT _line, line, {', '.join(cells)} FROM (SELECT _line, line, "
-            f"json_extract_string(line, {listed}) AS _s, json_type(line, {listed}) AS _t FROM _rdr_plain))")
+    return (
+        f"SELECT _line, line, {', '.join(finals)}, coalesce({' OR '.join(routes)}, false) AS _route "
+        f"FROM (SELECT _line, line, {', '.join(cells)} FROM (SELECT _line, line, "
+        f"json_extract_string(line, {listed}) AS _s, json_type(line, {listed}) AS _t FROM _rdr_plain))"
+    )
 
 
 def read_lines_sql(path: Path) -> str:
-    return (f"read_csv({sql_str(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false, "
-            f"delim = chr(31), quote = '', escape = '', nullstr = {sql_str(NULL_TEXT)}, strict_mode = true, "
-            f"max_line_size = {MAX_LINE_BYTES}, compression = 'auto', encoding = 'utf-8')")
+    return (
+        f"read_csv({sql_str(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false, "
+        f"delim = chr(31), quote = '', escape = '', nullstr = {sql_str(NULL_TEXT)}, strict_mode = true, "
+        f"max_line_size = {MAX_LINE_BYTES}, compression = 'auto', encoding = 'utf-8')"
+    )
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | None:
@@ -166,13 +177,16 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | N
     counted = LineCount(path)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_jl AS SELECT line FROM {read_lines_sql(path)}")
-        lines, odd = con.execute("SELECT count(*), count(*) FILTER (WHERE line IS NULL OR contains(line, chr(13))) "
-                                 "FROM _rdr_jl").fetchall()[0]
+        lines, odd = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE line IS NULL OR contains(line, chr(13))) FROM _rdr_jl"
+        ).fetchall()[0]
         if counted.value() != lines or odd or lines == 0:
             drop(con)
             return None
-        con.execute("CREATE OR REPLACE TEMP TABLE _rdr_plain AS " + split_filter_sql(
-            "rowid + 1 AS _line, line", "_rdr_jl", plain_line_sql(ds), "rowid", lines, threads(con)))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _rdr_plain AS "
+            + split_filter_sql("rowid + 1 AS _line, line", "_rdr_jl", plain_line_sql(ds), "rowid", lines, threads(con))
+        )
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_fast AS {cells_sql(ds)}")
         back = con.execute(
             "SELECT j._line, j.line FROM (SELECT rowid + 1 AS _line, line FROM _rdr_jl) j "
@@ -203,12 +217,18 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset) -> Staged | N
     return staged
 
 
-def _register_handed_back(con: duckdb.DuckDBPyConnection, path: Path, ds: Dataset, back: list[tuple[int, str]],
-                          rejects: list[readers.RowReject]) -> None:
+def _register_handed_back(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    ds: Dataset,
+    back: list[tuple[int, str]],
+    rejects: list[readers.RowReject],
+) -> None:
     """The lines this reader does not take, read by the streaming reader, as the table ``_rdr_back``."""
     names = [f"f{i}" for i in range(len(ds.fields))]
     batches = list(readers.read_json(path, ds, rejects, lines=back)) or [
-        readers.TabularBatch([], [[] for _ in ds.fields], [])]  # (every line handed back was a reject)
+        readers.TabularBatch([], [[] for _ in ds.fields], [])
+    ]  # (every line handed back was a reject)
     tables = []
     last, within = 0, 0
     for batch in batches:

@@ -94,8 +94,9 @@ def dump_exact(value: Any) -> str:
 
 def _dump_slow(value: Any) -> str:
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_dump_slow(v)}"
-                              for k, v in value.items()) + "}"
+        return (
+            "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_dump_slow(v)}" for k, v in value.items()) + "}"
+        )
     if isinstance(value, list):
         return "[" + ",".join(_dump_slow(v) for v in value) + "]"
     if isinstance(value, Decimal):
@@ -110,8 +111,7 @@ def record_problem(value: Any) -> str | None:
     while stack:
         v, depth = stack.pop()
         if isinstance(v, Duplicated):
-            return (f"duplicate key {v.duplicate!r} in one JSON object: which value counts would be a silent "
-                    f"choice")
+            return f"duplicate key {v.duplicate!r} in one JSON object: which value counts would be a silent choice"
         children = v.values() if isinstance(v, dict) else v
         for c in children:
             if isinstance(c, (dict, list)):

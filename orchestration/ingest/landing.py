@@ -137,15 +137,20 @@ def landing_root(db_path: Path) -> Path:
 def landing_file(root: Path, ds: Dataset, source_file: str, sha: str) -> Path:
     """Where the accepted rows of one ingested file (``source_file`` under ``raw/``, content ``sha``) land."""
     prefix = ds.folder + "/"
-    name = source_file[len(prefix):] if source_file.startswith(prefix) else source_file
+    name = source_file[len(prefix) :] if source_file.startswith(prefix) else source_file
     return root / ds.folder / f"{name.replace('/', '__')}.{sha[:16]}.parquet"
 
 
 def landed_files(con: duckdb.DuckDBPyConnection, ds: Dataset) -> list[tuple[str, str]]:
     """(source_file, sha) of the files of ``ds`` whose rows stand in the landing, in a stable order."""
-    return [(r[0], r[1]) for r in con.execute(
-        "SELECT source_file, file_sha256 FROM audit.ingested_files WHERE dataset = ? AND status = 'landed' "
-        "AND rows_accepted > 0 ORDER BY source_file, file_sha256", [ds.key]).fetchall()]
+    return [
+        (r[0], r[1])
+        for r in con.execute(
+            "SELECT source_file, file_sha256 FROM audit.ingested_files WHERE dataset = ? AND status = 'landed' "
+            "AND rows_accepted > 0 ORDER BY source_file, file_sha256",
+            [ds.key],
+        ).fetchall()
+    ]
 
 
 def refresh_view(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> None:
@@ -163,8 +168,11 @@ def refresh_view(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> Non
     # The view's comment is the hash of its body: every step's connection asks for every view, and an unchanged
     # one is not written again (a catalog write each, 16 per connection).
     digest = hashlib.sha256(body.encode()).hexdigest()
-    now = con.execute("SELECT comment FROM duckdb_views() WHERE database_name = current_database() "
-                      "AND schema_name = ? AND view_name = ?", [ds.schema, ds.name]).fetchall()
+    now = con.execute(
+        "SELECT comment FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = ? AND view_name = ?",
+        [ds.schema, ds.name],
+    ).fetchall()
     if now and now[0][0] == digest:
         return
     con.execute(f"CREATE OR REPLACE VIEW {ds.table} AS {body}")
@@ -172,8 +180,12 @@ def refresh_view(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> Non
 
 
 def _is_table(con: duckdb.DuckDBPyConnection, ds: Dataset) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
-                            "AND NOT temporary", [ds.schema, ds.name]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND NOT temporary",
+            [ds.schema, ds.name],
+        ).fetchall()[0][0]
+    )
 
 
 def _migrate_table(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> None:
@@ -182,8 +194,11 @@ def _migrate_table(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> N
     for rel, sha in landed_files(con, ds):
         path = landing_file(root, ds, rel, sha)
         path.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY (SELECT * FROM {ds.table} WHERE _source_file = ? AND _file_sha256 = ? ORDER BY _line) "
-                    f"TO {sql_str(str(path))} ({PARQUET_OPTIONS})", [rel, sha])
+        con.execute(
+            f"COPY (SELECT * FROM {ds.table} WHERE _source_file = ? AND _file_sha256 = ? ORDER BY _line) "
+            f"TO {sql_str(str(path))} ({PARQUET_OPTIONS})",
+            [rel, sha],
+        )
     con.execute(f"DROP TABLE {ds.table}")
 
 
@@ -206,9 +221,11 @@ def reconcile(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path, now: date
     stamp = (now or datetime.now(UTC)).replace(tzinfo=None).isoformat()
     for rel, sha in missing:
         log.warning("%s: landing file missing; it lands again from raw/", rel)
-        con.execute("UPDATE audit.ingested_files SET status = 'superseded', message = ? WHERE dataset = ? "
-                    "AND source_file = ? AND file_sha256 = ? AND status = 'landed'",
-                    [f"landing file missing at {stamp}: lands again from raw/", ds.key, rel, sha])
+        con.execute(
+            "UPDATE audit.ingested_files SET status = 'superseded', message = ? WHERE dataset = ? "
+            "AND source_file = ? AND file_sha256 = ? AND status = 'landed'",
+            [f"landing file missing at {stamp}: lands again from raw/", ds.key, rel, sha],
+        )
 
 
 #: What each raw file looked like when ingest last hashed it (build database only, never published): a night

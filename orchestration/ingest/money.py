@@ -45,8 +45,10 @@ class UnlandedMoney:
             return f"{self.source_file}: file rejected, its money is unknown ({self.rejected[:200]})"
         parts = []
         if self.rows_quarantined:
-            parts.append(f"{self.rows_quarantined} quarantined row(s) holding {self.column} "
-                         f"{self.amount_quarantined} {self.currency or '(no currency)'}")
+            parts.append(
+                f"{self.rows_quarantined} quarantined row(s) holding {self.column} "
+                f"{self.amount_quarantined} {self.currency or '(no currency)'}"
+            )
         if self.rows_unreadable:
             parts.append(f"{self.rows_unreadable} row(s) whose {self.column} cannot be read exactly")
         return f"{self.source_file}: {', '.join(parts)}"
@@ -76,7 +78,9 @@ def unlanded(con: duckdb.DuckDBPyConnection, ds: Dataset) -> list[UnlandedMoney]
         UNION ALL
         SELECT source_file, NULL, NULL, 0, 0, 0, 0, message FROM current_files WHERE status = 'rejected'
         ORDER BY source_file, column_name NULLS FIRST, currency NULLS FIRST
-        """, [ds.key, ds.key]).fetchall()
+        """,
+        [ds.key, ds.key],
+    ).fetchall()
     return [UnlandedMoney(*r) for r in rows]
 
 
@@ -97,8 +101,9 @@ def verdict(ds: Dataset, found: list[UnlandedMoney], unlanded_max: float) -> tup
     if failing:
         shown = "; ".join(u.describe() for u in failing[:SHOWN_FILES])
         more = f"; and {len(failing) - SHOWN_FILES} more" if len(failing) > SHOWN_FILES else ""
-        meta["reason"] = (f"{ds.key}: money did not land (limit {UNLANDED_VAR} = {unlanded_max} per file and "
-                          f"currency): {shown}{more}")
+        meta["reason"] = (
+            f"{ds.key}: money did not land (limit {UNLANDED_VAR} = {unlanded_max} per file and currency): {shown}{more}"
+        )
     return not failing, meta
 
 

@@ -60,8 +60,15 @@ class Landed:
     unlanded: list[money.UnlandedMoney]
 
 
-def _ingest_one(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, *, run_id: str | None,
-                window: TimeWindow, trust_stats: bool) -> Landed:
+def _ingest_one(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    ds: Dataset,
+    *,
+    run_id: str | None,
+    window: TimeWindow,
+    trust_stats: bool,
+) -> Landed:
     cur = engine.cursor(con)
     try:
         result = engine.ingest_dataset(cur, raw_dir, ds, run_id=run_id, window=window, trust_stats=trust_stats)
@@ -71,9 +78,16 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, *, r
         cur.close()
 
 
-def ingest_datasets(con: duckdb.DuckDBPyConnection, raw_dir: Path, datasets: Iterable[Dataset], *,
-                    run_id: str | None, window: TimeWindow, trust_stats: bool,
-                    threads: int) -> Iterator[tuple[Dataset, Landed | BaseException]]:
+def ingest_datasets(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    datasets: Iterable[Dataset],
+    *,
+    run_id: str | None,
+    window: TimeWindow,
+    trust_stats: bool,
+    threads: int,
+) -> Iterator[tuple[Dataset, Landed | BaseException]]:
     """Ingest ``datasets`` on ``threads`` threads, each on its own connection to ``con``'s database; yields
     each dataset with its outcome (or the exception that stopped it: the others go on) as it ends. Stopping
     the iteration early cancels the datasets not started and waits for the ones running."""
@@ -82,7 +96,8 @@ def ingest_datasets(con: duckdb.DuckDBPyConnection, raw_dir: Path, datasets: Ite
     try:
         running: dict[Future, Dataset] = {
             pool.submit(_ingest_one, con, raw_dir, ds, run_id=run_id, window=window, trust_stats=trust_stats): ds
-            for ds in order}
+            for ds in order
+        }
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in sorted(done, key=lambda f: order.index(running[f])):

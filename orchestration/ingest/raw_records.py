@@ -83,8 +83,9 @@ def jsonable(v: Any) -> Any:
     return v
 
 
-def read_raw_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset | None = None
-                     ) -> tuple[Found, str | None, str]:
+def read_raw_records(
+    path: Path, fmt: str, numbers: set[int], dataset: Dataset | None = None
+) -> tuple[Found, str | None, str]:
     """The content of the wanted line (or record) numbers of one raw file: ``{n: (end_line, content, note)}``,
     the CSV header and the numbering actually used (``json`` read as ``jsonl`` when the file holds JSON lines),
     as :mod:`orchestration.ingest.readers` numbers them (pure on the file: tested). Every content and the
@@ -98,8 +99,9 @@ def read_raw_records(path: Path, fmt: str, numbers: set[int], dataset: Dataset |
     return out, (readers.redact_record_text(header)[0] if header else header), numbering
 
 
-def _read(path: Path, fmt: str, numbers: set[int], dataset: Dataset | None
-          ) -> tuple[dict[int, tuple[int, str]], str | None, str]:
+def _read(
+    path: Path, fmt: str, numbers: set[int], dataset: Dataset | None
+) -> tuple[dict[int, tuple[int, str]], str | None, str]:
     wanted = set(numbers)
     last = max(wanted, default=0)
     embedded = None
@@ -121,9 +123,15 @@ def _read(path: Path, fmt: str, numbers: set[int], dataset: Dataset | None
             # JSON lines saved with a .json name, read as the reader does: below
         else:
             layout = dataset.json_layout if dataset else "records"
-            return {i: (i, readers.record_text(rec))
+            return (
+                {
+                    i: (i, readers.record_text(rec))
                     for i, rec in enumerate(readers.records_from_document(doc, layout), start=1)
-                    if i in wanted}, None, fmt
+                    if i in wanted
+                },
+                None,
+                fmt,
+            )
     out: dict[int, tuple[int, str]] = {}
     with readers.open_text(path) as fh:
         for n, text in enumerate(fh, start=1):
@@ -134,11 +142,12 @@ def _read(path: Path, fmt: str, numbers: set[int], dataset: Dataset | None
     return out, None, "jsonl"
 
 
-def _read_csv(path: Path, embedded: str | None, wanted: set[int], last: int
-              ) -> tuple[dict[int, tuple[int, str]], str | None, str]:
+def _read_csv(
+    path: Path, embedded: str | None, wanted: set[int], last: int
+) -> tuple[dict[int, tuple[int, str]], str | None, str]:
     header = None
     out: dict[int, tuple[int, str]] = {}
-    with (io.StringIO(embedded, newline="") if embedded is not None else readers.open_text(path)) as fh:
+    with io.StringIO(embedded, newline="") if embedded is not None else readers.open_text(path) as fh:
         for i, rec in enumerate(iter_csv(fh)):
             if i == 0:
                 header = rec.text

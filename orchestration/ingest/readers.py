@@ -67,8 +67,11 @@ class TabularBatch:
         """The batch as an Arrow table: ``_seq`` (``seqs``: each record's place in the file's order), ``_line``,
         ``_raw`` and one text column per name."""
         n = len(self.lines)
-        arrays = [pa.array(seqs, pa.int64()), pa.array(self.lines, pa.int64()),
-                  pa.array(self.raws if self.raws is not None else [None] * n, pa.string())]
+        arrays = [
+            pa.array(seqs, pa.int64()),
+            pa.array(self.lines, pa.int64()),
+            pa.array(self.raws if self.raws is not None else [None] * n, pa.string()),
+        ]
         arrays += [pa.array(col, pa.string()) for col in self.columns]
         return pa.Table.from_arrays(arrays, names=["_seq", "_line", "_raw", *names])
 
@@ -118,14 +121,21 @@ def file_format(path: Path) -> str:
     name = path.name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
-    for suffix, fmt in ((".csv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"),
-                        (".parquet", "parquet")):
+    for suffix, fmt in (
+        (".csv", "csv"),
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".json", "json"),
+        (".parquet", "parquet"),
+    ):
         if name.endswith(suffix):
             return fmt
     if name.endswith(SNIFFED_SUFFIXES):
         return _sniff(path)
-    raise FileRejected(f"unsupported file type {path.name!r} (expected .csv, .jsonl, .ndjson, .json or "
-                       f".parquet, optionally .gz; .log and .txt holding JSON lines)")
+    raise FileRejected(
+        f"unsupported file type {path.name!r} (expected .csv, .jsonl, .ndjson, .json or "
+        f".parquet, optionally .gz; .log and .txt holding JSON lines)"
+    )
 
 
 def _sniff(path: Path) -> str:
@@ -140,8 +150,9 @@ def _sniff(path: Path) -> str:
     if head.startswith("["):
         return "json"
     shown = head[:20].encode("unicode_escape").decode()
-    raise FileRejected(f"{path.name!r}: a .log/.txt file is read only when it holds JSON lines; it starts with "
-                       f"{shown!r}")
+    raise FileRejected(
+        f"{path.name!r}: a .log/.txt file is read only when it holds JSON lines; it starts with {shown!r}"
+    )
 
 
 def open_text(path: Path) -> io.TextIOBase:
@@ -150,8 +161,10 @@ def open_text(path: Path) -> io.TextIOBase:
 
 def _decode_error(path: Path, line: int, exc: Exception) -> FileRejected:
     if isinstance(exc, UnicodeDecodeError):
-        return FileRejected(f"not valid UTF-8 near line {line}: {exc.reason} at byte {exc.start} of the "
-                            f"chunk being decoded (re-export the file as UTF-8)")
+        return FileRejected(
+            f"not valid UTF-8 near line {line}: {exc.reason} at byte {exc.start} of the "
+            f"chunk being decoded (re-export the file as UTF-8)"
+        )
     return FileRejected(f"cannot read the file near line {line}: {type(exc).__name__}: {exc}")
 
 
@@ -186,8 +199,9 @@ def csv_header(path: Path) -> tuple[list[str], int]:
         return header, reader.line_num
 
 
-def read_csv(path: Path, rejects: list[RowReject], *, text: str | None = None,
-             appended: tuple[str, str | None] | None = None) -> tuple[list[str], Iterator[TabularBatch]]:
+def read_csv(
+    path: Path, rejects: list[RowReject], *, text: str | None = None, appended: tuple[str, str | None] | None = None
+) -> tuple[list[str], Iterator[TabularBatch]]:
     """Header and batches of a CSV file (or of the CSV document ``text`` found inside it); rows with the wrong
     number of fields go to ``rejects``. ``appended`` = (column, value) adds a column with one value to every
     row (the report time of a GetCredentialReport response)."""
@@ -210,8 +224,13 @@ def read_csv(path: Path, rejects: list[RowReject], *, text: str | None = None,
                 if len(row) != width:
                     if not row or row == [""]:
                         continue  # blank line
-                    rejects.append(RowReject(line, f"expected {width} fields (as in the header), found "
-                                                   f"{len(row)}", json.dumps(row, ensure_ascii=False)))
+                    rejects.append(
+                        RowReject(
+                            line,
+                            f"expected {width} fields (as in the header), found {len(row)}",
+                            json.dumps(row, ensure_ascii=False),
+                        )
+                    )
                     continue
                 lines.append(line)
                 rows.append(row + extra if extra else row)
@@ -237,8 +256,10 @@ def _refuse_duplicated_header(header: list[str]) -> None:
     for i, name in enumerate(header, start=1):
         key = name.lower()
         if key in seen:
-            raise FileRejected(f"duplicated column name {name!r} in the header (columns {seen[key]} and {i}): "
-                               f"which one holds the values is ambiguous; re-export with unique column names")
+            raise FileRejected(
+                f"duplicated column name {name!r} in the header (columns {seen[key]} and {i}): "
+                f"which one holds the values is ambiguous; re-export with unique column names"
+            )
         seen[key] = i
 
 
@@ -395,8 +416,7 @@ def records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
                     raise FileRejected("OpenAI usage bucket without a 'results' array")
                 for result in bucket["results"]:
                     if isinstance(result, dict):
-                        merged = {**result, "start_time": bucket.get("start_time"),
-                                  "end_time": bucket.get("end_time")}
+                        merged = {**result, "start_time": bucket.get("start_time"), "end_time": bucket.get("end_time")}
                         if isinstance(result, jsontext.Duplicated):  # keep the mark: the record is quarantined
                             merged = jsontext.Duplicated(merged)
                             merged.duplicate = result.duplicate
@@ -428,8 +448,9 @@ def records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
         yield doc
 
 
-def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
-              lines: Iterable[tuple[int, str]] | None = None) -> Iterator[TabularBatch]:
+def read_json(
+    path: Path, ds: Dataset, rejects: list[RowReject], *, lines: Iterable[tuple[int, str]] | None = None
+) -> Iterator[TabularBatch]:
     """Batches of a JSON document or JSON-lines file, one column per contract field (in registry order).
 
     ``raws`` holds each record's JSON text: the line itself for JSON lines, the re-serialised record for
@@ -437,8 +458,10 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
     ones :mod:`orchestration.ingest.fastjson` hands back (the file itself is not opened).
     """
     # per field: its one plain key (the usual case: a dict lookup), else its candidate paths; JSON-typed or not
-    plans = [((f.source if not f.aliases and "." not in f.source else None), (f.source, *f.aliases), f.type == "json")
-             for f in ds.fields]
+    plans = [
+        ((f.source if not f.aliases and "." not in f.source else None), (f.source, *f.aliases), f.type == "json")
+        for f in ds.fields
+    ]
     line_mode = lines is not None or file_format(path) == "jsonl"
 
     def cells(record: dict) -> list[str | None]:
@@ -456,8 +479,7 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
             if kind is str:
                 # a plain string in a JSON-typed field (OPA `"result": "allow"`) lands as a JSON string; a string
                 # that holds JSON text (Four Keys `metadata`) lands as that JSON
-                out.append(json.dumps(value, ensure_ascii=False) if as_json and not jsontext.is_json(value)
-                           else value)
+                out.append(json.dumps(value, ensure_ascii=False) if as_json and not jsontext.is_json(value) else value)
             elif kind is int:
                 out.append(str(value))
             else:
@@ -524,9 +546,11 @@ def read_json(path: Path, ds: Dataset, rejects: list[RowReject], *,
                     if problem:
                         rejects.append(RowReject(line, problem, stripped))
                         continue
-                if ds.json_layout == "records" or (ds.json_layout == "secret_list"
-                                                   and not (isinstance(doc, dict) and "SecretList" in doc)) \
-                        or (ds.json_layout == "okta_events" and not is_hook_delivery(doc)):
+                if (
+                    ds.json_layout == "records"
+                    or (ds.json_layout == "secret_list" and not (isinstance(doc, dict) and "SecretList" in doc))
+                    or (ds.json_layout == "okta_events" and not is_hook_delivery(doc))
+                ):
                     yield line, doc, stripped  # a line that is one record is its own raw text
                 else:
                     for rec in records_from_document(doc, ds.json_layout):

@@ -116,16 +116,16 @@ LEFT_OUT: dict[str, str] = {
     "Hex High Entropy String": "entropy: flags every hash and id the pipeline keeps (git SHAs, key hashes)",
     "Public IP (ipv4)": "client IP addresses in audit logs are data, not secrets",
     "Artifactory Credentials": "its patterns (AKC or AP + a hex digit, then 8+ letters or digits) match random "
-                               "identifiers: about 1 in 15,000 GitHub _document_ids and Okta transaction ids, "
-                               "which the spine keys on",
+    "identifiers: about 1 in 15,000 GitHub _document_ids and Okta transaction ids, "
+    "which the spine keys on",
     "Secret Keyword": "no denylist (logic in code); secret_assignment covers key=value",
 }
 
 # Single library patterns left out on purpose: (secret_type, pattern index) -> why.
 KEPT_PATTERNS: dict[tuple[str, int], str] = {
     ("AWS Access Key", 0): "AWS access key ids (AKIA..., ASIA...) are identifiers, not secrets (AWS logs them in "
-                           "CloudTrail; the inventory's api_key_refs and the identity spine join on them); the "
-                           "secret access key beside one is redacted",
+    "CloudTrail; the inventory's api_key_refs and the identity spine join on them); the "
+    "secret access key beside one is redacted",
 }
 
 # (secret_type, pattern index) -> (prefix, suffix) replacing the translated context: project tightening.
@@ -147,8 +147,10 @@ _PUTTY_END = r"Private-MAC: [0-9A-Fa-f]+"
 # Keys whose value is a secret. The first list may carry a prefix word (db_password, aws_secret); bare
 # ``token`` may not (``hashed_token`` is a hash the pipeline keeps).
 _WORDS = r"(?:[A-Za-z0-9]{1,30}[_-]){0,3}"
-_KEYS_PLAIN = (rf"(?:{_WORDS}(?:password|passwd|secret|client[_-]?secret|secret[_-]?key|private[_-]?key|"
-               r"secret[_-]?access[_-]?key)|(?:access|refresh|auth|id)[_-]?token)")
+_KEYS_PLAIN = (
+    rf"(?:{_WORDS}(?:password|passwd|secret|client[_-]?secret|secret[_-]?key|private[_-]?key|"
+    r"secret[_-]?access[_-]?key)|(?:access|refresh|auth|id)[_-]?token)"
+)
 _KEYS_HASHED = rf"(?:{_WORDS}(?:api[_-]?key|apikey)|token)"
 _KEYS = rf"(?:{_KEYS_PLAIN}|{_KEYS_HASHED})"
 # Values. A marker from an earlier kind starts with "[" and is left alone, so each secret is counted once. A
@@ -157,21 +159,33 @@ _KEYS = rf"(?:{_KEYS_PLAIN}|{_KEYS_HASHED})"
 _VAL_DQ = r'(?:[^"\\[\s,:}\]]|\\[^"])(?:[^"\\]|\\[^"])*'
 _VAL_SQ = r"""[^'"\\\n[][^'"\\\n]*"""
 _VAL_U = r"""[^\s"'\\,;&<>()\[\]{}]+"""
-_HEX64_EXEMPT = (r'(?:[0-9a-f]{1,63}|[0-9a-f]{65,}|[0-9a-f]+(?:[^0-9a-f"\\]|\\[^"])(?:[^"\\]|\\[^"])*'
-                 r'|(?:[^0-9a-f"\\[\s,:}\]]|\\[^"])(?:[^"\\]|\\[^"])*)')
+_HEX64_EXEMPT = (
+    r'(?:[0-9a-f]{1,63}|[0-9a-f]{65,}|[0-9a-f]+(?:[^0-9a-f"\\]|\\[^"])(?:[^"\\]|\\[^"])*'
+    r'|(?:[^0-9a-f"\\[\s,:}\]]|\\[^"])(?:[^"\\]|\\[^"])*)'
+)
 
 # (kind, prefix, secret, suffix, case_insensitive), in application order before the library's patterns ...
 _EXTRAS_FIRST: tuple[tuple[str, str, str, str, bool], ...] = (
     ("secret_value", r'"(?:SecretString|SecretBinary)"\s*:\s*"', r'(?:[^"\\]|\\[\s\S])+', "", False),
     # in JSON inside a JSON string: the inner string's characters are escaped once more
-    ("secret_value", r'\\"(?:SecretString|SecretBinary)\\"\s*:\s*\\"',
-     r'(?:[^"\\]|\\\\\\"|\\\\\\\\|\\\\[^"\\]|\\[^"\\])+', "", False),
+    (
+        "secret_value",
+        r'\\"(?:SecretString|SecretBinary)\\"\s*:\s*\\"',
+        r'(?:[^"\\]|\\\\\\"|\\\\\\\\|\\\\[^"\\]|\\[^"\\])+',
+        "",
+        False,
+    ),
     ("private_key", "", rf"{_PEM_BEGIN}{_JBODY}*?(?:{_PEM_END}|$)|{_PEM_BEGIN}{_JBODY}*", "", False),
     ("private_key", "", rf"{_PUTTY}{_JBODY}*?(?:{_PUTTY_END}|$)|{_PUTTY}{_JBODY}*", "", False),
     ("github_token", "", r"github_pat_[A-Za-z0-9_]{22,}", "", False),
     ("anthropic_api_key", _BA, r"sk-ant-[A-Za-z0-9_-]{20,}", "", False),
-    ("openai_api_key", _BA,
-     r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]*", "", False),
+    (
+        "openai_api_key",
+        _BA,
+        r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]*",
+        "",
+        False,
+    ),
     ("sk_api_key", _BA, r"sk-[A-Za-z0-9_-]{20,}", "", False),
     ("google_api_key", "", r"AIza[0-9A-Za-z_-]{35}", "", False),
 )
@@ -247,8 +261,19 @@ def _detector(kind: str, source: str, parts: rx.Parts, fold: bool) -> Detector:
     twice = parts.prefix != ((),) and parts.suffix != ((),)
     min_length = sum(map(rx.min_length, (parts.prefix, parts.secret, parts.suffix)))
     trigger, literals = regex_trigger(parts, fold, _MIN_TRIGGER) or (None, frozenset())
-    return Detector(kind, source, re.compile(rx.assemble(parts, "py")), rx.assemble(parts, "re2"),
-                    rx.assemble_match(parts, "re2"), twice, trigger, literals, fold, min_length, parts)
+    return Detector(
+        kind,
+        source,
+        re.compile(rx.assemble(parts, "py")),
+        rx.assemble(parts, "re2"),
+        rx.assemble_match(parts, "re2"),
+        twice,
+        trigger,
+        literals,
+        fold,
+        min_length,
+        parts,
+    )
 
 
 def _extra(kind: str, prefix: str, secret: str, suffix: str, nocase: bool) -> Detector:
@@ -295,9 +320,11 @@ def _library() -> tuple[list[Detector], dict[str, str]]:
 _AWS40_MIN_LENGTH = 40
 # The 40-character candidate with an upper-case letter, which every qualifying token has and git SHAs lack
 # (40 alternatives, one per place of the first upper-case letter): a cheap gate for it.
-_AWS40_UPPER = (r"(?:^|[^A-Za-z0-9/+]|\\[A-Za-z0-9/+=]|\\u[0-9A-Fa-f]{4})(?:"
-                + "|".join(f"[a-z0-9/+]{{{k}}}[A-Z][A-Za-z0-9/+]{{{39 - k}}}" for k in range(40))
-                + r")(?:[^A-Za-z0-9/+=]|$)")
+_AWS40_UPPER = (
+    r"(?:^|[^A-Za-z0-9/+]|\\[A-Za-z0-9/+=]|\\u[0-9A-Fa-f]{4})(?:"
+    + "|".join(f"[a-z0-9/+]{{{k}}}[A-Z][A-Za-z0-9/+]{{{39 - k}}}" for k in range(40))
+    + r")(?:[^A-Za-z0-9/+=]|$)"
+)
 _FIXUP_PY = re.compile(_FIXUP_PATTERN)
 
 
@@ -346,16 +373,22 @@ def rules() -> Rules:
         kinds=tuple(dict.fromkeys([*(d.kind for d in detectors), AWS_SECRET_KIND, *(d.kind for d in assignments)])),
         min_length=min(d.min_length for d in every),
         triggers_re2="|".join(dict.fromkeys(d.trigger for d in every if d.trigger)),
-        matches_re2=tuple("|".join(d.re2_match for d in gated[i:i + _MATCH_GROUP])
-                          for i in range(0, len(gated), _MATCH_GROUP)),
+        matches_re2=tuple(
+            "|".join(d.re2_match for d in gated[i : i + _MATCH_GROUP]) for i in range(0, len(gated), _MATCH_GROUP)
+        ),
         self_gated_min=min([_AWS40_MIN_LENGTH, *(d.min_length for d in self_gated)]),
         self_gated_re2="|".join([*(d.re2_match for d in self_gated), rx.translate(_AWS40_UPPER, "re2")]),
     )
 
 
 def _aws40_token(token: str) -> str:
-    if (_AWS40_RE.fullmatch(token) and re.search("[A-Z]", token) and re.search("[a-z]", token)
-            and re.search("[0-9]", token) and not _encodes_text(token)):
+    if (
+        _AWS40_RE.fullmatch(token)
+        and re.search("[A-Z]", token)
+        and re.search("[a-z]", token)
+        and re.search("[0-9]", token)
+        and not _encodes_text(token)
+    ):
         return f"[REDACTED:{AWS_SECRET_KIND}]"
     return token
 
@@ -422,12 +455,16 @@ def redact_sql(expr: str) -> str:
     chain = expr
     for det in r.detectors:
         chain = det.sql(chain)
-    qualifies = ("regexp_full_match(t, '[A-Za-z0-9/+]{40}') AND regexp_matches(t, '[A-Z]') "
-                 "AND regexp_matches(t, '[a-z]') AND regexp_matches(t, '[0-9]') "
-                 "AND NOT coalesce(regexp_full_match(TRY(decode(from_base64(t))), '[\x20-\x7e]*'), false)")
-    chain = (f"list_transform([{chain}], lambda s: CASE WHEN regexp_matches(s, {_lit(_AWS40_CANDIDATE_RE2)}) "
-             f"THEN array_to_string(list_transform(regexp_extract_all(s, {_lit(_TOKEN_PATTERN)}), lambda t: "
-             f"CASE WHEN {qualifies} THEN '[REDACTED:{AWS_SECRET_KIND}]' ELSE t END), '') ELSE s END)[1]")
+    qualifies = (
+        "regexp_full_match(t, '[A-Za-z0-9/+]{40}') AND regexp_matches(t, '[A-Z]') "
+        "AND regexp_matches(t, '[a-z]') AND regexp_matches(t, '[0-9]') "
+        "AND NOT coalesce(regexp_full_match(TRY(decode(from_base64(t))), '[\x20-\x7e]*'), false)"
+    )
+    chain = (
+        f"list_transform([{chain}], lambda s: CASE WHEN regexp_matches(s, {_lit(_AWS40_CANDIDATE_RE2)}) "
+        f"THEN array_to_string(list_transform(regexp_extract_all(s, {_lit(_TOKEN_PATTERN)}), lambda t: "
+        f"CASE WHEN {qualifies} THEN '[REDACTED:{AWS_SECRET_KIND}]' ELSE t END), '') ELSE s END)[1]"
+    )
     for det in r.assignments:
         chain = det.sql(chain)
     chain = f"regexp_replace({chain}, {_lit(_FIXUP_PATTERN)}, '\\1\\2', 'g')"
@@ -447,9 +484,11 @@ def may_hold_secret_sql(expr: str) -> str:
     name an `api` key)."""
     r = rules()
     matches = "".join(f"WHEN regexp_matches({expr}, {_lit(m)}) THEN true " for m in r.matches_re2)
-    return (f"(CASE WHEN {expr} IS NULL OR strlen({expr}) < {r.min_length} THEN false "
-            f"WHEN strlen({expr}) >= {r.self_gated_min} AND regexp_matches({expr}, {_lit(r.self_gated_re2)}) "
-            f"THEN true WHEN NOT regexp_matches({expr}, {_lit(r.triggers_re2)}) THEN false {matches}ELSE false END)")
+    return (
+        f"(CASE WHEN {expr} IS NULL OR strlen({expr}) < {r.min_length} THEN false "
+        f"WHEN strlen({expr}) >= {r.self_gated_min} AND regexp_matches({expr}, {_lit(r.self_gated_re2)}) "
+        f"THEN true WHEN NOT regexp_matches({expr}, {_lit(r.triggers_re2)}) THEN false {matches}ELSE false END)"
+    )
 
 
 def redaction_kinds_sql(original: str, redacted: str) -> str:

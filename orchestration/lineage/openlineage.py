@@ -52,11 +52,10 @@ FACET_SCHEMA_URLS: dict[str, str] = {
     "parent": "https://openlineage.io/spec/facets/1-1-0/ParentRunFacet.json#/$defs/ParentRunFacet",
     "errorMessage": "https://openlineage.io/spec/facets/1-0-0/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet",
     "jobType": "https://openlineage.io/spec/facets/2-0-2/JobTypeJobFacet.json#/$defs/JobTypeJobFacet",
-    "documentation": "https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json"
-                     "#/$defs/DocumentationJobFacet",
+    "documentation": "https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json#/$defs/DocumentationJobFacet",
     "schema": "https://openlineage.io/spec/facets/1-0-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
     "dataQualityAssertions": "https://openlineage.io/spec/facets/1-0-0/DataQualityAssertionsDatasetFacet.json"
-                             "#/$defs/DataQualityAssertionsDatasetFacet",
+    "#/$defs/DataQualityAssertionsDatasetFacet",
 }
 #: Asset metadata saying what dataset an asset writes; ``none``: no dataset (no outputs in its events).
 NO_DATASET_KEY = "openlineage/dataset"
@@ -69,9 +68,18 @@ FILE_NAMESPACE = "file"
 
 #: Dagster event types the builder reads (everything else in the log is ignored).
 LOG_EVENT_TYPES = (
-    "PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED",
-    "ASSET_MATERIALIZATION_PLANNED", "STEP_START", "ASSET_MATERIALIZATION", "ASSET_FAILED_TO_MATERIALIZE",
-    "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "ASSET_CHECK_EVALUATION",
+    "PIPELINE_START",
+    "PIPELINE_SUCCESS",
+    "PIPELINE_FAILURE",
+    "PIPELINE_CANCELED",
+    "ASSET_MATERIALIZATION_PLANNED",
+    "STEP_START",
+    "ASSET_MATERIALIZATION",
+    "ASSET_FAILED_TO_MATERIALIZE",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_SKIPPED",
+    "ASSET_CHECK_EVALUATION",
 )
 _RUN_END = {"PIPELINE_SUCCESS": "COMPLETE", "PIPELINE_FAILURE": "FAIL", "PIPELINE_CANCELED": "ABORT"}
 _MAX_MESSAGE, _MAX_STACK = 4_000, 20_000
@@ -132,8 +140,11 @@ class Datasets:
 
     @classmethod
     def of(cls, paths: Paths) -> Datasets:
-        return cls(build_db=paths.build_db.resolve(), published_db=paths.published_db.resolve(),
-                   release_snapshots=paths.release_snapshots.resolve())
+        return cls(
+            build_db=paths.build_db.resolve(),
+            published_db=paths.published_db.resolve(),
+            release_snapshots=paths.release_snapshots.resolve(),
+        )
 
     @property
     def table_namespace(self) -> str:
@@ -218,10 +229,15 @@ def _assertions(records: Sequence[LogRecord]) -> dict[str, list[dict[str, Any]]]
 def _release_snapshot(records: Sequence[LogRecord], where: Datasets) -> tuple[str, str] | None:
     """(namespace, name) of the snapshot the release asset wrote in this run, or None (``unchanged``, blocked, not
     materialized, or a release id that is not a plain file name)."""
-    mat = next((r for r in reversed(records)
-                if r.event_type == "ASSET_MATERIALIZATION" and r.asset_key == RELEASE_ASSET), None)
-    if mat is None or mat.release_status != RELEASE_PUBLISHED or not mat.release_id \
-            or not _RELEASE_ID.match(mat.release_id):
+    mat = next(
+        (r for r in reversed(records) if r.event_type == "ASSET_MATERIALIZATION" and r.asset_key == RELEASE_ASSET), None
+    )
+    if (
+        mat is None
+        or mat.release_status != RELEASE_PUBLISHED
+        or not mat.release_id
+        or not _RELEASE_ID.match(mat.release_id)
+    ):
         return None
     return FILE_NAMESPACE, where.snapshot_of(mat.release_id).as_posix()
 
@@ -237,8 +253,12 @@ def _ancestors(key: str, parents: Mapping[str, Sequence[str]]) -> set[str]:
     return seen
 
 
-def _outcomes(records: Sequence[LogRecord], assets: Iterable[str], steps: Mapping[str, str | None],
-              parents: Mapping[str, Sequence[str]]) -> dict[str, _AssetOutcome]:
+def _outcomes(
+    records: Sequence[LogRecord],
+    assets: Iterable[str],
+    steps: Mapping[str, str | None],
+    parents: Mapping[str, Sequence[str]],
+) -> dict[str, _AssetOutcome]:
     """Each asset's START time, terminal state and time, from the log (the mapping documented in the module)."""
     step_start: dict[str, float] = {}
     step_end: dict[str, LogRecord] = {}
@@ -279,17 +299,25 @@ def _outcomes(records: Sequence[LogRecord], assets: Iterable[str], steps: Mappin
             o.state, o.end = "ABORT", run_end.timestamp
             upstream = {steps.get(a) for a in _ancestors(key, parents)}
             culprits = [s for s in failed_steps if s in upstream] or failed_steps
-            o.message = ("not run: upstream step(s) failed: " + ", ".join(culprits)) if culprits \
+            o.message = (
+                ("not run: upstream step(s) failed: " + ", ".join(culprits))
+                if culprits
                 else f"not run: the run ended ({_RUN_END[run_end.event_type]}) before its step started"
+            )
         if o.start is None and o.end is not None:
             o.start = o.end
         out[key] = o
     return out
 
 
-def build_events(dagster_run_id: str, job_name: str, records: Sequence[LogRecord],
-                 assets: Mapping[str, AssetInfo], where: Datasets,
-                 schemas: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> list[dict[str, Any]]:
+def build_events(
+    dagster_run_id: str,
+    job_name: str,
+    records: Sequence[LogRecord],
+    assets: Mapping[str, AssetInfo],
+    where: Datasets,
+    schemas: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+) -> list[dict[str, Any]]:
     """Every OpenLineage event of one Dagster run, sorted by time (pure: the same inputs give the same events).
 
     ``assets`` must hold every asset of the job (their parents, steps and tables); the assets of the run are those
@@ -312,10 +340,25 @@ def build_events(dagster_run_id: str, job_name: str, records: Sequence[LogRecord
     parent = _facet("parent", run={"runId": parent_id}, job={"namespace": NAMESPACE, "name": job_name})
     events: list[tuple[float, int, str, dict[str, Any]]] = []
 
-    def emit(ts: float, rank: int, state: str, run: dict[str, Any], job: dict[str, Any],
-             inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> None:
-        event = {"eventType": state, "eventTime": event_time(ts), "run": run, "job": job,
-                 "inputs": inputs, "outputs": outputs, "producer": PRODUCER, "schemaURL": RUN_EVENT_SCHEMA_URL}
+    def emit(
+        ts: float,
+        rank: int,
+        state: str,
+        run: dict[str, Any],
+        job: dict[str, Any],
+        inputs: list[dict[str, Any]],
+        outputs: list[dict[str, Any]],
+    ) -> None:
+        event = {
+            "eventType": state,
+            "eventTime": event_time(ts),
+            "run": run,
+            "job": job,
+            "inputs": inputs,
+            "outputs": outputs,
+            "producer": PRODUCER,
+            "schemaURL": RUN_EVENT_SCHEMA_URL,
+        }
         events.append((ts, rank, job["name"], event))
 
     for key in run_assets:
@@ -323,20 +366,34 @@ def build_events(dagster_run_id: str, job_name: str, records: Sequence[LogRecord
         if o.start is None:  # the run has not ended and this asset's step has not started: nothing to say yet
             continue
         info = assets.get(key, AssetInfo(key=key))
-        job: dict[str, Any] = {"namespace": NAMESPACE, "name": key, "facets": {
-            "jobType": _facet("jobType", processingType="BATCH", integration="DAGSTER", jobType="ASSET")}}
+        job: dict[str, Any] = {
+            "namespace": NAMESPACE,
+            "name": key,
+            "facets": {"jobType": _facet("jobType", processingType="BATCH", integration="DAGSTER", jobType="ASSET")},
+        }
         # The description only on START: consumers merge job facets per run, and dbt docs are long.
         start_job = job
         if info.description:
-            start_job = {**job, "facets": {**job["facets"],
-                                           "documentation": _facet("documentation", description=info.description)}}
-        inputs = sorted({d for p in info.parents if (d := dataset_of(p, assets, where))}
-                        | {(FILE_NAMESPACE, s) for s in info.sources})
+            start_job = {
+                **job,
+                "facets": {**job["facets"], "documentation": _facet("documentation", description=info.description)},
+            }
+        inputs = sorted(
+            {d for p in info.parents if (d := dataset_of(p, assets, where))}
+            | {(FILE_NAMESPACE, s) for s in info.sources}
+        )
         inputs_json = [{"namespace": ns, "name": n} for ns, n in inputs]
         out = dataset_of(key, assets, where)
         run_id = asset_run_id(dagster_run_id, key)
-        emit(o.start, 1, "START", {"runId": run_id, "facets": {"parent": parent}}, start_job, inputs_json,
-             [{"namespace": out[0], "name": out[1]}] if out else [])
+        emit(
+            o.start,
+            1,
+            "START",
+            {"runId": run_id, "facets": {"parent": parent}},
+            start_job,
+            inputs_json,
+            [{"namespace": out[0], "name": out[1]}] if out else [],
+        )
         if o.state is None or o.end is None:
             continue
         outputs: list[dict[str, Any]] = []
@@ -359,16 +416,22 @@ def build_events(dagster_run_id: str, job_name: str, records: Sequence[LogRecord
 
     job_facets = {"jobType": _facet("jobType", processingType="BATCH", integration="DAGSTER", jobType="JOB")}
     run_job = {"namespace": NAMESPACE, "name": job_name, "facets": job_facets}
-    start = next((r.timestamp for r in records if r.event_type == "PIPELINE_START"),
-                 records[0].timestamp if records else None)
+    start = next(
+        (r.timestamp for r in records if r.event_type == "PIPELINE_START"), records[0].timestamp if records else None
+    )
     end = next((r for r in reversed(records) if r.event_type in _RUN_END), None)
     if start is not None:
         emit(start, 0, "START", {"runId": parent_id}, run_job, [], [])
     if end is not None:
         run: dict[str, Any] = {"runId": parent_id}
         if end.event_type != "PIPELINE_SUCCESS":
-            blocked = sorted({f"{r.asset_key}::{r.check_name}" for r in records
-                              if r.event_type == "ASSET_CHECK_EVALUATION" and r.blocking and r.passed is False})
+            blocked = sorted(
+                {
+                    f"{r.asset_key}::{r.check_name}"
+                    for r in records
+                    if r.event_type == "ASSET_CHECK_EVALUATION" and r.blocking and r.passed is False
+                }
+            )
             message = (end.message or f"run {_RUN_END[end.event_type].lower()}").strip()
             if blocked:
                 message += "\nblocking checks failed: " + ", ".join(blocked)
@@ -428,12 +491,14 @@ def records_from_event_log(entries: Iterable[Any]) -> list[LogRecord]:
             rec["asset_key"] = ev.asset_key.to_user_string()
             if kind == "ASSET_MATERIALIZATION" and rec["asset_key"] == RELEASE_ASSET:
                 metadata = data.materialization.metadata or {}
-                rec.update(release_id=_text(metadata.get("release_id")),
-                           release_status=_text(metadata.get("status")))
+                rec.update(release_id=_text(metadata.get("release_id")), release_status=_text(metadata.get("status")))
         elif kind == "ASSET_FAILED_TO_MATERIALIZE":
             failure = data.asset_materialization_failure
-            rec.update(asset_key=failure.asset_key.to_user_string(), failure_type=failure.failure_type.value,
-                       message=failure.description or failure.reason.value)
+            rec.update(
+                asset_key=failure.asset_key.to_user_string(),
+                failure_type=failure.failure_type.value,
+                message=failure.description or failure.reason.value,
+            )
         elif kind == "STEP_FAILURE":
             message, stack = _error_text(getattr(data, "error", None))
             rec.update(message=message or ev.message, stack=stack)
@@ -441,8 +506,13 @@ def records_from_event_log(entries: Iterable[Any]) -> list[LogRecord]:
             message, stack = _error_text(getattr(data, "error", None))
             rec.update(message=ev.message if message is None else f"{ev.message}\n{message}", stack=stack)
         elif kind == "ASSET_CHECK_EVALUATION":
-            rec.update(asset_key=data.asset_key.to_user_string(), check_name=data.check_name, passed=data.passed,
-                       blocking=bool(getattr(data, "blocking", False)), column=_check_column(data.metadata))
+            rec.update(
+                asset_key=data.asset_key.to_user_string(),
+                check_name=data.check_name,
+                passed=data.passed,
+                blocking=bool(getattr(data, "blocking", False)),
+                column=_check_column(data.metadata),
+            )
         out.append(LogRecord(**rec))
     return out
 
@@ -512,9 +582,11 @@ def read_table_schemas(build_db: Path) -> dict[str, list[tuple[str, str]]]:
     except duckdb.Error:
         return {}
     try:
-        rows = con.execute("SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
-                           "WHERE table_catalog = current_database() "
-                           "ORDER BY table_schema, table_name, ordinal_position").fetchall()
+        rows = con.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_catalog = current_database() "
+            "ORDER BY table_schema, table_name, ordinal_position"
+        ).fetchall()
     except duckdb.Error:
         return {}
     finally:
@@ -543,8 +615,14 @@ def write_run_events(instance: Any, run_id: str, paths: Paths, definitions: Any)
     job_name = run.job_name if run is not None else "nightly"
     types = {DagsterEventType(t) for t in LOG_EVENT_TYPES}
     records = records_from_event_log(instance.all_logs(run_id, of_type=types))
-    events = build_events(run_id, job_name, records, asset_infos(repo.asset_graph, paths), Datasets.of(paths),
-                          read_table_schemas(paths.build_db))
+    events = build_events(
+        run_id,
+        job_name,
+        records,
+        asset_infos(repo.asset_graph, paths),
+        Datasets.of(paths),
+        read_table_schemas(paths.build_db),
+    )
     target = events_path(paths, run_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

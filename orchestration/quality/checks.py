@@ -76,17 +76,30 @@ def _contract_result(ds: Dataset, outcome: runner.SuiteOutcome, index: Path | No
     meta: dict[str, Any] = {}
     if failed:
         meta["failed_expectations"] = _failed_text(failed)
-    meta.update({
-        "expectations_evaluated": len(evaluated),
-        "expectations_failed": len(failed),
-        "unexpected_values": sum(e.unexpected_count or 0 for e in failed),
-    })
-    return AssetCheckResult(asset_key=landing_asset_key(ds), check_name=CONTRACT_CHECK, passed=not failed,
-                            severity=AssetCheckSeverity.ERROR, metadata={**meta, **_paths_metadata(outcome, index)})
+    meta.update(
+        {
+            "expectations_evaluated": len(evaluated),
+            "expectations_failed": len(failed),
+            "unexpected_values": sum(e.unexpected_count or 0 for e in failed),
+        }
+    )
+    return AssetCheckResult(
+        asset_key=landing_asset_key(ds),
+        check_name=CONTRACT_CHECK,
+        passed=not failed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={**meta, **_paths_metadata(outcome, index)},
+    )
 
 
-def _volume_verdict(ds: Dataset, outcome: runner.SuiteOutcome, baseline: volume.Baseline | None, minimum: int,
-                    drop_max: float, run_id: str) -> tuple[bool, dict[str, Any], volume.VolumeRecord | None]:
+def _volume_verdict(
+    ds: Dataset,
+    outcome: runner.SuiteOutcome,
+    baseline: volume.Baseline | None,
+    minimum: int,
+    drop_max: float,
+    run_id: str,
+) -> tuple[bool, dict[str, Any], volume.VolumeRecord | None]:
     """(passed, metadata, the row to record) of ``gx_volume``, from the GX row-count expectation."""
     (expectation,) = outcome.of_gate(suites.VOLUME_GATE)
     rows = expectation.observed if isinstance(expectation.observed, int) else None
@@ -97,17 +110,31 @@ def _volume_verdict(ds: Dataset, outcome: runner.SuiteOutcome, baseline: volume.
     elif baseline is not None:
         drop = (baseline.row_count - rows) / baseline.row_count if baseline.row_count else 0.0
         if not passed:
-            meta["reason"] = (f"{ds.table}: {rows:,} rows, {drop:.1%} fewer than the {baseline.row_count:,} of run "
-                              f"{baseline.run_id[:8]} (the last successful); {VOLUME_VAR} allows {drop_max:.0%}")
-        meta.update(previous_row_count=baseline.row_count, drop_share=round(drop, 6),
-                    previous_run_id=baseline.run_id)
+            meta["reason"] = (
+                f"{ds.table}: {rows:,} rows, {drop:.1%} fewer than the {baseline.row_count:,} of run "
+                f"{baseline.run_id[:8]} (the last successful); {VOLUME_VAR} allows {drop_max:.0%}"
+            )
+        meta.update(previous_row_count=baseline.row_count, drop_share=round(drop, 6), previous_run_id=baseline.run_id)
     if rows is not None:
         meta["observed_row_count"] = rows
-    meta.update(min_row_count=minimum, gate_volume_drop_max=drop_max,
-                baseline="last successful run" if baseline else "none: no successful run yet")
-    record = None if rows is None else volume.VolumeRecord(
-        run_id=run_id, dataset=ds.key, landing_table=ds.table, row_count=rows, previous=baseline,
-        min_row_count=minimum, passed=passed)
+    meta.update(
+        min_row_count=minimum,
+        gate_volume_drop_max=drop_max,
+        baseline="last successful run" if baseline else "none: no successful run yet",
+    )
+    record = (
+        None
+        if rows is None
+        else volume.VolumeRecord(
+            run_id=run_id,
+            dataset=ds.key,
+            landing_table=ds.table,
+            row_count=rows,
+            previous=baseline,
+            min_row_count=minimum,
+            passed=passed,
+        )
+    )
     return passed, meta, record
 
 
@@ -115,13 +142,21 @@ LANDING_SPECS = [
     spec
     for ds in DATASETS
     for spec in (
-        AssetCheckSpec(CONTRACT_CHECK, asset=landing_asset_key(ds), blocking=True,
-                       description=f"GX suite `{suites.landing_suite_name(ds)}` generated from the registry: "
-                                   "columns, required and allowed values, ranges, natural key "
-                                   f"({', '.join(ds.natural_key)})."),
-        AssetCheckSpec(VOLUME_CHECK, asset=landing_asset_key(ds), blocking=True,
-                       description=f"GX: `{ds.table}` keeps at least (1 - dbt var {VOLUME_VAR}) of the rows "
-                                   "recorded by the last successful run."),
+        AssetCheckSpec(
+            CONTRACT_CHECK,
+            asset=landing_asset_key(ds),
+            blocking=True,
+            description=f"GX suite `{suites.landing_suite_name(ds)}` generated from the registry: "
+            "columns, required and allowed values, ranges, natural key "
+            f"({', '.join(ds.natural_key)}).",
+        ),
+        AssetCheckSpec(
+            VOLUME_CHECK,
+            asset=landing_asset_key(ds),
+            blocking=True,
+            description=f"GX: `{ds.table}` keeps at least (1 - dbt var {VOLUME_VAR}) of the rows "
+            "recorded by the last successful run.",
+        ),
     )
 ]
 
@@ -134,9 +169,18 @@ def reuse_key(suite: dict[str, Any], parameters: dict[str, Any], files: list[tup
     nothing new re-validates nothing."""
     from importlib.metadata import version
 
-    text = json.dumps({"suite": suite, "parameters": parameters, "files": files, "rows": rows,
-                       "code": pipeline_code_checksum(), "gx": version("great_expectations")},
-                      sort_keys=True, default=str)
+    text = json.dumps(
+        {
+            "suite": suite,
+            "parameters": parameters,
+            "files": files,
+            "rows": rows,
+            "code": pipeline_code_checksum(),
+            "gx": version("great_expectations"),
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -154,12 +198,13 @@ def volume_still_passes(outcome: runner.SuiteOutcome, minimum: int) -> str | Non
     rows = expectation.observed
     if not (expectation.success and isinstance(rows, int) and not isinstance(rows, bool) and rows >= minimum):
         return None
-    return (f"the same files and {rows:,} rows, validated with another volume minimum; "
-            f"{rows:,} rows reach this night's minimum of {minimum:,}")
+    return (
+        f"the same files and {rows:,} rows, validated with another volume minimum; "
+        f"{rows:,} rows reach this night's minimum of {minimum:,}"
+    )
 
 
-def landing_gate_results(paths: Paths, run_id: str,
-                         datasets: tuple[Dataset, ...] = DATASETS) -> list[AssetCheckResult]:
+def landing_gate_results(paths: Paths, run_id: str, datasets: tuple[Dataset, ...] = DATASETS) -> list[AssetCheckResult]:
     """``gx_contract`` and ``gx_volume`` of every dataset in ``datasets``; records this run's counts in
     ``audit.gate_volumes`` before returning, so a blocked night keeps its evidence."""
     drop_max = thresholds.share(VOLUME_VAR)
@@ -172,32 +217,52 @@ def landing_gate_results(paths: Paths, run_id: str,
         con.close()
     committed = {name: suites.load(name) for name in suites.all_suites()}
     names = {ds.key: suites.landing_suite_name(ds) for ds in datasets}
-    minimums = {ds.key: volume.min_row_count(baselines[ds.key].row_count if ds.key in baselines else None, drop_max)
-                for ds in datasets}
+    minimums = {
+        ds.key: volume.min_row_count(baselines[ds.key].row_count if ds.key in baselines else None, drop_max)
+        for ds in datasets
+    }
     parameters = {names[ds.key]: {suites.VOLUME_PARAMETER: minimums[ds.key]} for ds in datasets}
-    keys = {names[ds.key]: reuse_key(committed[names[ds.key]], parameters[names[ds.key]], files[ds.key],
-                                     rows[ds.key]) for ds in datasets}
+    keys = {
+        names[ds.key]: reuse_key(committed[names[ds.key]], parameters[names[ds.key]], files[ds.key], rows[ds.key])
+        for ds in datasets
+    }
     loose = {names[ds.key]: reuse_key(committed[names[ds.key]], {}, files[ds.key], rows[ds.key]) for ds in datasets}
     minimum_of = {names[ds.key]: minimums[ds.key] for ds in datasets}
-    outcomes = runner.reusable(audit_dir(paths), run_id, keys, loose=loose,
-                               accept=lambda name, outcome: volume_still_passes(outcome, minimum_of[name]))
+    outcomes = runner.reusable(
+        audit_dir(paths),
+        run_id,
+        keys,
+        loose=loose,
+        accept=lambda name, outcome: volume_still_passes(outcome, minimum_of[name]),
+    )
     todo = [committed[names[ds.key]] for ds in datasets if names[ds.key] not in outcomes]
     index: Path | None = runner.docs_dir(audit_dir(paths)) / "index.html"  # the site of the last validation
     index = index if index.is_file() else None
     if todo:
-        validated, index = runner.validate(paths.build_db, todo, parameters, run_id=run_id,
-                                           audit_dir=audit_dir(paths), documented=list(committed.values()))
+        validated, index = runner.validate(
+            paths.build_db,
+            todo,
+            parameters,
+            run_id=run_id,
+            audit_dir=audit_dir(paths),
+            documented=list(committed.values()),
+        )
         outcomes.update(validated)
     runner.record_reusable(audit_dir(paths), run_id, keys, outcomes, loose=loose)
     results, records = [], []
     for ds in datasets:
         outcome = outcomes[names[ds.key]]
         results.append(_contract_result(ds, outcome, index))
-        passed, meta, record = _volume_verdict(ds, outcome, baselines.get(ds.key), minimums[ds.key], drop_max,
-                                               run_id)
-        results.append(AssetCheckResult(asset_key=landing_asset_key(ds), check_name=VOLUME_CHECK, passed=passed,
-                                        severity=AssetCheckSeverity.ERROR,
-                                        metadata={**meta, **_paths_metadata(outcome, index)}))
+        passed, meta, record = _volume_verdict(ds, outcome, baselines.get(ds.key), minimums[ds.key], drop_max, run_id)
+        results.append(
+            AssetCheckResult(
+                asset_key=landing_asset_key(ds),
+                check_name=VOLUME_CHECK,
+                passed=passed,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={**meta, **_paths_metadata(outcome, index)},
+            )
+        )
         if record is not None:
             records.append(record)
     con = duckdb.connect(str(paths.build_db), config={"memory_limit": duckdb_memory_limit()})
@@ -209,8 +274,9 @@ def landing_gate_results(paths: Paths, run_id: str,
     return results
 
 
-def _mart_result(gate: MartGate, outcome: runner.SuiteOutcome, values: dict[str, float],
-                 index: Path | None) -> AssetCheckResult:
+def _mart_result(
+    gate: MartGate, outcome: runner.SuiteOutcome, values: dict[str, float], index: Path | None
+) -> AssetCheckResult:
     failed = outcome.failed()
     meta: dict[str, Any] = {}
     if failed:
@@ -219,27 +285,38 @@ def _mart_result(gate: MartGate, outcome: runner.SuiteOutcome, values: dict[str,
         if e.column and e.type.startswith(("expect_column_min", "expect_column_max")) and e.observed is not None:
             meta[e.column] = e.observed
     meta.update({name: values[name] for name in gate.parameters})
-    return AssetCheckResult(asset_key=AssetKey(list(gate.asset_key)), check_name=gate.check_name, passed=not failed,
-                            severity=AssetCheckSeverity.ERROR, metadata={**meta, **_paths_metadata(outcome, index)})
+    return AssetCheckResult(
+        asset_key=AssetKey(list(gate.asset_key)),
+        check_name=gate.check_name,
+        passed=not failed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={**meta, **_paths_metadata(outcome, index)},
+    )
 
 
-MART_SPECS = [AssetCheckSpec(g.check_name, asset=AssetKey(list(g.asset_key)), blocking=True, description=g.description)
-              for g in MART_GATES]
+MART_SPECS = [
+    AssetCheckSpec(g.check_name, asset=AssetKey(list(g.asset_key)), blocking=True, description=g.description)
+    for g in MART_GATES
+]
 
 
-def mart_gate_results(paths: Paths, run_id: str,
-                      gates: tuple[MartGate, ...] = MART_GATES) -> list[AssetCheckResult]:
+def mart_gate_results(paths: Paths, run_id: str, gates: tuple[MartGate, ...] = MART_GATES) -> list[AssetCheckResult]:
     values = thresholds.gate_thresholds()
     committed = {name: suites.load(name) for name in suites.all_suites()}
     outcomes, index = runner.validate(
-        paths.build_db, [committed[g.suite_name] for g in gates],
+        paths.build_db,
+        [committed[g.suite_name] for g in gates],
         {g.suite_name: {p: values[p] for p in g.parameters} for g in gates},
-        run_id=run_id, audit_dir=audit_dir(paths), documented=list(committed.values()))
+        run_id=run_id,
+        audit_dir=audit_dir(paths),
+        documented=list(committed.values()),
+    )
     return [_mart_result(g, outcomes[g.suite_name], values, index) for g in gates]
 
 
-def _gx_gates(name: str, specs: list[AssetCheckSpec], description: str,
-              results: Callable[[Paths, str], list[AssetCheckResult]]) -> AssetChecksDefinition:
+def _gx_gates(
+    name: str, specs: list[AssetCheckSpec], description: str, results: Callable[[Paths, str], list[AssetCheckResult]]
+) -> AssetChecksDefinition:
     """One blocking multi-asset check over ``results`` (a pure function of the data directory and the run id,
     tested without Dagster): failed checks are logged with what failed, every result is yielded."""
 
@@ -247,16 +324,26 @@ def _gx_gates(name: str, specs: list[AssetCheckSpec], description: str,
     def _check(context: AssetCheckExecutionContext, settings: RoiSettings):
         for result in results(settings.paths, context.run.run_id):
             if not result.passed:
-                context.log.warning(f"{result.asset_key.to_user_string()} {result.check_name}: "
-                                    f"{result.metadata.get('failed_expectations') or result.metadata.get('reason')}")
+                context.log.warning(
+                    f"{result.asset_key.to_user_string()} {result.check_name}: "
+                    f"{result.metadata.get('failed_expectations') or result.metadata.get('reason')}"
+                )
             yield result
 
     return _check
 
 
-gx_landing_gates = _gx_gates("gx_landing_gates", LANDING_SPECS,
-                             "GX suites on every landed dataset (contract and volume), blocking.", landing_gate_results)
-gx_mart_gates = _gx_gates("gx_mart_gates", MART_SPECS,
-                          "GX suites on one-row SQL summaries of the mart release gates, blocking.", mart_gate_results)
+gx_landing_gates = _gx_gates(
+    "gx_landing_gates",
+    LANDING_SPECS,
+    "GX suites on every landed dataset (contract and volume), blocking.",
+    landing_gate_results,
+)
+gx_mart_gates = _gx_gates(
+    "gx_mart_gates",
+    MART_SPECS,
+    "GX suites on one-row SQL summaries of the mart release gates, blocking.",
+    mart_gate_results,
+)
 
 gx_asset_checks = [gx_landing_gates, gx_mart_gates]

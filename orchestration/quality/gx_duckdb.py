@@ -64,7 +64,8 @@ def enable_persisted_connection() -> None:
         raise RuntimeError(
             f"great_expectations {great_expectations.__version__}: _PERSISTED_CONNECTION_DIALECTS is gone from "
             f"sqlalchemy_execution_engine (verified on {VERIFIED_GX_VERSION}); DuckDB validation would fail "
-            "every expectation. Re-check orchestration/quality/gx_duckdb.py against the new version.")
+            "every expectation. Re-check orchestration/quality/gx_duckdb.py against the new version."
+        )
     if not any(d == DuckDBDialect.DUCKDB.value for d in dialects):
         engine_module._PERSISTED_CONNECTION_DIALECTS = (*dialects, DuckDBDialect.DUCKDB)
 
@@ -90,8 +91,11 @@ def ephemeral_context(results_dir: Path, docs_dir: Path) -> EphemeralDataContext
             "expectations_store": {"class_name": "ExpectationsStore", "store_backend": memory},
             "validation_results_store": {
                 "class_name": "ValidationResultsStore",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(results_dir), "suppress_store_backend_id": True},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(results_dir),
+                    "suppress_store_backend_id": True,
+                },
             },
             "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": memory},
             "validation_definition_store": {"class_name": "ValidationDefinitionStore", "store_backend": memory},
@@ -101,12 +105,14 @@ def ephemeral_context(results_dir: Path, docs_dir: Path) -> EphemeralDataContext
         checkpoint_store_name="checkpoint_store",
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
-        data_docs_sites={DATA_DOCS_SITE: {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        }},
+        data_docs_sites={
+            DATA_DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
     )
     return gx.get_context(project_config=config, mode="ephemeral")
 

@@ -33,8 +33,9 @@ class MartGate:
         return "__".join(self.asset_key)
 
 
-def _between(column: str, rule: str, *, stat: str = "max", min_value: Any = None, max_value: Any = None,
-             **extra: Any) -> dict[str, Any]:
+def _between(
+    column: str, rule: str, *, stat: str = "max", min_value: Any = None, max_value: Any = None, **extra: Any
+) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"column": column}
     if min_value is not None:
         kwargs["min_value"] = min_value
@@ -52,8 +53,8 @@ ATTRIBUTION_COVERAGE = MartGate(
     check_name="gx_attribution_coverage",
     asset_key=("marts", "fct_attribution_coverage"),
     description="GX: the overall share of AI usage cost attributed to a known identity, an AI system and an owner "
-                "team is at least dbt var attribution_coverage_min (the gate of "
-                "assert_attribution_coverage_min).",
+    "team is at least dbt var attribution_coverage_min (the gate of "
+    "assert_attribution_coverage_min).",
     summary_sql="""
 SELECT
     count(*) AS overall_rows,
@@ -66,10 +67,18 @@ WHERE grain = 'overall' AND source_dataset = 'all'
 """.strip(),
     expectations=(
         _between("overall_rows", "one overall row", min_value=1, max_value=1),
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "cost_share"},
-         "meta": {"rule": "cost share computed"}},
-        _between("cost_share", "cost share >= attribution_coverage_min", stat="min",
-                 min_value=_param("attribution_coverage_min"), max_value=1),
+        {
+            "type": "expect_column_values_to_not_be_null",
+            "kwargs": {"column": "cost_share"},
+            "meta": {"rule": "cost share computed"},
+        },
+        _between(
+            "cost_share",
+            "cost share >= attribution_coverage_min",
+            stat="min",
+            min_value=_param("attribution_coverage_min"),
+            max_value=1,
+        ),
     ),
     parameters=("attribution_coverage_min",),
 )
@@ -81,8 +90,8 @@ COST_SEPARATION = MartGate(
     check_name="gx_cost_separation",
     asset_key=("marts", "fct_cost_lines"),
     description="GX: classified cost lines reconcile exactly to the landed FOCUS totals per billing currency and "
-                "period (line count, billed and effective cost), every line has a class, and unclassified AI "
-                "spend is at most dbt var unclassified_ai_spend_max per currency.",
+    "period (line count, billed and effective cost), every line has a class, and unclassified AI "
+    "spend is at most dbt var unclassified_ai_spend_max per currency.",
     summary_sql="""
 SELECT * FROM (
     WITH landed AS (
@@ -135,8 +144,12 @@ SELECT * FROM (
         _between("billed_cost_difference", "billed cost reconciles exactly", min_value=0, max_value=0),
         _between("effective_cost_difference", "effective cost reconciles exactly", min_value=0, max_value=0),
         _between("lines_without_class", "every line classified", min_value=0, max_value=0),
-        _between("unclassified_ai_spend_share", "unclassified AI spend <= unclassified_ai_spend_max",
-                 min_value=0, max_value=_param("unclassified_ai_spend_max")),
+        _between(
+            "unclassified_ai_spend_share",
+            "unclassified AI spend <= unclassified_ai_spend_max",
+            min_value=0,
+            max_value=_param("unclassified_ai_spend_max"),
+        ),
     ),
     parameters=("unclassified_ai_spend_max",),
 )
@@ -148,7 +161,7 @@ USAGE_COST = MartGate(
     check_name="gx_usage_cost_reconciles",
     asset_key=("marts", "fct_ai_usage"),
     description="GX: per usage dataset, fct_ai_usage holds every staged record once and its cost equals the "
-                "cost totalled from the staged records to the half cent; no record is unpriced.",
+    "cost totalled from the staged records to the half cent; no record is unpriced.",
     summary_sql="""
 SELECT * FROM (
     WITH staged AS (
@@ -185,11 +198,15 @@ SELECT * FROM (
 """.strip(),
     expectations=(
         _between("sources_compared", "usage datasets present", min_value=1),
-        _between("sources_with_record_mismatch", "every staged record in fct_ai_usage once",
-                 min_value=0, max_value=0),
+        _between("sources_with_record_mismatch", "every staged record in fct_ai_usage once", min_value=0, max_value=0),
         _between("unpriced_records", "every record priced", min_value=0, max_value=0),
-        _between("max_abs_cost_difference_usd", "cost reconciles to the half cent", min_value=0, max_value=0.005,
-                 strict_max=True),
+        _between(
+            "max_abs_cost_difference_usd",
+            "cost reconciles to the half cent",
+            min_value=0,
+            max_value=0.005,
+            strict_max=True,
+        ),
     ),
 )
 
@@ -197,7 +214,7 @@ ONE_CLAIM_PER_BENEFIT = MartGate(
     check_name="gx_one_claim_per_benefit",
     asset_key=("intermediate", "int_roi__benefit_claim_conflicts"),
     description="GX: no benefit of an AI system and quarter is claimed in a ledger other than its "
-                "benefit_catalogue ledger, nor in two ledgers (int_roi__benefit_claim_conflicts is empty).",
+    "benefit_catalogue ledger, nor in two ledgers (int_roi__benefit_claim_conflicts is empty).",
     summary_sql="""
 SELECT
     count(*) AS conflicts,

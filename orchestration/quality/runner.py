@@ -129,8 +129,12 @@ def expectation_outcome(result: Any) -> ExpectationOutcome:
     if isinstance(observed, (list, tuple)):  # e.g. the column set: too long for metadata, kept in the JSON
         observed = len(observed)
     return ExpectationOutcome(
-        rule=str(meta.get("rule") or config.type), gate=str(meta.get("gate") or ""), success=bool(result.success),
-        type=config.type, column=(config.kwargs or {}).get("column"), observed=_scalar(observed),
+        rule=str(meta.get("rule") or config.type),
+        gate=str(meta.get("gate") or ""),
+        success=bool(result.success),
+        type=config.type,
+        column=(config.kwargs or {}).get("column"),
+        observed=_scalar(observed),
         unexpected_count=None if unexpected is None else int(unexpected),
         error=_error(result.exception_info),
     )
@@ -162,10 +166,13 @@ def _outcome_json(outcome: SuiteOutcome, audit_dir: Path) -> dict[str, Any]:
     path = outcome.result_path
     if path is not None and path.is_relative_to(audit_dir):
         path = path.relative_to(audit_dir)
-    return {"suite": outcome.suite, "success": outcome.success,
-            "expectations": [asdict(e) for e in outcome.expectations],
-            "result_path": None if path is None else str(path),
-            "reuse_note": outcome.reuse_note}
+    return {
+        "suite": outcome.suite,
+        "success": outcome.success,
+        "expectations": [asdict(e) for e in outcome.expectations],
+        "result_path": None if path is None else str(path),
+        "reuse_note": outcome.reuse_note,
+    }
 
 
 def _located(audit_dir: Path, run: Path, recorded: Path) -> Path:
@@ -178,19 +185,28 @@ def _located(audit_dir: Path, run: Path, recorded: Path) -> Path:
     parts = recorded.parts
     for k in range(len(parts) - 1, 0, -1):
         if parts[k] == run.name and parts[k - 1] == GX_RESULTS_DIR:
-            return run.joinpath(*parts[k + 1:])
+            return run.joinpath(*parts[k + 1 :])
     return recorded
 
 
 def _outcome_of(data: dict[str, Any]) -> SuiteOutcome:
-    return SuiteOutcome(suite=data["suite"], success=bool(data["success"]),
-                        expectations=[ExpectationOutcome(**e) for e in data["expectations"]],
-                        result_path=None if data["result_path"] is None else Path(data["result_path"]),
-                        reuse_note=data.get("reuse_note"))
+    return SuiteOutcome(
+        suite=data["suite"],
+        success=bool(data["success"]),
+        expectations=[ExpectationOutcome(**e) for e in data["expectations"]],
+        result_path=None if data["result_path"] is None else Path(data["result_path"]),
+        reuse_note=data.get("reuse_note"),
+    )
 
 
-def reusable(audit_dir: Path, run_id: str, keys: dict[str, str], *, loose: dict[str, str] | None = None,
-             accept: Callable[[str, SuiteOutcome], str | None] | None = None) -> dict[str, SuiteOutcome]:
+def reusable(
+    audit_dir: Path,
+    run_id: str,
+    keys: dict[str, str],
+    *,
+    loose: dict[str, str] | None = None,
+    accept: Callable[[str, SuiteOutcome], str | None] | None = None,
+) -> dict[str, SuiteOutcome]:
     """Outcomes an earlier run recorded for the same ``keys`` (suite -> key of everything the outcome depends
     on: suite, parameters, data, code), newest run first, whose stored GX result is still there. Each is copied
     into this run's results (so pruning older runs never takes a current release's evidence) and points there.
@@ -200,8 +216,15 @@ def reusable(audit_dir: Path, run_id: str, keys: dict[str, str], *, loose: dict[
     can show its verdict is the same (:func:`orchestration.quality.checks.volume_still_passes`); the reason is
     kept in the outcome's ``reuse_note``."""
     root = audit_dir / GX_RESULTS_DIR
-    runs = sorted((p for p in root.iterdir() if p.is_dir() and p.name != run_id),
-                  key=lambda p: (p.stat().st_mtime, p.name), reverse=True) if root.is_dir() else []
+    runs = (
+        sorted(
+            (p for p in root.iterdir() if p.is_dir() and p.name != run_id),
+            key=lambda p: (p.stat().st_mtime, p.name),
+            reverse=True,
+        )
+        if root.is_dir()
+        else []
+    )
     found: dict[str, SuiteOutcome] = {}
     for run in runs:
         try:
@@ -218,8 +241,14 @@ def reusable(audit_dir: Path, run_id: str, keys: dict[str, str], *, loose: dict[
             if outcome.result_path is None or not outcome.result_path.is_file():
                 continue
             if entry.get("key") != key:
-                why = (accept(name, outcome) if loose and accept and entry.get("loose_key") is not None
-                       and entry.get("loose_key") == loose.get(name) else None)
+                why = (
+                    accept(name, outcome)
+                    if loose
+                    and accept
+                    and entry.get("loose_key") is not None
+                    and entry.get("loose_key") == loose.get(name)
+                    else None
+                )
                 if why is None:
                     continue
                 outcome.reuse_note = f"outcome of run {run.name} taken again: {why}"
@@ -231,19 +260,38 @@ def reusable(audit_dir: Path, run_id: str, keys: dict[str, str], *, loose: dict[
     return found
 
 
-def record_reusable(audit_dir: Path, run_id: str, keys: dict[str, str], outcomes: dict[str, SuiteOutcome], *,
-                    loose: dict[str, str] | None = None) -> None:
+def record_reusable(
+    audit_dir: Path,
+    run_id: str,
+    keys: dict[str, str],
+    outcomes: dict[str, SuiteOutcome],
+    *,
+    loose: dict[str, str] | None = None,
+) -> None:
     """What :func:`reusable` reads back in a later run."""
     path = reuse_file(audit_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    entries = {name: {"key": keys[name], "loose_key": (loose or {}).get(name),
-                      "outcome": _outcome_json(outcomes[name], audit_dir)} for name in keys if name in outcomes}
+    entries = {
+        name: {
+            "key": keys[name],
+            "loose_key": (loose or {}).get(name),
+            "outcome": _outcome_json(outcomes[name], audit_dir),
+        }
+        for name in keys
+        if name in outcomes
+    }
     path.write_text(json.dumps(entries, indent=1, sort_keys=True, default=str))
 
 
-def validate(db_path: Path, suites: list[dict[str, Any]], parameters: dict[str, dict[str, Any]], *, run_id: str,
-             audit_dir: Path, documented: list[dict[str, Any]] | None = None) -> tuple[dict[str, SuiteOutcome],
-                                                                                     Path | None]:
+def validate(
+    db_path: Path,
+    suites: list[dict[str, Any]],
+    parameters: dict[str, dict[str, Any]],
+    *,
+    run_id: str,
+    audit_dir: Path,
+    documented: list[dict[str, Any]] | None = None,
+) -> tuple[dict[str, SuiteOutcome], Path | None]:
     """Validate ``suites`` (suite dicts as committed) against ``db_path``; return the outcome per suite and the
     Data Docs index (None when rendering failed: the gate verdicts stand without it, the error is logged).
 
@@ -273,14 +321,20 @@ def validate(db_path: Path, suites: list[dict[str, Any]], parameters: dict[str, 
         for suite in suites:
             name = suite["name"]
             asset = datasource.add_query_asset(name, query=suite["meta"]["batch_query"])
-            definition = context.validation_definitions.add(gx.ValidationDefinition(
-                name=name, data=asset.add_batch_definition_whole_table("whole"), suite=context.suites.get(name)))
-            result = definition.run(expectation_parameters=parameters.get(name) or {}, result_format="BASIC",
-                                    run_id=run_identifier)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=name, data=asset.add_batch_definition_whole_table("whole"), suite=context.suites.get(name)
+                )
+            )
+            result = definition.run(
+                expectation_parameters=parameters.get(name) or {}, result_format="BASIC", run_id=run_identifier
+            )
             outcomes[name] = SuiteOutcome(
-                suite=name, success=bool(result.success),
+                suite=name,
+                success=bool(result.success),
                 expectations=[expectation_outcome(r) for r in result.results],
-                result_path=_result_file(results, name))
+                result_path=_result_file(results, name),
+            )
     finally:
         close_datasource(datasource)
     index: Path | None = None

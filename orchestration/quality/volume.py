@@ -66,8 +66,12 @@ def min_row_count(previous: int | None, drop_max: float) -> int:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, table]).fetchall()[0][0] > 0
+    return (
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+        ).fetchall()[0][0]
+        > 0
+    )
 
 
 def baselines(con: duckdb.DuckDBPyConnection) -> dict[str, Baseline]:
@@ -91,8 +95,18 @@ def record(con: duckdb.DuckDBPyConnection, records: list[VolumeRecord], now: dat
     con.execute(GATE_VOLUMES_DDL)
     con.execute("BEGIN TRANSACTION")
     for r in records:
-        con.execute("INSERT INTO audit.gate_volumes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [r.run_id, r.dataset, r.landing_table, r.row_count,
-                     r.previous.run_id if r.previous else None, r.previous.row_count if r.previous else None,
-                     r.min_row_count, r.passed, now])
+        con.execute(
+            "INSERT INTO audit.gate_volumes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                r.run_id,
+                r.dataset,
+                r.landing_table,
+                r.row_count,
+                r.previous.run_id if r.previous else None,
+                r.previous.row_count if r.previous else None,
+                r.min_row_count,
+                r.passed,
+                now,
+            ],
+        )
     con.execute("COMMIT")

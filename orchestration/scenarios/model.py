@@ -52,8 +52,9 @@ class Scenario:
         """What is impossible about the inputs, as (column, reason) pairs; empty when the scenario can run."""
         out: list[tuple[str, str]] = []
         if self.frequency_model not in ("poisson", "bernoulli", "pert"):
-            out.append(("frequency_model",
-                        f"unknown frequency_model {self.frequency_model!r} (poisson, bernoulli or pert)"))
+            out.append(
+                ("frequency_model", f"unknown frequency_model {self.frequency_model!r} (poisson, bernoulli or pert)")
+            )
         if self.frequency_mode is None or not math.isfinite(self.frequency_mode) or self.frequency_mode < 0:
             out.append(("frequency_mode", "frequency_mode must be a number >= 0"))
         elif self.frequency_model == "bernoulli" and self.frequency_mode > 1:
@@ -61,11 +62,13 @@ class Scenario:
         if self.frequency_model == "pert":
             lo, mode, hi = self.frequency_low, self.frequency_mode, self.frequency_high
             if lo is None or hi is None:
-                out.append(("frequency_low" if lo is None else "frequency_high",
-                            "pert needs frequency_low and frequency_high"))
+                out.append(
+                    ("frequency_low" if lo is None else "frequency_high", "pert needs frequency_low and frequency_high")
+                )
             elif mode is None or not (0 <= lo <= mode <= hi) or lo >= hi:
-                out.append(("frequency_low",
-                            "pert needs 0 <= frequency_low <= frequency_mode <= frequency_high, low < high"))
+                out.append(
+                    ("frequency_low", "pert needs 0 <= frequency_low <= frequency_mode <= frequency_high, low < high")
+                )
         if self.loss_low_90 is None or self.loss_high_90 is None or not (0 < self.loss_low_90 < self.loss_high_90):
             column = "loss_low_90" if (self.loss_low_90 is None or self.loss_low_90 <= 0) else "loss_high_90"
             out.append((column, "the loss range needs 0 < loss_low_90 < loss_high_90"))
@@ -98,7 +101,7 @@ class Scenario:
 
     def expected_annual_loss(self) -> float:
         """Closed form of the baseline mean: E[events] × exp(μ + σ²/2)."""
-        return self.expected_frequency() * math.exp(self.mu + self.sigma ** 2 / 2)
+        return self.expected_frequency() * math.exp(self.mu + self.sigma**2 / 2)
 
 
 def scenario_key(scenario_id: str) -> int:
@@ -133,8 +136,9 @@ def simulate(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS) ->
 CONTROL_INPUTS = ("control_efficacy", "loss_reduction", "annual_control_cost")
 
 
-def simulate_controls(s: Scenario, variants: list[Scenario], *, seed: int,
-                      iterations: int = DEFAULT_ITERATIONS) -> list[dict[str, np.ndarray]]:
+def simulate_controls(
+    s: Scenario, variants: list[Scenario], *, seed: int, iterations: int = DEFAULT_ITERATIONS
+) -> list[dict[str, np.ndarray]]:
     """:func:`simulate` of each variant of ``s`` that differs from it in :data:`CONTROL_INPUTS` only, in one pass
     over ``s``'s streams: every variant gets the numbers its own :func:`simulate` gives, bit for bit (the same
     draws, the same arithmetic in the same order), for one set of draws instead of one per variant."""
@@ -175,8 +179,14 @@ def simulate_controls(s: Scenario, variants: list[Scenario], *, seed: int,
     out = []
     for v, residual in zip(variants, residuals, strict=True):
         avoided = baseline - residual
-        out.append({"baseline_loss": baseline, "residual_loss": residual, "avoided_loss": avoided,
-                    "net_benefit": avoided - v.annual_control_cost})
+        out.append(
+            {
+                "baseline_loss": baseline,
+                "residual_loss": residual,
+                "avoided_loss": avoided,
+                "net_benefit": avoided - v.annual_control_cost,
+            }
+        )
     return out
 
 
@@ -194,8 +204,9 @@ def summarise(s: Scenario, draws: dict[str, np.ndarray]) -> dict[str, float]:
     return out
 
 
-def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS,
-                base_mean: float | None = None) -> list[dict[str, float | str | int]]:
+def sensitivity(
+    s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS, base_mean: float | None = None
+) -> list[dict[str, float | str | int]]:
     """One-at-a-time swings of the mean net benefit, each input at its low and its high bound (tornado chart),
     ranked by swing (1 = moves the result most).
 
@@ -209,8 +220,9 @@ def sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS,
     return _sensitivity(s, seed, iterations, base_mean)[1]
 
 
-def simulate_with_sensitivity(s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS
-                              ) -> tuple[dict[str, np.ndarray], list[dict[str, float | str | int]]]:
+def simulate_with_sensitivity(
+    s: Scenario, *, seed: int, iterations: int = DEFAULT_ITERATIONS
+) -> tuple[dict[str, np.ndarray], list[dict[str, float | str | int]]]:
     """:func:`simulate` and :func:`sensitivity` of ``s`` at once: the base and the six control swings share one
     pass over the scenario's streams (:func:`simulate_controls`), the two loss swings are the base's losses
     scaled (no draws), so a scenario costs three sets of draws, not eleven (the two frequency swings draw their
@@ -229,14 +241,27 @@ def _swings(s: Scenario) -> list[tuple[str, str, float, float, Scenario, Scenari
         f_lo = s.frequency_mode * 0.5
         f_hi = min(s.frequency_mode * 1.5, 1.0) if model == "bernoulli" else s.frequency_mode * 1.5
         basis = "frequency_mode ±50% (no range given)"
-    swings.append(("frequency", basis, f_lo, f_hi,
-                   replace(s, frequency_model=model, frequency_mode=f_lo, frequency_low=None, frequency_high=None),
-                   replace(s, frequency_model=model, frequency_mode=f_hi, frequency_low=None, frequency_high=None)))
+    swings.append(
+        (
+            "frequency",
+            basis,
+            f_lo,
+            f_hi,
+            replace(s, frequency_model=model, frequency_mode=f_lo, frequency_low=None, frequency_high=None),
+            replace(s, frequency_model=model, frequency_mode=f_hi, frequency_low=None, frequency_high=None),
+        )
+    )
     lo_shift, hi_shift = s.loss_low_90 / geo_mid, s.loss_high_90 / geo_mid
-    swings.append(("loss_per_event", "90% range moved to centre on loss_low_90 / loss_high_90",
-                   s.loss_low_90, s.loss_high_90,
-                   replace(s, loss_low_90=s.loss_low_90 * lo_shift, loss_high_90=s.loss_high_90 * lo_shift),
-                   replace(s, loss_low_90=s.loss_low_90 * hi_shift, loss_high_90=s.loss_high_90 * hi_shift)))
+    swings.append(
+        (
+            "loss_per_event",
+            "90% range moved to centre on loss_low_90 / loss_high_90",
+            s.loss_low_90,
+            s.loss_high_90,
+            replace(s, loss_low_90=s.loss_low_90 * lo_shift, loss_high_90=s.loss_high_90 * lo_shift),
+            replace(s, loss_low_90=s.loss_low_90 * hi_shift, loss_high_90=s.loss_high_90 * hi_shift),
+        )
+    )
     for name in ("control_efficacy", "loss_reduction", "annual_control_cost"):
         v = getattr(s, name)
         lo_v, hi_v = v * 0.5, (v * 1.5 if name == "annual_control_cost" else min(1.0, v * 1.5))
@@ -244,8 +269,9 @@ def _swings(s: Scenario) -> list[tuple[str, str, float, float, Scenario, Scenari
     return swings
 
 
-def _sensitivity(s: Scenario, seed: int, iterations: int, base_mean: float | None
-                 ) -> tuple[dict[str, np.ndarray], list[dict[str, float | str | int]]]:
+def _sensitivity(
+    s: Scenario, seed: int, iterations: int, base_mean: float | None
+) -> tuple[dict[str, np.ndarray], list[dict[str, float | str | int]]]:
     swings = _swings(s)
     shared = [v for name, _, _, _, low, high in swings if name in CONTROL_INPUTS for v in (low, high)]
     draws = simulate_controls(s, [s, *shared], seed=seed, iterations=iterations)
@@ -269,11 +295,19 @@ def _sensitivity(s: Scenario, seed: int, iterations: int, base_mean: float | Non
     rows: list[dict[str, float | str | int]] = []
     for name, basis, lo_v, hi_v, low, high in swings:
         lo_mean, hi_mean = mean(low), mean(high)
-        rows.append({"scenario_id": s.scenario_id, "input_name": name, "bound_basis": basis,
-                     "input_low": float(lo_v), "input_high": float(hi_v),
-                     "net_benefit_mean_base": base_mean,
-                     "net_benefit_mean_at_low": lo_mean, "net_benefit_mean_at_high": hi_mean,
-                     "swing": abs(hi_mean - lo_mean)})
+        rows.append(
+            {
+                "scenario_id": s.scenario_id,
+                "input_name": name,
+                "bound_basis": basis,
+                "input_low": float(lo_v),
+                "input_high": float(hi_v),
+                "net_benefit_mean_base": base_mean,
+                "net_benefit_mean_at_low": lo_mean,
+                "net_benefit_mean_at_high": hi_mean,
+                "swing": abs(hi_mean - lo_mean),
+            }
+        )
     rows.sort(key=lambda r: (-r["swing"], r["input_name"]))
     for rank, row in enumerate(rows, start=1):
         row["swing_rank"] = rank

@@ -55,19 +55,29 @@ def _num(v: Any) -> float | None:
 
 def to_scenario(row: dict[str, Any]) -> Scenario:
     return Scenario(
-        scenario_id=row["scenario_id"], frequency_model=row.get("frequency_model") or "",
-        frequency_mode=_num(row.get("frequency_mode")), loss_low_90=_num(row.get("loss_low_90")),
-        loss_high_90=_num(row.get("loss_high_90")), control_efficacy=_num(row.get("control_efficacy")),
-        loss_reduction=_num(row.get("loss_reduction")), annual_control_cost=_num(row.get("annual_control_cost")),
-        frequency_low=_num(row.get("frequency_low")), frequency_high=_num(row.get("frequency_high")),
+        scenario_id=row["scenario_id"],
+        frequency_model=row.get("frequency_model") or "",
+        frequency_mode=_num(row.get("frequency_mode")),
+        loss_low_90=_num(row.get("loss_low_90")),
+        loss_high_90=_num(row.get("loss_high_90")),
+        control_efficacy=_num(row.get("control_efficacy")),
+        loss_reduction=_num(row.get("loss_reduction")),
+        annual_control_cost=_num(row.get("annual_control_cost")),
+        frequency_low=_num(row.get("frequency_low")),
+        frequency_high=_num(row.get("frequency_high")),
     )
 
 
 def row_problems(row: dict[str, Any]) -> list[tuple[str, str]]:
     """(column, reason) for everything that keeps a candidate row from running; empty when it can run."""
     if row.get("superseded_by"):
-        return [("scenario_id", f"scenario_id {row['scenario_id']!r} is given again in {row['superseded_by']}, "
-                                "the row used (most recently ingested)")]
+        return [
+            (
+                "scenario_id",
+                f"scenario_id {row['scenario_id']!r} is given again in {row['superseded_by']}, "
+                "the row used (most recently ingested)",
+            )
+        ]
     out: list[tuple[str, str]] = []
     if not row.get("ai_system_known"):
         out.append(("ai_system_id", f"unknown AI system {row.get('ai_system_id')!r} (not in dim_ai_system)"))
@@ -78,8 +88,7 @@ def row_problems(row: dict[str, Any]) -> list[tuple[str, str]]:
     wanted = [t for t in (row.get("use_observed") or "").split(";") if t]
     unknown = [t for t in wanted if t not in OBSERVABLE_INPUTS]
     if unknown:
-        out.append(("use_observed", f"unknown observed input(s) {', '.join(unknown)} "
-                                    f"({', '.join(OBSERVABLE_INPUTS)})"))
+        out.append(("use_observed", f"unknown observed input(s) {', '.join(unknown)} ({', '.join(OBSERVABLE_INPUTS)})"))
     if any(t in ("frequency", "loss") for t in wanted) and not row.get("incident_category"):
         out.append(("incident_category", "use_observed frequency or loss needs an incident_category"))
     horizon = row.get("horizon_years")
@@ -89,22 +98,60 @@ def row_problems(row: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-_ECHO = ("scenario_id", "ai_system_id", "ledger", "scenario_description", "input_origin", "currency",
-         "frequency_model", "frequency_low", "frequency_mode", "frequency_high", "loss_low_90", "loss_high_90",
-         "control_efficacy", "loss_reduction", "annual_control_cost", "horizon_years", "incident_category",
-         "use_observed", "frequency_observed", "loss_observed", "control_cost_observed", "frequency_source",
-         "loss_source", "control_source", "control_cost_source", "_source_file", "_line")
+_ECHO = (
+    "scenario_id",
+    "ai_system_id",
+    "ledger",
+    "scenario_description",
+    "input_origin",
+    "currency",
+    "frequency_model",
+    "frequency_low",
+    "frequency_mode",
+    "frequency_high",
+    "loss_low_90",
+    "loss_high_90",
+    "control_efficacy",
+    "loss_reduction",
+    "annual_control_cost",
+    "horizon_years",
+    "incident_category",
+    "use_observed",
+    "frequency_observed",
+    "loss_observed",
+    "control_cost_observed",
+    "frequency_source",
+    "loss_source",
+    "control_source",
+    "control_cost_source",
+    "_source_file",
+    "_line",
+)
 
 
-def _rollup(level: str, key: tuple, members: list[str], draws: list[dict[str, np.ndarray]], cost: float,
-            seed: int, iterations: int) -> dict[str, Any]:
+def _rollup(
+    level: str,
+    key: tuple,
+    members: list[str],
+    draws: list[dict[str, np.ndarray]],
+    cost: float,
+    seed: int,
+    iterations: int,
+) -> dict[str, Any]:
     ai_system_id, ledger, currency = key
     avoided = np.sum([d["avoided_loss"] for d in draws], axis=0)
     net = np.sum([d["net_benefit"] for d in draws], axis=0)
-    row: dict[str, Any] = {"rollup_level": level, "ai_system_id": ai_system_id, "ledger": ledger,
-                           "currency": currency, "scenario_count": len(members),
-                           "scenario_ids": ";".join(sorted(members)), "annual_control_cost": cost,
-                           "iterations": iterations, "seed": seed}
+    row: dict[str, Any] = {
+        "rollup_level": level,
+        "ai_system_id": ai_system_id,
+        "ledger": ledger,
+        "currency": currency,
+        "scenario_count": len(members),
+        "scenario_ids": ";".join(sorted(members)),
+        "annual_control_cost": cost,
+        "iterations": iterations,
+        "seed": seed,
+    }
     for name, x in (("avoided_loss", avoided), ("net_benefit", net)):
         row[f"{name}_mean"] = float(x.mean())
         for p, v in zip((5, 50, 95), np.percentile(x, (5, 50, 95)), strict=True):
@@ -113,8 +160,7 @@ def _rollup(level: str, key: tuple, members: list[str], draws: list[dict[str, np
     return row
 
 
-def run_scenarios(rows: list[dict[str, Any]], *, seed: int, iterations: int,
-                  workers: int | None = None) -> ScenarioRun:
+def run_scenarios(rows: list[dict[str, Any]], *, seed: int, iterations: int, workers: int | None = None) -> ScenarioRun:
     if iterations < model.MIN_ITERATIONS:
         raise ValueError(f"iterations must be >= {model.MIN_ITERATIONS}, got {iterations}")
     out = ScenarioRun(seed=seed, iterations=iterations)
@@ -123,15 +169,23 @@ def run_scenarios(rows: list[dict[str, Any]], *, seed: int, iterations: int,
         problems = row_problems(row)
         if problems:
             out.quarantine.extend(
-                {"scenario_id": row["scenario_id"], "ai_system_id": row.get("ai_system_id"),
-                 "input_origin": row.get("input_origin"), "source_file": row.get("_source_file"),
-                 "line": row.get("_line"), "column_name": column, "reason": reason}
-                for column, reason in problems)
+                {
+                    "scenario_id": row["scenario_id"],
+                    "ai_system_id": row.get("ai_system_id"),
+                    "input_origin": row.get("input_origin"),
+                    "source_file": row.get("_source_file"),
+                    "line": row.get("_line"),
+                    "column_name": column,
+                    "reason": reason,
+                }
+                for column, reason in problems
+            )
         else:
             valid.append((row, to_scenario(row)))
     groups: Groups = defaultdict(list)
-    with ThreadPoolExecutor(max_workers=max(1, min(workers or available_cpus(), len(valid) or 1)),
-                            thread_name_prefix="scenario") as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(workers or available_cpus(), len(valid) or 1)), thread_name_prefix="scenario"
+    ) as pool:
         simulated = pool.map(lambda v: simulate_with_sensitivity(v[1], seed=seed, iterations=iterations), valid)
         for (row, s), (draws, swings) in zip(valid, simulated, strict=True):  # in order, as each one is done
             _add_result(out, groups, row, s, draws, swings)
@@ -139,21 +193,38 @@ def run_scenarios(rows: list[dict[str, Any]], *, seed: int, iterations: int,
     return out
 
 
-def _add_result(out: ScenarioRun, groups: Groups, row: dict[str, Any], s: Scenario,
-                draws: dict[str, np.ndarray], swings: list[dict[str, Any]]) -> None:
+def _add_result(
+    out: ScenarioRun,
+    groups: Groups,
+    row: dict[str, Any],
+    s: Scenario,
+    draws: dict[str, np.ndarray],
+    swings: list[dict[str, Any]],
+) -> None:
     """One simulated scenario's result and sensitivity rows; its yearly draws kept for the rollups."""
     seed, iterations = out.seed, out.iterations
     stats = summarise(s, draws)
     result = {k: row.get(k) for k in _ECHO}
-    result.update(iterations=iterations, seed=seed, model_version=MODEL_VERSION,
-                  expected_baseline_loss_closed_form=s.expected_annual_loss(), **stats)
+    result.update(
+        iterations=iterations,
+        seed=seed,
+        model_version=MODEL_VERSION,
+        expected_baseline_loss_closed_form=s.expected_annual_loss(),
+        **stats,
+    )
     out.results.append(result)
     for sens in swings:
-        out.sensitivities.append({**sens, "ai_system_id": row["ai_system_id"], "currency": row["currency"],
-                                  "iterations": iterations, "seed": seed})
+        out.sensitivities.append(
+            {
+                **sens,
+                "ai_system_id": row["ai_system_id"],
+                "currency": row["currency"],
+                "iterations": iterations,
+                "seed": seed,
+            }
+        )
     keep = {"avoided_loss": draws["avoided_loss"], "net_benefit": draws["net_benefit"]}
-    groups[(row["ai_system_id"], row["ledger"], row["currency"])].append(
-        (s.scenario_id, keep, s.annual_control_cost))
+    groups[(row["ai_system_id"], row["ledger"], row["currency"])].append((s.scenario_id, keep, s.annual_control_cost))
 
 
 def _add_rollups(out: ScenarioRun, groups: Groups) -> None:
@@ -161,9 +232,27 @@ def _add_rollups(out: ScenarioRun, groups: Groups) -> None:
     seed, iterations = out.seed, out.iterations
     portfolio: Groups = defaultdict(list)
     for (system, ledger, currency), members in sorted(groups.items()):
-        out.rollups.append(_rollup("ai_system", (system, ledger, currency), [m[0] for m in members],
-                                   [m[1] for m in members], sum(m[2] for m in members), seed, iterations))
+        out.rollups.append(
+            _rollup(
+                "ai_system",
+                (system, ledger, currency),
+                [m[0] for m in members],
+                [m[1] for m in members],
+                sum(m[2] for m in members),
+                seed,
+                iterations,
+            )
+        )
         portfolio[(None, ledger, currency)].extend(members)
     for key, members in sorted(portfolio.items(), key=lambda kv: (kv[0][1], kv[0][2])):
-        out.rollups.append(_rollup("portfolio", key, [m[0] for m in members], [m[1] for m in members],
-                                   sum(m[2] for m in members), seed, iterations))
+        out.rollups.append(
+            _rollup(
+                "portfolio",
+                key,
+                [m[0] for m in members],
+                [m[1] for m in members],
+                sum(m[2] for m in members),
+                seed,
+                iterations,
+            )
+        )

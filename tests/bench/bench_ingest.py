@@ -44,8 +44,9 @@ def _child(mode: str, data_dir: str) -> None:
         from orchestration.settings import duckdb_memory_limit
 
         # the same memory cap as the pipeline's connections, so the memory ratio compares like with like
-        con = duckdb.connect(str(Path(data_dir) / "bench_baseline.duckdb"),
-                             config={"memory_limit": duckdb_memory_limit()})
+        con = duckdb.connect(
+            str(Path(data_dir) / "bench_baseline.duckdb"), config={"memory_limit": duckdb_memory_limit()}
+        )
         csvs = [str(f) for f in files if f.name.endswith((".csv", ".csv.gz"))]
         con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true, header = true)", [csvs])
         rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
@@ -53,13 +54,20 @@ def _child(mode: str, data_dir: str) -> None:
     elapsed = time.perf_counter() - t0
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     size = sum(f.stat().st_size for f in files)
-    print(json.dumps({"mode": mode, "rows": rows, "seconds": elapsed, "peak_rss_bytes": peak_kib * 1024,
-                      "file_bytes": size}))
+    print(
+        json.dumps(
+            {"mode": mode, "rows": rows, "seconds": elapsed, "peak_rss_bytes": peak_kib * 1024, "file_bytes": size}
+        )
+    )
 
 
 def _run_child(mode: str, data_dir: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "tests.bench.bench_ingest", "--child", mode, str(data_dir)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_ingest", "--child", mode, str(data_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -83,15 +91,21 @@ def main() -> int:
         (tmp / name).unlink(missing_ok=True)
     base = _run_child("baseline", tmp)
     ours = _run_child("ingest", tmp)
-    gib = 1024 ** 3
+    gib = 1024**3
     print(f"\n{DATASET}: {ours['rows']:,} rows, {ours['file_bytes'] / gib:.2f} GiB of files")
-    print(f"baseline (DuckDB read_csv into a table): {base['rows']:,} rows, {base['seconds']:.1f} s, "
-          f"peak RSS {base['peak_rss_bytes'] / gib:.2f} GiB")
-    print(f"ingest (stream + contract + land):      {ours['rows']:,} rows, {ours['seconds']:.1f} s, "
-          f"{ours['rows'] / ours['seconds']:,.0f} rows/s, peak RSS {ours['peak_rss_bytes'] / gib:.2f} GiB")
+    print(
+        f"baseline (DuckDB read_csv into a table): {base['rows']:,} rows, {base['seconds']:.1f} s, "
+        f"peak RSS {base['peak_rss_bytes'] / gib:.2f} GiB"
+    )
+    print(
+        f"ingest (stream + contract + land):      {ours['rows']:,} rows, {ours['seconds']:.1f} s, "
+        f"{ours['rows'] / ours['seconds']:,.0f} rows/s, peak RSS {ours['peak_rss_bytes'] / gib:.2f} GiB"
+    )
     print(f"time ratio ingest/baseline: {ours['seconds'] / base['seconds']:.2f}x")
-    print(f"peak RSS / file bytes: ingest {ours['peak_rss_bytes'] / ours['file_bytes']:.2f}, "
-          f"baseline {base['peak_rss_bytes'] / base['file_bytes']:.2f}")
+    print(
+        f"peak RSS / file bytes: ingest {ours['peak_rss_bytes'] / ours['file_bytes']:.2f}, "
+        f"baseline {base['peak_rss_bytes'] / base['file_bytes']:.2f}"
+    )
     if not args.keep:
         import shutil
 

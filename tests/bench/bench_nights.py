@@ -63,8 +63,9 @@ def tree_rss_by_process(pid: int) -> dict[str, int]:
 def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``cmd``; its wall seconds, exit code, peak tree RSS and last output line."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
+    )
     peak: list[Any] = [0, {}, 0.0, 0.0]  # bytes, by process, seconds into the run, epoch
 
     def sample() -> None:
@@ -79,9 +80,16 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any
     out, _ = proc.communicate()
     sampler.join()
     lines = out.strip().splitlines()
-    return {"seconds": time.perf_counter() - t0, "returncode": proc.returncode, "peak_tree_rss_bytes": peak[0],
-            "peak_rss_by_process": peak[1], "peak_at_seconds": round(peak[2], 1), "peak_epoch": peak[3],
-            "last_line": lines[-1] if lines else "", "output_tail": "\n".join(lines[-15:])}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "returncode": proc.returncode,
+        "peak_tree_rss_bytes": peak[0],
+        "peak_rss_by_process": peak[1],
+        "peak_at_seconds": round(peak[2], 1),
+        "peak_epoch": peak[3],
+        "last_line": lines[-1] if lines else "",
+        "output_tail": "\n".join(lines[-15:]),
+    }
 
 
 def step_windows(dagster_home: Path) -> dict[str, tuple[float, float]]:
@@ -114,8 +122,9 @@ def slowest_dbt_nodes(data_dir: Path, n: int = 10) -> list[dict[str, Any]]:
     nodes = []
     for results in sorted(Paths(data_dir).dbt_target.glob("*/run_results.json")):
         for r in json.loads(results.read_text())["results"]:
-            nodes.append({"layer": results.parent.name, "node": r["unique_id"],
-                          "seconds": round(r["execution_time"], 2)})
+            nodes.append(
+                {"layer": results.parent.name, "node": r["unique_id"], "seconds": round(r["execution_time"], 2)}
+            )
     return sorted(nodes, key=lambda r: -r["seconds"])[:n]
 
 
@@ -124,8 +133,10 @@ def litellm_totals(published: Path, floor_parquet: Path) -> dict[str, list]:
 
     con = duckdb.connect(str(published), read_only=True)
     try:
-        mart = con.execute("SELECT sum(cost_amount), sum(request_count) FROM marts.fct_ai_usage "
-                           "WHERE source_dataset = 'usage/litellm_spend_logs'").fetchone()
+        mart = con.execute(
+            "SELECT sum(cost_amount), sum(request_count) FROM marts.fct_ai_usage "
+            "WHERE source_dataset = 'usage/litellm_spend_logs'"
+        ).fetchone()
         floor = con.execute("SELECT sum(cost), sum(requests) FROM read_parquet(?)", [str(floor_parquet)]).fetchone()
     finally:
         con.close()
@@ -143,18 +154,42 @@ def ratios(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     in_run = result.get("empty_night_in_run")
     cap = result["duckdb_memory_cap_bytes"]
     peak = max(n["peak_tree_rss_bytes"] for n in (first, empty, in_run, new_day) if n)
-    day = ([("new-day night / first night", f"{new_day['seconds'] / first['seconds']:.2f} "
-                                            f"({new_day['seconds']:.0f} s / {first['seconds']:.0f} s)", "<= 0.1")]
-           if new_day else [])
+    day = (
+        [
+            (
+                "new-day night / first night",
+                f"{new_day['seconds'] / first['seconds']:.2f} ({new_day['seconds']:.0f} s / {first['seconds']:.0f} s)",
+                "<= 0.1",
+            )
+        ]
+        if new_day
+        else []
+    )
     return [
-        ("first night / floor", f"{first['seconds'] / max(floors):.1f}x to {first['seconds'] / min(floors):.1f}x "
-                                f"({first['seconds']:.0f} s / {min(floors):.0f}-{max(floors):.0f} s)", "<= 4x"),
+        (
+            "first night / floor",
+            f"{first['seconds'] / max(floors):.1f}x to {first['seconds'] / min(floors):.1f}x "
+            f"({first['seconds']:.0f} s / {min(floors):.0f}-{max(floors):.0f} s)",
+            "<= 4x",
+        ),
         ("empty night", f"{empty['seconds']:.1f} s", "<= 15 s"),
-        *([("empty night through Dagster", f"{in_run['seconds']:.1f} s (--no-preflight: the scheduled job's path)",
-            "-")] if in_run else []),
+        *(
+            [
+                (
+                    "empty night through Dagster",
+                    f"{in_run['seconds']:.1f} s (--no-preflight: the scheduled job's path)",
+                    "-",
+                )
+            ]
+            if in_run
+            else []
+        ),
         *day,
-        ("peak tree RSS / DuckDB cap", f"{peak / cap:.2f} ({peak / 1e9:.2f} GB / {cap / 1e9:.1f} GB)",
-         f"<= {(cap + 1e9) / cap:.2f} (cap + 1 GB)"),
+        (
+            "peak tree RSS / DuckDB cap",
+            f"{peak / cap:.2f} ({peak / 1e9:.2f} GB / {cap / 1e9:.1f} GB)",
+            f"<= {(cap + 1e9) / cap:.2f} (cap + 1 GB)",
+        ),
     ]
 
 
@@ -166,13 +201,31 @@ def main() -> int:
     data_dir = Path(args.data_dir or f"data/bench-{args.scale}").resolve()
     bench_dir = data_dir / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {"scale": args.scale, "data_dir": str(data_dir), "as_of": AS_OF.isoformat(),
-                              "cpus": os.cpu_count(), "duckdb_memory_cap_bytes": memory_cap_bytes(),
-                              "started_at": datetime.now(UTC).isoformat(timespec="seconds"), "floor": []}
+    result: dict[str, Any] = {
+        "scale": args.scale,
+        "data_dir": str(data_dir),
+        "as_of": AS_OF.isoformat(),
+        "cpus": os.cpu_count(),
+        "duckdb_memory_cap_bytes": memory_cap_bytes(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "floor": [],
+    }
     cli = str(Path(sys.executable).with_name("roi-ledger"))
     if not (data_dir / "raw").is_dir():
-        gen = measured([cli, "generate", "--data-dir", str(data_dir), "--scale", args.scale, "--seed", "42",
-                        "--as-of", AS_OF.isoformat()])
+        gen = measured(
+            [
+                cli,
+                "generate",
+                "--data-dir",
+                str(data_dir),
+                "--scale",
+                args.scale,
+                "--seed",
+                "42",
+                "--as-of",
+                AS_OF.isoformat(),
+            ]
+        )
         assert gen["returncode"] == 0, gen["output_tail"]
         result["generate_seconds"] = gen["seconds"]
     held = bench_dir / f"held-{AS_OF.isoformat()}"
@@ -183,8 +236,13 @@ def main() -> int:
     def floor() -> None:
         run = measured(floor_cmd)
         assert run["returncode"] == 0, run["output_tail"]
-        result["floor"].append({**json.loads(run["last_line"]), "seconds": run["seconds"],
-                                "peak_tree_rss_bytes": run["peak_tree_rss_bytes"]})
+        result["floor"].append(
+            {
+                **json.loads(run["last_line"]),
+                "seconds": run["seconds"],
+                "peak_tree_rss_bytes": run["peak_tree_rss_bytes"],
+            }
+        )
         print(f"floor: {run['seconds']:.1f} s", flush=True)
 
     floor()
@@ -196,13 +254,19 @@ def main() -> int:
     shutil.copy(Path(__file__).resolve().parents[2] / "dagster.yaml", dagster_home)  # as `make demo` does
 
     def night(name: str, as_of: date, *extra: str) -> None:
-        run = measured([cli, "run", "--data-dir", str(data_dir), "--as-of", as_of.isoformat(), *extra],
-                       env={"DAGSTER_HOME": str(dagster_home)})
+        run = measured(
+            [cli, "run", "--data-dir", str(data_dir), "--as-of", as_of.isoformat(), *extra],
+            env={"DAGSTER_HOME": str(dagster_home)},
+        )
         assert run["returncode"] == 0, run["output_tail"]
         ran = NO_RUN not in run["output_tail"]  # the preflight recorded the night without a Dagster run
-        result[name] = {**run, "dagster_run": ran, "steps": step_durations(dagster_home) if ran else {},
-                        "as_of": as_of.isoformat(),
-                        "peak_steps": steps_at(dagster_home, run["peak_epoch"]) if ran else []}
+        result[name] = {
+            **run,
+            "dagster_run": ran,
+            "steps": step_durations(dagster_home) if ran else {},
+            "as_of": as_of.isoformat(),
+            "peak_steps": steps_at(dagster_home, run["peak_epoch"]) if ran else [],
+        }
         print(f"{name}: {run['seconds']:.1f} s, {run['last_line']}", flush=True)
         if not name.startswith("empty_night"):
             result[f"dbt_slowest_{name}"] = slowest_dbt_nodes(data_dir)
@@ -228,8 +292,10 @@ def main() -> int:
         print(f"{measure:<28} {value:<44} {target}")
     for name in ("first_night", "empty_night_in_run", "empty_night", "new_day_night"):
         night_result = result[name]
-        print(f"\n{name.replace('_', ' ')}: peak {night_result['peak_tree_rss_bytes'] / 1e9:.2f} GB at "
-              f"{night_result['peak_at_seconds']} s, in step(s) {', '.join(night_result['peak_steps']) or '-'}:")
+        print(
+            f"\n{name.replace('_', ' ')}: peak {night_result['peak_tree_rss_bytes'] / 1e9:.2f} GB at "
+            f"{night_result['peak_at_seconds']} s, in step(s) {', '.join(night_result['peak_steps']) or '-'}:"
+        )
         for process, rss in sorted(night_result["peak_rss_by_process"].items(), key=lambda kv: -kv[1])[:4]:
             print(f"  {rss / 1e9:>8.2f} GB  {process}")
         print(f"{name.replace('_', ' ')}, Dagster steps (s):")

@@ -41,8 +41,10 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE t AS SELECT CASE WHEN i % 10000 = 7 THEN {_SECRET} ELSE {_VALUES} END AS v "
-                f"FROM range({args.rows}) r(i)")
+    con.execute(
+        f"CREATE TABLE t AS SELECT CASE WHEN i % 10000 = 7 THEN {_SECRET} ELSE {_VALUES} END AS v "
+        f"FROM range({args.rows}) r(i)"
+    )
     timings = {}
     for name, expr in (("plain", "v"), ("redacted", redact_sql("v"))):
         best = float("inf")
@@ -55,9 +57,11 @@ def main() -> None:
         f"SELECT count(*) FILTER (WHERE v IS DISTINCT FROM r), sum(len({redaction_kinds_sql('v', 'r')})) FROM o"
     ).fetchone()
     print(f"rows: {args.rows:,}; values changed: {changed:,}; secrets counted: {kinds:,}")
-    print(f"plain SELECT: {timings['plain']:.2f} s; with redaction: {timings['redacted']:.2f} s; "
-          f"ratio {timings['redacted'] / timings['plain']:.1f}x "
-          f"({(timings['redacted'] - timings['plain']) / args.rows * 1e9:.0f} ns per value)")
+    print(
+        f"plain SELECT: {timings['plain']:.2f} s; with redaction: {timings['redacted']:.2f} s; "
+        f"ratio {timings['redacted'] / timings['plain']:.1f}x "
+        f"({(timings['redacted'] - timings['plain']) / args.rows * 1e9:.0f} ns per value)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,9 @@ def floor_sql(raw: Path, out: Path) -> tuple[str, list]:
     inventory = files(raw, INVENTORY, (".csv", ".csv.gz"))
     parts, params = [], []
     if csvs:
-        parts.append(f"SELECT {', '.join(FIELDS)} FROM read_csv(?, header = true, all_varchar = true, "
-                     "union_by_name = true)")
+        parts.append(
+            f"SELECT {', '.join(FIELDS)} FROM read_csv(?, header = true, all_varchar = true, union_by_name = true)"
+        )
         params.append(csvs)
     if jsonl:
         cols = "{" + ", ".join(f"'{f}': 'VARCHAR'" for f in FIELDS) + "}"
@@ -45,7 +46,7 @@ def floor_sql(raw: Path, out: Path) -> tuple[str, list]:
     params.append(inventory)
     sql = f"""
     COPY (
-        WITH requests AS ({' UNION ALL '.join(parts)}),
+        WITH requests AS ({" UNION ALL ".join(parts)}),
         once AS (
             SELECT * FROM requests
             QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY startTime) = 1

@@ -112,8 +112,11 @@ def _split_file(ds: Dataset, path: Path, day: date) -> tuple[str, str] | None:
         keep_lines, held_lines = [], []
         for line in _lines(path):
             record = json.loads(line) if line.strip() else None
-            target = held_lines if isinstance(record, dict) and _day_of(_get(record, field.source),
-                                                                        field.type) == day else keep_lines
+            target = (
+                held_lines
+                if isinstance(record, dict) and _day_of(_get(record, field.source), field.type) == day
+                else keep_lines
+            )
             target.append(line if line.endswith("\n") else line + "\n")
         return ("".join(keep_lines), "".join(held_lines)) if held_lines else None
     if name.endswith(".json") and ds.key == "usage/openai_usage":

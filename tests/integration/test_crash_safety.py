@@ -142,8 +142,11 @@ def _launchers(tree: list[int]) -> list[int]:
 
 def _size(paths: Paths) -> int:
     """Bytes the run has written to the warehouse: the build database, its WAL and the landing files."""
-    files = [paths.build_db, paths.build_db.with_name("roi.duckdb.wal"),
-             *paths.build_db.with_name("landing").rglob("*.parquet")]
+    files = [
+        paths.build_db,
+        paths.build_db.with_name("roi.duckdb.wal"),
+        *paths.build_db.with_name("landing").rglob("*.parquet"),
+    ]
     total = 0
     for p in files:
         try:
@@ -164,8 +167,10 @@ def test_sigkill_during_ingest(night: Paths, published_demo):
 
 def _dbt_holding(paths: Paths) -> Callable[[list[int]], bool]:
     """The dbt of the run, started through its launcher, has the build database open (and so its lock)."""
+
     def reached(tree: list[int]) -> bool:
         return any(_holds(p, paths.build_db) for launcher in _launchers(tree) for p in descendants(launcher))
+
     return reached
 
 
@@ -225,18 +230,21 @@ def _marts(db: Path, expected: bool = False) -> dict[str, list]:
     columns, its rows, the ``expected`` side's floats as ``pytest.approx`` (averages of doubles differ in the
     last bits between two uninterrupted runs too: DuckDB adds in parallel, in no fixed order)."""
     out = {}
-    for (t,) in _rows(db, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-                          "ORDER BY 1"):
-        cols = _rows(db, "SELECT column_name, data_type IN ('DOUBLE', 'FLOAT') FROM information_schema.columns "
-                         f"WHERE table_schema = 'marts' AND table_name = '{t}' ORDER BY ordinal_position")
+    for (t,) in _rows(db, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"):
+        cols = _rows(
+            db,
+            "SELECT column_name, data_type IN ('DOUBLE', 'FLOAT') FROM information_schema.columns "
+            f"WHERE table_schema = 'marts' AND table_name = '{t}' ORDER BY ordinal_position",
+        )
         floats = [c for c, is_float in cols if is_float]
         if not floats:
             out[t] = _rows(db, f'SELECT count(*), sum(hash(t)::HUGEINT) FROM marts."{t}" t')
             continue
         order = [f'"{c}"' for c, is_float in cols if not is_float] + [f'round("{c}", 6)' for c in floats]
-        out[t] = [tuple(pytest.approx(v, rel=1e-9, abs=1e-12) if expected and isinstance(v, float) else v
-                        for v in row)
-                  for row in _rows(db, f'SELECT * FROM marts."{t}" ORDER BY {", ".join(order)}')]
+        out[t] = [
+            tuple(pytest.approx(v, rel=1e-9, abs=1e-12) if expected and isinstance(v, float) else v for v in row)
+            for row in _rows(db, f'SELECT * FROM marts."{t}" ORDER BY {", ".join(order)}')
+        ]
     return out
 
 

@@ -32,9 +32,22 @@ def unit_run(published_demo, module_tmp):
     tmp = module_tmp("dbt_unit")
     db = tmp / "roi.duckdb"
     shutil.copy2(Paths(data_dir).build_db, db)
-    args = ["test", "--select", "test_type:unit", "--vars", json.dumps({"as_of": AS_OF.isoformat()}),
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--quiet"]
+    args = [
+        "test",
+        "--select",
+        "test_type:unit",
+        "--vars",
+        json.dumps({"as_of": AS_OF.isoformat()}),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(tmp / "target"),
+        "--log-path",
+        str(tmp / "logs"),
+        "--quiet",
+    ]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(DUCKDB_PATH_ENV, str(db))
         return dbt_main.dbtRunner().invoke(args)
@@ -42,8 +55,9 @@ def unit_run(published_demo, module_tmp):
 
 def test_every_dbt_unit_test_passes(unit_run):
     # the project's on-run-start hook (schema `increments`) runs too: its result is no unit test's
-    outcomes = {r.node.unique_id: str(r.status) for r in (unit_run.result or [])
-                if r.node.unique_id.startswith("unit_test.")}
+    outcomes = {
+        r.node.unique_id: str(r.status) for r in (unit_run.result or []) if r.node.unique_id.startswith("unit_test.")
+    }
     failed = {uid: status for uid, status in outcomes.items() if status != "pass"}
     assert unit_run.success and not failed, failed or unit_run.exception
     assert set(outcomes) == _unit_tests_in_manifest()  # all of them ran, here and nowhere else

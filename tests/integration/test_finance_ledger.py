@@ -43,16 +43,22 @@ def test_cost_lines_reconcile_to_landing_and_every_sanctioned_system_has_efficie
     build = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
     published = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
     try:
-        landed = _totals(build, "SELECT upper(trim(billing_currency)), billing_period_start, sum(billed_cost) "
-                                "FROM landing_billing.focus GROUP BY ALL")
-        classified = _totals(published, "SELECT billing_currency, billing_period_start, sum(billed_cost) "
-                                        "FROM marts.fct_cost_lines GROUP BY ALL")
+        landed = _totals(
+            build,
+            "SELECT upper(trim(billing_currency)), billing_period_start, sum(billed_cost) "
+            "FROM landing_billing.focus GROUP BY ALL",
+        )
+        classified = _totals(
+            published,
+            "SELECT billing_currency, billing_period_start, sum(billed_cost) FROM marts.fct_cost_lines GROUP BY ALL",
+        )
         assert landed and classified == landed
         n_landed = build.execute("SELECT count(*) FROM landing_billing.focus").fetchone()[0]
         lines = published.execute(
             "SELECT count(*), count(DISTINCT cost_line_id), count(cost_class), "
             "count(*) FILTER (WHERE cost_class NOT IN ('one_time', 'recurring', 'usage_based')) "
-            "FROM marts.fct_cost_lines").fetchone()
+            "FROM marts.fct_cost_lines"
+        ).fetchone()
         assert lines == (n_landed, n_landed, n_landed, 0)
         # every class and both sides of the AI / not-AI split are present on the demo
         classes = {r[0] for r in published.execute("SELECT DISTINCT cost_class FROM marts.fct_cost_lines").fetchall()}
@@ -61,22 +67,27 @@ def test_cost_lines_reconcile_to_landing_and_every_sanctioned_system_has_efficie
             "SELECT sum(abs(billed_cost)) FILTER (WHERE is_ai_spend), "
             "sum(abs(billed_cost)) FILTER (WHERE NOT is_ai_spend), "
             "coalesce(sum(abs(billed_cost)) FILTER (WHERE is_ai_spend AND ai_system_id IS NULL), 0) "
-            "FROM marts.fct_cost_lines").fetchone()
+            "FROM marts.fct_cost_lines"
+        ).fetchone()
         assert ai > 0 and not_ai > 0 and unattributed / ai <= Decimal("0.01")
         # FOCUS seat subscriptions are the SaaS export's licences: attributed once, as billed by FOCUS
         seat_lines = published.execute(
             "SELECT count(*) FROM marts.fct_cost_lines WHERE resource_id LIKE 'lic-%' AND cost_class = 'recurring' "
-            "AND ai_system_id IS NOT NULL").fetchone()[0]
+            "AND ai_system_id IS NOT NULL"
+        ).fetchone()[0]
         assert seat_lines > 0
 
-        sanctioned = {r[0] for r in published.execute(
-            "SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()}
+        sanctioned = {
+            r[0]
+            for r in published.execute("SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()
+        }
         assert len(sanctioned) == 10
         rows = published.execute(
             "SELECT ai_system_id, count(*), sum(cost_line_count), "
             "sum(usage_based_cost + recurring_cost + one_time_cost + support_cost), "
             "sum(one_time_cost), sum(amortised_one_time_cost), sum(net_cash), sum(net_pnl) "
-            "FROM marts.fct_efficiency_roi GROUP BY ai_system_id").fetchall()
+            "FROM marts.fct_efficiency_roi GROUP BY ai_system_id"
+        ).fetchall()
         by_system = {r[0]: r[1:] for r in rows}
         for sid in sanctioned:
             assert sid in by_system, sid
@@ -86,15 +97,17 @@ def test_cost_lines_reconcile_to_landing_and_every_sanctioned_system_has_efficie
             assert net_cash != 0 and net_pnl != 0, sid
         # the efficiency ledger's costs are the attributed cost lines, to the cent
         ledger_costs = published.execute(
-            "SELECT sum(usage_based_cost + recurring_cost + one_time_cost + support_cost) "
-            "FROM marts.fct_efficiency_roi").fetchone()[0]
+            "SELECT sum(usage_based_cost + recurring_cost + one_time_cost + support_cost) FROM marts.fct_efficiency_roi"
+        ).fetchone()[0]
         attributed = published.execute(
             "SELECT sum(billed_cost) FROM marts.fct_cost_lines WHERE ai_system_id IS NOT NULL "
-            "AND billing_currency = 'USD'").fetchone()[0]
+            "AND billing_currency = 'USD'"
+        ).fetchone()[0]
         assert ledger_costs.quantize(CENT) == attributed.quantize(CENT)
         # reclaimed spend exists: retired tools replaced by AI systems and unused AI seats
         retired, seats = published.execute(
-            "SELECT sum(retired_licence_spend), sum(reclaimed_unused_seats) FROM marts.fct_efficiency_roi").fetchone()
+            "SELECT sum(retired_licence_spend), sum(reclaimed_unused_seats) FROM marts.fct_efficiency_roi"
+        ).fetchone()
         assert retired > 0 and seats > 0
     finally:
         build.close()
@@ -143,9 +156,16 @@ def test_unattributable_ai_spend_over_the_threshold_blocks_release(finance_publi
     with open(src, newline="") as fh:
         reader = csv.DictReader(fh)
         header, row = reader.fieldnames, next(reader)
-    row.update(Id="aws-unknown-ai-0000001", BilledCost="50000.00", EffectiveCost="50000.00",
-               ListCost="50000.00", ContractedCost="50000.00", ChargeDescription="AI platform commitment",
-               Tags=json.dumps({"ai_system": "ais-nobody-registered-this"}), ResourceId="ai-platform-x")
+    row.update(
+        Id="aws-unknown-ai-0000001",
+        BilledCost="50000.00",
+        EffectiveCost="50000.00",
+        ListCost="50000.00",
+        ContractedCost="50000.00",
+        ChargeDescription="AI platform commitment",
+        Tags=json.dumps({"ai_system": "ais-nobody-registered-this"}),
+        ResourceId="ai-platform-x",
+    )
     with open(focus_dir / "focus_aws_zz_unknown_ai.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=header)
         writer.writeheader()

@@ -32,10 +32,20 @@ MONTH = "2026-10-01"
 
 #: deploy_id -> (time_created, changes as written, file): 8 production deployments, 6 without a change
 DEPLOYMENTS_JSONL = [
-    {"source": "github", "deploy_id": "fk-d1", "time_created": "2026-10-05T10:00:00Z", "main_commit": "fk-c1",
-     "changes": ["fk-c1"]},
-    {"source": "github", "deploy_id": "fk-d2", "time_created": "2026-10-05T12:00:00Z", "main_commit": "fk-c0",
-     "changes": []},                      # a rollback during incident fk-i1: rework
+    {
+        "source": "github",
+        "deploy_id": "fk-d1",
+        "time_created": "2026-10-05T10:00:00Z",
+        "main_commit": "fk-c1",
+        "changes": ["fk-c1"],
+    },
+    {
+        "source": "github",
+        "deploy_id": "fk-d2",
+        "time_created": "2026-10-05T12:00:00Z",
+        "main_commit": "fk-c0",
+        "changes": [],
+    },  # a rollback during incident fk-i1: rework
     {"source": "github", "deploy_id": "fk-d3", "time_created": "2026-10-06T10:00:00Z", "changes": None},
     {"source": "github", "deploy_id": "fk-d4", "time_created": "2026-10-07T10:00:00Z"},  # no `changes` key
 ]
@@ -91,25 +101,46 @@ def test_every_four_keys_deployment_counts_under_team_unassigned(four_keys_run):
     assert rc == EXIT_OK  # rows without a team warn, they never block
     con = duckdb.connect(str(copy / "published" / "roi.duckdb"), read_only=True)
     try:
-        staged = dict(con.execute("SELECT deployment_id, change_ids FROM staging.stg_delivery__deployments "
-                                  "WHERE deployment_id LIKE 'fk-%'").fetchall())
+        staged = dict(
+            con.execute(
+                "SELECT deployment_id, change_ids FROM staging.stg_delivery__deployments "
+                "WHERE deployment_id LIKE 'fk-%'"
+            ).fetchall()
+        )
         rows = _rows(con, "SELECT * FROM marts.fct_delivery_performance WHERE team = 'unassigned'")
     finally:
         con.close()
     # every way of saying "no changes" stages as NULL; the two with a change keep it
-    assert staged == {"fk-d1": "fk-c1", "fk-d2": None, "fk-d3": None, "fk-d4": None,
-                      "fk-d5": "fk-c2", "fk-d6": None, "fk-d7": None, "fk-d8": None}
+    assert staged == {
+        "fk-d1": "fk-c1",
+        "fk-d2": None,
+        "fk-d3": None,
+        "fk-d4": None,
+        "fk-d5": "fk-c2",
+        "fk-d6": None,
+        "fk-d7": None,
+        "fk-d8": None,
+    }
     by_month = {str(r["month_start"]): r for r in rows}
     assert set(by_month) == {MONTH}, "team unassigned starts with its first activity, October"
     row = by_month[MONTH]
     expected = {
-        "has_delivery_pipeline": True, "days_covered": 31,
-        "deployment_count": 8, "deployment_day_count": 7,
-        "deployed_change_count": 2, "lead_time_change_count": 2, "median_lead_time_minutes": 150.0,
-        "failed_deployment_count": 2, "change_failure_rate": 0.25,
-        "incident_count": 2, "restored_incident_count": 2, "median_time_to_restore_hours": 3.0,
-        "change_count": 2, "work_items_resolved_count": 0,
-        "rework_deployment_count": 1, "deployment_rework_rate": 0.125,
+        "has_delivery_pipeline": True,
+        "days_covered": 31,
+        "deployment_count": 8,
+        "deployment_day_count": 7,
+        "deployed_change_count": 2,
+        "lead_time_change_count": 2,
+        "median_lead_time_minutes": 150.0,
+        "failed_deployment_count": 2,
+        "change_failure_rate": 0.25,
+        "incident_count": 2,
+        "restored_incident_count": 2,
+        "median_time_to_restore_hours": 3.0,
+        "change_count": 2,
+        "work_items_resolved_count": 0,
+        "rework_deployment_count": 1,
+        "deployment_rework_rate": 0.125,
     }
     assert {k: row[k] for k in expected} == expected
     assert math.isclose(row["deployments_per_week"], 8 * 7 / 31)
@@ -120,17 +151,25 @@ def test_other_teams_and_the_productivity_ledger_are_unchanged(four_keys_run):
     con = duckdb.connect(str(copy / "published" / "roi.duckdb"), read_only=True)
     try:
         con.execute(f"ATTACH '{demo / 'published' / 'roi.duckdb'}' AS demo (READ_ONLY)")
-        assert con.execute("SELECT count(*) FROM demo.marts.fct_delivery_performance "
-                           "WHERE team = 'unassigned'").fetchone()[0] == 0
+        assert (
+            con.execute(
+                "SELECT count(*) FROM demo.marts.fct_delivery_performance WHERE team = 'unassigned'"
+            ).fetchone()[0]
+            == 0
+        )
         for a, b in (("marts", "demo.marts"), ("demo.marts", "marts")):
-            extra = con.execute(f"SELECT count(*) FROM (SELECT * FROM {a}.fct_delivery_performance "
-                                f"WHERE team <> 'unassigned' EXCEPT ALL "
-                                f"SELECT * FROM {b}.fct_delivery_performance)").fetchone()[0]
+            extra = con.execute(
+                f"SELECT count(*) FROM (SELECT * FROM {a}.fct_delivery_performance "
+                f"WHERE team <> 'unassigned' EXCEPT ALL "
+                f"SELECT * FROM {b}.fct_delivery_performance)"
+            ).fetchone()[0]
             assert extra == 0, (a, b)
         # `unassigned` is neither adopter nor non-adopter: same rows, same team counts, same effects (averages
         # of doubles are compared to 1e-9, their summation order is not fixed)
-        now, before = ({r["productivity_roi_key"]: r for r in _rows(con, f"SELECT * FROM {s}.fct_productivity_roi")}
-                       for s in ("marts", "demo.marts"))
+        now, before = (
+            {r["productivity_roi_key"]: r for r in _rows(con, f"SELECT * FROM {s}.fct_productivity_roi")}
+            for s in ("marts", "demo.marts")
+        )
     finally:
         con.close()
     assert now.keys() == before.keys() and now
@@ -147,20 +186,29 @@ def test_unassigned_share_warns_and_is_recorded(four_keys_run):
     copy, _, _ = four_keys_run
     con = duckdb.connect(str(copy / "warehouse" / "roi.duckdb"), read_only=True)
     try:
-        checks = json.loads(con.execute("SELECT checks FROM audit.releases WHERE status = 'published' "
-                                        "ORDER BY created_at DESC LIMIT 1").fetchone()[0])
+        checks = json.loads(
+            con.execute(
+                "SELECT checks FROM audit.releases WHERE status = 'published' ORDER BY created_at DESC LIMIT 1"
+            ).fetchone()[0]
+        )
         warned = {r["dataset"]: r for r in _rows(con, f"SELECT * FROM dbt_test__audit.{WARN_CHECK}")}
-        totals = dict(con.execute("SELECT 'deployments', count(*) FROM staging.stg_delivery__deployments "
-                                  "UNION ALL SELECT 'incidents', count(*) FROM staging.stg_delivery__incidents "
-                                  "UNION ALL SELECT 'changes', count(*) FROM staging.stg_delivery__changes").fetchall())
+        totals = dict(
+            con.execute(
+                "SELECT 'deployments', count(*) FROM staging.stg_delivery__deployments "
+                "UNION ALL SELECT 'incidents', count(*) FROM staging.stg_delivery__incidents "
+                "UNION ALL SELECT 'changes', count(*) FROM staging.stg_delivery__changes"
+            ).fetchall()
+        )
     finally:
         con.close()
     check = next(c for c in checks if c["check"] == WARN_CHECK)
     assert (check["passed"], check["severity"]) == (False, "WARN")
     assert check["observed"]["dagster_dbt/failed_row_count"] == 3
     assert {d: (r["unassigned_count"], r["row_count"]) for d, r in warned.items()} == {
-        "deployments": (8, totals["deployments"]), "incidents": (2, totals["incidents"]),
-        "changes": (2, totals["changes"])}
+        "deployments": (8, totals["deployments"]),
+        "incidents": (2, totals["incidents"]),
+        "changes": (2, totals["changes"]),
+    }
     share = warned["deployments"]["unassigned_share"]
     assert math.isclose(share, 8 / totals["deployments"])
     assert f"8 of {totals['deployments']} deployments" in warned["deployments"]["failure_reason"]
@@ -171,8 +219,9 @@ def test_unassigned_row_traces_to_the_four_keys_lines(four_keys_run):
     from orchestration.settings import Paths
 
     copy, _, _ = four_keys_run
-    result = trace_row(Paths(copy), "fct_delivery_performance", {"team": "unassigned", "month_start": MONTH},
-                       limit=1000)
+    result = trace_row(
+        Paths(copy), "fct_delivery_performance", {"team": "unassigned", "month_start": MONTH}, limit=1000
+    )
     found = {(Path(rl.file).name, rl.line) for rl in result.lines}
     assert result.total_lines == len(found)
     assert found == {

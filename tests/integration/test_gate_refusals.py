@@ -23,33 +23,42 @@ from tests.conftest import dbt_cli
 
 #: gate (singular dbt test) -> the SQL that breaks exactly what it guards, on the build database copy
 CORRUPTIONS = {
-    "assert_attribution_coverage_min":
-        "UPDATE marts.fct_attribution_coverage SET cost_share = 0.5 "
-        "WHERE grain = 'overall' AND source_dataset = 'all'",
-    "assert_usage_cost_reconciles":
-        "UPDATE marts.fct_ai_usage SET cost_amount = cost_amount + 0.01 "
-        "WHERE usage_key = (SELECT min(usage_key) FROM marts.fct_ai_usage)",
-    "assert_cost_separation_reconciles":
-        "UPDATE marts.fct_cost_lines SET billed_cost = billed_cost + 1 "
-        "WHERE cost_line_id = (SELECT min(cost_line_id) FROM marts.fct_cost_lines)",
-    "assert_cost_separation_no_duplicate_billed_line":
-        "INSERT INTO marts.fct_cost_lines SELECT * FROM marts.fct_cost_lines "
-        "WHERE cost_line_id = (SELECT max(cost_line_id) FROM marts.fct_cost_lines)",
-    "assert_cost_separation_unclassified_ai_spend":
-        "UPDATE marts.fct_cost_lines SET cost_class = NULL WHERE is_ai_spend",
-    "assert_one_claim_per_benefit":
-        "UPDATE seeds.benefit_catalogue SET ledger = 'efficiency' WHERE benefit_type = 'avoided_incident_loss'",
-    "assert_risk_counter_entries_not_positive":
-        "UPDATE marts.fct_defensive_roi SET amount_usd = 100 WHERE defensive_roi_key = "
-        "(SELECT min(defensive_roi_key) FROM marts.fct_defensive_roi WHERE row_type = 'risk_counter_entry')",
-    "assert_control_framework_map_items_exist":
-        "INSERT INTO seeds.control_framework_map SELECT * REPLACE ('NOT-AN-ITEM' AS framework_item_id) "
-        "FROM seeds.control_framework_map LIMIT 1",
-    "assert_control_framework_map_covers_main_frameworks":
-        "DELETE FROM seeds.control_framework_map WHERE control_id = "
-        "(SELECT min(control_id) FROM seeds.control_framework_map) AND framework = 'nist_csf_2_0'",
-    "assert_cost_classification_rules_unique":
-        "INSERT INTO seeds.cost_classification_rules SELECT * FROM seeds.cost_classification_rules LIMIT 1",
+    "assert_attribution_coverage_min": (
+        "UPDATE marts.fct_attribution_coverage SET cost_share = 0.5 WHERE grain = 'overall' AND source_dataset = 'all'"
+    ),
+    "assert_usage_cost_reconciles": (
+        "UPDATE marts.fct_ai_usage SET cost_amount = cost_amount + 0.01 WHERE usage_key = (SELECT "
+        "min(usage_key) FROM marts.fct_ai_usage)"
+    ),
+    "assert_cost_separation_reconciles": (
+        "UPDATE marts.fct_cost_lines SET billed_cost = billed_cost + 1 WHERE cost_line_id = (SELECT "
+        "min(cost_line_id) FROM marts.fct_cost_lines)"
+    ),
+    "assert_cost_separation_no_duplicate_billed_line": (
+        "INSERT INTO marts.fct_cost_lines SELECT * FROM marts.fct_cost_lines WHERE cost_line_id = (SELECT "
+        "max(cost_line_id) FROM marts.fct_cost_lines)"
+    ),
+    "assert_cost_separation_unclassified_ai_spend": (
+        "UPDATE marts.fct_cost_lines SET cost_class = NULL WHERE is_ai_spend"
+    ),
+    "assert_one_claim_per_benefit": (
+        "UPDATE seeds.benefit_catalogue SET ledger = 'efficiency' WHERE benefit_type = 'avoided_incident_loss'"
+    ),
+    "assert_risk_counter_entries_not_positive": (
+        "UPDATE marts.fct_defensive_roi SET amount_usd = 100 WHERE defensive_roi_key = (SELECT "
+        "min(defensive_roi_key) FROM marts.fct_defensive_roi WHERE row_type = 'risk_counter_entry')"
+    ),
+    "assert_control_framework_map_items_exist": (
+        "INSERT INTO seeds.control_framework_map SELECT * REPLACE ('NOT-AN-ITEM' AS framework_item_id) FROM "
+        "seeds.control_framework_map LIMIT 1"
+    ),
+    "assert_control_framework_map_covers_main_frameworks": (
+        "DELETE FROM seeds.control_framework_map WHERE control_id = (SELECT min(control_id) FROM "
+        "seeds.control_framework_map) AND framework = 'nist_csf_2_0'"
+    ),
+    "assert_cost_classification_rules_unique": (
+        "INSERT INTO seeds.cost_classification_rules SELECT * FROM seeds.cost_classification_rules LIMIT 1"
+    ),
 }
 #: GX mart gate -> the corruptions above it must see (it reads the same marts through its own summaries)
 GX_GATES = {
@@ -61,8 +70,9 @@ GX_GATES = {
 
 
 #: Intermediate models (tables) built from a corrupted seed: rebuilt after the corruption, as the night would.
-REBUILT = sorted({f"{seed}+,path:models/intermediate"
-                  for sql in CORRUPTIONS.values() for seed in re.findall(r"seeds\.(\w+)", sql)})
+REBUILT = sorted(
+    {f"{seed}+,path:models/intermediate" for sql in CORRUPTIONS.values() for seed in re.findall(r"seeds\.(\w+)", sql)}
+)
 
 
 def _dbt_gate_results(db: Path, target: Path) -> dict[str, str]:
@@ -73,8 +83,9 @@ def _dbt_gate_results(db: Path, target: Path) -> dict[str, str]:
     proc = dbt_cli(db, target, "test", "--select", *CORRUPTIONS)
     results = json.loads((target / "run_results.json").read_text())["results"]
     assert results, proc.stdout + proc.stderr
-    return {r["unique_id"].split(".")[-1]: r["status"] for r in results
-            if not r["unique_id"].startswith("operation.")}  # the project's on-run-start hook is no gate
+    return {
+        r["unique_id"].split(".")[-1]: r["status"] for r in results if not r["unique_id"].startswith("operation.")
+    }  # the project's on-run-start hook is no gate
 
 
 def _copy(published_demo, root: Path, corrupt: list[str]) -> Paths:
@@ -96,8 +107,10 @@ def _copy(published_demo, root: Path, corrupt: list[str]) -> Paths:
 def gate_runs(published_demo, module_tmp):
     clean = _copy(published_demo, module_tmp("gates_clean"), [])
     bad = _copy(published_demo, module_tmp("gates_bad"), list(CORRUPTIONS))
-    return {"clean": (clean, _dbt_gate_results(clean.build_db, clean.warehouse / "dbt")),
-            "bad": (bad, _dbt_gate_results(bad.build_db, bad.warehouse / "dbt"))}
+    return {
+        "clean": (clean, _dbt_gate_results(clean.build_db, clean.warehouse / "dbt")),
+        "bad": (bad, _dbt_gate_results(bad.build_db, bad.warehouse / "dbt")),
+    }
 
 
 def test_every_dbt_gate_passes_on_the_demo_and_fails_on_its_corruption(gate_runs):

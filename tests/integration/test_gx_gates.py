@@ -71,8 +71,12 @@ def test_demo_publishes_with_every_gx_gate_passing_and_its_results_stored(publis
 
     build = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
     try:
-        volumes = {d: (n, ok) for d, n, ok in build.execute(
-            "SELECT dataset, row_count, passed FROM audit.gate_volumes WHERE run_id = ?", [run_id]).fetchall()}
+        volumes = {
+            d: (n, ok)
+            for d, n, ok in build.execute(
+                "SELECT dataset, row_count, passed FROM audit.gate_volumes WHERE run_id = ?", [run_id]
+            ).fetchall()
+        }
         for ds in DATASETS:
             landed = build.execute(f"SELECT count(*) FROM {ds.table}").fetchall()[0][0]
             assert volumes[ds.key] == (landed, True)
@@ -129,8 +133,10 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
 
     release = _release(copy, "blocked")
     failed = {(c["asset"], c["check"]): c for c in json.loads(release["failed_checks"])}
-    assert set(failed) == {("landing/iam/identity_inventory", "gx_volume"),
-                           ("landing/usage/litellm_spend_logs", "gx_contract")}
+    assert set(failed) == {
+        ("landing/iam/identity_inventory", "gx_volume"),
+        ("landing/usage/litellm_spend_logs", "gx_contract"),
+    }
     drop = failed[("landing/iam/identity_inventory", "gx_volume")]["observed"]
     assert drop["observed_row_count"] == kept and drop["previous_row_count"] == landed
     assert drop["previous_run_id"] == baseline and drop["min_row_count"] > kept
@@ -142,17 +148,21 @@ def test_volume_drop_and_negative_count_block_before_dbt(published_demo, tmp_pat
 
     result = json.loads(Path(contract["result_path"]).read_text())
     assert result["success"] is False and Path(contract["result_path"]).is_relative_to(
-        copy / "audit" / "gx" / release["run_id"])
-    (negative,) = [r for r in result["results"]
-                   if r["expectation_config"]["meta"]["rule"] == "non_negative:prompt_tokens"]
+        copy / "audit" / "gx" / release["run_id"]
+    )
+    (negative,) = [
+        r for r in result["results"] if r["expectation_config"]["meta"]["rule"] == "non_negative:prompt_tokens"
+    ]
     assert negative["success"] is False and negative["result"]["unexpected_count"] == 1
     assert negative["result"]["partial_unexpected_list"] == [-5]
     assert release["run_id"] in (copy / "audit" / "data_docs" / "index.html").read_text()
 
     build = duckdb.connect(str(copy / "warehouse" / "roi.duckdb"), read_only=True)
     try:
-        recorded = build.execute("SELECT row_count, passed FROM audit.gate_volumes WHERE run_id = ? "
-                                 "AND dataset = 'iam/identity_inventory'", [release["run_id"]]).fetchall()
+        recorded = build.execute(
+            "SELECT row_count, passed FROM audit.gate_volumes WHERE run_id = ? AND dataset = 'iam/identity_inventory'",
+            [release["run_id"]],
+        ).fetchall()
         assert recorded == [(kept, False)]
     finally:
         build.close()
@@ -178,9 +188,13 @@ def test_landing_validations_are_reused_while_the_landed_files_stay_the_same(pub
     monkeypatch.setattr(runner, "validate", spy)
 
     def verdicts(results) -> dict:
-        return {(r.asset_key.to_user_string(), r.check_name): (r.passed, {k: v for k, v in r.metadata.items()
-                                                                         if k not in ("result_path", "data_docs")})
-                for r in results}
+        return {
+            (r.asset_key.to_user_string(), r.check_name): (
+                r.passed,
+                {k: v for k, v in r.metadata.items() if k not in ("result_path", "data_docs")},
+            )
+            for r in results
+        }
 
     # The demo's run validated every suite with no volume minimum (no earlier run); this night's minimum follows
     # that run's counts, which the same landed files still reach: every outcome stands, and says so.
@@ -201,18 +215,23 @@ def test_landing_validations_are_reused_while_the_landed_files_stay_the_same(pub
     litellm = suites.landing_suite_name(BY_KEY["usage/litellm_spend_logs"])
     con = duckdb.connect(str(paths.build_db))
     try:  # a baseline twice as large: the same count no longer reaches the minimum, so GX validates again
-        con.execute("UPDATE audit.gate_volumes SET row_count = row_count * 2 WHERE dataset = "
-                    "'usage/litellm_spend_logs' AND run_id IN (SELECT run_id FROM audit.releases)")
+        con.execute(
+            "UPDATE audit.gate_volumes SET row_count = row_count * 2 WHERE dataset = "
+            "'usage/litellm_spend_logs' AND run_id IN (SELECT run_id FROM audit.releases)"
+        )
     finally:
         con.close()
     raised = landing_gate_results(paths, "reuse-2b")
     assert validated == [[litellm]]
     assert [(r.asset_key.to_user_string(), r.check_name) for r in raised if not r.passed] == [
-        ("landing/usage/litellm_spend_logs", "gx_volume")]
+        ("landing/usage/litellm_spend_logs", "gx_volume")
+    ]
     con = duckdb.connect(str(paths.build_db))
     try:
-        con.execute("UPDATE audit.gate_volumes SET row_count = row_count // 2 WHERE dataset = "
-                    "'usage/litellm_spend_logs' AND run_id IN (SELECT run_id FROM audit.releases)")
+        con.execute(
+            "UPDATE audit.gate_volumes SET row_count = row_count // 2 WHERE dataset = "
+            "'usage/litellm_spend_logs' AND run_id IN (SELECT run_id FROM audit.releases)"
+        )
     finally:
         con.close()
     validated.clear()

@@ -81,15 +81,23 @@ def test_each_account_root_is_an_identity_with_its_own_mfa(two_accounts):
     # the demo's root is the same identity as before the second account landed
     assert _identities(demo_dir / "published" / "roi.duckdb")[demo_root["identity_id"]] == demo_root
     second = {i: r for i, r in after.items() if r["aws_account_id"] == SECOND_ACCOUNT}
-    assert set(second) == {unknown_iam_identity(SECOND_ACCOUNT, u)
-                           for u in ("<root_account>", "bedrock-batch", "ci-deploy", SHARED_NAME)}
+    assert set(second) == {
+        unknown_iam_identity(SECOND_ACCOUNT, u) for u in ("<root_account>", "bedrock-batch", "ci-deploy", SHARED_NAME)
+    }
     ci = second[unknown_iam_identity(SECOND_ACCOUNT, "ci-deploy")]
     batch = second[unknown_iam_identity(SECOND_ACCOUNT, "bedrock-batch")]
     # ci-deploy: one key since 2022-09-05; bedrock-batch: key 2 never rotated since 2025-12-01, key 1 in September
     assert (ci["identity_kind"], ci["credential_posture"], ci["key_age_days"], ci["active_credential_count"]) == (
-        "service", "static_long_lived", (AS_OF - datetime(2022, 9, 5).date()).days, 1)
+        "service",
+        "static_long_lived",
+        (AS_OF - datetime(2022, 9, 5).date()).days,
+        1,
+    )
     assert (batch["credential_posture"], batch["key_age_days"], batch["active_credential_count"]) == (
-        "static_long_lived", (AS_OF - datetime(2025, 12, 1).date()).days, 2)
+        "static_long_lived",
+        (AS_OF - datetime(2025, 12, 1).date()).days,
+        2,
+    )
 
 
 def test_the_report_generated_later_wins_whatever_the_landing_order(two_accounts):
@@ -100,24 +108,36 @@ def test_the_report_generated_later_wins_whatever_the_landing_order(two_accounts
         # the fixture is in the "wrong" order: by ingest time, then file name, the older report comes first
         by_landing = con.execute(
             "SELECT _source_file FROM staging.stg_iam__aws_credential_report WHERE aws_account_id = ? "
-            "ORDER BY _ingested_at DESC, _source_file DESC LIMIT 1", [SECOND_ACCOUNT]).fetchone()[0]
+            "ORDER BY _ingested_at DESC, _source_file DESC LIMIT 1",
+            [SECOND_ACCOUNT],
+        ).fetchone()[0]
         latest = con.execute(
             "SELECT iam_user_name, _source_file, report_generated_at, mfa_active "
             "FROM intermediate.int_credential_report__latest WHERE aws_account_id = ? ORDER BY 1",
-            [SECOND_ACCOUNT]).fetchall()
-        demo = con.execute("SELECT count(*), min(report_generated_at), max(_source_file) "
-                           "FROM intermediate.int_credential_report__latest WHERE aws_account_id = ?",
-                           [DEMO_ACCOUNT]).fetchone()
+            [SECOND_ACCOUNT],
+        ).fetchall()
+        demo = con.execute(
+            "SELECT count(*), min(report_generated_at), max(_source_file) "
+            "FROM intermediate.int_credential_report__latest WHERE aws_account_id = ?",
+            [DEMO_ACCOUNT],
+        ).fetchone()
     finally:
         con.close()
     assert by_landing == OLDER
     # generated at the latest at 02:41:17 (ci-deploy's last use); both files carry a password_next_rotation
     # in 2027, which is no evidence of generation and is left out
     generated = datetime(2026, 10, 31, 2, 41, 17)
-    assert latest == [("<root_account>", NEWER, generated, False), ("bedrock-batch", NEWER, generated, False),
-                      ("ci-deploy", NEWER, generated, False), (SHARED_NAME, NEWER, generated, True)]
-    assert demo == (626, datetime(2026, 10, 31, 3, 49, 41),
-                    "iam/aws_credential_report/credential_report_2026-10-31.csv")
+    assert latest == [
+        ("<root_account>", NEWER, generated, False),
+        ("bedrock-batch", NEWER, generated, False),
+        ("ci-deploy", NEWER, generated, False),
+        (SHARED_NAME, NEWER, generated, True),
+    ]
+    assert demo == (
+        626,
+        datetime(2026, 10, 31, 3, 49, 41),
+        "iam/aws_credential_report/credential_report_2026-10-31.csv",
+    )
 
 
 def test_a_bare_inventory_name_in_two_accounts_matches_neither(two_accounts):
@@ -127,11 +147,18 @@ def test_a_bare_inventory_name_in_two_accounts_matches_neither(two_accounts):
     try:
         owner, resolution, accounts, source_file, line = con.execute(
             "SELECT identity_id, account_resolution, report_account_count, _source_file, _line "
-            "FROM intermediate.int_inventory__aws_iam_users WHERE aws_iam_user_name = ?", [SHARED_NAME]).fetchone()
-        warned = con.execute(f"SELECT identity_id, account_resolution, report_account_count, _source_file, _line "
-                             f"FROM dbt_test__audit.{WARN_CHECK}").fetchall()
-        resolutions = dict(con.execute("SELECT account_resolution, count(*) "
-                                       "FROM intermediate.int_inventory__aws_iam_users GROUP BY 1").fetchall())
+            "FROM intermediate.int_inventory__aws_iam_users WHERE aws_iam_user_name = ?",
+            [SHARED_NAME],
+        ).fetchone()
+        warned = con.execute(
+            f"SELECT identity_id, account_resolution, report_account_count, _source_file, _line "
+            f"FROM dbt_test__audit.{WARN_CHECK}"
+        ).fetchall()
+        resolutions = dict(
+            con.execute(
+                "SELECT account_resolution, count(*) FROM intermediate.int_inventory__aws_iam_users GROUP BY 1"
+            ).fetchall()
+        )
     finally:
         con.close()
     assert (resolution, accounts) == ("ambiguous_name", 2)
@@ -151,8 +178,9 @@ def test_a_bare_inventory_name_in_two_accounts_matches_neither(two_accounts):
     # the warning shows in the release record; it never blocks
     pub = _connect(data_dir / "published" / "roi.duckdb")
     try:
-        status, checks = pub.execute("SELECT status, checks FROM audit.releases ORDER BY created_at DESC LIMIT 1"
-                                     ).fetchone()
+        status, checks = pub.execute(
+            "SELECT status, checks FROM audit.releases ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
     finally:
         pub.close()
     by_name = {c["check"]: c for c in json.loads(checks)}
@@ -166,15 +194,18 @@ def test_every_other_identity_is_unchanged(two_accounts):
     assert rc == EXIT_OK
     con = _connect(data_dir / "warehouse" / "roi.duckdb")
     try:
-        owner = con.execute("SELECT identity_id FROM intermediate.int_inventory__aws_iam_users "
-                            "WHERE aws_iam_user_name = ?", [SHARED_NAME]).fetchone()[0]
+        owner = con.execute(
+            "SELECT identity_id FROM intermediate.int_inventory__aws_iam_users WHERE aws_iam_user_name = ?",
+            [SHARED_NAME],
+        ).fetchone()[0]
     finally:
         con.close()
     before = _identities(demo_dir / "published" / "roi.duckdb")
     after = _identities(data_dir / "published" / "roi.duckdb")
     assert {i for i in before if before[i] != after.get(i)} == {owner}
     assert set(after) - set(before) == {unknown_iam_identity(DEMO_ACCOUNT, SHARED_NAME)} | {
-        unknown_iam_identity(SECOND_ACCOUNT, u) for u in ("<root_account>", "bedrock-batch", "ci-deploy", SHARED_NAME)}
+        unknown_iam_identity(SECOND_ACCOUNT, u) for u in ("<root_account>", "bedrock-batch", "ci-deploy", SHARED_NAME)
+    }
 
 
 def test_an_arn_that_is_no_iam_arn_blocks_naming_file_and_line(two_accounts, tmp_path):
@@ -186,13 +217,19 @@ def test_an_arn_that_is_no_iam_arn_blocks_naming_file_and_line(two_accounts, tmp
     con = duckdb.connect(str(db))
     try:  # an 11-digit account: a typo no AWS export has, so the user cannot be kept apart from other accounts'
         landing_tables(con, "landing_iam.aws_credential_report")
-        con.execute("INSERT INTO landing_iam.aws_credential_report SELECT * REPLACE ("
-                    "'arn:aws:iam::21098765432:user/ci/ci-deploy' AS arn, ? AS _source_file, 'sha-prod-c' AS "
-                    "_file_sha256, 3 AS _line) FROM landing_iam.aws_credential_report "
-                    "WHERE arn LIKE ? AND _source_file = ?",
-                    [bad_file, f"%{SECOND_ACCOUNT}:user/ci/ci-deploy", NEWER])
-        assert con.execute("SELECT count(*) FROM landing_iam.aws_credential_report WHERE _source_file = ?",
-                           [bad_file]).fetchone()[0] == 1
+        con.execute(
+            "INSERT INTO landing_iam.aws_credential_report SELECT * REPLACE ("
+            "'arn:aws:iam::21098765432:user/ci/ci-deploy' AS arn, ? AS _source_file, 'sha-prod-c' AS "
+            "_file_sha256, 3 AS _line) FROM landing_iam.aws_credential_report "
+            "WHERE arn LIKE ? AND _source_file = ?",
+            [bad_file, f"%{SECOND_ACCOUNT}:user/ci/ci-deploy", NEWER],
+        )
+        assert (
+            con.execute(
+                "SELECT count(*) FROM landing_iam.aws_credential_report WHERE _source_file = ?", [bad_file]
+            ).fetchone()[0]
+            == 1
+        )
     finally:
         con.close()
     target = tmp_path / "dbt"
@@ -200,13 +237,14 @@ def test_an_arn_that_is_no_iam_arn_blocks_naming_file_and_line(two_accounts, tmp
     assert staged.returncode == 0, staged.stdout + staged.stderr
     proc = dbt_cli(db, target, "test", "--select", ARN_CHECK, "--store-failures")
     results = json.loads((target / "run_results.json").read_text())["results"]
-    assert [(r["unique_id"].split(".")[2], r["status"]) for r in results
-            if r["unique_id"].startswith("test.")] == [(ARN_CHECK, "fail")], (
-        proc.stdout + proc.stderr)
+    assert [(r["unique_id"].split(".")[2], r["status"]) for r in results if r["unique_id"].startswith("test.")] == [
+        (ARN_CHECK, "fail")
+    ], proc.stdout + proc.stderr
     con = _connect(db)
     try:
-        failing = con.execute(f"SELECT null_column, _source_file, _line, iam_user_arn "
-                              f"FROM dbt_test__audit.{ARN_CHECK}").fetchall()
+        failing = con.execute(
+            f"SELECT null_column, _source_file, _line, iam_user_arn FROM dbt_test__audit.{ARN_CHECK}"
+        ).fetchall()
     finally:
         con.close()
     assert failing == [("aws_account_id", bad_file, 3, "arn:aws:iam::21098765432:user/ci/ci-deploy")]

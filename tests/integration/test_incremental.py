@@ -44,8 +44,7 @@ def _new_litellm_file(raw: Path) -> int:
     fresh = [[f"inc-{r[0]}", *r[1:]] for r in rows[:3]]
     out = io.StringIO()
     csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows([header, *fresh, *rows[3:5]])
-    (raw / "usage" / "litellm_spend_logs" / "litellm_spend_logs_extra.csv").write_text(out.getvalue(),
-                                                                                      encoding="utf-8")
+    (raw / "usage" / "litellm_spend_logs" / "litellm_spend_logs_extra.csv").write_text(out.getvalue(), encoding="utf-8")
     return len(fresh)
 
 
@@ -59,7 +58,8 @@ def _restated_openai_buckets(raw: Path) -> None:
         result["output_tokens"] += 7
     page["data"] = [bucket]
     (raw / "usage" / "openai_usage" / "openai_usage_completions_zz_restated.json").write_text(
-        json.dumps(page), encoding="utf-8")
+        json.dumps(page), encoding="utf-8"
+    )
 
 
 def _restate_focus_file(raw: Path) -> None:
@@ -104,18 +104,32 @@ def test_a_night_of_new_files_builds_incrementally(incremental_night):
         # observed identity keys: the files of the LiteLLM and OpenAI scopes again (the new LiteLLM file among
         # them); no Okta or GitHub file is computed again
         assert not _state(con, "int_identity__activity_keys")["rebuilt"]
-        files = dict(con.execute("SELECT source_dataset, count(*) FROM increments.int_identity__activity_keys__scope "
-                                 "GROUP BY ALL").fetchall())
+        files = dict(
+            con.execute(
+                "SELECT source_dataset, count(*) FROM increments.int_identity__activity_keys__scope GROUP BY ALL"
+            ).fetchall()
+        )
         assert set(files) == {"usage/litellm_spend_logs", "usage/openai_usage"}
-        assert _count(con, "increments.int_identity__activity_keys__scope WHERE "
-                           "_source_file LIKE '%litellm_spend_logs_extra.csv'") == 1
+        assert (
+            _count(
+                con,
+                "increments.int_identity__activity_keys__scope WHERE _source_file LIKE '%litellm_spend_logs_extra.csv'",
+            )
+            == 1
+        )
         assert not _state(con, "int_identity__iam_keys")["rebuilt"]
         assert _count(con, "increments.int_identity__iam_keys__scope") == 0
         assert _state(con, "stg_billing__focus")["rebuilt"], "a restated file rebuilds its staging model"
         # the identical copies are listed beside the copies they collapse into, by an incremental build
         assert not _state(con, "fct_landing_repeats")["rebuilt"]
-        assert _count(con, "marts.fct_landing_repeats WHERE _source_file LIKE '%litellm_spend_logs_extra.csv' "
-                           "AND copy_status = 'collapsed'") == 2
+        assert (
+            _count(
+                con,
+                "marts.fct_landing_repeats WHERE _source_file LIKE '%litellm_spend_logs_extra.csv' "
+                "AND copy_status = 'collapsed'",
+            )
+            == 2
+        )
         # the new requests are in the marts, the identical copies counted once
         assert _count(con, "staging.stg_usage__litellm_spend_logs WHERE request_id LIKE 'inc-%'") == new_rows
     finally:
@@ -133,8 +147,9 @@ def test_the_release_file_is_patched_and_equals_a_whole_copy(incremental_night, 
     paths = Paths(data_dir)
     pub = duckdb.connect(str(paths.published_db), read_only=True)
     try:
-        written = dict(pub.execute("SELECT table_schema || '.' || table_name, written "
-                                   "FROM audit.published_increments").fetchall())
+        written = dict(
+            pub.execute("SELECT table_schema || '.' || table_name, written FROM audit.published_increments").fetchall()
+        )
     finally:
         pub.close()
     assert written["staging.stg_usage__litellm_spend_logs"] == "patched"
@@ -149,12 +164,10 @@ def test_the_release_file_is_patched_and_equals_a_whole_copy(incremental_night, 
     finally:
         build.close()
     # its stat, recorded once it was in place, vouches for it: the next night reads no byte of it to trust it
-    assert recorded == publish_delta.PublishedStat(publish_delta.file_stat(paths.published_db),
-                                                   rec["published_sha256"])
+    assert recorded == publish_delta.PublishedStat(publish_delta.file_stat(paths.published_db), rec["published_sha256"])
     whole = tmp_path / "whole.duckdb"
     manifest = dbt_project().manifest_path
-    publish._build_published_file(paths, whole, rec, publish.column_policies(manifest),
-                                  publish.pseudonym_key(paths))
+    publish._build_published_file(paths, whole, rec, publish.column_policies(manifest), publish.pseudonym_key(paths))
     assert differences(paths.published_db, whole, schemas=("staging", "marts")) == {}
 
 
@@ -177,8 +190,10 @@ def test_the_equality_check_sees_a_changed_row(incremental_night, tmp_path):
     changed = tmp_path / "changed.duckdb"
     shutil.copyfile(snapshot, changed)
     con = duckdb.connect(str(changed))
-    con.execute("UPDATE marts.fct_ai_usage SET cost_amount = cost_amount + 0.01 "
-                "WHERE usage_key = (SELECT min(usage_key) FROM marts.fct_ai_usage)")
+    con.execute(
+        "UPDATE marts.fct_ai_usage SET cost_amount = cost_amount + 0.01 "
+        "WHERE usage_key = (SELECT min(usage_key) FROM marts.fct_ai_usage)"
+    )
     con.close()
     assert list(differences(snapshot, changed)) == ['"marts"."fct_ai_usage"']
 
@@ -219,7 +234,8 @@ def test_a_night_of_new_code_rebuilds_with_one_full_refresh(incremental_night, m
     assert roi_dbt.built_by_other_code(build, roi_dbt.code_checksum(roi_dbt.dbt_project().manifest_path)) == []
     _new_litellm_file(data_dir / "raw")  # new requests: the night runs (its files changed)
     (data_dir / "raw" / "usage" / "litellm_spend_logs" / "litellm_spend_logs_extra.csv").rename(
-        data_dir / "raw" / "usage" / "litellm_spend_logs" / "litellm_spend_logs_new_code.csv")
+        data_dir / "raw" / "usage" / "litellm_spend_logs" / "litellm_spend_logs_new_code.csv"
+    )
     monkeypatch.setattr(roi_dbt, "code_checksum", lambda _manifest: "new code")
     assert main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()]) == EXIT_OK
     assert _marts_args(data_dir).get("full_refresh") is True
@@ -241,9 +257,22 @@ def _key_test(db: Path, target: Path) -> tuple[int, str]:
 
     from orchestration.settings import DBT_PROJECT_DIR
 
-    result = dbt_main.dbtRunner().invoke([
-        "test", "--select", KEY_TEST, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"])
+    result = dbt_main.dbtRunner().invoke(
+        [
+            "test",
+            "--select",
+            KEY_TEST,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target / "logs"),
+            "--quiet",
+        ]
+    )
     assert result.exception is None
     (node,) = [r for r in result.result if r.node.name == KEY_TEST]  # (the project's on-run-start hook besides)
     return node.failures or 0, (node.node.compiled_code or "")
@@ -261,12 +290,16 @@ def test_the_key_test_of_an_increment_checks_the_rows_it_wrote(incremental_night
     shutil.copyfile(snapshot, db)
     con = duckdb.connect(str(db))
     try:
-        con.execute("DELETE FROM audit.releases WHERE release_id = (SELECT release_id FROM audit.releases "
-                    "WHERE status = 'published' ORDER BY created_at DESC LIMIT 1)")  # back before night 2's
+        con.execute(
+            "DELETE FROM audit.releases WHERE release_id = (SELECT release_id FROM audit.releases "
+            "WHERE status = 'published' ORDER BY created_at DESC LIMIT 1)"
+        )  # back before night 2's
         stg = "staging.stg_usage__litellm_spend_logs"
         for written in ("LIKE", "NOT LIKE"):  # one request night 2 staged, one night 1 did: each on a new line
-            con.execute(f"INSERT INTO {stg} SELECT * REPLACE (_line + 1000000 AS _line) FROM {stg} WHERE request_id "
-                        f"= (SELECT min(request_id) FROM {stg} WHERE request_id {written} 'inc-%')")
+            con.execute(
+                f"INSERT INTO {stg} SELECT * REPLACE (_line + 1000000 AS _line) FROM {stg} WHERE request_id "
+                f"= (SELECT min(request_id) FROM {stg} WHERE request_id {written} 'inc-%')"
+            )
     finally:
         con.close()
     monkeypatch.setenv("ROI_LEDGER_DUCKDB_PATH", str(db))

@@ -43,72 +43,113 @@ def test_ledgers_are_published_for_every_sanctioned_system(ledgers_published):
     assert rc == EXIT_OK
     con = _connect(data_dir / "published" / "roi.duckdb")
     try:
-        tables = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+            ).fetchall()
+        }
         assert set(LEDGER_MARTS) <= tables
         for t in LEDGER_MARTS:
             assert con.execute(f"SELECT count(*) FROM marts.{t}").fetchone()[0] > 0, t
-        sanctioned = {r[0] for r in con.execute(
-            "SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()}
+        sanctioned = {
+            r[0] for r in con.execute("SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()
+        }
         assert len(sanctioned) == 10
         # productivity: a difference in differences with adopters and non-adopters behind it, per system
-        did = dict(con.execute(
-            "SELECT ai_system_id, count(*) FROM marts.fct_productivity_roi WHERE did_effect IS NOT NULL "
-            "AND adopter_team_count > 0 AND non_adopter_team_count > 0 GROUP BY 1").fetchall())
+        did = dict(
+            con.execute(
+                "SELECT ai_system_id, count(*) FROM marts.fct_productivity_roi WHERE did_effect IS NOT NULL "
+                "AND adopter_team_count > 0 AND non_adopter_team_count > 0 GROUP BY 1"
+            ).fetchall()
+        )
         assert sanctioned <= set(did), sanctioned - set(did)
         # defensive: benefit or counter-entry rows per system; counter-entries are never positive
         defensive = {r[0] for r in con.execute("SELECT DISTINCT ai_system_id FROM marts.fct_defensive_roi").fetchall()}
         assert sanctioned <= defensive, sanctioned - defensive
-        positive = con.execute("SELECT count(*) FROM marts.fct_defensive_roi "
-                               "WHERE row_type = 'risk_counter_entry' AND amount_usd > 0").fetchone()[0]
+        positive = con.execute(
+            "SELECT count(*) FROM marts.fct_defensive_roi WHERE row_type = 'risk_counter_entry' AND amount_usd > 0"
+        ).fetchone()[0]
         assert positive == 0
         # the demo's built-in effects are found: coding assistant deploys more often, code review agent
         # approves faster and fails less, the SOC assistant saves response hours
-        improvement = dict(((s, m), v) for s, m, v in con.execute(
-            "SELECT ai_system_id, metric, avg(improvement) FROM marts.fct_productivity_roi "
-            "WHERE did_effect IS NOT NULL GROUP BY 1, 2").fetchall())
+        improvement = dict(
+            ((s, m), v)
+            for s, m, v in con.execute(
+                "SELECT ai_system_id, metric, avg(improvement) FROM marts.fct_productivity_roi "
+                "WHERE did_effect IS NOT NULL GROUP BY 1, 2"
+            ).fetchall()
+        )
         assert improvement[("ais-copilot", "deployment_frequency")] > 0
         assert improvement[("ais-code-review-agent", "approval_cycle_time")] > 0
         assert improvement[("ais-code-review-agent", "change_failure_rate")] > 0
-        soc_hours = con.execute("SELECT sum(quantity) FROM marts.fct_defensive_roi WHERE ai_system_id = "
-                                "'ais-soc-triage' AND entry_type = 'response_hours_saved'").fetchone()[0]
+        soc_hours = con.execute(
+            "SELECT sum(quantity) FROM marts.fct_defensive_roi WHERE ai_system_id = "
+            "'ais-soc-triage' AND entry_type = 'response_hours_saved'"
+        ).fetchone()[0]
         assert soc_hours > 0
         # shadow systems carry shadow-usage counter-entries
-        shadow = {r[0] for r in con.execute(
-            "SELECT ai_system_id FROM marts.dim_ai_system WHERE system_type = 'shadow'").fetchall()}
-        shadow_entries = {r[0] for r in con.execute(
-            "SELECT ai_system_id FROM marts.fct_defensive_roi WHERE entry_type = 'shadow_usage'").fetchall()}
+        shadow = {
+            r[0]
+            for r in con.execute("SELECT ai_system_id FROM marts.dim_ai_system WHERE system_type = 'shadow'").fetchall()
+        }
+        shadow_entries = {
+            r[0]
+            for r in con.execute(
+                "SELECT ai_system_id FROM marts.fct_defensive_roi WHERE entry_type = 'shadow_usage'"
+            ).fetchall()
+        }
         assert shadow and shadow <= shadow_entries
         # portfolio: every sanctioned system, owners side by side, graded, never a blended total
         rows = con.execute(
             "SELECT ai_system_id, defensive_owner, efficiency_owner, productivity_owner, defensive_coverage_grade, "
-            "productivity_coverage_grade FROM marts.fct_roi_portfolio WHERE is_sanctioned").fetchall()
+            "productivity_coverage_grade FROM marts.fct_roi_portfolio WHERE is_sanctioned"
+        ).fetchall()
         assert sanctioned <= {r[0] for r in rows}
         assert {(r[1], r[2], r[3]) for r in rows} == {("security", "finance", "engineering")}
-        columns = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
-            "AND table_name = 'fct_roi_portfolio'").fetchall()}
+        columns = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
+                "AND table_name = 'fct_roi_portfolio'"
+            ).fetchall()
+        }
         assert not any("blended" in c or c == "total_benefit_usd" for c in columns)
         # no portfolio_weights given: no blend is published (the ledgers are never summed by default)
-        assert con.execute("SELECT count(*) FROM marts.fct_roi_portfolio WHERE user_weighted_total_usd IS NOT NULL "
-                           "OR user_weighted_total_label IS NOT NULL").fetchone()[0] == 0
+        assert (
+            con.execute(
+                "SELECT count(*) FROM marts.fct_roi_portfolio WHERE user_weighted_total_usd IS NOT NULL "
+                "OR user_weighted_total_label IS NOT NULL"
+            ).fetchone()[0]
+            == 0
+        )
         if "fct_efficiency_roi" in tables:
-            costed = {r[0] for r in con.execute(
-                "SELECT DISTINCT ai_system_id FROM marts.fct_roi_portfolio WHERE pv_costs_usd > 0").fetchall()}
+            costed = {
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT ai_system_id FROM marts.fct_roi_portfolio WHERE pv_costs_usd > 0"
+                ).fetchall()
+            }
             assert sanctioned <= costed, sanctioned - costed
         # NPV over the horizon: observed months plus the run rate over the rest, discounted monthly
         rows = con.execute(
             "SELECT horizon_years, discount_rate, horizon_months_observed, projected_months, npv_cash_usd, "
             "run_rate_net_cash_usd, npv_horizon_cash_usd FROM marts.fct_roi_portfolio "
-            "WHERE is_sanctioned AND horizon_months_observed IS NOT NULL").fetchall()
+            "WHERE is_sanctioned AND horizon_months_observed IS NOT NULL"
+        ).fetchall()
         assert rows
         for years, rate, observed, projected, npv, run_rate, npv_horizon in rows:
             assert observed + projected == years * 12 or (projected == 0 and observed <= years * 12)
             expected = float(npv) + sum(float(run_rate) * (1 + rate) ** (-k / 12) for k in range(observed, years * 12))
             assert abs(float(npv_horizon) - expected) < 0.01, (observed, projected, npv, run_rate, npv_horizon)
         # the gate found nothing to block
-        assert con.execute("SELECT count(*) FROM marts.fct_productivity_roi "
-                           "WHERE benefit_type = 'time_to_restore_security_incidents'").fetchone()[0] == 0
+        assert (
+            con.execute(
+                "SELECT count(*) FROM marts.fct_productivity_roi "
+                "WHERE benefit_type = 'time_to_restore_security_incidents'"
+            ).fetchone()[0]
+            == 0
+        )
     finally:
         con.close()
 
@@ -116,19 +157,52 @@ def test_ledgers_are_published_for_every_sanctioned_system(ledgers_published):
 def _overlapping_security_incident(raw: Path, out: Path) -> str:
     """Export a delivery incident of the as-of month again as a security incident (same id)."""
     with open(raw / "delivery" / "incidents" / "incidents.csv", newline="") as fh:
-        incidents = [r for r in csv.DictReader(fh)
-                     if r["time_created"].startswith(AS_OF.strftime("%Y-%m")) and r["time_resolved"]]
+        incidents = [
+            r
+            for r in csv.DictReader(fh)
+            if r["time_created"].startswith(AS_OF.strftime("%Y-%m")) and r["time_resolved"]
+        ]
     assert incidents, "the demo has restored delivery incidents in the as-of month"
     inc = incidents[0]
-    header = ["finding_uid", "title", "severity", "status", "start_time", "detected_time", "end_time", "category",
-              "ai_system_id", "detected_by", "affected_identities", "affected_secrets", "response_hours",
-              "loss_amount", "currency"]
+    header = [
+        "finding_uid",
+        "title",
+        "severity",
+        "status",
+        "start_time",
+        "detected_time",
+        "end_time",
+        "category",
+        "ai_system_id",
+        "detected_by",
+        "affected_identities",
+        "affected_secrets",
+        "response_hours",
+        "loss_amount",
+        "currency",
+    ]
     with open(out, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
-        w.writerow([inc["incident_id"], "Deploy exposed customer records (also a delivery incident)", "High", "Closed",
-                    inc["time_created"], inc["time_created"], inc["time_resolved"], "data_exposure", "", "human",
-                    2, 0, "6.0", "12000.00", "USD"])
+        w.writerow(
+            [
+                inc["incident_id"],
+                "Deploy exposed customer records (also a delivery incident)",
+                "High",
+                "Closed",
+                inc["time_created"],
+                inc["time_created"],
+                inc["time_resolved"],
+                "data_exposure",
+                "",
+                "human",
+                2,
+                0,
+                "6.0",
+                "12000.00",
+                "USD",
+            ]
+        )
     return inc["incident_id"]
 
 
@@ -140,7 +214,8 @@ def test_double_claimed_benefit_blocks_release(ledgers_published, tmp_path, caps
     published = copy / "published" / "roi.duckdb"
     before = sha256_file(published)
     incident_id = _overlapping_security_incident(
-        copy / "raw", copy / "raw" / "security" / "incidents" / "zz_overlap_with_delivery.csv")
+        copy / "raw", copy / "raw" / "security" / "incidents" / "zz_overlap_with_delivery.csv"
+    )
     capsys.readouterr()
     rc = run_nightly(copy)
     err = capsys.readouterr().err
@@ -149,10 +224,14 @@ def test_double_claimed_benefit_blocks_release(ledgers_published, tmp_path, caps
     assert sha256_file(published) == before
     con = _connect(copy / "warehouse" / "roi.duckdb")
     try:
-        failures = con.execute(f"SELECT conflict_type, benefit_type, claimed_ledgers, catalogue_ledger "
-                               f"FROM dbt_test__audit.{GATE}").fetchall()
-        flagged = con.execute("SELECT count(*) FROM intermediate.int_delivery__incident_links "
-                              "WHERE is_security_incident AND incident_id = ?", [incident_id]).fetchone()[0]
+        failures = con.execute(
+            f"SELECT conflict_type, benefit_type, claimed_ledgers, catalogue_ledger FROM dbt_test__audit.{GATE}"
+        ).fetchall()
+        flagged = con.execute(
+            "SELECT count(*) FROM intermediate.int_delivery__incident_links "
+            "WHERE is_security_incident AND incident_id = ?",
+            [incident_id],
+        ).fetchone()[0]
     finally:
         con.close()
     assert flagged == 1

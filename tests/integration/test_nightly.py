@@ -26,8 +26,10 @@ pytestmark = pytest.mark.slow
 def _published_content(db: Path) -> dict[str, list]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                             "WHERE table_schema = 'staging' ORDER BY 1, 2").fetchall()
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema = 'staging' ORDER BY 1, 2"
+        ).fetchall()
         return {f"{s}.{t}": con.execute(f'SELECT * FROM {s}."{t}" ORDER BY ALL').fetchall() for s, t in tables}
     finally:
         con.close()
@@ -49,9 +51,14 @@ def test_demo_run_publishes_every_dataset(published_once, capsys):
         for ds in DATASETS:
             n = con.execute(f"SELECT count(*) FROM staging.stg_{ds.system}__{ds.name}").fetchone()[0]
             assert n > 0, ds.key
-            cols = {r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' "
-                "AND table_name = ?", [f"stg_{ds.system}__{ds.name}"]).fetchall()}
+            cols = {
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' "
+                    "AND table_name = ?",
+                    [f"stg_{ds.system}__{ds.name}"],
+                ).fetchall()
+            }
             assert {"_source_file", "_file_sha256", "_line", "_ingested_at"} <= cols, ds.key
         files = con.execute("SELECT count(DISTINCT dataset) FROM audit.ingested_files WHERE status = 'landed'")
         assert files.fetchone()[0] == len(DATASETS)
@@ -70,8 +77,11 @@ def test_dbt_logs_each_node_at_info_level(published_once):
     data_dir, rc, _ = published_once
     assert rc == EXIT_OK
     for layer in LAYER_SELECTORS:
-        records = [json.loads(line) for line in (Paths(data_dir).dbt_target / layer / "dbt.log")
-                   .read_text().splitlines() if line.startswith("{")]
+        records = [
+            json.loads(line)
+            for line in (Paths(data_dir).dbt_target / layer / "dbt.log").read_text().splitlines()
+            if line.startswith("{")
+        ]
         levels = {r["info"]["level"] for r in records}
         assert "debug" not in levels and "info" in levels, (layer, levels)
         assert {"LogModelResult", "LogTestResult"} <= {r["info"]["name"] for r in records}, layer
@@ -82,32 +92,49 @@ def test_published_file_pseudonymises_personal_identifiers(published_once):
     assert rc == EXIT_OK
     con = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
     try:
-        emails = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'staging' "
-                             "AND column_name LIKE '%email%'").fetchone()[0]
+        emails = con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'staging' "
+            "AND column_name LIKE '%email%'"
+        ).fetchone()[0]
         assert emails > 0
         leaked = 0
-        for (t, c) in con.execute("SELECT table_name, column_name FROM information_schema.columns "
-                                  "WHERE table_schema = 'staging' AND data_type = 'VARCHAR'").fetchall():
+        for t, c in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'staging' AND data_type = 'VARCHAR'"
+        ).fetchall():
             sql = f'SELECT count(*) FROM staging."{t}" WHERE "{c}" LIKE \'%@example.com\''
             leaked += con.execute(sql).fetchone()[0]
         assert leaked == 0
         # pseudonyms are keyed hashes: stable across tables, so BI can still join people across sources
-        assert con.execute("SELECT count(*) FROM staging.stg_iam__identity_inventory WHERE email NOT LIKE 'pii_%'"
-                           ).fetchone()[0] == 0
-        joined = con.execute("SELECT count(DISTINCT o.actor_login) FROM staging.stg_iam__okta_system_log o "
-                             "JOIN staging.stg_iam__identity_inventory i ON i.okta_login = o.actor_login"
-                             ).fetchone()[0]
+        assert (
+            con.execute(
+                "SELECT count(*) FROM staging.stg_iam__identity_inventory WHERE email NOT LIKE 'pii_%'"
+            ).fetchone()[0]
+            == 0
+        )
+        joined = con.execute(
+            "SELECT count(DISTINCT o.actor_login) FROM staging.stg_iam__okta_system_log o "
+            "JOIN staging.stg_iam__identity_inventory i ON i.okta_login = o.actor_login"
+        ).fetchone()[0]
         assert joined > 0
         # free-form columns (meta publish: false) stay in the build database only
-        cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                          "WHERE table_schema = 'staging'").fetchall()}
+        cols = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging'"
+            ).fetchall()
+        }
         assert not cols & {"extra_columns_json", "targets_json", "_record", "_extra"}
     finally:
         con.close()
     build = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
     try:
-        assert build.execute("SELECT count(*) FROM staging.stg_iam__identity_inventory WHERE email LIKE '%@example.com'"
-                             ).fetchone()[0] > 0
+        assert (
+            build.execute(
+                "SELECT count(*) FROM staging.stg_iam__identity_inventory WHERE email LIKE '%@example.com'"
+            ).fetchone()[0]
+            > 0
+        )
     finally:
         build.close()
 
@@ -132,8 +159,10 @@ def test_rerunning_the_same_night_changes_nothing(published_once, tmp_path, caps
     assert "unchanged" in out and "published" in out
     con = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
     try:
-        (first, second) = con.execute("SELECT status, input_fingerprint, published_sha256, row_counts, checks "
-                                      "FROM audit.releases ORDER BY created_at").fetchall()
+        (first, second) = con.execute(
+            "SELECT status, input_fingerprint, published_sha256, row_counts, checks "
+            "FROM audit.releases ORDER BY created_at"
+        ).fetchall()
     finally:
         con.close()
     assert second[0] == "unchanged" and second[1:4] == first[1:4]
@@ -151,8 +180,13 @@ def _verdict(data_dir: Path):
     from tests.conftest import AS_OF
 
     def verdict(as_of: date = AS_OF, seed: int = DEFAULT_SEED):
-        return night_verdict(Paths(data_dir), as_of=as_of, manifest_path=dbt_project().manifest_path,
-                             scenario=scenario_parameters(seed, DEFAULT_ITERATIONS, MODEL_VERSION))[0]
+        return night_verdict(
+            Paths(data_dir),
+            as_of=as_of,
+            manifest_path=dbt_project().manifest_path,
+            scenario=scenario_parameters(seed, DEFAULT_ITERATIONS, MODEL_VERSION),
+        )[0]
+
     return verdict
 
 
@@ -173,9 +207,11 @@ def test_the_night_gate_runs_the_night_for_anything_that_changes_a_release(publi
     assert not verdict(seed=7).unchanged
     con = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"))
     try:
-        con.execute("INSERT INTO audit.ingested_files SELECT * REPLACE ('usage/litellm_spend_logs/new_day.csv' "
-                    "AS source_file, repeat('a', 64) AS file_sha256) FROM audit.ingested_files "
-                    "WHERE dataset = 'usage/litellm_spend_logs' AND status = 'landed' LIMIT 1")
+        con.execute(
+            "INSERT INTO audit.ingested_files SELECT * REPLACE ('usage/litellm_spend_logs/new_day.csv' "
+            "AS source_file, repeat('a', 64) AS file_sha256) FROM audit.ingested_files "
+            "WHERE dataset = 'usage/litellm_spend_logs' AND status = 'landed' LIMIT 1"
+        )
     finally:
         con.close()
     new_file = verdict()
@@ -220,8 +256,10 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     assert releases[0]["status"] == "blocked"
     (failed,) = json.loads(releases[0]["failed_checks"])
     assert (failed["asset"], failed["check"]) == ("landing/billing/focus", "money_complete")
-    assert "billing/focus/zz_too_precise.csv: 1 row(s) whose billed_cost cannot be read exactly" in \
-        failed["observed"]["reason"]
+    assert (
+        "billing/focus/zz_too_precise.csv: 1 row(s) whose billed_cost cannot be read exactly"
+        in failed["observed"]["reason"]
+    )
 
 
 def test_missing_source_blocks_before_dbt(tmp_path, demo_raw, capsys):

@@ -70,9 +70,11 @@ def test_demo_run_events_name_the_build_tables_with_their_schemas(demo_events):
     build_db = (data_dir / "warehouse" / "roi.duckdb").resolve()
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                              "WHERE table_schema = 'marts' AND table_name = 'fct_ai_usage' "
-                              "ORDER BY ordinal_position").fetchall()
+        columns = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'marts' AND table_name = 'fct_ai_usage' "
+            "ORDER BY ordinal_position"
+        ).fetchall()
     finally:
         con.close()
     assert columns
@@ -83,8 +85,9 @@ def test_demo_run_events_name_the_build_tables_with_their_schemas(demo_events):
     assert {"namespace": out["namespace"], "name": "intermediate.int_usage__attributed"} in usage["inputs"]
 
     landing = _complete(events, "landing/iam/aws_credential_report")
-    assert landing["inputs"] == [{"namespace": "file",
-                                  "name": (data_dir / "raw" / "iam" / "aws_credential_report").resolve().as_posix()}]
+    assert landing["inputs"] == [
+        {"namespace": "file", "name": (data_dir / "raw" / "iam" / "aws_credential_report").resolve().as_posix()}
+    ]
     assert landing["outputs"][0]["name"] == "landing_iam.aws_credential_report"
     assert {"name": "_source_file", "type": "VARCHAR"} in landing["outputs"][0]["facets"]["schema"]["fields"]
 
@@ -93,12 +96,15 @@ def test_demo_run_events_name_the_build_tables_with_their_schemas(demo_events):
     assert seed["outputs"][0]["name"] == "seeds.model_prices"
 
     release = _complete(events, RELEASE_ASSET)
-    assert release["outputs"][0] == {"namespace": "file",
-                                     "name": (data_dir / "published" / "roi.duckdb").resolve().as_posix()}
+    assert release["outputs"][0] == {
+        "namespace": "file",
+        "name": (data_dir / "published" / "roi.duckdb").resolve().as_posix(),
+    }
     assert len(release["inputs"]) > 80  # every table of the run feeds the release
 
-    every_output = [e for e in events if e["eventType"] == "COMPLETE" and e["job"]["name"] != RELEASE_ASSET
-                    and e["outputs"]]
+    every_output = [
+        e for e in events if e["eventType"] == "COMPLETE" and e["job"]["name"] != RELEASE_ASSET and e["outputs"]
+    ]
     assert all("schema" in e["outputs"][0].get("facets", {}) for e in every_output)
 
 
@@ -129,10 +135,13 @@ def test_demo_run_events_carry_the_check_results_and_the_release_snapshot(demo_e
                 asserted[(e["job"]["name"], a["assertion"])] = a["success"]
     assert asserted == recorded
     spend = _complete(events, "landing/usage/litellm_spend_logs")["outputs"][0]["facets"]["dataQualityAssertions"]
-    assert {"has_rows", "fresh", "no_quarantine", "gx_contract", "gx_volume"} <= \
-        {a["assertion"] for a in spend["assertions"]}
-    assert any(a["assertion"].startswith("not_null") for a in
-               _complete(events, "marts/fct_ai_usage")["outputs"][0]["facets"]["dataQualityAssertions"]["assertions"])
+    assert {"has_rows", "fresh", "no_quarantine", "gx_contract", "gx_volume"} <= {
+        a["assertion"] for a in spend["assertions"]
+    }
+    assert any(
+        a["assertion"].startswith("not_null")
+        for a in _complete(events, "marts/fct_ai_usage")["outputs"][0]["facets"]["dataQualityAssertions"]["assertions"]
+    )
 
     # The release published, so its COMPLETE event names the immutable snapshot beside the published file.
     assert status == "published"
@@ -141,7 +150,8 @@ def test_demo_run_events_carry_the_check_results_and_the_release_snapshot(demo_e
     assert snapshot.is_file()
     assert _complete(events, RELEASE_ASSET)["outputs"] == [
         {"namespace": "file", "name": (data_dir / "published" / "roi.duckdb").resolve().as_posix()},
-        {"namespace": "file", "name": snapshot.as_posix()}]
+        {"namespace": "file", "name": snapshot.as_posix()},
+    ]
 
 
 # --- the sensors, on runs "the daemon" launched -------------------------------------------------------------
@@ -163,8 +173,10 @@ def _daemon_run(tmp_path, assets):
     defs = Definitions(assets=assets, jobs=[define_asset_job("nightly")], resources={"settings": RoiSettings()})
     instance = DagsterInstance.ephemeral()
     result = defs.resolve_job_def("nightly").execute_in_process(
-        instance=instance, raise_on_error=False,
-        run_config={"resources": {"settings": {"config": {"data_dir": str(tmp_path), "as_of": "2026-10-31"}}}})
+        instance=instance,
+        raise_on_error=False,
+        run_config={"resources": {"settings": {"config": {"data_dir": str(tmp_path), "as_of": "2026-10-31"}}}},
+    )
     return instance, result
 
 
@@ -177,18 +189,34 @@ def test_sensors_write_events_of_daemon_runs(tmp_path, dbt_manifest):
     assert [s.name for s in defs.sensors] == list(sensors)  # the only sensors: every ended run, one handler
     instance, ok = _daemon_run(tmp_path / "ok", [_ok])
     assert ok.success
-    sensors["nightly_ended_success"](build_run_status_sensor_context(
-        sensor_name="nightly_ended_success", dagster_instance=instance, dagster_run=ok.dagster_run,
-        dagster_event=ok.get_run_success_event(), repository_def=defs.get_repository_def()))
+    sensors["nightly_ended_success"](
+        build_run_status_sensor_context(
+            sensor_name="nightly_ended_success",
+            dagster_instance=instance,
+            dagster_run=ok.dagster_run,
+            dagster_event=ok.get_run_success_event(),
+            repository_def=defs.get_repository_def(),
+        )
+    )
     written = [json.loads(line) for line in events_path(Paths(tmp_path / "ok"), ok.run_id).read_text().splitlines()]
     assert [(e["job"]["name"], e["eventType"]) for e in written] == [
-        ("nightly", "START"), ("landing/demo/ok", "START"), ("landing/demo/ok", "COMPLETE"), ("nightly", "COMPLETE")]
+        ("nightly", "START"),
+        ("landing/demo/ok", "START"),
+        ("landing/demo/ok", "COMPLETE"),
+        ("nightly", "COMPLETE"),
+    ]
 
     instance, failed = _daemon_run(tmp_path / "failed", [_ok, _fails])
     assert not failed.success
-    sensors["nightly_ended_failure"](build_run_status_sensor_context(
-        sensor_name="nightly_ended_failure", dagster_instance=instance, dagster_run=failed.dagster_run,
-        dagster_event=failed.get_run_failure_event(), repository_def=defs.get_repository_def()))
+    sensors["nightly_ended_failure"](
+        build_run_status_sensor_context(
+            sensor_name="nightly_ended_failure",
+            dagster_instance=instance,
+            dagster_run=failed.dagster_run,
+            dagster_event=failed.get_run_failure_event(),
+            repository_def=defs.get_repository_def(),
+        )
+    )
     path = events_path(Paths(tmp_path / "failed"), failed.run_id)
     events = [json.loads(line) for line in path.read_text().splitlines()]
     for event in events:

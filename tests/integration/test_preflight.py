@@ -46,8 +46,10 @@ def preflight_racy_seconds() -> float:
 def _releases(data_dir: Path) -> list[tuple]:
     con = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
     try:
-        return con.execute("SELECT release_id, run_id, status, input_fingerprint, published_sha256, checks "
-                           "FROM audit.releases ORDER BY created_at").fetchall()
+        return con.execute(
+            "SELECT release_id, run_id, status, input_fingerprint, published_sha256, checks "
+            "FROM audit.releases ORDER BY created_at"
+        ).fetchall()
     finally:
         con.close()
 
@@ -107,8 +109,9 @@ def test_anything_the_night_would_land_record_or_mend_makes_it_run(quiet_night: 
     landing = quiet_night / "warehouse" / "landing"
     assert "full refresh" in _check(quiet_night, full_refresh=True).reason
     assert "as-of date" in _check(quiet_night, as_of=AS_OF + timedelta(days=1)).reason
-    assert "as-of date" in _check(quiet_night, scenario=scenario_parameters(7, DEFAULT_ITERATIONS,
-                                                                             MODEL_VERSION)).reason
+    assert (
+        "as-of date" in _check(quiet_night, scenario=scenario_parameters(7, DEFAULT_ITERATIONS, MODEL_VERSION)).reason
+    )
 
     new = raw / "usage" / "litellm_spend_logs" / "zz_new_day.csv"
     new.write_text("request_id\n1\n")
@@ -124,17 +127,26 @@ def test_anything_the_night_would_land_record_or_mend_makes_it_run(quiet_night: 
     landed.with_suffix(".away").rename(landed)
 
     build = quiet_night / "warehouse" / "roi.duckdb"
-    _sql(build, "INSERT INTO audit.releases (release_id, run_id, status, input_fingerprint, created_at) "
-                "SELECT 'r-blocked', 'x', 'blocked', 'f', max(created_at) + INTERVAL 1 HOUR FROM audit.releases")
+    _sql(
+        build,
+        "INSERT INTO audit.releases (release_id, run_id, status, input_fingerprint, created_at) "
+        "SELECT 'r-blocked', 'x', 'blocked', 'f', max(created_at) + INTERVAL 1 HOUR FROM audit.releases",
+    )
     assert "is blocked" in _check(quiet_night).reason
-    _sql(build, "DELETE FROM audit.releases WHERE release_id = 'r-blocked'",
-         "INSERT INTO audit.ingested_files SELECT * REPLACE ('rejected' AS status, "
-         "'usage/litellm_spend_logs/gone.csv' AS source_file, (SELECT max(created_at) FROM audit.releases) "
-         "+ INTERVAL 1 HOUR AS ingested_at) FROM audit.ingested_files "
-         "WHERE dataset = 'usage/litellm_spend_logs' LIMIT 1")
+    _sql(
+        build,
+        "DELETE FROM audit.releases WHERE release_id = 'r-blocked'",
+        "INSERT INTO audit.ingested_files SELECT * REPLACE ('rejected' AS status, "
+        "'usage/litellm_spend_logs/gone.csv' AS source_file, (SELECT max(created_at) FROM audit.releases) "
+        "+ INTERVAL 1 HOUR AS ingested_at) FROM audit.ingested_files "
+        "WHERE dataset = 'usage/litellm_spend_logs' LIMIT 1",
+    )
     assert "written since release" in _check(quiet_night).reason
-    _sql(build, "UPDATE audit.ingested_files SET ingested_at = (SELECT min(created_at) FROM audit.releases) "
-                "- INTERVAL 1 DAY WHERE source_file = 'usage/litellm_spend_logs/gone.csv'")
+    _sql(
+        build,
+        "UPDATE audit.ingested_files SET ingested_at = (SELECT min(created_at) FROM audit.releases) "
+        "- INTERVAL 1 DAY WHERE source_file = 'usage/litellm_spend_logs/gone.csv'",
+    )
     assert "a rejected file left raw/" in _check(quiet_night).reason
     _sql(build, "DELETE FROM audit.ingested_files WHERE source_file = 'usage/litellm_spend_logs/gone.csv'")
 

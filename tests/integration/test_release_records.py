@@ -67,8 +67,10 @@ def test_published_release_is_kept_as_an_immutable_snapshot(release):
     assert os.path.samefile(snapshot, data_dir / "published" / "roi.duckdb")
     con = duckdb.connect(str(snapshot), read_only=True)
     try:  # finance reproduces the board report "as published" from the snapshot alone
-        assert con.execute("SELECT count(*) FROM marts.fct_roi_portfolio").fetchall()[0][0] == \
-            json.loads(rec["row_counts"])["marts.fct_roi_portfolio"]
+        assert (
+            con.execute("SELECT count(*) FROM marts.fct_roi_portfolio").fetchall()[0][0]
+            == json.loads(rec["row_counts"])["marts.fct_roi_portfolio"]
+        )
     finally:
         con.close()
 

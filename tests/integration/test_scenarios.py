@@ -31,8 +31,9 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
 
 
 def test_every_sanctioned_system_has_scenarios_with_intervals(published):
-    sanctioned = {r[0] for r in published.execute(
-        "SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()}
+    sanctioned = {
+        r[0] for r in published.execute("SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()
+    }
     assert len(sanctioned) == 10
     rows = _rows(published, "SELECT * FROM marts.fct_roi_scenarios")
     assert {r["ai_system_id"] for r in rows} == sanctioned
@@ -45,10 +46,14 @@ def test_every_sanctioned_system_has_scenarios_with_intervals(published):
         assert r["avoided_loss_p5"] >= 0 and 0 <= r["p_net_negative"] <= 1
         assert all(r[c] for c in ("frequency_source", "loss_source", "control_source", "control_cost_source"))
         # the mean against the closed form: within 4 standard errors (cents rounding aside)
-        assert abs(r["baseline_loss_mean"] - r["expected_baseline_loss_closed_form"]) <= \
-            4 * r["baseline_loss_mean_se"] + 1, r["scenario_id"]
-    sens = _rows(published, "SELECT scenario_id, count(*) AS n, min(swing_rank) AS lo, max(swing_rank) AS hi "
-                            "FROM marts.fct_roi_scenario_sensitivity GROUP BY scenario_id")
+        assert (
+            abs(r["baseline_loss_mean"] - r["expected_baseline_loss_closed_form"]) <= 4 * r["baseline_loss_mean_se"] + 1
+        ), r["scenario_id"]
+    sens = _rows(
+        published,
+        "SELECT scenario_id, count(*) AS n, min(swing_rank) AS lo, max(swing_rank) AS hi "
+        "FROM marts.fct_roi_scenario_sensitivity GROUP BY scenario_id",
+    )
     assert {s["scenario_id"] for s in sens} == {r["scenario_id"] for r in rows}
     assert all((s["n"], s["lo"], s["hi"]) == (5, 1, 5) for s in sens)
 
@@ -69,19 +74,28 @@ def test_library_fills_systems_without_rows_and_observed_figures_say_so(publishe
 
 
 def test_portfolio_carries_defensive_intervals(published):
-    rollups = {r["ai_system_id"]: r for r in _rows(
-        published, "SELECT * FROM marts.fct_roi_scenario_rollups WHERE rollup_level = 'ai_system' "
-                   "AND ledger = 'defensive' AND currency = 'USD'")}
+    rollups = {
+        r["ai_system_id"]: r
+        for r in _rows(
+            published,
+            "SELECT * FROM marts.fct_roi_scenario_rollups WHERE rollup_level = 'ai_system' "
+            "AND ledger = 'defensive' AND currency = 'USD'",
+        )
+    }
     port = _rows(published, "SELECT * FROM marts.fct_roi_portfolio WHERE defensive_scenario_count IS NOT NULL")
     assert {p["ai_system_id"] for p in port} == set(rollups)
     for p in port:
         r = rollups[p["ai_system_id"]]
         assert p["defensive_scenario_net_benefit_p5_usd"] == r["net_benefit_p5"]
         assert p["defensive_scenario_net_benefit_p95_usd"] == r["net_benefit_p95"]
-        assert p["defensive_scenario_net_benefit_p5_usd"] <= p["defensive_scenario_net_benefit_p50_usd"] \
+        assert (
+            p["defensive_scenario_net_benefit_p5_usd"]
+            <= p["defensive_scenario_net_benefit_p50_usd"]
             <= p["defensive_scenario_net_benefit_p95_usd"]
-        latest = published.execute("SELECT max(quarter_start) FROM marts.fct_roi_portfolio WHERE ai_system_id = ?",
-                                   [p["ai_system_id"]]).fetchall()[0][0]
+        )
+        latest = published.execute(
+            "SELECT max(quarter_start) FROM marts.fct_roi_portfolio WHERE ai_system_id = ?", [p["ai_system_id"]]
+        ).fetchall()[0][0]
         assert p["quarter_start"] == latest
 
 
@@ -106,25 +120,35 @@ def test_impossible_scenarios_are_quarantined_and_the_others_still_publish(publi
     bad.write_text(BAD_ROWS)
     before = sha256_file(bad)
     capsys.readouterr()
-    assert main(["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat(),
-                 "--scenario-iterations", "10000"]) == EXIT_OK
+    assert (
+        main(["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat(), "--scenario-iterations", "10000"])
+        == EXIT_OK
+    )
     out = capsys.readouterr().out
     assert "release" in out and "published" in out
     assert "warn    scenario_model/scenario_results :: no_scenario_quarantined" in out
     assert sha256_file(bad) == before  # raw files are never modified
     con = duckdb.connect(str(copy / "published" / "roi.duckdb"), read_only=True)
     try:
-        quarantined = {(r["scenario_id"], r["line"], r["column_name"]) for r in _rows(
-            con, "SELECT * FROM marts.fct_roi_scenario_quarantine")}
-        assert quarantined == {("scn-range-backwards", 2, "loss_high_90"),
-                               ("scn-efficacy-too-high", 3, "control_efficacy"),
-                               ("scn-ghost-system", 4, "ai_system_id"),
-                               ("scn-negative-loss", 6, "loss_low_90")}
-        reasons = {r[0]: r[1] for r in con.execute(
-            "SELECT scenario_id, reason FROM marts.fct_roi_scenario_quarantine").fetchall()}
+        quarantined = {
+            (r["scenario_id"], r["line"], r["column_name"])
+            for r in _rows(con, "SELECT * FROM marts.fct_roi_scenario_quarantine")
+        }
+        assert quarantined == {
+            ("scn-range-backwards", 2, "loss_high_90"),
+            ("scn-efficacy-too-high", 3, "control_efficacy"),
+            ("scn-ghost-system", 4, "ai_system_id"),
+            ("scn-negative-loss", 6, "loss_low_90"),
+        }
+        reasons = {
+            r[0]: r[1]
+            for r in con.execute("SELECT scenario_id, reason FROM marts.fct_roi_scenario_quarantine").fetchall()
+        }
         assert "ais-does-not-exist" in reasons["scn-ghost-system"]
-        assert all(r[0].endswith("zz_bad_scenarios.csv") for r in con.execute(
-            "SELECT source_file FROM marts.fct_roi_scenario_quarantine").fetchall())
+        assert all(
+            r[0].endswith("zz_bad_scenarios.csv")
+            for r in con.execute("SELECT source_file FROM marts.fct_roi_scenario_quarantine").fetchall()
+        )
         # the unknown distribution never got past the ingest contract: quarantined there, with file, line, column
         (ingest_q,) = con.execute(
             "SELECT line, column_name, reason FROM audit.quarantine WHERE dataset = 'assumptions/scenarios'"
@@ -133,15 +157,17 @@ def test_impossible_scenarios_are_quarantined_and_the_others_still_publish(publi
         ids = {r[0] for r in con.execute("SELECT scenario_id FROM marts.fct_roi_scenarios").fetchall()}
         assert "scn-extra-good" in ids and "scn-soc-triage-breach" in ids and len(ids) == 12
         assert con.execute("SELECT DISTINCT iterations FROM marts.fct_roi_scenarios").fetchall() == [(10_000,)]
-        release = json.loads(json.dumps(con.execute(
-            "SELECT status FROM audit.releases ORDER BY created_at DESC LIMIT 1").fetchall()))
+        release = json.loads(
+            json.dumps(con.execute("SELECT status FROM audit.releases ORDER BY created_at DESC LIMIT 1").fetchall())
+        )
         assert release == [["published"]]
     finally:
         con.close()
 
 
 def test_a_newer_impossible_row_replaces_the_old_one_and_its_system_is_reported_uncovered(
-        published_demo, tmp_path, capsys):
+    published_demo, tmp_path, capsys
+):
     """A scenario id given again in a newer file: the newer row is the one used (here impossible, so quarantined),
     the older row is reported as superseded, and the system left without any scenario makes
     `every_sanctioned_system_simulated` warn (the library does not step in for a system with rows of its own)."""
@@ -153,21 +179,31 @@ def test_a_newer_impossible_row_replaces_the_old_one_and_its_system_is_reported_
     header = BAD_ROWS.splitlines()[0]
     (folder / "zz_restated.csv").write_text(
         header + "\nscn-data-analyst-exposure,ais-data-analyst,defensive,restated,poisson,,0.03,,900000,100000,USD,"
-        "0.25,0.1,30000,3,,,test\n")
-    original_line = next(i for i, line in enumerate((folder / "scenarios.csv").read_text().splitlines(), start=1)
-                         if line.startswith("scn-data-analyst-exposure,"))
+        "0.25,0.1,30000,3,,,test\n"
+    )
+    original_line = next(
+        i
+        for i, line in enumerate((folder / "scenarios.csv").read_text().splitlines(), start=1)
+        if line.startswith("scn-data-analyst-exposure,")
+    )
     capsys.readouterr()
-    assert main(["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat(),
-                 "--scenario-iterations", "10000"]) == EXIT_OK
+    assert (
+        main(["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat(), "--scenario-iterations", "10000"])
+        == EXIT_OK
+    )
     out = capsys.readouterr().out
     assert "warn    scenario_model/scenario_results :: every_sanctioned_system_simulated" in out
     assert "systems=ais-data-analyst" in out
     con = duckdb.connect(str(copy / "published" / "roi.duckdb"), read_only=True)
     try:
-        quarantined = {(r["source_file"].rsplit("/", 1)[-1], r["line"], r["column_name"]): r["reason"]
-                       for r in _rows(con, "SELECT * FROM marts.fct_roi_scenario_quarantine")}
-        assert set(quarantined) == {("zz_restated.csv", 2, "loss_high_90"),
-                                    ("scenarios.csv", original_line, "scenario_id")}
+        quarantined = {
+            (r["source_file"].rsplit("/", 1)[-1], r["line"], r["column_name"]): r["reason"]
+            for r in _rows(con, "SELECT * FROM marts.fct_roi_scenario_quarantine")
+        }
+        assert set(quarantined) == {
+            ("zz_restated.csv", 2, "loss_high_90"),
+            ("scenarios.csv", original_line, "scenario_id"),
+        }
         assert "zz_restated.csv line 2" in quarantined[("scenarios.csv", original_line, "scenario_id")]
         systems = {r[0] for r in con.execute("SELECT ai_system_id FROM marts.fct_roi_scenarios").fetchall()}
         assert "ais-data-analyst" not in systems and len(systems) == 9

@@ -23,8 +23,14 @@ from tests.conftest import REPO, run_nightly
 
 pytestmark = pytest.mark.slow
 
-SPINE_MARTS = ("dim_identity", "dim_ai_system", "fct_ai_usage", "fct_policy_decisions", "fct_attribution_coverage",
-               "fct_ai_system_risk")
+SPINE_MARTS = (
+    "dim_identity",
+    "dim_ai_system",
+    "fct_ai_usage",
+    "fct_policy_decisions",
+    "fct_attribution_coverage",
+    "fct_ai_system_risk",
+)
 GATE = "assert_attribution_coverage_min"
 MODEL_PRICES = REPO / "dbt_project" / "seeds" / "model_prices.csv"
 CENT = Decimal("0.005")
@@ -46,8 +52,12 @@ def test_spine_marts_are_published(spine_published):
     assert rc == EXIT_OK
     con = _connect(data_dir / "published" / "roi.duckdb")
     try:
-        tables = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+            ).fetchall()
+        }
         assert set(SPINE_MARTS) <= tables
         for t in SPINE_MARTS:
             assert con.execute(f"SELECT count(*) FROM marts.{t}").fetchone()[0] > 0, t
@@ -57,30 +67,41 @@ def test_spine_marts_are_published(spine_published):
         assert sum(kinds.get(k, 0) for k in ("service", "agent", "api_key")) > 0
         unknown_keys = con.execute(
             "SELECT count(*) FROM marts.dim_identity WHERE NOT is_in_inventory AND identity_kind = 'api_key' "
-            "AND owner_team IS NULL").fetchone()[0]
+            "AND owner_team IS NULL"
+        ).fetchone()[0]
         assert unknown_keys >= 6  # 4 LiteLLM + 2 OpenAI keys no source knows (and orphan secrets)
         # shadow AI systems: discovered, not sanctioned, with their spend
-        shadow = con.execute("SELECT ai_system_id, total_spend_usd FROM marts.dim_ai_system "
-                             "WHERE system_type = 'shadow' AND NOT is_sanctioned ORDER BY 1").fetchall()
+        shadow = con.execute(
+            "SELECT ai_system_id, total_spend_usd FROM marts.dim_ai_system "
+            "WHERE system_type = 'shadow' AND NOT is_sanctioned ORDER BY 1"
+        ).fetchall()
         assert len(shadow) >= 1
         assert all(spend > 0 for _, spend in shadow)
-        assert con.execute("SELECT count(*) FROM marts.dim_ai_system WHERE ai_system_id = 'ais-unattributed'"
-                           ).fetchone()[0] == 1
+        assert (
+            con.execute("SELECT count(*) FROM marts.dim_ai_system WHERE ai_system_id = 'ais-unattributed'").fetchone()[
+                0
+            ]
+            == 1
+        )
         # every decision and usage row joins the dimensions
         for fact in ("fct_ai_usage", "fct_policy_decisions"):
             orphans = con.execute(
                 f"SELECT count(*) FROM marts.{fact} f "
                 f"LEFT JOIN marts.dim_identity i ON f.identity_id = i.identity_id "
                 f"LEFT JOIN marts.dim_ai_system s ON f.ai_system_id = s.ai_system_id "
-                f"WHERE i.identity_id IS NULL OR s.ai_system_id IS NULL").fetchone()[0]
+                f"WHERE i.identity_id IS NULL OR s.ai_system_id IS NULL"
+            ).fetchone()[0]
             assert orphans == 0, fact
-        share = con.execute("SELECT cost_share FROM marts.fct_attribution_coverage "
-                            "WHERE grain = 'overall' AND source_dataset = 'all'").fetchone()[0]
+        share = con.execute(
+            "SELECT cost_share FROM marts.fct_attribution_coverage WHERE grain = 'overall' AND source_dataset = 'all'"
+        ).fetchone()[0]
         assert 0.95 <= share < 1.0
         # personal identifiers are pseudonymised in the published marts
         leaked = 0
-        for t, c in con.execute("SELECT table_name, column_name FROM information_schema.columns "
-                                "WHERE table_schema = 'marts' AND data_type = 'VARCHAR'").fetchall():
+        for t, c in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'marts' AND data_type = 'VARCHAR'"
+        ).fetchall():
             leaked += con.execute(f'SELECT count(*) FROM marts."{t}" WHERE "{c}" LIKE \'%@example.com%\'').fetchone()[0]
         assert leaked == 0
     finally:
@@ -96,15 +117,18 @@ def _expected_cost_from_landing(build_db: Path) -> dict[str, Decimal]:
         litellm = con.execute("SELECT CAST(sum(spend) AS VARCHAR) FROM landing_usage.litellm_spend_logs").fetchone()[0]
         tokens = con.execute(
             "SELECT model, sum(input_tokens - coalesce(input_cached_tokens, 0)), sum(coalesce(input_cached_tokens, 0)),"
-            " sum(output_tokens) FROM landing_usage.openai_usage GROUP BY model").fetchall()
+            " sum(output_tokens) FROM landing_usage.openai_usage GROUP BY model"
+        ).fetchall()
     finally:
         con.close()
     openai = Decimal(0)
     for model, uncached, cached, output in tokens:
         p = prices[("openai", model)]
-        openai += (Decimal(int(uncached)) * Decimal(p["input_price_per_1m"])
-                   + Decimal(int(cached)) * Decimal(p["cached_input_price_per_1m"])
-                   + Decimal(int(output)) * Decimal(p["output_price_per_1m"])) / Decimal(1_000_000)
+        openai += (
+            Decimal(int(uncached)) * Decimal(p["input_price_per_1m"])
+            + Decimal(int(cached)) * Decimal(p["cached_input_price_per_1m"])
+            + Decimal(int(output)) * Decimal(p["output_price_per_1m"])
+        ) / Decimal(1_000_000)
     return {"usage/litellm_spend_logs": Decimal(litellm), "usage/openai_usage": openai}
 
 
@@ -114,13 +138,21 @@ def test_usage_cost_reconciles_to_the_cent_with_landing(spine_published):
     expected = _expected_cost_from_landing(data_dir / "warehouse" / "roi.duckdb")
     con = _connect(data_dir / "published" / "roi.duckdb")
     try:
-        observed = {d: Decimal(str(v)) for d, v in con.execute(
-            "SELECT source_dataset, CAST(sum(cost_amount) AS VARCHAR) FROM marts.fct_ai_usage GROUP BY 1").fetchall()}
-        coverage_total = Decimal(con.execute(
-            "SELECT CAST(cost_usd AS VARCHAR) FROM marts.fct_attribution_coverage "
-            "WHERE grain = 'overall' AND source_dataset = 'all'").fetchone()[0])
-        spend = Decimal(con.execute("SELECT CAST(sum(total_spend_usd) AS VARCHAR) FROM marts.dim_ai_system"
-                                    ).fetchone()[0])
+        observed = {
+            d: Decimal(str(v))
+            for d, v in con.execute(
+                "SELECT source_dataset, CAST(sum(cost_amount) AS VARCHAR) FROM marts.fct_ai_usage GROUP BY 1"
+            ).fetchall()
+        }
+        coverage_total = Decimal(
+            con.execute(
+                "SELECT CAST(cost_usd AS VARCHAR) FROM marts.fct_attribution_coverage "
+                "WHERE grain = 'overall' AND source_dataset = 'all'"
+            ).fetchone()[0]
+        )
+        spend = Decimal(
+            con.execute("SELECT CAST(sum(total_spend_usd) AS VARCHAR) FROM marts.dim_ai_system").fetchone()[0]
+        )
     finally:
         con.close()
     assert set(observed) == set(expected)
@@ -132,9 +164,25 @@ def test_usage_cost_reconciles_to_the_cent_with_landing(spine_published):
 
 
 def _unknown_key_usage_csv(path: Path, rows: int, spend: str) -> None:
-    header = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens",
-              "startTime", "endTime", "model", "model_group", "custom_llm_provider", "user", "metadata",
-              "request_tags", "team_id", "status"]
+    header = [
+        "request_id",
+        "call_type",
+        "api_key",
+        "spend",
+        "total_tokens",
+        "prompt_tokens",
+        "completion_tokens",
+        "startTime",
+        "endTime",
+        "model",
+        "model_group",
+        "custom_llm_provider",
+        "user",
+        "metadata",
+        "request_tags",
+        "team_id",
+        "status",
+    ]
     keys = [hashlib.sha256(f"spine-test-unknown-key-{i}".encode()).hexdigest() for i in range(3)]
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
@@ -144,10 +192,27 @@ def _unknown_key_usage_csv(path: Path, rows: int, spend: str) -> None:
             day = 1 + n % 28
             start = f"2026-10-{day:02d} 12:{n % 60:02d}:00.000"
             end = f"2026-10-{day:02d} 12:{n % 60:02d}:03.000"
-            w.writerow([f"spine-unknown-{n:05d}", "acompletion", key, spend, 1500, 1000, 500, start, end,
-                        "gpt-4o-2024-08-06", "gpt-4o", "azure", "",
-                        json.dumps({"user_api_key_hash": key, "user_api_key_alias": "shared-legacy"}),
-                        "[]", "", "success"])
+            w.writerow(
+                [
+                    f"spine-unknown-{n:05d}",
+                    "acompletion",
+                    key,
+                    spend,
+                    1500,
+                    1000,
+                    500,
+                    start,
+                    end,
+                    "gpt-4o-2024-08-06",
+                    "gpt-4o",
+                    "azure",
+                    "",
+                    json.dumps({"user_api_key_hash": key, "user_api_key_alias": "shared-legacy"}),
+                    "[]",
+                    "",
+                    "success",
+                ]
+            )
 
 
 def test_low_attribution_coverage_blocks_release(spine_published, tmp_path, capsys):
@@ -168,8 +233,9 @@ def test_low_attribution_coverage_blocks_release(spine_published, tmp_path, caps
     # the build database holds the failing row with the observed share
     con = _connect(copy / "warehouse" / "roi.duckdb")
     try:
-        observed, minimum = con.execute(f"SELECT observed_cost_share, coverage_min FROM dbt_test__audit.{GATE}"
-                                        ).fetchone()
+        observed, minimum = con.execute(
+            f"SELECT observed_cost_share, coverage_min FROM dbt_test__audit.{GATE}"
+        ).fetchone()
     finally:
         con.close()
     assert observed < minimum == 0.95

@@ -21,10 +21,24 @@ from orchestration.settings import DBT_PROJECT_DIR, Paths
 
 #: The marts the brief names (more may come: every mart of the manifest is checked, these must be among them).
 EXPECTED_MARTS = {
-    "dim_ai_system", "dim_identity", "fct_ai_system_risk", "fct_ai_usage", "fct_attribution_coverage",
-    "fct_control_coverage", "fct_cost_lines", "fct_defensive_roi", "fct_delivery_performance", "fct_efficiency_roi",
-    "fct_policy_decisions", "fct_productivity_roi", "fct_roi_portfolio", "fct_roi_scenario_quarantine",
-    "fct_roi_scenario_rollups", "fct_roi_scenario_sensitivity", "fct_roi_scenarios", "map_control_framework",
+    "dim_ai_system",
+    "dim_identity",
+    "fct_ai_system_risk",
+    "fct_ai_usage",
+    "fct_attribution_coverage",
+    "fct_control_coverage",
+    "fct_cost_lines",
+    "fct_defensive_roi",
+    "fct_delivery_performance",
+    "fct_efficiency_roi",
+    "fct_policy_decisions",
+    "fct_productivity_roi",
+    "fct_roi_portfolio",
+    "fct_roi_scenario_quarantine",
+    "fct_roi_scenario_rollups",
+    "fct_roi_scenario_sensitivity",
+    "fct_roi_scenarios",
+    "map_control_framework",
 }
 #: Which row of a mart to sample (a row with inputs: a dense grid month without activity has none).
 SAMPLES = {
@@ -61,8 +75,9 @@ def _sample_keys(paths: Paths, catalog, mart: str) -> dict[str, str] | None:
     key = catalog[f"{MART_SCHEMA}.{mart}"].key
     con = _published(paths)
     try:
-        rows = con.execute(f"SELECT {', '.join(key)} FROM marts.{mart} WHERE {SAMPLES.get(mart, 'true')} "
-                           f"ORDER BY ALL LIMIT 1").fetchall()
+        rows = con.execute(
+            f"SELECT {', '.join(key)} FROM marts.{mart} WHERE {SAMPLES.get(mart, 'true')} ORDER BY ALL LIMIT 1"
+        ).fetchall()
     finally:
         con.close()
     return {k: ("" if v is None else str(v)) for k, v in zip(key, rows[0], strict=True)} if rows else None
@@ -80,7 +95,7 @@ def _really_there(rl: RawLine) -> bool:
         return False
     if rl.format in ("csv", "jsonl"):
         lines = _physical_lines(path)
-        span = lines[rl.line - 1:(rl.end_line or rl.line)]
+        span = lines[rl.line - 1 : (rl.end_line or rl.line)]
         return "\n".join(span).replace("\r\n", "\n") == rl.content.replace("\r\n", "\n")
     if rl.format == "parquet":
         row = pq.read_table(path).slice(rl.line - 1, 1).to_pylist()[0]
@@ -95,8 +110,9 @@ def test_every_mart_declares_a_trace_over_published_relations_and_columns(demo, 
     con = _published(demo)
     try:
         published: dict[str, set[str]] = {}
-        for schema, table, column in con.execute("SELECT table_schema, table_name, column_name "
-                                                 "FROM information_schema.columns").fetchall():
+        for schema, table, column in con.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns"
+        ).fetchall():
             published.setdefault(f"{schema}.{table}", set()).add(column)
     finally:
         con.close()
@@ -143,15 +159,22 @@ def test_a_sample_row_of_every_mart_traces_to_lines_really_in_the_raw_files(demo
 def test_an_efficiency_row_traces_to_its_focus_billing_lines(demo):
     con = _published(demo)
     try:
-        month = con.execute("SELECT month FROM marts.fct_efficiency_roi WHERE ai_system_id = 'ais-copilot' "
-                            "AND cost_line_count > 0 ORDER BY month LIMIT 1").fetchall()[0][0]
-        billed = set(con.execute("SELECT _source_file, _line FROM marts.fct_cost_lines WHERE ai_system_id = ? "
-                                 "AND billing_month = ?", ["ais-copilot", month]).fetchall())
+        month = con.execute(
+            "SELECT month FROM marts.fct_efficiency_roi WHERE ai_system_id = 'ais-copilot' "
+            "AND cost_line_count > 0 ORDER BY month LIMIT 1"
+        ).fetchall()[0][0]
+        billed = set(
+            con.execute(
+                "SELECT _source_file, _line FROM marts.fct_cost_lines WHERE ai_system_id = ? AND billing_month = ?",
+                ["ais-copilot", month],
+            ).fetchall()
+        )
     finally:
         con.close()
     assert billed
-    result = trace_row(demo, "fct_efficiency_roi", {"ai_system_id": "ais-copilot", "month": month.isoformat()},
-                       limit=100_000)
+    result = trace_row(
+        demo, "fct_efficiency_roi", {"ai_system_id": "ais-copilot", "month": month.isoformat()}, limit=100_000
+    )
     focus = {(rl.file, rl.line) for rl in result.lines if rl.file.startswith("billing/focus/")}
     assert billed <= focus
     first = next(s for s in result.steps if s.note.startswith("cost lines billed in the month"))
@@ -165,7 +188,8 @@ def test_an_identity_traces_keys_seen_in_several_sources(demo):
         identity_id, datasets = con.execute(
             "SELECT identity_id, source_datasets FROM marts.dim_identity WHERE is_in_inventory "
             "ORDER BY length(source_datasets) - length(replace(source_datasets, ';', '')) DESC, identity_id "
-            "LIMIT 1").fetchall()[0]
+            "LIMIT 1"
+        ).fetchall()[0]
     finally:
         con.close()
     result = trace_row(demo, "dim_identity", {"identity_id": identity_id}, limit=100_000)
@@ -178,16 +202,19 @@ def test_an_identity_traces_keys_seen_in_several_sources(demo):
 def test_a_library_scenario_traces_to_its_seed_line(demo, capsys):
     con = _published(demo)
     try:
-        scenario_id = con.execute("SELECT scenario_id FROM marts.fct_roi_scenarios "
-                                  "WHERE input_origin = 'scenario_library' ORDER BY 1 LIMIT 1").fetchall()[0][0]
+        scenario_id = con.execute(
+            "SELECT scenario_id FROM marts.fct_roi_scenarios WHERE input_origin = 'scenario_library' ORDER BY 1 LIMIT 1"
+        ).fetchall()[0][0]
     finally:
         con.close()
     result = trace_row(demo, "fct_roi_scenarios", {"scenario_id": scenario_id})
     seed = [rl for rl in result.lines if rl.origin == "seed" and rl.file == "seeds/scenario_library.csv"]
     assert len(seed) == 1 and seed[0].content.startswith(scenario_id.split(":")[0] + ",")
     assert Path(seed[0].path) == DBT_PROJECT_DIR / "seeds" / "scenario_library.csv"
-    assert _run(["--data-dir", str(demo.data_dir), "--mart", "fct_roi_scenarios",
-                 "--key", f"scenario_id={scenario_id}"]) == 0
+    assert (
+        _run(["--data-dir", str(demo.data_dir), "--mart", "fct_roi_scenarios", "--key", f"scenario_id={scenario_id}"])
+        == 0
+    )
     assert "a seed file of the dbt project, not a raw export" in capsys.readouterr().out
 
 
@@ -205,12 +232,26 @@ def test_the_command_prints_text_and_json_and_leaves_the_files_alone(demo, publi
     before = tree_hashes(demo.published_dir)
     con = _published(demo)
     try:
-        month = con.execute("SELECT min(month) FROM marts.fct_efficiency_roi WHERE ai_system_id = 'ais-copilot' "
-                            "AND cost_line_count > 0").fetchall()[0][0].isoformat()
+        month = (
+            con.execute(
+                "SELECT min(month) FROM marts.fct_efficiency_roi WHERE ai_system_id = 'ais-copilot' "
+                "AND cost_line_count > 0"
+            )
+            .fetchall()[0][0]
+            .isoformat()
+        )
     finally:
         con.close()
-    base = ["--data-dir", str(demo.data_dir), "--mart", "fct_efficiency_roi", "--key", "ai_system_id=ais-copilot",
-            "--key", f"month={month}"]
+    base = [
+        "--data-dir",
+        str(demo.data_dir),
+        "--mart",
+        "fct_efficiency_roi",
+        "--key",
+        "ai_system_id=ais-copilot",
+        "--key",
+        f"month={month}",
+    ]
     assert _run([*base, "--limit", "3"]) == 0
     text = capsys.readouterr().out
     assert "raw/billing/focus/" in text and "shown" in text
@@ -222,16 +263,28 @@ def test_the_command_prints_text_and_json_and_leaves_the_files_alone(demo, publi
     assert {k: v[0] for k, v in tree_hashes(demo.raw).items()} == {k: v[0] for k, v in raw_before.items()}
 
 
-@pytest.mark.parametrize(("argv", "code", "message"), [
-    (["--mart", "fct_nope", "--key", "a=b"], 2, "unknown mart 'fct_nope'; the marts: dim_ai_system"),
-    (["--mart", "fct_efficiency_roi", "--key", "ai_system_id=ais-copilot", "--key", "colour=red"], 2,
-     "marts.fct_efficiency_roi has no column colour; its key: --key ai_system_id=... --key month=..."),
-    (["--mart", "fct_efficiency_roi", "--key", "ai_system_id=ais-copilot"], 2,
-     "incomplete key for marts.fct_efficiency_roi: missing month"),
-    (["--mart", "fct_efficiency_roi", "--key", "ai_system_id=ais-nope", "--key", "month=2026-03-01"], 1,
-     "no row of marts.fct_efficiency_roi with ai_system_id='ais-nope', month='2026-03-01'"),
-    (["--mart", "fct_efficiency_roi", "--key", "ai_system_id"], 2, "--key takes COLUMN=VALUE"),
-])
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["--mart", "fct_nope", "--key", "a=b"], 2, "unknown mart 'fct_nope'; the marts: dim_ai_system"),
+        (
+            ["--mart", "fct_efficiency_roi", "--key", "ai_system_id=ais-copilot", "--key", "colour=red"],
+            2,
+            "marts.fct_efficiency_roi has no column colour; its key: --key ai_system_id=... --key month=...",
+        ),
+        (
+            ["--mart", "fct_efficiency_roi", "--key", "ai_system_id=ais-copilot"],
+            2,
+            "incomplete key for marts.fct_efficiency_roi: missing month",
+        ),
+        (
+            ["--mart", "fct_efficiency_roi", "--key", "ai_system_id=ais-nope", "--key", "month=2026-03-01"],
+            1,
+            "no row of marts.fct_efficiency_roi with ai_system_id='ais-nope', month='2026-03-01'",
+        ),
+        (["--mart", "fct_efficiency_roi", "--key", "ai_system_id"], 2, "--key takes COLUMN=VALUE"),
+    ],
+)
 def test_refusals(demo, capsys, argv, code, message):
     assert _run(["--data-dir", str(demo.data_dir), *argv]) == code
     assert message in capsys.readouterr().err

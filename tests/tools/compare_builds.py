@@ -51,9 +51,7 @@ def _close(x: tuple, y: tuple, rel_tol: float) -> bool:
     )
 
 
-def differences(
-    before: Path, after: Path, schemas: tuple[str, ...] = SCHEMAS, rel_tol: float = 1e-9
-) -> dict[str, str]:
+def differences(before: Path, after: Path, schemas: tuple[str, ...] = SCHEMAS, rel_tol: float = 1e-9) -> dict[str, str]:
     """Tables (``"schema"."table"``) that differ between two DuckDB files, each with why: only one file has
     it, its columns differ, or rows only one side holds (after floats are compared to ``rel_tol``)."""
     con = duckdb.connect()

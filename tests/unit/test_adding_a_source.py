@@ -36,7 +36,15 @@ def test_every_dataset_has_what_the_checklist_names(ds: Dataset):
 
 def test_a_dataset_missing_a_step_is_named(tmp_path):
     (tmp_path / "tests" / "fixtures" / "toy" / "events").mkdir(parents=True)
-    toy = Dataset(system="toy", name="events", title="toy", description="", formats=("csv",), fields=(),
-                  natural_key=(), owner="engineering")
+    toy = Dataset(
+        system="toy",
+        name="events",
+        title="toy",
+        description="",
+        formats=("csv",),
+        fields=(),
+        natural_key=(),
+        owner="engineering",
+    )
     items = ["tests/fixtures/{system}/{name}", "dbt_project/models/staging/{system}/stg_{system}__{name}.sql"]
     assert missing_paths(toy, items, tmp_path) == ["dbt_project/models/staging/toy/stg_toy__events.sql"]

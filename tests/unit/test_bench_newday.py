@@ -23,10 +23,14 @@ def _records(path: Path) -> int:
 
 
 def _totals(raw: Path) -> dict[str, int]:
-    return {key: sum(_records(p) for p in (raw / BY_KEY[key].folder).iterdir()
-                     if not p.name.endswith(".parquet") and not (key == "iam/github_audit_log"
-                                                                 and p.name.endswith(".json")))
-            for key in newday.EVENT_TIME}
+    return {
+        key: sum(
+            _records(p)
+            for p in (raw / BY_KEY[key].folder).iterdir()
+            if not p.name.endswith(".parquet") and not (key == "iam/github_audit_log" and p.name.endswith(".json"))
+        )
+        for key in newday.EVENT_TIME
+    }
 
 
 def test_the_last_day_moves_to_new_files_and_nothing_is_lost(tmp_path: Path) -> None:
@@ -35,16 +39,24 @@ def test_the_last_day_moves_to_new_files_and_nothing_is_lost(tmp_path: Path) -> 
     before = _totals(raw)
     files_before = sorted(p.relative_to(raw) for p in raw.rglob("*") if p.is_file())
     counts = newday.hold_back(raw, held, AS_OF)
-    assert set(counts) >= {"usage/litellm_spend_logs", "usage/openai_usage", "policy/opa_decision_logs",
-                           "iam/okta_system_log", "billing/focus"}  # (2026-10-31 is a Saturday: few deploys)
+    assert set(counts) >= {
+        "usage/litellm_spend_logs",
+        "usage/openai_usage",
+        "policy/opa_decision_logs",
+        "iam/okta_system_log",
+        "billing/focus",
+    }  # (2026-10-31 is a Saturday: few deploys)
     for path in held.rglob("*"):
         if path.is_file():  # a day file holds that day only, and its source no longer holds any of it
             ds = BY_KEY[path.parent.relative_to(held).as_posix()]
             assert f".day-{AS_OF.isoformat()}" in path.name
             rest, day = newday._split_file(ds, path, AS_OF)
             assert _records_in(rest, path) == 0 and _records_in(day, path) > 0
-    assert all(newday._split_file(BY_KEY[k], p, AS_OF) is None for k in newday.EVENT_TIME
-               for p in (raw / BY_KEY[k].folder).iterdir())
+    assert all(
+        newday._split_file(BY_KEY[k], p, AS_OF) is None
+        for k in newday.EVENT_TIME
+        for p in (raw / BY_KEY[k].folder).iterdir()
+    )
     assert newday.hold_back(raw, held, AS_OF) == {k: 0 for k in counts}  # done once
 
     delivered = newday.deliver(raw, held)

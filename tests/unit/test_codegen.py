@@ -23,7 +23,10 @@ def test_check_reports_drift_and_writes_nothing_then_generate_writes_and_removes
 
     found = codegen.run(check=True, generators=generators)
     assert [(c.path.name, c.action) for c in found] == [
-        ("changed.yml", "write"), ("stale.json", "remove"), ("new.md", "write")]
+        ("changed.yml", "write"),
+        ("stale.json", "remove"),
+        ("new.md", "write"),
+    ]
     assert changed.read_text() == "edited by hand\n" and stale.exists() and not missing.exists()
 
     codegen.run(check=False, generators=generators)
@@ -35,8 +38,10 @@ def test_the_manifest_is_parsed_again_before_a_generator_that_reads_it_when_dbt_
     monkeypatch.setattr(codegen, "DBT_PROJECT_DIR", tmp_path)
     parsed: list[bool] = []
     dbt_file = tmp_path / "models" / "_x__sources.yml"
-    generators = (("sources", lambda: {dbt_file: "v2\n"}, False),
-                  ("gates", lambda: {tmp_path.parent / "GATES.md": None}, True))
+    generators = (
+        ("sources", lambda: {dbt_file: "v2\n"}, False),
+        ("gates", lambda: {tmp_path.parent / "GATES.md": None}, True),
+    )
     codegen.run(check=False, generators=generators, parse=lambda: parsed.append(True))
     assert parsed == [True]
     codegen.run(check=False, generators=generators, parse=lambda: parsed.append(True))

@@ -6,8 +6,14 @@ import json
 
 from orchestration.column_lineage import MARKER, annotate, column_sources
 
-SCHEMA = {"db": {"staging": {"stg_focus": {"billed_cost": "DECIMAL", "ai_system_id": "VARCHAR", "month": "DATE"},
-                             "stg_systems": {"ai_system_id": "VARCHAR", "owner": "VARCHAR"}}}}
+SCHEMA = {
+    "db": {
+        "staging": {
+            "stg_focus": {"billed_cost": "DECIMAL", "ai_system_id": "VARCHAR", "month": "DATE"},
+            "stg_systems": {"ai_system_id": "VARCHAR", "owner": "VARCHAR"},
+        }
+    }
+}
 SQL = """
 with lines as (select * from db.staging.stg_focus),
 systems as (select * from db.staging.stg_systems),
@@ -29,14 +35,30 @@ def test_columns_trace_through_ctes_joins_and_star():
 
 
 def test_annotate_writes_lineage_into_the_manifest_and_a_static_site(tmp_path):
-    manifest = {"nodes": {"model.p.fct": {"resource_type": "model", "compiled_code": SQL,
-                                          "columns": {"cost": {"name": "cost", "description": "Total cost."}}}}}
-    catalog = {"nodes": {"model.p.fct": {"metadata": {"database": "db", "schema": "marts", "name": "fct"},
-                                         "columns": {c: {"type": "X"} for c in ("ai_system_id", "owner_team",
-                                                                                 "cost", "n")}}},
-               "sources": {f"source.p.{t}": {"metadata": {"database": "db", "schema": "staging", "name": t},
-                                             "columns": {c: {"type": v} for c, v in cols.items()}}
-                           for t, cols in SCHEMA["db"]["staging"].items()}}
+    manifest = {
+        "nodes": {
+            "model.p.fct": {
+                "resource_type": "model",
+                "compiled_code": SQL,
+                "columns": {"cost": {"name": "cost", "description": "Total cost."}},
+            }
+        }
+    }
+    catalog = {
+        "nodes": {
+            "model.p.fct": {
+                "metadata": {"database": "db", "schema": "marts", "name": "fct"},
+                "columns": {c: {"type": "X"} for c in ("ai_system_id", "owner_team", "cost", "n")},
+            }
+        },
+        "sources": {
+            f"source.p.{t}": {
+                "metadata": {"database": "db", "schema": "staging", "name": t},
+                "columns": {c: {"type": v} for c, v in cols.items()},
+            }
+            for t, cols in SCHEMA["db"]["staging"].items()
+        },
+    }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     (tmp_path / "catalog.json").write_text(json.dumps(catalog))
     (tmp_path / "index.html").write_text('<script>m="MANIFEST.JSON INLINE DATA";c="CATALOG.JSON INLINE DATA"</script>')
@@ -55,7 +77,13 @@ def test_unparseable_sql_is_reported_not_guessed(tmp_path):
     from orchestration.column_lineage import compute
 
     manifest = {"nodes": {"model.p.bad": {"resource_type": "model", "compiled_code": "select from where (("}}}
-    catalog = {"nodes": {"model.p.bad": {"metadata": {"database": "db", "schema": "m", "name": "bad"},
-                                         "columns": {"x": {"type": "INT"}}}}}
+    catalog = {
+        "nodes": {
+            "model.p.bad": {
+                "metadata": {"database": "db", "schema": "m", "name": "bad"},
+                "columns": {"x": {"type": "INT"}},
+            }
+        }
+    }
     out = compute(manifest, catalog)
     assert "model.p.bad" in out["_unparsed"] and "model.p.bad" not in out

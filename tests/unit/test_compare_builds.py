@@ -14,8 +14,9 @@ def before(tmp_path):
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE marts.costs (k VARCHAR, amount DECIMAL(38, 15), share DOUBLE)")
-    con.execute("INSERT INTO marts.costs VALUES ('a', 1.000000000000001, 0.1), ('a', 1.000000000000001, 0.1), "
-                "('b', 2, 0.3)")
+    con.execute(
+        "INSERT INTO marts.costs VALUES ('a', 1.000000000000001, 0.1), ('a', 1.000000000000001, 0.1), ('b', 2, 0.3)"
+    )
     con.execute("CREATE SCHEMA audit")
     con.execute("CREATE TABLE audit.runs (run_id VARCHAR)")
     con.execute("INSERT INTO audit.runs VALUES ('r1')")
@@ -39,14 +40,19 @@ def test_a_copy_is_equal_and_floats_summed_in_another_order_are_equal(before, tm
     assert main([str(before), str(after)]) == 0
 
 
-@pytest.mark.parametrize(("statement", "why"), [
-    ("UPDATE marts.costs SET amount = 1.000000000000002 WHERE k = 'b'", "1 row(s) only before, 1 only after"),
-    ("DELETE FROM marts.costs WHERE k = 'a' AND rowid = (SELECT min(rowid) FROM marts.costs WHERE k = 'a')",
-     "1 row(s) only before, 0 only after"),
-    ("UPDATE marts.costs SET share = share * (1 + 1e-6)", "3 row(s) only before, 3 only after"),
-    ("ALTER TABLE marts.costs ALTER share TYPE FLOAT", "columns differ"),
-    ("CREATE TABLE marts.extra (k VARCHAR)", "only in after"),
-])
+@pytest.mark.parametrize(
+    ("statement", "why"),
+    [
+        ("UPDATE marts.costs SET amount = 1.000000000000002 WHERE k = 'b'", "1 row(s) only before, 1 only after"),
+        (
+            "DELETE FROM marts.costs WHERE k = 'a' AND rowid = (SELECT min(rowid) FROM marts.costs WHERE k = 'a')",
+            "1 row(s) only before, 0 only after",
+        ),
+        ("UPDATE marts.costs SET share = share * (1 + 1e-6)", "3 row(s) only before, 3 only after"),
+        ("ALTER TABLE marts.costs ALTER share TYPE FLOAT", "columns differ"),
+        ("CREATE TABLE marts.extra (k VARCHAR)", "only in after"),
+    ],
+)
 def test_a_difference_is_named_with_its_table(before, tmp_path, statement, why):
     after = _after(before, tmp_path, statement)
     found = differences(before, after)

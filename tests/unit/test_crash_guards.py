@@ -64,8 +64,7 @@ PARENT = textwrap.dedent("""
 
 
 def _start_parent(cmd: list[str], how: str = "main") -> tuple[subprocess.Popen, int]:
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, how, *cmd], cwd=REPO, stdout=subprocess.PIPE,
-                              text=True)
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, how, *cmd], cwd=REPO, stdout=subprocess.PIPE, text=True)
     launcher = int(parent.stdout.readline())
     return parent, launcher
 
@@ -144,15 +143,13 @@ ORPHANS = textwrap.dedent("""
 """)
 
 
-
 @needs_proc
 @pytest.mark.parametrize("mode", ["subreaper", "plain"])
 def test_a_subreaper_command_waits_for_its_orphans_to_die(mode):
     """The CLI makes itself a subreaper: a process whose parent died (dbt, after its launcher was killed) is
     re-parented to the run, which kills it and waits before exiting; without it the orphan goes to init and
     outlives the run (the failure this guards against)."""
-    out = subprocess.run([sys.executable, "-c", ORPHANS, mode], cwd=REPO, capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([sys.executable, "-c", ORPHANS, mode], cwd=REPO, capture_output=True, text=True, timeout=60)
     pid, subreaper, adopted, own_child_alive = out.stdout.split()
     try:
         assert own_child_alive == "True"
@@ -178,8 +175,13 @@ def test_the_launcher_exits_only_when_its_group_is_gone(tmp_path):
 
 
 def _guard(*cmd: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orchestration.childguard", *cmd], cwd=REPO, timeout=60,
-                          env={**os.environ, **(env or {})}, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.childguard", *cmd],
+        cwd=REPO,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
 
 
 def test_the_launcher_passes_exit_code_arguments_and_output_through():
@@ -199,8 +201,12 @@ def test_a_parent_gone_before_the_launcher_armed_itself_runs_nothing(tmp_path):
 @needs_proc
 def test_sigterm_of_the_launcher_is_passed_to_the_command():
     script = "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.1; done"
-    proc = subprocess.Popen([sys.executable, "-m", "orchestration.childguard", "sh", "-c", script], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.childguard", "sh", "-c", script],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline() == "ready\n"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 3
@@ -210,13 +216,15 @@ def test_sigterm_of_the_launcher_is_passed_to_the_command():
 @needs_proc
 def test_without_prctl_the_launcher_polls_for_its_parent():
     """Where the parent-death signal does not exist (not Linux) the launcher notices a dead parent by polling."""
-    launcher_code = ("import sys; sys.platform = 'darwin'; from orchestration import childguard; "
-                     "assert not childguard.set_parent_death_signal(15); sys.argv[1:] = ['sleep', '60']; "
-                     "sys.exit(childguard.main())")
-    parent_code = PARENT.replace('[sys.executable, "-m", "orchestration.childguard", *cmd]',
-                                 f"[sys.executable, '-c', {launcher_code!r}]")
-    parent = subprocess.Popen([sys.executable, "-c", parent_code, "main"], cwd=REPO, stdout=subprocess.PIPE,
-                              text=True)
+    launcher_code = (
+        "import sys; sys.platform = 'darwin'; from orchestration import childguard; "
+        "assert not childguard.set_parent_death_signal(15); sys.argv[1:] = ['sleep', '60']; "
+        "sys.exit(childguard.main())"
+    )
+    parent_code = PARENT.replace(
+        '[sys.executable, "-m", "orchestration.childguard", *cmd]', f"[sys.executable, '-c', {launcher_code!r}]"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code, "main"], cwd=REPO, stdout=subprocess.PIPE, text=True)
     launcher = int(parent.stdout.readline())
     (sleeper,) = _wait_for(lambda: child_pids(launcher))
     os.kill(parent.pid, signal.SIGKILL)
@@ -294,12 +302,15 @@ def test_a_process_holding_the_build_database_is_named_in_one_line(tmp_path):
 
 def test_lock_refusal_reads_duckdbs_message_and_nothing_else(tmp_path):
     db = tmp_path / "roi.duckdb"
-    message = (f'IO Error: Could not set lock on file "{db}": Conflicting lock is held in /usr/bin/python3.11 '
-               f"(PID 999999999). See also https://duckdb.org/docs/current/connect/concurrency")
+    message = (
+        f'IO Error: Could not set lock on file "{db}": Conflicting lock is held in /usr/bin/python3.11 '
+        f"(PID 999999999). See also https://duckdb.org/docs/current/connect/concurrency"
+    )
     assert lock_refusal(db, message) == (
         f"the build database {db} is locked by PID 999999999 (/usr/bin/python3.11): a process of a killed or "
         f"still running run, or a program with the file open; stop it (kill 999999999) or wait for it, then "
-        f"run again")
+        f"run again"
+    )
     assert lock_refusal(db, 'IO Error: Cannot open file "x": Permission denied') is None
 
 
@@ -322,12 +333,18 @@ def test_interrupted_publishes_are_removed_and_nothing_else(tmp_path):
     paths = Paths(tmp_path)
     paths.ensure()
     paths.release_snapshots.mkdir()
-    leftovers = [paths.published_dir / ".roi.duckdb.r20261031T023000-abcdef12.tmp",
-                 paths.published_dir / ".roi.duckdb.r20261031T023000-abcdef12.tmp.wal",
-                 paths.release_snapshots / ".r20261031T023000-abcdef12.duckdb.tmp"]
-    kept = [paths.published_db, paths.published_dir / "roi.duckdb.wal",
-            paths.release_snapshots / "r20261030T023000-0123abcd.duckdb", paths.published_dir / "notes.tmp",
-            paths.raw / ".roi.duckdb.x.tmp"]
+    leftovers = [
+        paths.published_dir / ".roi.duckdb.r20261031T023000-abcdef12.tmp",
+        paths.published_dir / ".roi.duckdb.r20261031T023000-abcdef12.tmp.wal",
+        paths.release_snapshots / ".r20261031T023000-abcdef12.duckdb.tmp",
+    ]
+    kept = [
+        paths.published_db,
+        paths.published_dir / "roi.duckdb.wal",
+        paths.release_snapshots / "r20261030T023000-0123abcd.duckdb",
+        paths.published_dir / "notes.tmp",
+        paths.raw / ".roi.duckdb.x.tmp",
+    ]
     for p in [*leftovers, *kept]:
         p.write_bytes(b"x")
     leftovers[2].chmod(0o444)  # snapshots are made read-only before their rename
@@ -345,11 +362,17 @@ def test_warehouse_is_private_to_its_owner(tmp_path):
     paths.ensure()
     assert stat.S_IMODE(paths.warehouse.stat().st_mode) == 0o700
     make_private(paths.warehouse, recursive=True)
-    modes = {p.relative_to(tmp_path).as_posix(): oct(stat.S_IMODE(p.stat().st_mode))
-             for p in sorted(paths.warehouse.rglob("*"))}
-    assert modes == {"warehouse/dbt_target": "0o700", "warehouse/dbt_target/staging": "0o700",
-                     "warehouse/dbt_target/staging/x": "0o600", "warehouse/roi.duckdb": "0o600",
-                     "warehouse/roi.duckdb.wal": "0o600"}
+    modes = {
+        p.relative_to(tmp_path).as_posix(): oct(stat.S_IMODE(p.stat().st_mode))
+        for p in sorted(paths.warehouse.rglob("*"))
+    }
+    assert modes == {
+        "warehouse/dbt_target": "0o700",
+        "warehouse/dbt_target/staging": "0o700",
+        "warehouse/dbt_target/staging/x": "0o600",
+        "warehouse/roi.duckdb": "0o600",
+        "warehouse/roi.duckdb.wal": "0o600",
+    }
 
 
 # --- the command line ------------------------------------------------------------------------------------------
@@ -403,8 +426,10 @@ def test_a_daemon_run_fails_once_before_its_first_step_when_the_build_database_i
     holder = _holder(HOLD_DUCKDB, paths.build_db)
     try:
         result = defs.resolve_job_def("nightly").execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"resources": {"settings": {"config": {"data_dir": str(tmp_path)}}}})
+            instance=instance,
+            raise_on_error=False,
+            run_config={"resources": {"settings": {"config": {"data_dir": str(tmp_path)}}}},
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -413,19 +438,24 @@ def test_a_daemon_run_fails_once_before_its_first_step_when_the_build_database_i
     assert instance.all_logs(result.run_id, of_type=DagsterEventType.STEP_FAILURE) == []
     (failure,) = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)
     cause = failure.dagster_event.event_specific_data.error.cause
-    assert cause.message.startswith(f"orchestration.runguard.RunRefused: the build database {paths.build_db} "
-                                    f"is locked by PID {holder.pid} (")
+    assert cause.message.startswith(
+        f"orchestration.runguard.RunRefused: the build database {paths.build_db} is locked by PID {holder.pid} ("
+    )
     # once the holder is gone the same run goes through, and leaves the lock free for the next
     result = defs.resolve_job_def("nightly").execute_in_process(
-        instance=instance, raise_on_error=False,
-        run_config={"resources": {"settings": {"config": {"data_dir": str(tmp_path)}}}})
+        instance=instance,
+        raise_on_error=False,
+        run_config={"resources": {"settings": {"config": {"data_dir": str(tmp_path)}}}},
+    )
     assert result.success and _ran == [str(tmp_path)]
     with run_lock(paths) as outermost:
         assert outermost
 
 
-OWN_GROUP = ("import os; from orchestration.cli import own_process_group; "
-             "print(own_process_group(), os.getpgrp() == os.getpid(), flush=True)")
+OWN_GROUP = (
+    "import os; from orchestration.cli import own_process_group; "
+    "print(own_process_group(), os.getpgrp() == os.getpid(), flush=True)"
+)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="process groups")

@@ -62,8 +62,11 @@ def test_a_run_opens_each_shard_once_and_the_stock_storage_reads_it(instance, mo
     assert len(written) > EVENTS_PER_RUN
     stock = SqliteEventLogStorage(instance.event_log_storage._base_dir)
     assert [e.message for e in stock.get_logs_for_run(run_id)] == [e.message for e in written]
-    materialized = {e.dagster_event.asset_key.to_user_string()
-                    for e in written if e.is_dagster_event and e.dagster_event.is_step_materialization}
+    materialized = {
+        e.dagster_event.asset_key.to_user_string()
+        for e in written
+        if e.is_dagster_event and e.dagster_event.is_step_materialization
+    }
     assert materialized == {f"table_{i}" for i in range(EVENTS_PER_RUN)}
 
 

@@ -21,12 +21,14 @@ _names = itertools.count()
 
 
 def _messages() -> list:
-    return [msg_from_base_event(Note(msg="an info note")),
-            msg_from_base_event(Note(msg="a debug note"), level=EventLevel.DEBUG),
-            msg_from_base_event(RetryExternalCall(attempt=1, max=3)),
-            msg_from_base_event(Note(msg="a warning"), level=EventLevel.WARN),
-            msg_from_base_event(Note(msg="an error"), level=EventLevel.ERROR),
-            msg_from_base_event(PrintEvent(msg="printed whatever the level"))]
+    return [
+        msg_from_base_event(Note(msg="an info note")),
+        msg_from_base_event(Note(msg="a debug note"), level=EventLevel.DEBUG),
+        msg_from_base_event(RetryExternalCall(attempt=1, max=3)),
+        msg_from_base_event(Note(msg="a warning"), level=EventLevel.WARN),
+        msg_from_base_event(Note(msg="an error"), level=EventLevel.ERROR),
+        msg_from_base_event(PrintEvent(msg="printed whatever the level")),
+    ]
 
 
 def _logger(fmt: LineFormat, level: EventLevel) -> tuple[dbt_logger._Logger, io.StringIO]:
@@ -61,8 +63,9 @@ def test_the_same_lines_are_written(patched, fmt, level):
 def test_a_line_is_made_only_for_an_event_the_logger_writes(patched, monkeypatch):
     made: list[str] = []
     real = dbt_logger._JsonLogger.create_line
-    monkeypatch.setattr(dbt_logger._JsonLogger, "create_line",
-                        lambda self, msg: made.append(msg.info.msg) or real(self, msg))
+    monkeypatch.setattr(
+        dbt_logger._JsonLogger, "create_line", lambda self, msg: made.append(msg.info.msg) or real(self, msg)
+    )
     info, _ = _logger(LineFormat.Json, EventLevel.INFO)
     for msg in _messages():
         patched(info, msg)
@@ -95,6 +98,7 @@ def test_the_launcher_runs_dbt_through_it(monkeypatch):
     assert childguard.real_dbt() == [sys.executable, "-m", "orchestration.dbt_cli"]
     monkeypatch.setenv(childguard.DBT_EXECUTABLE_ENV, "/opt/dbt/bin/dbt")
     assert childguard.real_dbt() == ["/opt/dbt/bin/dbt"]
-    done = subprocess.run([sys.executable, "-m", "orchestration.dbt_cli", "--version"], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.dbt_cli", "--version"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0 and "Core" in done.stdout + done.stderr

@@ -41,8 +41,9 @@ def test_the_pipeline_uses_the_subprocess_only_resource():
 
 @pytest.mark.parametrize("which, built", [("ours", False), ("stock", True)])
 def test_a_dbt_invocation_builds_no_adapter_in_the_run_process(which, built):
-    out = subprocess.run([sys.executable, "-c", PROBE, which], cwd=ROOT, env=_fresh_env(), capture_output=True,
-                         text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, which], cwd=ROOT, env=_fresh_env(), capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"in-process adapter: {built}" in out.stdout
 
@@ -51,8 +52,9 @@ def test_the_version_is_the_executables_without_starting_dbt(monkeypatch):
     import dagster_dbt.core.resource as stock
 
     resource = dbt_resource()
-    said = subprocess.run([resource.dbt_executable, "--version"], env=_fresh_env(), capture_output=True, text=True,
-                          timeout=300)
+    said = subprocess.run(
+        [resource.dbt_executable, "--version"], env=_fresh_env(), capture_output=True, text=True, timeout=300
+    )
     assert said.returncode == 0, said.stderr[-2000:]
 
     def no_dbt(*_a, **_k):

@@ -51,7 +51,8 @@ def test_committed_sources_file_equals_the_rendered_registry(system):
     path = sources_path(system)
     assert path.exists(), f"{path} missing: run `make generate`"
     assert path.read_text(encoding="utf-8") == render_sources_yml(system), (
-        f"{path} differs from the registry: run `make generate`")
+        f"{path} differs from the registry: run `make generate`"
+    )
 
 
 def test_no_sources_file_without_a_registry_system():
@@ -94,7 +95,8 @@ def test_every_dataset_has_a_staging_model_reading_its_source(ds: Dataset):
     sql = path.read_text(encoding="utf-8")
     # directly, or through the macro that applies the dataset's rule for repeated keys (macros/repeats.sql)
     assert re.search(rf"(source|deduplicated_landing)\(\s*'{ds.system}'\s*,\s*'{ds.name}'\s*\)", sql), (
-        f"{path} must read its source")
+        f"{path} must read its source"
+    )
     for column in PROVENANCE:
         assert re.search(rf"^\s*{column},?\s*$", sql, re.M), f"{path} must keep provenance column {column}"
     assert not re.search(r"\b_record\b", sql), f"{path} must not carry the raw JSON record"
@@ -118,8 +120,9 @@ def test_every_staging_model_is_documented_and_keyed(ds: Dataset):
     sql = staging_model_path(ds).read_text()
     key_test = "unique_incremental" if "materialized='incremental'" in sql else "unique"
     assert key_test in _test_names(columns[0]), f"{name}: key column {names[0]} needs a {key_test} test"
-    not_null = [t["not_null_columns"] for t in model.get("data_tests", [])
-                if isinstance(t, dict) and "not_null_columns" in t]
+    not_null = [
+        t["not_null_columns"] for t in model.get("data_tests", []) if isinstance(t, dict) and "not_null_columns" in t
+    ]
     assert not_null and names[0] in not_null[0]["arguments"]["column_names"], f"{name}: {names[0]} needs not_null"
 
 
@@ -133,7 +136,8 @@ def test_registry_enums_are_checked_once_at_landing(ds: Dataset):
     for field in ds.fields:
         if field.allowed:
             assert set(field.allowed) not in value_sets, (
-                f"{ds.key}.{field.name}: its allowed values are checked at landing; drop the staging test")
+                f"{ds.key}.{field.name}: its allowed values are checked at landing; drop the staging test"
+            )
 
 
 @pytest.mark.parametrize("system", systems())

@@ -21,8 +21,12 @@ def var_calls(text: str) -> list[tuple[str, bool]]:
 
 
 def project_files(root: Path) -> list[Path]:
-    return sorted(p for folder in FOLDERS for p in (root / folder).rglob("*")
-                  if p.suffix in (".sql", ".yml", ".yaml") and p.is_file())
+    return sorted(
+        p
+        for folder in FOLDERS
+        for p in (root / folder).rglob("*")
+        if p.suffix in (".sql", ".yml", ".yaml") and p.is_file()
+    )
 
 
 def test_no_var_repeats_or_lacks_the_projects_default():

@@ -38,9 +38,7 @@ def runs(module_tmp) -> dict[str, Path]:
     seeds = {"a": 42, "b": 42, "c": 43}
     with ProcessPoolExecutor(max_workers=3, mp_context=mp.get_context("spawn")) as pool:
         futures = {
-            name: pool.submit(
-                generate, roots[name], seed=seeds[name], scale="small", months=MONTHS, as_of=AS_OF
-            )
+            name: pool.submit(generate, roots[name], seed=seeds[name], scale="small", months=MONTHS, as_of=AS_OF)
             for name in roots
         }
         for fut in futures.values():
@@ -175,8 +173,7 @@ def _focus_rows(raw: Path) -> list[dict]:
         elif p.suffix == ".parquet":
             for r in pq.read_table(p).to_pylist():
                 rows.append(
-                    {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in r.items()}
-                    | {"_file": p.name}
+                    {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in r.items()} | {"_file": p.name}
                 )
     return rows
 
@@ -199,9 +196,7 @@ def test_every_dataset_has_files(raw):
         assert all(p.stat().st_size > 0 for p in files), key
     names = {p.name for p in raw.rglob("*") if p.is_file()}
     assert any(n.endswith(".jsonl.gz") for n in names)  # okta
-    assert any(
-        n.startswith("github_audit_log") and n.endswith(".json") for n in names
-    )  # one JSON array month
+    assert any(n.startswith("github_audit_log") and n.endswith(".json") for n in names)  # one JSON array month
     assert any(n.startswith("litellm") and n.endswith(".jsonl") for n in names)
     assert any(n.endswith(".parquet") for n in names)
 
@@ -427,10 +422,7 @@ def test_no_event_after_as_of(raw, lite, oai, focus, events):
     report = _csv_rows(next((raw / "iam/aws_credential_report").iterdir()))
     for r in report:
         for k, v in r.items():
-            if (
-                k.endswith(("_time", "_last_used", "_last_changed", "_last_rotated", "_used_date"))
-                and v[:1] == "2"
-            ):
+            if k.endswith(("_time", "_last_used", "_last_changed", "_last_rotated", "_used_date")) and v[:1] == "2":
                 check(_ts(v), f"credential report {k}")
     first = dt.date(2024, 7, 1)
     months = {str(r["startTime"])[:7] for r in lite}

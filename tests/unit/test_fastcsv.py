@@ -106,12 +106,15 @@ def test_text_that_is_not_utf8_is_handed_back(tmp_path: Path) -> None:
         _streamed(path)
 
 
-@pytest.mark.parametrize(("tail", "valid"), [
-    ("Zoë\n".encode(), True),                    # a character split between reads, then ASCII reads
-    (b"Zo\xc3", False),                           # a character cut short at the end of the file
-    (b"Zo\xc3" + b"x" * 20 + b"\xab\n", False),    # ... by ASCII, before the byte that would end it
-    (b"\xff\n", False),                           # a byte no UTF-8 text holds, after ASCII reads
-])
+@pytest.mark.parametrize(
+    ("tail", "valid"),
+    [
+        ("Zoë\n".encode(), True),  # a character split between reads, then ASCII reads
+        (b"Zo\xc3", False),  # a character cut short at the end of the file
+        (b"Zo\xc3" + b"x" * 20 + b"\xab\n", False),  # ... by ASCII, before the byte that would end it
+        (b"\xff\n", False),  # a byte no UTF-8 text holds, after ASCII reads
+    ],
+)
 def test_the_line_count_checks_utf8_across_reads(tmp_path: Path, monkeypatch, tail: bytes, valid: bool) -> None:
     """The count skips decoding a read that is all ASCII, unless a character is still open from the read
     before: a character split between reads, cut short, or a byte that is not UTF-8 is still seen, wherever
@@ -140,8 +143,9 @@ def test_a_large_file_read_in_parallel_keeps_the_file_order(tmp_path: Path) -> N
     _, header_lines = readers.csv_header(path)
     con = duckdb.connect(config={"threads": 2})
     assert fastcsv.stage(con, path, 3, header_lines, "staged") == 300_000
-    wrong = con.execute("SELECT count(*) FROM staged WHERE CAST(c0 AS BIGINT) <> rowid "
-                        "OR c1 <> 'row, ' || c0").fetchall()[0][0]
+    wrong = con.execute(
+        "SELECT count(*) FROM staged WHERE CAST(c0 AS BIGINT) <> rowid OR c1 <> 'row, ' || c0"
+    ).fetchall()[0][0]
     assert wrong == 0
 
 
@@ -173,6 +177,10 @@ def test_ingest_parses_a_clean_csv_without_python_rows(tmp_path: Path, monkeypat
     (raw / ds.folder / "wrapped.csv").write_text("\n".join([head, ",".join(cells), *rows[1:3]]) + "\n")
     engine.ingest_dataset(con, raw, ds)
     assert [p.name for p in streamed] == ["wrapped.csv"]
-    wrapped = [r[0] for r in con.execute(f"SELECT _line FROM {ds.table} WHERE _source_file LIKE '%wrapped.csv' "
-                                         f"ORDER BY _line").fetchall()]
+    wrapped = [
+        r[0]
+        for r in con.execute(
+            f"SELECT _line FROM {ds.table} WHERE _source_file LIKE '%wrapped.csv' ORDER BY _line"
+        ).fetchall()
+    ]
     assert wrapped == [2, 4, 5]

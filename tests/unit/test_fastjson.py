@@ -21,8 +21,11 @@ Row = tuple[int, str | None, list[str | None]]
 
 def _streamed(path: Path, ds: Dataset) -> tuple[list[Row], list[tuple[int, str, str]]]:
     rejects: list[readers.RowReject] = []
-    rows = [(line, b.raws[r] if b.raws is not None else None, [col[r] for col in b.columns])
-            for b in readers.read_json(path, ds, rejects) for r, line in enumerate(b.lines)]
+    rows = [
+        (line, b.raws[r] if b.raws is not None else None, [col[r] for col in b.columns])
+        for b in readers.read_json(path, ds, rejects)
+        for r, line in enumerate(b.lines)
+    ]
     return rows, [(rj.line, rj.reason, rj.raw) for rj in rejects]
 
 
@@ -78,8 +81,9 @@ def test_fixtures_read_alike(path: Path) -> None:
 
 @pytest.mark.parametrize("key", ["iam/okta_system_log", "iam/github_audit_log", "policy/opa_decision_logs"])
 @pytest.mark.parametrize("spacing", ["compact", "spaced"])
-def test_public_vendor_samples_as_json_lines_read_alike(tmp_path: Path, key: str, spacing: str,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_public_vendor_samples_as_json_lines_read_alike(
+    tmp_path: Path, key: str, spacing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Okta, GitHub and OPA's own sample records, one per line as their streaming APIs write them: every
     record DuckDB takes gives the streaming reader's cells (JSON-typed fields compact and exact)."""
     monkeypatch.setattr(fastjson, "HAND_BACK_WHOLE", 1.0)  # a few samples: compare whatever share is handed back
@@ -98,68 +102,149 @@ def test_public_vendor_samples_as_json_lines_read_alike(tmp_path: Path, key: str
 
 OKTA = BY_KEY["iam/okta_system_log"]
 OPA = BY_KEY["policy/opa_decision_logs"]
-_OK_OKTA = {"uuid": "u-{n}", "published": "2026-01-01T00:00:00.000Z", "eventType": "user.session.start",
-            "actor": {"id": "00u{n}", "type": "User"}, "outcome": {"result": "SUCCESS"},
-            "target": [{"id": "t", "type": "AppInstance", "detail": {"n": 1, "ok": True, "x": None}}]}
+_OK_OKTA = {
+    "uuid": "u-{n}",
+    "published": "2026-01-01T00:00:00.000Z",
+    "eventType": "user.session.start",
+    "actor": {"id": "00u{n}", "type": "User"},
+    "outcome": {"result": "SUCCESS"},
+    "target": [{"id": "t", "type": "AppInstance", "detail": {"n": 1, "ok": True, "x": None}}],
+}
 
 #: (name, line, handed back to Python): lines DuckDB must not read alone, and lines it must read exactly
 TRICKY_OKTA = [
-    ("duplicate key", '{"uuid":"d1","uuid":"d2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"}}',
-     True),
-    ("duplicate nested key", '{"uuid":"d3","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                             '"actor":{"id":"a","id":"b"}}', True),
-    ("duplicate key deep in an array", '{"uuid":"d4","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                                       '"actor":{"id":"a"},"target":[{"x":{"k":1,"k":2}}]}', True),
+    (
+        "duplicate key",
+        '{"uuid":"d1","uuid":"d2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"}}',
+        True,
+    ),
+    (
+        "duplicate nested key",
+        '{"uuid":"d3","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a","id":"b"}}',
+        True,
+    ),
+    (
+        "duplicate key deep in an array",
+        '{"uuid":"d4","published":"2026-01-01T00:00:00Z","eventType":"e",'
+        '"actor":{"id":"a"},"target":[{"x":{"k":1,"k":2}}]}',
+        True,
+    ),
     ("trailing comma", '{"uuid":"t1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},}', True),
-    ("trailing comma in an array", '{"uuid":"t2","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                                   '"actor":{"id":"a"},"target":[1,]}', True),
-    ("NaN (Python reads it)", '{"uuid":"n1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},'
-                              '"debug":NaN}', True),
-    ("inf (Python refuses it)", '{"uuid":"n2","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                                '"actor":{"id":"a"},"debug":inf}', True),
-    ("unicode escape", '{"uuid":"e1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"\\u00e9a"}}',
-     True),
-    ("secret value key", '{"uuid":"s1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},'
-                         '"target":[{"SecretString":"hunter2-hunter2"}]}', True),
-    ("nested too deep", '{"uuid":"x1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},'
-                        '"target":' + "[" * 70 + "]" * 70 + "}", True),
-    ("float in a JSON field", '{"uuid":"f1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},'
-                              '"target":[{"score":0.10}]}', True),
-    ("float in a text field", '{"uuid":"f2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":1.50}}',
-     True),
-    ("huge integer", '{"uuid":"f3","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                     '"actor":{"id":123456789012345678901234567890}}', True),
-    ("string holding JSON in a JSON field", '{"uuid":"j1","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                                            '"actor":{"id":"a"},"target":"[1, 2]"}', True),
-    ("JSON word string in a JSON field", '{"uuid":"j2","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                                         '"actor":{"id":"a"},"target":"null"}', True),
-    ("hook delivery", '{"eventType":"com.okta.event_hook","data":{"events":[' + json.dumps(
-        {**_OK_OKTA, "uuid": "h1"}) + "," + json.dumps({**_OK_OKTA, "uuid": "h2"}) + "]}}", True),
+    (
+        "trailing comma in an array",
+        '{"uuid":"t2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},"target":[1,]}',
+        True,
+    ),
+    (
+        "NaN (Python reads it)",
+        '{"uuid":"n1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},"debug":NaN}',
+        True,
+    ),
+    (
+        "inf (Python refuses it)",
+        '{"uuid":"n2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},"debug":inf}',
+        True,
+    ),
+    (
+        "unicode escape",
+        '{"uuid":"e1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"\\u00e9a"}}',
+        True,
+    ),
+    (
+        "secret value key",
+        '{"uuid":"s1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},'
+        '"target":[{"SecretString":"hunter2-hunter2"}]}',
+        True,
+    ),
+    (
+        "nested too deep",
+        '{"uuid":"x1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},'
+        '"target":' + "[" * 70 + "]" * 70 + "}",
+        True,
+    ),
+    (
+        "float in a JSON field",
+        '{"uuid":"f1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},"target":[{"score":0.10}]}',
+        True,
+    ),
+    (
+        "float in a text field",
+        '{"uuid":"f2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":1.50}}',
+        True,
+    ),
+    (
+        "huge integer",
+        '{"uuid":"f3","published":"2026-01-01T00:00:00Z","eventType":"e",'
+        '"actor":{"id":123456789012345678901234567890}}',
+        True,
+    ),
+    (
+        "string holding JSON in a JSON field",
+        '{"uuid":"j1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},"target":"[1, 2]"}',
+        True,
+    ),
+    (
+        "JSON word string in a JSON field",
+        '{"uuid":"j2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},"target":"null"}',
+        True,
+    ),
+    (
+        "hook delivery",
+        '{"eventType":"com.okta.event_hook","data":{"events":['
+        + json.dumps({**_OK_OKTA, "uuid": "h1"})
+        + ","
+        + json.dumps({**_OK_OKTA, "uuid": "h2"})
+        + "]}}",
+        True,
+    ),
     ("not an object", "[1, 2, 3]", True),
     ("invalid JSON", '{"uuid":"i1","published":', True),
     ("leading space", '  {"uuid":"l1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"}}', True),
-    ("plain word in a JSON field", '{"uuid":"w1","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                                   '"actor":{"id":"a"},"target":"allow"}', False),
-    ("escapes, slashes and text", '{"uuid":"w2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":'
-                                  '{"id":"a\\/b\\n\\t\\"q\\\\","displayName":"Zoë 日本 \u2028 🚀"},'
-                                  '"target":[{"msg":"x\\"y\\\\z\\b\\f\\r","n":-0,"big":18446744073709551615}]}',
-     False),
-    ("dotted key present whole", '{"uuid":"w3","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                                 '"actor.id":"whole","actor":{"id":"nested"}}', False),
-    ("dotted key null whole", '{"uuid":"w4","published":"2026-01-01T00:00:00Z","eventType":"e",'
-                              '"actor.id":null,"actor":{"id":"nested"}}', False),
-    ("nulls, booleans, empty containers", '{"uuid":"w5","published":"2026-01-01T00:00:00Z","eventType":null,'
-                                          '"actor":{"id":true,"type":false},"target":{},"severity":[]}', False),
-    ("spaced", '{ "uuid" : "w6" , "published" : "2026-01-01T00:00:00Z", "eventType":"e", "actor" : { "id" : 7 },'
-               ' "target" : [ { "a" : [ 1 , { } ] } ] }', False),
+    (
+        "plain word in a JSON field",
+        '{"uuid":"w1","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"},"target":"allow"}',
+        False,
+    ),
+    (
+        "escapes, slashes and text",
+        '{"uuid":"w2","published":"2026-01-01T00:00:00Z","eventType":"e","actor":'
+        '{"id":"a\\/b\\n\\t\\"q\\\\","displayName":"Zoë 日本 \u2028 🚀"},'
+        '"target":[{"msg":"x\\"y\\\\z\\b\\f\\r","n":-0,"big":18446744073709551615}]}',
+        False,
+    ),
+    (
+        "dotted key present whole",
+        '{"uuid":"w3","published":"2026-01-01T00:00:00Z","eventType":"e","actor.id":"whole","actor":{"id":"nested"}}',
+        False,
+    ),
+    (
+        "dotted key null whole",
+        '{"uuid":"w4","published":"2026-01-01T00:00:00Z","eventType":"e","actor.id":null,"actor":{"id":"nested"}}',
+        False,
+    ),
+    (
+        "nulls, booleans, empty containers",
+        '{"uuid":"w5","published":"2026-01-01T00:00:00Z","eventType":null,'
+        '"actor":{"id":true,"type":false},"target":{},"severity":[]}',
+        False,
+    ),
+    (
+        "spaced",
+        '{ "uuid" : "w6" , "published" : "2026-01-01T00:00:00Z", "eventType":"e", "actor" : { "id" : 7 },'
+        ' "target" : [ { "a" : [ 1 , { } ] } ] }',
+        False,
+    ),
 ]
 
 
 def _tricky_file(tmp_path: Path, tricky: list[tuple[str, str, bool]], name: str = "tricky.jsonl") -> Path:
     lines = []
     for n, (_, line, _) in enumerate(tricky):
-        lines.append(json.dumps({k: (v.format(n=n) if isinstance(v, str) else v) for k, v in _OK_OKTA.items()},
-                                separators=(",", ":")))
+        lines.append(
+            json.dumps(
+                {k: (v.format(n=n) if isinstance(v, str) else v) for k, v in _OK_OKTA.items()}, separators=(",", ":")
+            )
+        )
         lines.append(line)
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n")
@@ -177,32 +262,49 @@ def test_tricky_lines_are_handed_back_and_the_rest_read_exactly(tmp_path: Path) 
         assert (2 * n + 2 not in read_here) == handed_back, name
         assert 2 * n + 1 in read_here  # the ordinary line before it
     assert staged.handed_back == sum(h for *_, h in TRICKY_OKTA)
-    refused = {"duplicate key", "duplicate nested key", "duplicate key deep in an array", "trailing comma",
-               "trailing comma in an array", "inf (Python refuses it)", "not an object", "invalid JSON",
-               "nested too deep"}
-    assert {rj.line for rj in staged.rejects} == {2 * n + 2 for n, (name, *_) in enumerate(TRICKY_OKTA)
-                                                  if name in refused}
+    refused = {
+        "duplicate key",
+        "duplicate nested key",
+        "duplicate key deep in an array",
+        "trailing comma",
+        "trailing comma in an array",
+        "inf (Python refuses it)",
+        "not an object",
+        "invalid JSON",
+        "nested too deep",
+    }
+    assert {rj.line for rj in staged.rejects} == {
+        2 * n + 2 for n, (name, *_) in enumerate(TRICKY_OKTA) if name in refused
+    }
 
 
 def test_json_typed_fields_of_opa_read_exactly(tmp_path: Path) -> None:
     base = {"decision_id": "d", "path": "ai/allow", "timestamp": "2026-01-01T00:00:00Z", "req_id": 3}
-    shapes = [{"input": {"a": [1, 2, {"b": None}]}, "result": True}, {"input": {}, "result": "allow"},
-              {"input": {"x": "y"}, "result": {"allow": False, "reasons": ["a/b", "\"q\""]}},
-              {"input": [], "result": 0, "labels": {"id": "i", "version": "0.68.0"}, "metrics": {"t": 49019}},
-              {"input": {"n": -0}, "result": None}, {"input": {"f": 1.25}, "result": "deny"},
-              {"input": {"s": "x"}, "result": "{\"allow\": true}"}, {"input": {"s": "x"}, "result": "true"}]
+    shapes = [
+        {"input": {"a": [1, 2, {"b": None}]}, "result": True},
+        {"input": {}, "result": "allow"},
+        {"input": {"x": "y"}, "result": {"allow": False, "reasons": ["a/b", '"q"']}},
+        {"input": [], "result": 0, "labels": {"id": "i", "version": "0.68.0"}, "metrics": {"t": 49019}},
+        {"input": {"n": -0}, "result": None},
+        {"input": {"f": 1.25}, "result": "deny"},
+        {"input": {"s": "x"}, "result": '{"allow": true}'},
+        {"input": {"s": "x"}, "result": "true"},
+    ]
     path = tmp_path / "opa.jsonl"
     path.write_text("".join(json.dumps({**base, "decision_id": f"d{i}", **s}) + "\n" for i, s in enumerate(shapes)))
     staged = _agree(path, OPA)
     assert staged is not None and staged.handed_back == 3  # the float, the JSON text, the JSON word
 
 
-@pytest.mark.parametrize("name, text", [
-    ("a blank line (DuckDB skips it: the lines would shift)", '{"uuid":"a"}\n\n{"uuid":"b"}\n'),
-    ("a carriage return alone", '{"uuid":"a"}\r{"uuid":"b"}\n'),
-    ("a byte-order mark", '\ufeff{"uuid":"a"}\n'),
-    ("mostly lines Python must read", '{"uuid":1.5}\n{"uuid":2.5}\n{"uuid":"c"}\n'),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("a blank line (DuckDB skips it: the lines would shift)", '{"uuid":"a"}\n\n{"uuid":"b"}\n'),
+        ("a carriage return alone", '{"uuid":"a"}\r{"uuid":"b"}\n'),
+        ("a byte-order mark", '\ufeff{"uuid":"a"}\n'),
+        ("mostly lines Python must read", '{"uuid":1.5}\n{"uuid":2.5}\n{"uuid":"c"}\n'),
+    ],
+)
 def test_files_handed_back_whole(tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / "f.jsonl"
     path.write_bytes(text.encode())
@@ -219,8 +321,10 @@ def test_a_lone_surrogate_hands_the_file_back_whole(tmp_path: Path) -> None:
     """Python reads the escape into text Arrow cannot hold: the file goes whole to the streaming path, which
     says so for the file, as it did before this reader existed."""
     path = tmp_path / "f.jsonl"
-    path.write_text('{"uuid":"a","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"}}\n'
-                    '{"uuid":"b","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"\\ud800"}}\n')
+    path.write_text(
+        '{"uuid":"a","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"a"}}\n'
+        '{"uuid":"b","published":"2026-01-01T00:00:00Z","eventType":"e","actor":{"id":"\\ud800"}}\n'
+    )
     assert _fast(path, OKTA) is None
 
 
@@ -242,19 +346,22 @@ def test_other_layouts_and_formats_are_not_taken(tmp_path: Path) -> None:
 
 
 def test_ingest_reads_json_lines_without_python_and_quarantines_handed_back_lines(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The engine lands a clean JSON-lines file without the streaming reader, gives it only the lines DuckDB
     cannot read, and quarantines their bad records with their line: the landing file keeps the file's order."""
     raw = tmp_path / "raw"
     folder = raw / OKTA.folder
     folder.mkdir(parents=True)
-    clean = [json.dumps({**_OK_OKTA, "uuid": f"u{i}", "published": f"2026-01-0{1 + i % 3}T00:00:00Z"})
-             for i in range(6)]
+    clean = [
+        json.dumps({**_OK_OKTA, "uuid": f"u{i}", "published": f"2026-01-0{1 + i % 3}T00:00:00Z"}) for i in range(6)
+    ]
     (folder / "clean.jsonl").write_text("\n".join(clean) + "\n")
     dup = '{"uuid":"dup","uuid":"dup2","published":"2026-01-02T00:00:00Z","eventType":"e","actor":{"id":"a"}}'
     spaced = '{"uuid":"sp","published":"2026-01-02T00:00:00Z","eventType":"e","actor":{"id":0.5}}'
-    (folder / "mixed.jsonl").write_text("\n".join([clean[0].replace('"u0"', '"m0"'), dup, spaced,
-                                                   clean[1].replace('"u1"', '"m1"')]) + "\n")
+    (folder / "mixed.jsonl").write_text(
+        "\n".join([clean[0].replace('"u0"', '"m0"'), dup, spaced, clean[1].replace('"u1"', '"m1"')]) + "\n"
+    )
     handed: list[list[int]] = []
     real = readers.read_json
 
@@ -267,12 +374,18 @@ def test_ingest_reads_json_lines_without_python_and_quarantines_handed_back_line
     monkeypatch.setattr(readers, "read_json", spy)
     con = engine.connect(tmp_path / "wh.duckdb")
     from datetime import datetime
+
     res = engine.ingest_dataset(con, raw, OKTA, now=datetime(2026, 1, 3, 12))
     assert handed == [[2, 3]]  # the duplicate key and the float in a text field
     assert res.rows_read == 10 and res.rows_quarantined == 1
     q = con.execute("SELECT source_file, line, reason FROM audit.quarantine").fetchall()
-    assert q == [("iam/okta_system_log/mixed.jsonl", 2,
-                  "duplicate key 'uuid' in one JSON object: which value counts would be a silent choice")]
+    assert q == [
+        (
+            "iam/okta_system_log/mixed.jsonl",
+            2,
+            "duplicate key 'uuid' in one JSON object: which value counts would be a silent choice",
+        )
+    ]
     files = sorted(landing_root(tmp_path / "wh.duckdb").rglob("*.parquet"))
     assert len(files) == 2
     in_file_order = {}  # each landing file as written, not sorted: its rows in the file's order
@@ -291,8 +404,10 @@ def test_a_split_filter_gives_the_plain_filter_rows_in_order(threads: int) -> No
     from orchestration.ingest.contract import ROW_GROUP_ROWS, split_filter_sql
 
     con = duckdb.connect()
-    con.execute("CREATE TABLE t AS SELECT i AS k, CASE WHEN i % 7 = 0 THEN '{\"a\":' ELSE '{\"a\":' || i || '}' END "
-                "AS line FROM range(1000) r(i)")
+    con.execute(
+        "CREATE TABLE t AS SELECT i AS k, CASE WHEN i % 7 = 0 THEN '{\"a\":' ELSE '{\"a\":' || i || '}' END "
+        "AS line FROM range(1000) r(i)"
+    )
     cond = "json_valid(line) AND len(json_keys(line)) = 1 AND k % 3 <> 1"
     plain = con.execute(f"SELECT k, line FROM t WHERE {cond}").fetchall()
     split = split_filter_sql("k, line", "t", cond, "k", 1000, threads)

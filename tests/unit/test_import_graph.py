@@ -117,8 +117,10 @@ def test_a_cycle_is_found_however_deep_the_import(tmp_path):
 def test_the_cli_and_its_preflight_import_no_dagster():
     """An empty night is decided by the preflight before any Dagster run (about a second): importing Dagster
     alone would cost half a second more."""
-    code = ("import sys, orchestration.cli, orchestration.preflight; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dagster_dbt', 'dbt')))")
+    code = (
+        "import sys, orchestration.cli, orchestration.preflight; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dagster_dbt', 'dbt')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -135,10 +137,15 @@ def test_the_pipeline_ships_without_the_demo():
     importers = {}
     for module, path in module_names(ROOT, PACKAGE).items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        found = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
-                 and any(name.split(".")[0] == "roi_ledger_demo"
-                         for name in ([n.module or ""] if isinstance(n, ast.ImportFrom) else
-                                      [a.name for a in n.names]))]
+        found = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import | ast.ImportFrom)
+            and any(
+                name.split(".")[0] == "roi_ledger_demo"
+                for name in ([n.module or ""] if isinstance(n, ast.ImportFrom) else [a.name for a in n.names])
+            )
+        ]
         if found:
             importers[module] = [n.col_offset > 0 for n in found]
     assert importers == {f"{PACKAGE}.cli": [True]}

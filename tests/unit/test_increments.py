@@ -16,17 +16,30 @@ INCREMENT_HOOKS = {
 
 def _incremental_models(manifest_path) -> dict[str, dict]:
     manifest = json.loads(manifest_path.read_text())
-    return {n["name"]: n for n in manifest["nodes"].values()
-            if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"}
+    return {
+        n["name"]: n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
+    }
 
 
 def test_the_event_models_are_incremental(dbt_manifest):
     models = _incremental_models(dbt_manifest)
-    assert {"stg_usage__litellm_spend_logs", "stg_usage__openai_usage", "stg_policy__opa_decision_logs",
-            "stg_iam__okta_system_log", "stg_iam__github_audit_log", "stg_billing__focus",
-            "stg_delivery__changes", "stg_delivery__deployments", "int_usage__attributed",
-            "fct_ai_usage", "fct_landing_repeats", "int_identity__iam_keys",
-            "int_identity__activity_keys"} == set(models)
+    assert {
+        "stg_usage__litellm_spend_logs",
+        "stg_usage__openai_usage",
+        "stg_policy__opa_decision_logs",
+        "stg_iam__okta_system_log",
+        "stg_iam__github_audit_log",
+        "stg_billing__focus",
+        "stg_delivery__changes",
+        "stg_delivery__deployments",
+        "int_usage__attributed",
+        "fct_ai_usage",
+        "fct_landing_repeats",
+        "int_identity__iam_keys",
+        "int_identity__activity_keys",
+    } == set(models)
 
 
 def test_every_incremental_model_runs_the_increment_hooks_and_reads_no_nightly_var(dbt_manifest):

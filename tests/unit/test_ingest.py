@@ -96,8 +96,9 @@ def query(con, sql: str, params: list | None = None) -> list[dict]:
 
 
 def quarantine(con, ds: Dataset) -> list[dict]:
-    return query(con, "SELECT * FROM audit.quarantine WHERE dataset = ? ORDER BY source_file, line, column_name",
-                 [ds.key])
+    return query(
+        con, "SELECT * FROM audit.quarantine WHERE dataset = ? ORDER BY source_file, line, column_name", [ds.key]
+    )
 
 
 # ---------------------------------------------------------------- an independent reading of the files
@@ -112,8 +113,13 @@ def decoded(path: Path) -> str:
 
 def kind_of(name: str) -> str:
     name = name.lower().removesuffix(".gz")
-    for suffix, kind in ((".csv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"),
-                         (".parquet", "parquet")):
+    for suffix, kind in (
+        (".csv", "csv"),
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".json", "json"),
+        (".parquet", "parquet"),
+    ):
         if name.endswith(suffix):
             return kind
     raise ValueError(name)
@@ -417,40 +423,59 @@ def test_realistic_export_lands_whole_and_traceable(good, ds):
     assert [f.rows_accepted for f in result.files] == [len(s.recs) for s in sources]
     assert quarantine(con, ds) == []
     assert result.summary()["landed_rows_total"] == sum(len(s.recs) for s in sources)
-    nulls = con.execute(f"SELECT count(*) FROM {ds.table} WHERE _source_file IS NULL OR _file_sha256 IS NULL "
-                        "OR _line IS NULL OR _ingested_at IS NULL").fetchone()[0]
+    nulls = con.execute(
+        f"SELECT count(*) FROM {ds.table} WHERE _source_file IS NULL OR _file_sha256 IS NULL "
+        "OR _line IS NULL OR _ingested_at IS NULL"
+    ).fetchone()[0]
     assert nulls == 0
     check_landed(con, ds, raw, sources, g.since)
     for f in ds.fields:
         if f.allowed:
             values = {v for (v,) in con.execute(f'SELECT DISTINCT "{f.name}" FROM {ds.table}').fetchall()}
             assert values - {None} <= set(f.allowed), f"{f.name} lands in canonical casing"
-    audit = query(con, "SELECT source_file, file_sha256, status, rows_read, rows_accepted, rows_quarantined, run_id "
-                       "FROM audit.ingested_files WHERE dataset = ? ORDER BY source_file", [ds.key])
-    assert audit == [{"source_file": s.path.relative_to(raw).as_posix(), "file_sha256": sha256(s.path),
-                      "status": "landed", "rows_read": len(s.recs), "rows_accepted": len(s.recs),
-                      "rows_quarantined": 0, "run_id": "test-run"} for s in sources]
+    audit = query(
+        con,
+        "SELECT source_file, file_sha256, status, rows_read, rows_accepted, rows_quarantined, run_id "
+        "FROM audit.ingested_files WHERE dataset = ? ORDER BY source_file",
+        [ds.key],
+    )
+    assert audit == [
+        {
+            "source_file": s.path.relative_to(raw).as_posix(),
+            "file_sha256": sha256(s.path),
+            "status": "landed",
+            "rows_read": len(s.recs),
+            "rows_accepted": len(s.recs),
+            "rows_quarantined": 0,
+            "run_id": "test-run",
+        }
+        for s in sources
+    ]
 
 
-@pytest.mark.parametrize(("key", "column", "source", "variants"), [
-    ("billing/focus", "charge_frequency", "ChargeFrequency", {"Usage-based", "usage-based"}),
-    ("billing/focus", "commitment_discount_status", "CommitmentDiscountStatus", {"used"}),
-    ("iam/okta_system_log", "severity", "severity", {"info"}),
-    ("iam/okta_system_log", "outcome_result", "outcome.result", {"success"}),
-    ("iam/identity_inventory", "identity_kind", "identity_kind", {"Human"}),
-    ("iam/identity_inventory", "status", "status", {"RETIRED"}),
-    ("iam/github_audit_log", "operation_type", "operation_type", {"CREATE"}),
-    ("security/incidents", "severity", "severity", {"medium", "informational"}),
-    ("security/incidents", "detected_by", "detected_by", {"AI"}),
-    ("delivery/work_items", "type", "type", {"Story", "STORY", "Bug", "Incident", "Task"}),
-    ("billing/saas_licences", "status", "status", {"Retired"}),
-    ("assumptions/scenarios", "frequency_model", "frequency_model", {"PERT"}),
-])
+@pytest.mark.parametrize(
+    ("key", "column", "source", "variants"),
+    [
+        ("billing/focus", "charge_frequency", "ChargeFrequency", {"Usage-based", "usage-based"}),
+        ("billing/focus", "commitment_discount_status", "CommitmentDiscountStatus", {"used"}),
+        ("iam/okta_system_log", "severity", "severity", {"info"}),
+        ("iam/okta_system_log", "outcome_result", "outcome.result", {"success"}),
+        ("iam/identity_inventory", "identity_kind", "identity_kind", {"Human"}),
+        ("iam/identity_inventory", "status", "status", {"RETIRED"}),
+        ("iam/github_audit_log", "operation_type", "operation_type", {"CREATE"}),
+        ("security/incidents", "severity", "severity", {"medium", "informational"}),
+        ("security/incidents", "detected_by", "detected_by", {"AI"}),
+        ("delivery/work_items", "type", "type", {"Story", "STORY", "Bug", "Incident", "Task"}),
+        ("billing/saas_licences", "status", "status", {"Retired"}),
+        ("assumptions/scenarios", "frequency_model", "frequency_model", {"PERT"}),
+    ],
+)
 def test_casing_variants_shipped_by_real_exports_land_canonical(good, key, column, source, variants):
     ds = BY_KEY[key]
     g = good(key)
-    shipped = [as_text(get_path(rec.values, source)) for p in engine.discover(g.raw, ds)
-               for rec in load_source(p, ds).recs]
+    shipped = [
+        as_text(get_path(rec.values, source)) for p in engine.discover(g.raw, ds) for rec in load_source(p, ds).recs
+    ]
     assert variants <= set(shipped), f"{key}: the fixture should carry {variants}"
     landed = [v for (v,) in g.con.execute(f'SELECT "{column}" FROM {ds.table}').fetchall()]
     want = [expected_value(ds, ds.field(column), t) for t in shipped]
@@ -464,18 +489,25 @@ def test_raw_files_are_never_modified(tmp_path):
         stage_good(tmp_path, ds)
         src = primary(ds)
         text = src.text()
-        stage(tmp_path, ds, {
-            f"zz_truncated.{src.ext}": text[: len(text) // 2].encode(),
-            f"zz_empty.{src.ext}": b"",
-            f"zz_latin1.{src.ext}": ("Zürich " + text).encode("latin-1", errors="replace"),
-            f"zz_copy_{src.path.name}": src.path,
-            "zz_notes.xlsx": b"PK\x03\x04",
-        })
+        stage(
+            tmp_path,
+            ds,
+            {
+                f"zz_truncated.{src.ext}": text[: len(text) // 2].encode(),
+                f"zz_empty.{src.ext}": b"",
+                f"zz_latin1.{src.ext}": ("Zürich " + text).encode("latin-1", errors="replace"),
+                f"zz_copy_{src.path.name}": src.path,
+                "zz_notes.xlsx": b"PK\x03\x04",
+            },
+        )
     raw = tmp_path / "raw"
 
     def snapshot() -> dict[str, tuple]:
-        return {p.relative_to(raw).as_posix(): (sha256(p), p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_mode)
-                for p in sorted(raw.rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(raw).as_posix(): (sha256(p), p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_mode)
+            for p in sorted(raw.rglob("*"))
+            if p.is_file()
+        }
 
     before = snapshot()
     con = connect(tmp_path)
@@ -549,8 +581,11 @@ def test_restated_file_supersedes_the_earlier_version(tmp_path, ds):
     shas = con.execute(f"SELECT DISTINCT _file_sha256 FROM {ds.table}").fetchall()
     assert shas == [(sha256(target),)]
     assert second.landed_rows_total == len(src.recs) - 1
-    audit = query(con, "SELECT file_sha256, status FROM audit.ingested_files WHERE dataset = ? ORDER BY ingested_at, "
-                       "status", [ds.key])
+    audit = query(
+        con,
+        "SELECT file_sha256, status FROM audit.ingested_files WHERE dataset = ? ORDER BY ingested_at, status",
+        [ds.key],
+    )
     assert {(a["file_sha256"], a["status"]) for a in audit} == {(old_sha, "superseded"), (sha256(target), "landed")}
 
 
@@ -622,26 +657,49 @@ def test_real_precision_lands_exactly_and_more_is_quarantined_with_its_money_cou
     """Real FOCUS exports carry 12-15 places (the public FOCUS 1.0 sample's ConsumedQuantity, FOCUS 1.3 costs): they
     land exactly. Only a value DECIMAL(38, 18) cannot hold is quarantined; its row's other money is still counted."""
     ds = BY_KEY["billing/focus"]
-    costs = ["0.123456789012345", "1.2345678901234e-05", "1.100000000000000", "0.000000000000000001",
-             "12.345678901234567", "1200e-20", "-0.0000000000000000005", "123456789012345678901", "7e-19"]
+    costs = [
+        "0.123456789012345",
+        "1.2345678901234e-05",
+        "1.100000000000000",
+        "0.000000000000000001",
+        "12.345678901234567",
+        "1200e-20",
+        "-0.0000000000000000005",
+        "123456789012345678901",
+        "7e-19",
+    ]
     stage(tmp_path, ds, {"precision.csv": _focus_with_costs(costs)})
     con, result = ingest(tmp_path, ds)
     assert (result.files[0].rows_accepted, result.files[0].rows_quarantined) == (6, 3)
     q = quarantine(con, ds)
     assert [(r["line"], r["column_name"]) for r in q] == [(8, "billed_cost"), (9, "billed_cost"), (10, "billed_cost")]
-    for r, text, why in zip(q, ("-0.0000000000000000005", "123456789012345678901", "7e-19"),
-                            ("more than 18 decimal places", "more than 20 integer digits", "more than 18 decimal"),
-                            strict=True):
+    for r, text, why in zip(
+        q,
+        ("-0.0000000000000000005", "123456789012345678901", "7e-19"),
+        ("more than 18 decimal places", "more than 20 integer digits", "more than 18 decimal"),
+        strict=True,
+    ):
         assert r["reason"].startswith(why), r["reason"]
         assert text in r["reason"]
         assert json.loads(r["raw_record"])["BilledCost"] == text
     landed = [v for (v,) in con.execute(f"SELECT billed_cost FROM {ds.table} ORDER BY _line").fetchall()]
     assert landed == [Decimal(c) for c in costs[:6]]
-    money = {r[0]: r[1:] for r in con.execute(
-        "SELECT column_name, rows_read, amount_read, rows_landed, amount_landed, rows_quarantined, amount_quarantined, "
-        "rows_unreadable FROM audit.ingested_money WHERE source_file LIKE '%precision.csv'").fetchall()}
-    assert money["billed_cost"] == (6, sum(Decimal(c) for c in costs[:6]), 6, sum(Decimal(c) for c in costs[:6]),
-                                    0, 0, 3)
+    money = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT column_name, rows_read, amount_read, rows_landed, amount_landed, rows_quarantined, "
+            "amount_quarantined, rows_unreadable FROM audit.ingested_money WHERE source_file LIKE '%precision.csv'"
+        ).fetchall()
+    }
+    assert money["billed_cost"] == (
+        6,
+        sum(Decimal(c) for c in costs[:6]),
+        6,
+        sum(Decimal(c) for c in costs[:6]),
+        0,
+        0,
+        3,
+    )
     # effective cost of the three quarantined rows could be read: it is counted as quarantined, not lost
     eff = money["effective_cost"]
     assert eff[0] == 9 and eff[4] == 3 and eff[5] != 0 and eff[6] == 0
@@ -664,8 +722,9 @@ def test_null_sentinels_land_as_null(good):
 
     focus = BY_KEY["billing/focus"]
     con = good(focus.key).con
-    n_null_text = con.execute(f"SELECT count(*) FROM {focus.table} WHERE invoice_id = 'NULL' OR resource_name = 'NULL' "
-                              "OR resource_name = ''").fetchone()[0]
+    n_null_text = con.execute(
+        f"SELECT count(*) FROM {focus.table} WHERE invoice_id = 'NULL' OR resource_name = 'NULL' OR resource_name = ''"
+    ).fetchone()[0]
     assert n_null_text == 0
     first = query(con, f"SELECT * FROM {focus.table} WHERE _source_file LIKE '%1_2.csv' AND _line = 2")[0]
     assert first["invoice_id"] is None and first["commitment_discount_id"] is None and first["charge_class"] is None
@@ -673,24 +732,28 @@ def test_null_sentinels_land_as_null(good):
 
     lite = BY_KEY["usage/litellm_spend_logs"]
     con = good(lite.key).con
-    cache_hit = con.execute(f"SELECT cache_hit FROM {lite.table} WHERE request_id = 'msg_01XyZaBcDeFgHiJkLmNoPqRs'"
-                            ).fetchone()[0]
+    cache_hit = con.execute(
+        f"SELECT cache_hit FROM {lite.table} WHERE request_id = 'msg_01XyZaBcDeFgHiJkLmNoPqRs'"
+    ).fetchone()[0]
     assert cache_hit is None  # "None", as LiteLLM writes it
 
 
 def test_extra_csv_columns_are_kept(good):
     ds = BY_KEY["billing/focus"]
     con = good(ds.key).con
-    extra = json.loads(con.execute(f"SELECT _extra FROM {ds.table} WHERE _source_file LIKE '%1_2.csv' AND _line = 2"
-                                   ).fetchone()[0])
+    extra = json.loads(
+        con.execute(f"SELECT _extra FROM {ds.table} WHERE _source_file LIKE '%1_2.csv' AND _line = 2").fetchone()[0]
+    )
     assert extra["x_UsageType"] == "USE1-Claude3.5Sonnet-input-tokens"
     assert extra["SkuPriceDetails"] == '{"TokenType":"input"}'
     assert {"AvailabilityZone", "x_Discounts", "x_Operation", "x_ServiceCode", "SkuMeter"} <= set(extra)
-    azure = json.loads(con.execute(f"SELECT _extra FROM {ds.table} WHERE allocated_method_id = 'token-share-v2'"
-                                   ).fetchone()[0])
+    azure = json.loads(
+        con.execute(f"SELECT _extra FROM {ds.table} WHERE allocated_method_id = 'token-share-v2'").fetchone()[0]
+    )
     assert json.loads(azure["AllocatedMethodDetails"])["Elements"][0]["AllocatedRatio"] == 0.25
-    gcp = json.loads(con.execute(f"SELECT _extra FROM {ds.table} WHERE _source_file LIKE '%.parquet' AND _line = 4"
-                                 ).fetchone()[0])
+    gcp = json.loads(
+        con.execute(f"SELECT _extra FROM {ds.table} WHERE _source_file LIKE '%.parquet' AND _line = 4").fetchone()[0]
+    )
     assert json.loads(gcp["x_Credits"]) == [{"name": "FreeTrial:2024", "amount": -2.1}]
     assert gcp["x_ExportTime"].startswith("2024-10-04T06:12:05")
 
@@ -698,15 +761,20 @@ def test_extra_csv_columns_are_kept(good):
 def test_focus_1_3_renamed_columns_land_in_the_same_fields(good):
     ds = BY_KEY["billing/focus"]
     con = good(ds.key).con
-    rows = query(con, f"SELECT provider_name, publisher_name, contract_applied, allocated_tags, tags, "
-                      f"commitment_discount_status FROM {ds.table} WHERE _source_file LIKE '%1_3_azure.csv' "
-                      "ORDER BY _line")
+    rows = query(
+        con,
+        f"SELECT provider_name, publisher_name, contract_applied, allocated_tags, tags, "
+        f"commitment_discount_status FROM {ds.table} WHERE _source_file LIKE '%1_3_azure.csv' "
+        "ORDER BY _line",
+    )
     assert {(r["provider_name"], r["publisher_name"]) for r in rows} == {("Microsoft", "Microsoft")}
     assert json.loads(rows[2]["contract_applied"])["Elements"][0]["ContractCommitmentId"] == "MACC-2024-0042-01"
     assert json.loads(rows[4]["allocated_tags"]) == {"ai-system": "ais-support-copilot", "team": "support"}
     assert rows[3]["commitment_discount_status"] == "Used"  # shipped as "used"
-    aws = query(con, f"SELECT provider_name, publisher_name, tags FROM {ds.table} WHERE _source_file LIKE '%1_2.csv' "
-                     "AND _line = 2")[0]
+    aws = query(
+        con,
+        f"SELECT provider_name, publisher_name, tags FROM {ds.table} WHERE _source_file LIKE '%1_2.csv' AND _line = 2",
+    )[0]
     assert (aws["provider_name"], aws["publisher_name"]) == ("AWS", "Anthropic")
     assert json.loads(aws["tags"]) == {"ai_system": "ais-copilot", "team": "platform", "user:CostCenter": "CC-4410"}
 
@@ -735,30 +803,65 @@ def test_parquet_focus_types_land_right(good):
 def test_timestamps_land_as_the_right_utc_instant(good):
     checks = [
         # dataset, column, where, expected
-        ("iam/github_audit_log", "event_at", "document_id = 'Vd2Ww1kN5s0uT0xQ8nq5Fw'",
-         datetime(2024, 10, 1, 8, 0, 0, 123000)),  # @timestamp 1727769600123 (epoch ms)
-        ("iam/github_audit_log", "event_at", "document_id = 'mB3nV6cX9zL2kJ5hG8fD1s'",
-         datetime(2024, 10, 1, 9, 0)),  # no @timestamp: created_at 1727773200000
-        ("iam/secrets_inventory", "last_rotated_date", "name = 'prod/litellm/master-key'",
-         datetime(2024, 9, 24, 0, 0, 0, 512000)),  # 1727136000.512 (epoch s, AWS CLI v1)
-        ("iam/secrets_inventory", "last_rotated_date", "name = 'prod/bedrock/agent-runtime'",
-         datetime(2024, 9, 30, 4, 0, 12, 512000)),  # 2024-09-30T06:00:12.512000+02:00 (AWS CLI v2)
+        (
+            "iam/github_audit_log",
+            "event_at",
+            "document_id = 'Vd2Ww1kN5s0uT0xQ8nq5Fw'",
+            datetime(2024, 10, 1, 8, 0, 0, 123000),
+        ),  # @timestamp 1727769600123 (epoch ms)
+        (
+            "iam/github_audit_log",
+            "event_at",
+            "document_id = 'mB3nV6cX9zL2kJ5hG8fD1s'",
+            datetime(2024, 10, 1, 9, 0),
+        ),  # no @timestamp: created_at 1727773200000
+        (
+            "iam/secrets_inventory",
+            "last_rotated_date",
+            "name = 'prod/litellm/master-key'",
+            datetime(2024, 9, 24, 0, 0, 0, 512000),
+        ),  # 1727136000.512 (epoch s, AWS CLI v1)
+        (
+            "iam/secrets_inventory",
+            "last_rotated_date",
+            "name = 'prod/bedrock/agent-runtime'",
+            datetime(2024, 9, 30, 4, 0, 12, 512000),
+        ),  # 2024-09-30T06:00:12.512000+02:00 (AWS CLI v2)
         ("usage/openai_usage", "bucket_start", "num_model_requests = 1288", datetime(2024, 10, 1)),  # 1727740800
-        ("iam/okta_system_log", "published", "uuid = '4b7e1c2a-7f6e-11ef-9a3b-3f1d2c4b5a69'",
-         datetime(2024, 10, 1, 8, 15, 2, 331000)),  # ...Z
-        ("policy/opa_decision_logs", "decided_at", "req_id = 1187",
-         datetime(2024, 10, 1, 9, 31, 40, 118402)),  # RFC 3339 with nanoseconds
-        ("policy/opa_decision_logs", "decided_at", "req_id = 1189",
-         datetime(2024, 10, 1, 9, 14, 3, 500000)),  # +02:00
+        (
+            "iam/okta_system_log",
+            "published",
+            "uuid = '4b7e1c2a-7f6e-11ef-9a3b-3f1d2c4b5a69'",
+            datetime(2024, 10, 1, 8, 15, 2, 331000),
+        ),  # ...Z
+        (
+            "policy/opa_decision_logs",
+            "decided_at",
+            "req_id = 1187",
+            datetime(2024, 10, 1, 9, 31, 40, 118402),
+        ),  # RFC 3339 with nanoseconds
+        ("policy/opa_decision_logs", "decided_at", "req_id = 1189", datetime(2024, 10, 1, 9, 14, 3, 500000)),  # +02:00
         ("delivery/changes", "time_created", "change_id LIKE '3f9d2c1b%'", datetime(2024, 10, 1, 7, 58, 12)),  # UTC
         ("delivery/changes", "time_created", "change_id LIKE '9c8b7a69%'", datetime(2024, 10, 1, 8, 21, 7)),
-        ("usage/litellm_spend_logs", "start_time", "request_id LIKE 'chatcmpl-9c1f%'",
-         datetime(2024, 10, 1, 9, 14, 3, 512000)),  # 'YYYY-MM-DD HH:MM:SS.fff' means UTC
-        ("usage/litellm_spend_logs", "start_time", "request_id LIKE 'chatcmpl-6d8e%'",
-         datetime(2024, 10, 2, 7, 0, 3, 300000)),  # +02:00
+        (
+            "usage/litellm_spend_logs",
+            "start_time",
+            "request_id LIKE 'chatcmpl-9c1f%'",
+            datetime(2024, 10, 1, 9, 14, 3, 512000),
+        ),  # 'YYYY-MM-DD HH:MM:SS.fff' means UTC
+        (
+            "usage/litellm_spend_logs",
+            "start_time",
+            "request_id LIKE 'chatcmpl-6d8e%'",
+            datetime(2024, 10, 2, 7, 0, 3, 300000),
+        ),  # +02:00
         ("billing/focus", "charge_period_start", "_source_file LIKE '%1_2.csv' AND _line = 3", datetime(2024, 10, 1)),
-        ("iam/aws_credential_report", "user_creation_time", "\"user\" = 'alice.martin'",
-         datetime(2019, 6, 12, 9, 31, 12)),
+        (
+            "iam/aws_credential_report",
+            "user_creation_time",
+            "\"user\" = 'alice.martin'",
+            datetime(2019, 6, 12, 9, 31, 12),
+        ),
         ("delivery/work_items", "created", "key = 'PAY-1033'", datetime(2024, 10, 3, 13, 20)),
     ]
     for key, column, where, expected in checks:
@@ -777,8 +880,9 @@ def test_json_records_are_kept_whole(good):
     con = good(gh.key).con
     line = con.execute(f"SELECT _record FROM {gh.table} WHERE document_id = 'hJ7kL0zX3cV6bN9mQ2wE5r'").fetchone()[0]
     assert json.loads(line)["permissions_added"] == {"repository": {"contents": "write", "pull_requests": "write"}}
-    token = con.execute(f"SELECT hashed_token, programmatic_access_type FROM {gh.table} WHERE actor = 'svc-ci-deploy'"
-                        ).fetchone()
+    token = con.execute(
+        f"SELECT hashed_token, programmatic_access_type FROM {gh.table} WHERE actor = 'svc-ci-deploy'"
+    ).fetchone()
     assert token == ("kRN8uO2m9Oq1v3YtJbX7Gm0pQeZ4w5sA6dF8hJkLzXc=", "Fine-grained personal access token")
 
 
@@ -804,8 +908,15 @@ def _pick(ds: Dataset, rec_has: Callable[[Field], bool], pred: Callable[[Field],
 
 
 _TYPE_ORDER = ["decimal", "integer", "epoch_ms", "epoch_s", "timestamp", "date", "boolean"]
-_TYPE_WORDS = {"decimal": "decimal", "integer": "integer", "epoch_ms": "epoch milliseconds",
-               "epoch_s": "epoch seconds", "timestamp": "timestamp", "date": "date", "boolean": "boolean"}
+_TYPE_WORDS = {
+    "decimal": "decimal",
+    "integer": "integer",
+    "epoch_ms": "epoch milliseconds",
+    "epoch_s": "epoch seconds",
+    "timestamp": "timestamp",
+    "date": "date",
+    "boolean": "boolean",
+}
 K = 1  # the record broken in row-level cases (the second one)
 
 
@@ -838,15 +949,15 @@ def case_missing_required(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Ex
         drop = set(header_cols(src, f))
         header = [h for h in src.header if h not in drop]
         text = csv_text(header, [[r.values[h] for h in header] for r in src.recs])
-        return ({"missing_column.csv": text.encode()},
-                Expect("rejected", ("missing required column", f.source)))
+        return ({"missing_column.csv": text.encode()}, Expect("rejected", ("missing required column", f.source)))
     for p in candidates(f):
         del_path(src.objs[K], p)
     text = src.text()
     name = f"missing_field.{src.ext}"
     line = _line_after_rewrite(ds, text, tmp / name)
-    return {name: text.encode()}, Expect("landed", rows=[(line, f.name, ("missing required value",))],
-                                         accepted=len(src.recs) - 1)
+    return {name: text.encode()}, Expect(
+        "landed", rows=[(line, f.name, ("missing required value",))], accepted=len(src.recs) - 1
+    )
 
 
 def case_missing_required_value(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
@@ -855,8 +966,9 @@ def case_missing_required_value(ds: Dataset, src: Source, tmp: Path) -> tuple[di
     text = src.text()
     name = f"empty_required.{src.ext}"
     line = _line_after_rewrite(ds, text, tmp / name)
-    return {name: text.encode()}, Expect("landed", rows=[(line, f.name, ("missing required value",))],
-                                         accepted=len(src.recs) - 1)
+    return {name: text.encode()}, Expect(
+        "landed", rows=[(line, f.name, ("missing required value",))], accepted=len(src.recs) - 1
+    )
 
 
 def case_wrong_type(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
@@ -865,8 +977,9 @@ def case_wrong_type(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
     text = src.text()
     name = f"wrong_type.{src.ext}"
     line = _line_after_rewrite(ds, text, tmp / name)
-    return {name: text.encode()}, Expect("landed", rows=[(line, f.name, ("not ", _TYPE_WORDS[f.type], "'twelve'"))],
-                                         accepted=len(src.recs) - 1)
+    return {name: text.encode()}, Expect(
+        "landed", rows=[(line, f.name, ("not ", _TYPE_WORDS[f.type], "'twelve'"))], accepted=len(src.recs) - 1
+    )
 
 
 def case_unknown_enum(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
@@ -898,20 +1011,26 @@ def case_truncated(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
     if src.kind == "csv":
         lines = text.rstrip("\n").split("\n")
         lines[-1] = _cut_after_fields(lines[-1], 2)
-        return ({"truncated.csv": "\n".join(lines).encode()},
-                Expect("landed", rows=[(len(lines), None, (f"expected {len(src.header)} fields", "found 2"))],
-                       accepted=n - 1))
+        return (
+            {"truncated.csv": "\n".join(lines).encode()},
+            Expect(
+                "landed", rows=[(len(lines), None, (f"expected {len(src.header)} fields", "found 2"))], accepted=n - 1
+            ),
+        )
     if src.kind == "jsonl":
         lines = text.rstrip("\n").split("\n")
         lines[-1] = lines[-1][: len(lines[-1]) // 2]
-        return ({"truncated.jsonl": "\n".join(lines).encode()},
-                Expect("landed", rows=[(len(lines), None, ("invalid JSON",))], accepted=n - 1))
+        return (
+            {"truncated.jsonl": "\n".join(lines).encode()},
+            Expect("landed", rows=[(len(lines), None, ("invalid JSON",))], accepted=n - 1),
+        )
     return {"truncated.json": text[: len(text) // 2].encode()}, Expect("rejected", ("invalid JSON",))
 
 
 def case_truncated_gzip(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
-    data = gzip.compress(src.path.read_bytes() if not src.path.name.endswith(".gz") else gzip.decompress(
-        src.path.read_bytes()), mtime=0)
+    data = gzip.compress(
+        src.path.read_bytes() if not src.path.name.endswith(".gz") else gzip.decompress(src.path.read_bytes()), mtime=0
+    )
     name = src.path.name if src.path.name.endswith(".gz") else src.path.name + ".gz"
     return {name: data[: len(data) * 2 // 3]}, Expect("rejected", ("cannot read the file",))
 
@@ -940,22 +1059,28 @@ def case_no_records(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
 
 
 def case_duplicate(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
-    suffix = src.path.name[src.path.name.index("."):]
+    suffix = src.path.name[src.path.name.index(".") :]
     first = f"a_export{suffix}"
-    return ({first: src.path, f"b_export_copy{suffix}": src.path},
-            Expect("duplicate", (f"duplicate of {ds.folder}/{first}",)))
+    return (
+        {first: src.path, f"b_export_copy{suffix}": src.path},
+        Expect("duplicate", (f"duplicate of {ds.folder}/{first}",)),
+    )
 
 
 def case_unsupported_suffix(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
     # content made distinct from the other cases' files, or it would be a duplicate of them
-    return ({"export.xlsx": src.path.read_bytes() + b"\n\n"},
-            Expect("rejected", ("unsupported file type", "export.xlsx")))
+    return (
+        {"export.xlsx": src.path.read_bytes() + b"\n\n"},
+        Expect("rejected", ("unsupported file type", "export.xlsx")),
+    )
 
 
 def case_format_not_accepted(ds: Dataset, src: Source, tmp: Path) -> tuple[dict, Expect]:
     other = next(f for f in ("jsonl", "csv", "parquet", "json") if f not in ds.formats)
-    return ({f"export.{other}": src.path.read_bytes() + b"\n\n\n"},
-            Expect("rejected", (f"format '{other}' is not accepted",)))
+    return (
+        {f"export.{other}": src.path.read_bytes() + b"\n\n\n"},
+        Expect("rejected", (f"format '{other}' is not accepted",)),
+    )
 
 
 CASES = {name.removeprefix("case_"): fn for name, fn in dict(globals()).items() if name.startswith("case_")}
@@ -969,8 +1094,9 @@ def _applies(ds: Dataset, case: str) -> bool:
     return True
 
 
-BROKEN_PARAMS = [pytest.param(ds, case, id=f"{ds.key}-{case}")
-                 for ds in DATASETS for case in CASES if _applies(ds, case)]
+BROKEN_PARAMS = [
+    pytest.param(ds, case, id=f"{ds.key}-{case}") for ds in DATASETS for case in CASES if _applies(ds, case)
+]
 
 
 @pytest.fixture(scope="module")
@@ -1014,7 +1140,7 @@ def test_broken_export(broken_run, ds, case):
         assert [(r["line"], r["column_name"], r["reason"]) for r in q] == [(None, None, res.message)]
         assert res.source_file not in landed
         if expect.status == "duplicate":
-            assert landed[f"{ds.folder}/a_export{target[target.index('.'):]}"] == len(primary(ds).recs)
+            assert landed[f"{ds.folder}/a_export{target[target.index('.') :]}"] == len(primary(ds).recs)
         return
     assert (res.rows_accepted, res.rows_quarantined) == (expect.accepted, len(expect.rows))
     assert landed.get(res.source_file, 0) == expect.accepted
@@ -1023,8 +1149,9 @@ def test_broken_export(broken_run, ds, case):
         for part in parts:
             assert part in r["reason"], r["reason"]
         assert r["raw_record"], "the quarantined record is kept for review"
-    lines = {v for (v,) in con.execute(f"SELECT _line FROM {ds.table} WHERE _source_file = ?",
-                                       [res.source_file]).fetchall()}
+    lines = {
+        v for (v,) in con.execute(f"SELECT _line FROM {ds.table} WHERE _source_file = ?", [res.source_file]).fetchall()
+    }
     assert not lines & {line for line, _, _ in expect.rows}
 
 
@@ -1068,11 +1195,14 @@ def test_openai_page_lines_quarantine_each_bad_record_once(tmp_path):
 def test_secret_lines_that_are_not_objects_are_quarantined(tmp_path):
     ds = BY_KEY["iam/secrets_inventory"]
     good = json.dumps(primary(ds).objs[0], default=float)
-    stage(tmp_path, ds, {"secrets.jsonl": f"{good}\nnull\n42\n\"text\"\n".encode()})
+    stage(tmp_path, ds, {"secrets.jsonl": f'{good}\nnull\n42\n"text"\n'.encode()})
     con, result = ingest(tmp_path, ds)
     assert (result.files[0].status, result.files[0].rows_accepted) == ("landed", 1)
     assert [(r["line"], r["reason"]) for r in quarantine(con, ds)] == [
-        (2, "record is not a JSON object"), (3, "record is not a JSON object"), (4, "record is not a JSON object")]
+        (2, "record is not a JSON object"),
+        (3, "record is not a JSON object"),
+        (4, "record is not a JSON object"),
+    ]
 
 
 # Real-world breakages kept as files: path under tests/fixtures/broken -> (status, rows accepted, parts that must
@@ -1082,12 +1212,18 @@ HAND_MADE = {
     "billing/focus/focus_excel_resave_de.csv": ("rejected", 0, ("not valid UTF-8",)),
     # `aws iam get-credential-report --query Content --output text`: the base64 Content, not the CSV.
     "iam/aws_credential_report/credential_report_base64_content.csv": (
-        "rejected", 0, ("missing required column", "user", "arn", "mfa_active")),
+        "rejected",
+        0,
+        ("missing required column", "user", "arn", "mfa_active"),
+    ),
     # API pages appended with `curl >>`: one JSON array after the other on one line.
     "iam/okta_system_log/okta_logs_paged_api_dump.json": ("landed", 0, ("invalid JSON", "Extra data")),
     # The /v1/organization/costs response dropped into the usage folder: buckets of cost results.
     "usage/openai_usage/usage_costs_endpoint.json": (
-        "landed", 0, ("missing required value", "is not one of: organization.usage.completions.result")),
+        "landed",
+        0,
+        ("missing required value", "is not one of: organization.usage.completions.result"),
+    ),
 }
 
 

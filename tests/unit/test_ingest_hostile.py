@@ -42,20 +42,29 @@ def rows(con, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def okta_event(uuid: str, published: str = "2026-10-30T08:00:00.000Z", **extra) -> dict:
-    return {"uuid": uuid, "published": published, "eventType": "user.session.start", "severity": "INFO",
-            "actor": {"id": "00u1abcdEFGH2345ijk6", "type": "User", "alternateId": "a@example.com"}, **extra}
+    return {
+        "uuid": uuid,
+        "published": published,
+        "eventType": "user.session.start",
+        "severity": "INFO",
+        "actor": {"id": "00u1abcdEFGH2345ijk6", "type": "User", "alternateId": "a@example.com"},
+        **extra,
+    }
 
 
 def jsonl(*records: dict) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 
 
-FOCUS_HEADER = ("BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,"
-                "ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName")
+FOCUS_HEADER = (
+    "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,"
+    "ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName"
+)
 
 
-def focus_row(cost: str, start: str = "2026-10-01 00:00:00", end: str = "2026-10-01 01:00:00",
-              currency: str = "USD") -> str:
+def focus_row(
+    cost: str, start: str = "2026-10-01 00:00:00", end: str = "2026-10-01 01:00:00", currency: str = "USD"
+) -> str:
     return f"{cost},{cost},acct-1,{currency},2026-10-01,2026-11-01,Usage,{start},{end},Amazon Bedrock"
 
 
@@ -74,13 +83,18 @@ def test_symlinks_are_refused_unread_and_recorded_once(tmp_path):
     (raw / OKTA.folder / "linked_dir").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     con, result = run(tmp_path, OKTA)
     statuses = {f.source_file.rsplit("/", 1)[1]: f.status for f in result.files}
-    assert statuses == {"good.jsonl": "landed", "passwd.jsonl": "rejected", "outside.jsonl": "rejected",
-                        "linked_dir": "rejected"}
+    assert statuses == {
+        "good.jsonl": "landed",
+        "passwd.jsonl": "rejected",
+        "outside.jsonl": "rejected",
+        "linked_dir": "rejected",
+    }
     assert rows(con, f"SELECT uuid FROM {OKTA.table}") == [("e1",)]
     refused = rows(con, "SELECT source_file, file_sha256, reason FROM audit.quarantine ORDER BY 1")
     assert all(sha == engine.UNREAD and "symbolic link refused unread" in why for _, sha, why in refused)
-    everything = " ".join(str(v) for t in ("audit.quarantine", "audit.ingested_files")
-                          for r in rows(con, f"SELECT * FROM {t}") for v in r)
+    everything = " ".join(
+        str(v) for t in ("audit.quarantine", "audit.ingested_files") for r in rows(con, f"SELECT * FROM {t}") for v in r
+    )
     assert "root:" not in everything and "stolen" not in everything
     _con2, again = run(tmp_path, OKTA, con)
     assert {f.status for f in again.files} == {"skipped"}
@@ -101,12 +115,15 @@ def test_a_dataset_folder_that_is_a_link_is_refused(tmp_path):
 # ---------------------------------------------------------------------------------------------- time
 
 
-@pytest.mark.parametrize(("published", "reason"), [
-    ("9999-12-31T00:00:00Z", "after the end of the as-of day 2026-10-31 plus 24 h"),
-    ("2026-11-02T00:00:01Z", "after the end of the as-of day 2026-10-31 plus 24 h"),
-    ("1970-01-01T00:00:00Z", "before 2009-01-01, the earliest time this export can hold"),
-    ("1727769600", "not a timestamp"),  # epoch seconds where the format documents none
-])
+@pytest.mark.parametrize(
+    ("published", "reason"),
+    [
+        ("9999-12-31T00:00:00Z", "after the end of the as-of day 2026-10-31 plus 24 h"),
+        ("2026-11-02T00:00:01Z", "after the end of the as-of day 2026-10-31 plus 24 h"),
+        ("1970-01-01T00:00:00Z", "before 2009-01-01, the earliest time this export can hold"),
+        ("1727769600", "not a timestamp"),  # epoch seconds where the format documents none
+    ],
+)
 def test_impossible_times_are_quarantined_with_the_reason(tmp_path, published, reason):
     write(tmp_path / "raw", OKTA, "log.jsonl", jsonl(okta_event("ok"), okta_event("bad", published)))
     con, _result = run(tmp_path, OKTA)
@@ -125,10 +142,13 @@ def test_times_up_to_the_tolerance_and_scheduled_times_land(tmp_path):
     assert result.rows_quarantined == 0
 
 
-@pytest.mark.parametrize(("text", "landed"), [
-    ("20261030", datetime(2026, 10, 30)),
-    ("2026-10-30 07:00:00 UTC", datetime(2026, 10, 30, 7)),
-])
+@pytest.mark.parametrize(
+    ("text", "landed"),
+    [
+        ("20261030", datetime(2026, 10, 30)),
+        ("2026-10-30 07:00:00 UTC", datetime(2026, 10, 30, 7)),
+    ],
+)
 def test_compact_dates_are_dates_never_epoch_seconds(tmp_path, text, landed):
     header = "source,change_id,time_created"
     write(tmp_path / "raw", CHANGES, "c.csv", f"{header}\ngithub,abc123,{text}\n")
@@ -140,24 +160,37 @@ def test_an_impossible_compact_date_is_quarantined(tmp_path):
     write(tmp_path / "raw", CHANGES, "c.csv", "source,change_id,time_created\ngithub,abc123,20261345\n")
     con, _ = run(tmp_path, CHANGES)
     assert rows(con, "SELECT column_name, reason FROM audit.quarantine") == [
-        ("time_created", "not a timestamp (ISO 8601, 'YYYY-MM-DD HH:MM:SS' or YYYYMMDD): '20261345'")]
+        ("time_created", "not a timestamp (ISO 8601, 'YYYY-MM-DD HH:MM:SS' or YYYYMMDD): '20261345'")
+    ]
 
 
 def test_epoch_seconds_where_the_format_documents_them(tmp_path):
     """AWS CLI v1 prints Secrets Manager dates as epoch seconds: those land; a compact date there is a date."""
-    doc = {"SecretList": [
-        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:a", "Name": "a", "CreatedDate": 1727136000.512},
-        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:b", "Name": "b", "CreatedDate": "20240924"},
-    ]}
+    doc = {
+        "SecretList": [
+            {
+                "ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:a",
+                "Name": "a",
+                "CreatedDate": 1727136000.512,
+            },
+            {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:b", "Name": "b", "CreatedDate": "20240924"},
+        ]
+    }
     write(tmp_path / "raw", SECRETS_INVENTORY, "list.json", json.dumps(doc))
     con, _ = run(tmp_path, SECRETS_INVENTORY)
     assert rows(con, f"SELECT name, created_date FROM {SECRETS_INVENTORY.table} ORDER BY 1") == [
-        ("a", datetime(2024, 9, 24, 0, 0, 0, 512000)), ("b", datetime(2024, 9, 24))]
+        ("a", datetime(2024, 9, 24, 0, 0, 0, 512000)),
+        ("b", datetime(2024, 9, 24)),
+    ]
 
 
 def test_freshness_never_counts_a_quarantined_future_time(tmp_path):
-    write(tmp_path / "raw", OKTA, "log.jsonl",
-          jsonl(okta_event("old", "2026-10-01T00:00:00Z"), okta_event("future", "9999-12-31T00:00:00Z")))
+    write(
+        tmp_path / "raw",
+        OKTA,
+        "log.jsonl",
+        jsonl(okta_event("old", "2026-10-01T00:00:00Z"), okta_event("future", "9999-12-31T00:00:00Z")),
+    )
     con, _ = run(tmp_path, OKTA)
     assert rows(con, f"SELECT max(published) FROM {OKTA.table}") == [(datetime(2026, 10, 1),)]
 
@@ -168,23 +201,27 @@ def test_freshness_never_counts_a_quarantined_future_time(tmp_path):
 def test_duplicate_keys_quarantine_the_record(tmp_path):
     good = json.dumps(okta_event("ok"))
     dup = '{"uuid": "d1", "uuid": "d2", "published": "2026-10-30T08:00:00Z", "eventType": "x", "actor": {"id": "a"}}'
-    nested = ('{"uuid": "n1", "published": "2026-10-30T08:00:00Z", "eventType": "x", '
-              '"actor": {"id": "a", "type": "User", "type": "SystemPrincipal"}}')
+    nested = (
+        '{"uuid": "n1", "published": "2026-10-30T08:00:00Z", "eventType": "x", '
+        '"actor": {"id": "a", "type": "User", "type": "SystemPrincipal"}}'
+    )
     write(tmp_path / "raw", OKTA, "log.jsonl", "\n".join([good, dup, nested]) + "\n")
     con, _result = run(tmp_path, OKTA)
     assert rows(con, f"SELECT uuid FROM {OKTA.table}") == [("ok",)]
     assert rows(con, "SELECT line, reason FROM audit.quarantine ORDER BY line") == [
         (2, "duplicate key 'uuid' in one JSON object: which value counts would be a silent choice"),
-        (3, "duplicate key 'type' in one JSON object: which value counts would be a silent choice")]
+        (3, "duplicate key 'type' in one JSON object: which value counts would be a silent choice"),
+    ]
 
 
 def test_duplicate_keys_inside_a_json_array_quarantine_only_that_record(tmp_path):
-    text = '[' + json.dumps(okta_event("ok")) + ', {"uuid": "d", "uuid": "e", "published": "2026-10-30T00:00:00Z"}]'
+    text = "[" + json.dumps(okta_event("ok")) + ', {"uuid": "d", "uuid": "e", "published": "2026-10-30T00:00:00Z"}]'
     write(tmp_path / "raw", OKTA, "log.json", text)
     con, _ = run(tmp_path, OKTA)
     assert rows(con, f"SELECT uuid FROM {OKTA.table}") == [("ok",)]
     assert rows(con, "SELECT line, reason FROM audit.quarantine") == [
-        (2, "duplicate key 'uuid' in one JSON object: which value counts would be a silent choice")]
+        (2, "duplicate key 'uuid' in one JSON object: which value counts would be a silent choice")
+    ]
 
 
 def deep(levels: int) -> str:
@@ -194,13 +231,18 @@ def deep(levels: int) -> str:
 
 @pytest.mark.parametrize("levels", [MAX_JSON_DEPTH + 1, 10_000])
 def test_deep_nesting_quarantines_the_record_and_the_rest_lands(tmp_path, levels):
-    write(tmp_path / "raw", OKTA, "log.jsonl",
-          jsonl(okta_event("before")) + deep(levels) + "\n" + jsonl(okta_event("after")))
+    write(
+        tmp_path / "raw",
+        OKTA,
+        "log.jsonl",
+        jsonl(okta_event("before")) + deep(levels) + "\n" + jsonl(okta_event("after")),
+    )
     con, result = run(tmp_path, OKTA)
     assert [f.status for f in result.files] == ["landed"]
     assert rows(con, f"SELECT uuid FROM {OKTA.table} ORDER BY _line") == [("before",), ("after",)]
     assert rows(con, "SELECT line, reason FROM audit.quarantine") == [
-        (2, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")]
+        (2, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    ]
 
 
 @pytest.mark.parametrize("levels", [MAX_JSON_DEPTH + 1, 10_000])
@@ -210,7 +252,8 @@ def test_deep_nesting_inside_a_json_document_quarantines_that_record(tmp_path, l
     con, _ = run(tmp_path, OKTA)
     assert rows(con, f"SELECT uuid FROM {OKTA.table} ORDER BY _line") == [("before",), ("after",)]
     assert rows(con, "SELECT line, reason FROM audit.quarantine") == [
-        (2, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")]
+        (2, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    ]
 
 
 def test_nesting_at_the_limit_lands(tmp_path):
@@ -247,13 +290,29 @@ def test_a_duplicated_csv_header_rejects_the_file_naming_the_column(tmp_path, he
 
 
 def test_money_is_totalled_per_file_and_currency_from_the_text(tmp_path):
-    text = "\n".join([FOCUS_HEADER, focus_row("1.000000000000001"), focus_row("2.5", currency="eur"),
-                      focus_row("3", start="not-a-time"), focus_row("1e-19"), "1,2,3"]) + "\n"
+    text = (
+        "\n".join(
+            [
+                FOCUS_HEADER,
+                focus_row("1.000000000000001"),
+                focus_row("2.5", currency="eur"),
+                focus_row("3", start="not-a-time"),
+                focus_row("1e-19"),
+                "1,2,3",
+            ]
+        )
+        + "\n"
+    )
     write(tmp_path / "raw", FOCUS, "f.csv", text)
     con, _result = run(tmp_path, FOCUS)
-    got = {(c, cur): r for c, cur, *r in rows(
-        con, "SELECT column_name, currency, rows_read, amount_read, rows_landed, amount_landed, rows_quarantined, "
-             "amount_quarantined, rows_unreadable FROM audit.ingested_money WHERE column_name = 'billed_cost'")}
+    got = {
+        (c, cur): r
+        for c, cur, *r in rows(
+            con,
+            "SELECT column_name, currency, rows_read, amount_read, rows_landed, amount_landed, rows_quarantined, "
+            "amount_quarantined, rows_unreadable FROM audit.ingested_money WHERE column_name = 'billed_cost'",
+        )
+    }
     assert got == {
         ("billed_cost", None): [0, 0, 0, 0, 0, 0, 1],  # the row that could not be split into fields
         ("billed_cost", "EUR"): [1, Decimal("2.5"), 1, Decimal("2.5"), 0, 0, 0],
@@ -305,19 +364,25 @@ def test_a_bad_file_never_prints_a_traceback(tmp_path, caplog):
 
 PEM_BODY = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u"
 PLANTED = {
-    "aws_secret_access_key": ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                              "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    "aws_secret_access_key": (
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
     "github_token": ("token ghp_R2d2C3p0BB8LuKeSkyW4lk3rH4nS0l0x1Y2z", "ghp_R2d2C3p0BB8LuKeSkyW4lk3rH4nS0l0x1Y2z"),
-    "openai_api_key": ("key sk-proj-Ab12Cd34Ef56Gh78Ij90T3BlbkFJKl12Mn34Op56Qr78St90",
-                       "sk-proj-Ab12Cd34Ef56Gh78Ij90T3BlbkFJKl12Mn34Op56Qr78St90"),
+    "openai_api_key": (
+        "key sk-proj-Ab12Cd34Ef56Gh78Ij90T3BlbkFJKl12Mn34Op56Qr78St90",
+        "sk-proj-Ab12Cd34Ef56Gh78Ij90T3BlbkFJKl12Mn34Op56Qr78St90",
+    ),
     "private_key": (f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----", PEM_BODY),
 }
 CORES = [core for _, core in PLANTED.values()]
 
 
 def text_columns(con) -> list[tuple[str, str, str]]:
-    return con.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                       "WHERE data_type IN ('VARCHAR', 'JSON')").fetchall()
+    return con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE data_type IN ('VARCHAR', 'JSON')"
+    ).fetchall()
 
 
 def leaked(con) -> list[str]:
@@ -329,8 +394,9 @@ def leaked_text(con, core: str) -> list[str]:
     """Every table.column, anywhere in the database, holding ``core``."""
     out = []
     for schema, table, column in text_columns(con):
-        n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE contains("{column}", ?)',
-                        [core]).fetchone()[0]
+        n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE contains("{column}", ?)', [core]).fetchone()[
+            0
+        ]
         if n:
             out.append(f"{schema}.{table}.{column}: {core[:12]}...")
     return out
@@ -347,8 +413,15 @@ def _plant(ds: Dataset, tmp_path: Path) -> tuple[str, set[str]]:
     texts = [f for f in ds.fields if f.type in ("string", "json") and (src.kind != "csv" or header_cols(src, f))]
     for n, f in enumerate(texts):
         secret = kinds[n % len(kinds)][0]
-        _set(src, f, json.dumps({"note": secret}) if f.type == "json" and src.kind == "csv"
-             else {"note": secret} if f.type == "json" else secret)
+        _set(
+            src,
+            f,
+            json.dumps({"note": secret})
+            if f.type == "json" and src.kind == "csv"
+            else {"note": secret}
+            if f.type == "json"
+            else secret,
+        )
         planted.add(f.name)
     if src.kind == "csv":
         src.header.append("x_note")
@@ -370,17 +443,19 @@ def test_secrets_in_every_text_field_never_land(tmp_path, key):
     con, result = run(tmp_path, ds)
     assert [f.status for f in result.files] == ["landed"], result.files
     assert leaked(con) == []
-    counted = {c for (c,) in rows(con, "SELECT DISTINCT column_name FROM audit.redactions WHERE dataset = ?",
-                                  [ds.key])}
-    landed_or_quarantined = counted | {c for (c,) in rows(
-        con, "SELECT DISTINCT column_name FROM audit.quarantine WHERE reason LIKE '%[REDACTED:%'")}
+    counted = {c for (c,) in rows(con, "SELECT DISTINCT column_name FROM audit.redactions WHERE dataset = ?", [ds.key])}
+    landed_or_quarantined = counted | {
+        c for (c,) in rows(con, "SELECT DISTINCT column_name FROM audit.quarantine WHERE reason LIKE '%[REDACTED:%'")
+    }
     assert planted <= landed_or_quarantined, planted - landed_or_quarantined
     assert {k for (k,) in rows(con, "SELECT DISTINCT kind FROM audit.redactions")} <= set(PLANTED) | {
-        "secret_assignment"}
+        "secret_assignment"
+    }
 
 
-@pytest.mark.parametrize("ratio", [10**9, checkfile.DISTINCT_GATE_RATIO, 0],
-                         ids=["row gate", "as shipped", "value gate"])
+@pytest.mark.parametrize(
+    "ratio", [10**9, checkfile.DISTINCT_GATE_RATIO, 0], ids=["row gate", "as shipped", "value gate"]
+)
 def test_secrets_in_repeated_and_unique_values_are_found_either_way(tmp_path, monkeypatch, ratio):
     """The secret gate reads a column with few distinct values once per value, the others row by row: a
     secret in a repeated value (a user on every third request), in a unique one (one request id) or in both
@@ -421,7 +496,8 @@ def test_a_column_whose_name_makes_its_value_a_secret_never_lands(tmp_path, monk
     assert kept and all(k["db_password"] == "[REDACTED:secret_assignment]" for k in kept), kept[:2]
     assert leaked_text(con, "c0rrect-h0rse") == []
     assert rows(con, "SELECT column_name, kind, sum(matches) FROM audit.redactions GROUP BY ALL") == [
-        ("_x", "secret_assignment", len(src.recs))]
+        ("_x", "secret_assignment", len(src.recs))
+    ]
 
 
 def test_a_secret_in_an_enum_field_is_redacted_in_the_quarantine_reason(tmp_path):
@@ -436,19 +512,49 @@ def test_a_secret_in_an_enum_field_is_redacted_in_the_quarantine_reason(tmp_path
 def test_secret_values_inside_any_json_shape_never_land(tmp_path):
     """A BatchGetSecretValue response dropped among the inventory exports: every SecretString / SecretBinary,
     however deep, is gone before anything is stored (landed, quarantined or counted)."""
-    doc = {"SecretValues": [
-        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db", "Name": "db",
-         "SecretString": '{"password": "hunter2-very-secret"}', "CreatedDate": 1727136000},
-        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:blob", "Name": "blob",
-         "SecretBinary": "c2VjcmV0LWJ5dGVzLWhlcmU=", "Nested": [{"SecretString": "another-deep-secret"}]},
-    ], "Errors": []}
+    doc = {
+        "SecretValues": [
+            {
+                "ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db",
+                "Name": "db",
+                "SecretString": '{"password": "hunter2-very-secret"}',
+                "CreatedDate": 1727136000,
+            },
+            {
+                "ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:blob",
+                "Name": "blob",
+                "SecretBinary": "c2VjcmV0LWJ5dGVzLWhlcmU=",
+                "Nested": [{"SecretString": "another-deep-secret"}],
+            },
+        ],
+        "Errors": [],
+    }
     write(tmp_path / "raw", SECRETS_INVENTORY, "batch-get-secret-value.json", json.dumps(doc))
-    write(tmp_path / "raw", SECRETS_INVENTORY, "list.json", json.dumps({"SecretList": [
-        {"ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:x", "Name": "x", "CreatedDate": 1727136000,
-         "Tags": [{"Key": "note", "Value": "x"}], "SecretString": "top-level-secret"}]}))
+    write(
+        tmp_path / "raw",
+        SECRETS_INVENTORY,
+        "list.json",
+        json.dumps(
+            {
+                "SecretList": [
+                    {
+                        "ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:x",
+                        "Name": "x",
+                        "CreatedDate": 1727136000,
+                        "Tags": [{"Key": "note", "Value": "x"}],
+                        "SecretString": "top-level-secret",
+                    }
+                ]
+            }
+        ),
+    )
     con, _ = run(tmp_path, SECRETS_INVENTORY)
-    everything = " ".join(str(v) for schema, table, column in text_columns(con)
-                          for (v,) in rows(con, f'SELECT "{column}" FROM "{schema}"."{table}"') if v)
+    everything = " ".join(
+        str(v)
+        for schema, table, column in text_columns(con)
+        for (v,) in rows(con, f'SELECT "{column}" FROM "{schema}"."{table}"')
+        if v
+    )
     for secret in ("hunter2-very-secret", "c2VjcmV0LWJ5dGVzLWhlcmU=", "another-deep-secret", "top-level-secret"):
         assert secret not in everything
     assert "[REDACTED:secret_value]" in everything
@@ -470,8 +576,11 @@ def test_files_outside_every_dataset_folder_are_recorded_once_and_never_read(tmp
     assert [f.source_file for f in found] == ["notes.csv", "passwd", "usage/anthropic_usage/usage.json"]
     assert all("no registered dataset reads this folder" in f.message for f in found)
     recorded = rows(con, "SELECT source_file, file_sha256, status FROM audit.ingested_files ORDER BY 1")
-    assert [(r[0], r[2]) for r in recorded] == [("notes.csv", "unclaimed"), ("passwd", "unclaimed"),
-                                               ("usage/anthropic_usage/usage.json", "unclaimed")]
+    assert [(r[0], r[2]) for r in recorded] == [
+        ("notes.csv", "unclaimed"),
+        ("passwd", "unclaimed"),
+        ("usage/anthropic_usage/usage.json", "unclaimed"),
+    ]
     assert dict((r[0], r[1]) for r in recorded)["passwd"] == engine.UNREAD
     engine.record_unclaimed(con, raw, BY_KEY.values(), run_id="r2")  # a re-run records nothing new
     assert rows(con, "SELECT count(*) FROM audit.ingested_files") == [(3,)]
@@ -484,12 +593,17 @@ def test_null_sentinels_are_found_as_trimming_every_value_would():
     wrapped in every ASCII character and in Unicode spaces. DuckDB's `trim` takes no ASCII but the space: the
     shortcut rests on it, so it is pinned here."""
     con = duckdb.connect()
-    assert [i for i in range(1, 128) if con.execute("SELECT trim(?) <> ?", [f"{chr(i)}x{chr(i)}"] * 2).fetchone()[0]
-            ] == [32]
+    assert [
+        i for i in range(1, 128) if con.execute("SELECT trim(?) <> ?", [f"{chr(i)}x{chr(i)}"] * 2).fetchone()[0]
+    ] == [32]
     edges = [chr(i) for i in range(1, 128)] + ["\u00a0", "\u2003", "\u3000", "\u0085", "\u200b", "\ufeff", "é"]
     cores = [*LITELLM.null_tokens, "x", "None ", "nullx", "Zoë", "  "]
-    values = [*cores] + [e + c for e in edges for c in cores] + [c + e for e in edges for c in cores] + [
-        e + c + e for e in edges for c in cores]
+    values = (
+        [*cores]
+        + [e + c for e in edges for c in cores]
+        + [c + e for e in edges for c in cores]
+        + [e + c + e for e in edges for c in cores]
+    )
     con.execute("CREATE TABLE t (v VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?)", [[v] for v in values])
     tokens = ", ".join(sql_str(t) for t in LITELLM.null_tokens)
@@ -508,7 +622,7 @@ def test_a_rejected_records_secret_value_is_redacted_as_trace_shows_it(tmp_path)
     leaked = '[{"SecretString": {"v": "zzz-plain-value-42"}}]'
     path = write(tmp_path / "raw", OKTA, "log.jsonl", json.dumps(okta_event("ok")) + "\n" + leaked + "\n")
     con, _ = run(tmp_path, OKTA)
-    (line, reason, raw), = rows(con, "SELECT line, reason, raw_record FROM audit.quarantine")
+    ((line, reason, raw),) = rows(con, "SELECT line, reason, raw_record FROM audit.quarantine")
     assert (line, reason) == (2, "record is not a JSON object")
     assert "zzz-plain-value-42" not in raw and "[REDACTED:secret_value]" in raw
     found, _, _ = read_raw_records(path, "jsonl", {2}, OKTA)

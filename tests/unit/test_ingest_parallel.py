@@ -17,8 +17,14 @@ from orchestration.resources import RoiSettings
 from tests.unit.test_ingest import fixture_files, stage, stage_good
 
 WINDOW = TimeWindow(date.today(), 24)  # the fixtures are older: as ingest_dataset defaults
-KEYS = ["usage/litellm_spend_logs", "usage/openai_usage", "iam/okta_system_log", "billing/focus",
-        "policy/opa_decision_logs", "delivery/changes"]
+KEYS = [
+    "usage/litellm_spend_logs",
+    "usage/openai_usage",
+    "iam/okta_system_log",
+    "billing/focus",
+    "policy/opa_decision_logs",
+    "delivery/changes",
+]
 
 
 def _raw(tmp_path: Path) -> Path:
@@ -52,9 +58,14 @@ def _state(db: Path) -> dict[str, list]:
 def _ingest(raw: Path, db: Path, threads: int) -> dict[str, object]:
     con = engine.connect(db)
     try:
-        return dict(((ds.key, outcome) for ds, outcome in parallel.ingest_datasets(
-            con, raw, [BY_KEY[k] for k in KEYS], run_id="test", window=WINDOW, trust_stats=True,
-            threads=threads)))
+        return dict(
+            (
+                (ds.key, outcome)
+                for ds, outcome in parallel.ingest_datasets(
+                    con, raw, [BY_KEY[k] for k in KEYS], run_id="test", window=WINDOW, trust_stats=True, threads=threads
+                )
+            )
+        )
     finally:
         con.close()
 
@@ -73,10 +84,12 @@ def test_side_by_side_lands_what_one_after_another_lands(tmp_path):
     assert all(after[k] for k in KEYS)
     for key in KEYS:
         assert four[key].result.landed_rows_total == len(after[key])
-    landed = sorted(p.relative_to(tmp_path / "four").as_posix().split("/", 2)[2]
-                    for p in (tmp_path / "four").rglob("*.parquet"))
-    assert landed == sorted(p.relative_to(tmp_path / "one").as_posix().split("/", 2)[2]
-                            for p in (tmp_path / "one").rglob("*.parquet"))
+    landed = sorted(
+        p.relative_to(tmp_path / "four").as_posix().split("/", 2)[2] for p in (tmp_path / "four").rglob("*.parquet")
+    )
+    assert landed == sorted(
+        p.relative_to(tmp_path / "one").as_posix().split("/", 2)[2] for p in (tmp_path / "one").rglob("*.parquet")
+    )
 
 
 def test_datasets_really_land_at_once(tmp_path, monkeypatch):
@@ -111,8 +124,9 @@ def test_largest_dataset_starts_first(tmp_path):
     assert parallel.raw_bytes(raw, BY_KEY["iam/github_audit_log"]) == 0  # nothing staged: last
 
 
-@pytest.mark.parametrize(("env", "expected"), [({"ROI_LEDGER_INGEST_THREADS": "3"}, 3),
-                                               ({"ROI_LEDGER_INGEST_THREADS": " 1 "}, 1)])
+@pytest.mark.parametrize(
+    ("env", "expected"), [({"ROI_LEDGER_INGEST_THREADS": "3"}, 3), ({"ROI_LEDGER_INGEST_THREADS": " 1 "}, 1)]
+)
 def test_threads_from_the_environment(env, expected):
     assert parallel.workers(env) == expected
 
@@ -142,15 +156,24 @@ def test_a_crashing_dataset_fails_the_step_after_the_others_are_reported(tmp_pat
     selection = [AssetKey(["landing", *k.split("/")]) for k in KEYS]
     with DagsterInstance.ephemeral() as instance:
         settings = RoiSettings(data_dir=str(tmp_path), as_of=date.today().isoformat())
-        result = materialize([assets.landing], instance=instance, selection=selection, raise_on_error=False,
-                             resources={"settings": settings})
+        result = materialize(
+            [assets.landing],
+            instance=instance,
+            selection=selection,
+            raise_on_error=False,
+            resources={"settings": settings},
+        )
         assert not result.success
         done = {m.asset_key for m in result.asset_materializations_for_node("landing")}
         assert done == set(selection) - {AssetKey(["landing", "iam", "okta_system_log"])}
         failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
         assert "ingest stopped for iam/okta_system_log: OSError" in failure.event_specific_data.error.message
-        evaluated = {(e.asset_key, e.check_name) for e in (ev.event_specific_data for ev in result.all_events
-                     if ev.event_type_value == "ASSET_CHECK_EVALUATION")}
+        evaluated = {
+            (e.asset_key, e.check_name)
+            for e in (
+                ev.event_specific_data for ev in result.all_events if ev.event_type_value == "ASSET_CHECK_EVALUATION"
+            )
+        }
         assert (AssetKey(["landing", "usage", "litellm_spend_logs"]), "has_rows") in evaluated
         assert not {c for a, c in evaluated if a == AssetKey(["landing", "iam", "okta_system_log"])}
 

@@ -14,9 +14,11 @@ from orchestration.ingest import jsontext
 TRICKY = st.sampled_from(["\u0000dec:1", "\\u0000dec:2", '"\u0000dec:3"', "\u0000dec:", "x\u0000", "\\", '"'])
 STRINGS = st.one_of(st.text(max_size=12), TRICKY, st.builds(lambda a, b: a + b, TRICKY, st.text(max_size=4)))
 NUMBERS = st.one_of(st.integers(), st.decimals(allow_nan=False, allow_infinity=False, places=None))
-JSON = st.recursive(st.one_of(st.none(), st.booleans(), NUMBERS, STRINGS),
-                    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                            st.dictionaries(STRINGS, inner, max_size=4)), max_leaves=20)
+JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), NUMBERS, STRINGS),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(STRINGS, inner, max_size=4)),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -34,7 +36,8 @@ def test_dump_exact_keeps_the_text_of_numbers_a_float_would_change():
 
 def test_a_key_named_twice_and_deep_nesting_are_problems_not_choices():
     assert jsontext.record_problem(jsontext.loads('{"a": 1, "b": {"c": 2, "c": 3}}')) == (
-        "duplicate key 'c' in one JSON object: which value counts would be a silent choice")
+        "duplicate key 'c' in one JSON object: which value counts would be a silent choice"
+    )
     assert jsontext.record_problem(jsontext.loads('{"a": 1, "b": {"c": 2}}')) is None
     deep = "[" * (jsontext.MAX_JSON_DEPTH + 1) + "]" * (jsontext.MAX_JSON_DEPTH + 1)
     assert jsontext.record_problem(jsontext.loads(deep)) == jsontext.TOO_DEEP_REASON

@@ -51,7 +51,8 @@ def test_each_landed_file_is_one_parquet_file_and_the_view_reads_exactly_them(tm
     landed = [f for f in result.files if f.status == "landed" and f.rows_accepted]
     assert landed
     assert _landed(tmp_path, LITELLM) == sorted(
-        landing_file(landing_root(_db(tmp_path)), LITELLM, f.source_file, f.file_sha256).name for f in landed)
+        landing_file(landing_root(_db(tmp_path)), LITELLM, f.source_file, f.file_sha256).name for f in landed
+    )
     for f in landed:
         path = landing_file(landing_root(_db(tmp_path)), LITELLM, f.source_file, f.file_sha256)
         assert path.parent == tmp_path / "warehouse" / "landing" / "usage" / "litellm_spend_logs"
@@ -59,8 +60,13 @@ def test_each_landed_file_is_one_parquet_file_and_the_view_reads_exactly_them(tm
         lines = pq.read_table(path, columns=["_line"]).column("_line").to_pylist()
         assert lines == sorted(lines)  # file order
     assert con.execute(f"SELECT count(*) FROM {LITELLM.table}").fetchone()[0] == sum(f.rows_accepted for f in landed)
-    assert con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [LITELLM.schema, LITELLM.name]).fetchone()[0] == "VIEW"
+    assert (
+        con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [LITELLM.schema, LITELLM.name],
+        ).fetchone()[0]
+        == "VIEW"
+    )
 
 
 def test_landing_files_hold_engine_neutral_types(tmp_path: Path) -> None:
@@ -69,8 +75,14 @@ def test_landing_files_hold_engine_neutral_types(tmp_path: Path) -> None:
     engine.ingest_dataset(engine.connect(_db(tmp_path)), raw, FOCUS)
     files = sorted((landing_root(_db(tmp_path)) / FOCUS.folder).glob("*.parquet"))
     assert files
-    expected = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DATE": pa.date32(), "BOOLEAN": pa.bool_(),
-                "TIMESTAMP": pa.timestamp("us"), FIELD_TYPES["decimal"]: pa.decimal128(38, 18)}
+    expected = {
+        "VARCHAR": pa.string(),
+        "BIGINT": pa.int64(),
+        "DATE": pa.date32(),
+        "BOOLEAN": pa.bool_(),
+        "TIMESTAMP": pa.timestamp("us"),
+        FIELD_TYPES["decimal"]: pa.decimal128(38, 18),
+    }
     for path in files:
         schema = pq.read_schema(path)
         for name, sql_type in landing_columns(FOCUS):
@@ -115,8 +127,10 @@ def test_files_no_record_stands_for_are_deleted_and_a_lost_one_lands_again(tmp_p
 
     con = engine.connect(_db(tmp_path))
     assert not orphan.exists()
-    status, message = con.execute("SELECT status, message FROM audit.ingested_files WHERE dataset = ? "
-                                  "ORDER BY ingested_at, source_file LIMIT 1", [LITELLM.key]).fetchone()
+    status, message = con.execute(
+        "SELECT status, message FROM audit.ingested_files WHERE dataset = ? ORDER BY ingested_at, source_file LIMIT 1",
+        [LITELLM.key],
+    ).fetchone()
     assert status == "superseded" and "landing file missing" in message
     result = engine.ingest_dataset(con, raw, LITELLM, now=datetime.now(UTC))
     assert [f.status for f in result.files if f.status != "skipped"] == ["landed"]

@@ -10,24 +10,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-MAKES = '''
+MAKES = """
 from pathlib import Path
 
 def test_makes_a_scratch_dir(module_tmp):
     made = module_tmp("night")
     (made / "roi.duckdb").write_bytes(b"x" * 1024)
     Path("made.txt").write_text(str(made))
-'''
-FAILS = '''
+"""
+FAILS = """
 def test_fails():
     assert {outcome}
-'''
-LOOKS = '''
+"""
+LOOKS = """
 from pathlib import Path
 
 def test_the_first_modules_dir(module_tmp):
     Path("exists.txt").write_text(str(Path(Path("made.txt").read_text()).exists()))
-'''
+"""
 
 
 def _inner_session(tmp_path: Path, outcome: str) -> bool:
@@ -37,9 +37,26 @@ def _inner_session(tmp_path: Path, outcome: str) -> bool:
     (tmp_path / "test_a_night.py").write_text(MAKES + FAILS.format(outcome=outcome))
     (tmp_path / "test_b_after.py").write_text(LOOKS)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-                    "--basetemp", str(tmp_path / "basetemp"), str(tmp_path)],
-                   cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "--basetemp",
+            str(tmp_path / "basetemp"),
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return (tmp_path / "exists.txt").read_text() == "True"
 
 

@@ -27,6 +27,7 @@ def hashing(reads):
     def counting(path):
         reads.append(path)
         return _sha256(path)
+
     return counting
 
 

@@ -41,9 +41,18 @@ def test_the_code_checksum_holds_the_projects_macros(tmp_path):
 
     def checksum(macro_sql: str) -> str:
         path = tmp_path / f"{len(list(tmp_path.iterdir()))}.json"
-        path.write_text(json.dumps({"metadata": {"project_name": "p"}, "nodes": {}, "macros": {
-            "macro.p.m": {"package_name": "p", "macro_sql": macro_sql},
-            "macro.dbt.x": {"package_name": "dbt", "macro_sql": "other"}}}))
+        path.write_text(
+            json.dumps(
+                {
+                    "metadata": {"project_name": "p"},
+                    "nodes": {},
+                    "macros": {
+                        "macro.p.m": {"package_name": "p", "macro_sql": macro_sql},
+                        "macro.dbt.x": {"package_name": "dbt", "macro_sql": "other"},
+                    },
+                }
+            )
+        )
         return code_checksum(path)
 
     assert checksum("select 1") == checksum("select 1")
@@ -86,12 +95,15 @@ def test_data_dir_resolution_order(monkeypatch, tmp_path):
     assert resolve_data_dir(tmp_path / "arg") == (tmp_path / "arg").resolve()
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", "--as-of", "31/10/2026"],
-    ["generate", "--months", "0"],
-    ["generate", "--scale", "huge"],
-    ["frobnicate"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--as-of", "31/10/2026"],
+        ["generate", "--months", "0"],
+        ["generate", "--scale", "huge"],
+        ["frobnicate"],
+    ],
+)
 def test_bad_usage_exits_2(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(argv)
@@ -150,10 +162,13 @@ def test_the_night_gate_compares_fingerprint_and_published_file():
 def test_the_bench_table_reports_ratios_against_the_floor_and_the_cap():
     from tests.bench.bench_nights import ratios
 
-    result = {"floor": [{"seconds": 26.0}, {"seconds": 64.0}], "duckdb_memory_cap_bytes": 4 * 10**9,
-              "first_night": {"seconds": 128.0, "peak_tree_rss_bytes": 4.5e9},
-              "empty_night": {"seconds": 9.5, "peak_tree_rss_bytes": 1e9},
-              "new_day_night": {"seconds": 12.8, "peak_tree_rss_bytes": 1e9}}
+    result = {
+        "floor": [{"seconds": 26.0}, {"seconds": 64.0}],
+        "duckdb_memory_cap_bytes": 4 * 10**9,
+        "first_night": {"seconds": 128.0, "peak_tree_rss_bytes": 4.5e9},
+        "empty_night": {"seconds": 9.5, "peak_tree_rss_bytes": 1e9},
+        "new_day_night": {"seconds": 12.8, "peak_tree_rss_bytes": 1e9},
+    }
     assert "empty night through Dagster" not in {row[0] for row in ratios(result)}
     result["empty_night_in_run"] = {"seconds": 31.0, "peak_tree_rss_bytes": 4.6e9}
     rows = {measure: (value, target) for measure, value, target in ratios(result)}

@@ -28,19 +28,35 @@ def _suite(table: str) -> dict:
         "name": f"test__{table}",
         "meta": {"batch_query": f"SELECT * FROM landing_test.{table}"},
         "expectations": [
-            _exp("expect_table_columns_to_match_set", "columns",
-                 column_set=["id", "part", "kind", "tokens", "started", "ended"], exact_match=True),
+            _exp(
+                "expect_table_columns_to_match_set",
+                "columns",
+                column_set=["id", "part", "kind", "tokens", "started", "ended"],
+                exact_match=True,
+            ),
             _exp("expect_column_values_to_not_be_null", "not_null:id", column="id"),
             _exp("expect_column_values_to_be_in_set", "allowed:kind", column="kind", value_set=["human", "agent"]),
             _exp("expect_column_values_to_be_between", "non_negative:tokens", column="tokens", min_value=0),
-            _exp("expect_column_pair_values_a_to_be_greater_than_b", "ordered:started<=ended", column_A="ended",
-                 column_B="started", or_equal=True, ignore_row_if="either_value_is_missing"),
-            _exp("unexpected_rows_expectation", "unique:id,part",
-                 unexpected_rows_query='SELECT "id", "part", count(*) AS copies FROM {batch} '
-                                       'GROUP BY "id", "part" HAVING count(*) > 1'),
+            _exp(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                "ordered:started<=ended",
+                column_A="ended",
+                column_B="started",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+            _exp(
+                "unexpected_rows_expectation",
+                "unique:id,part",
+                unexpected_rows_query='SELECT "id", "part", count(*) AS copies FROM {batch} '
+                'GROUP BY "id", "part" HAVING count(*) > 1',
+            ),
             _exp("expect_column_max_to_be_between", "tokens max", column="tokens", max_value=1000),
-            {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": {"$PARAMETER": "min_row_count"}},
-             "meta": {"gate": "volume", "rule": "volume"}},
+            {
+                "type": "expect_table_row_count_to_be_between",
+                "kwargs": {"min_value": {"$PARAMETER": "min_row_count"}},
+                "meta": {"gate": "volume", "rule": "volume"},
+            },
         ],
     }
 
@@ -54,11 +70,11 @@ GOOD_ROWS = [
     ("e", "y", "human", 3, "2026-01-02 00:00", "2026-01-02 00:01"),
 ]
 BAD_ROWS = [
-    (None, None, "human", 10, "2026-01-01 00:00", "2026-01-01 00:05"),   # missing required id
-    ("b", None, "robot", 1, "2026-01-01 00:00", "2026-01-01 00:01"),     # value not allowed
-    ("c", None, "agent", -5, "2026-01-01 00:00", "2026-01-01 00:01"),    # negative count
-    ("d", None, "agent", 2, "2026-01-02 00:00", "2026-01-01 00:00"),     # ends before it starts
-    ("e", None, "agent", 2, "2026-01-01 00:00", "2026-01-01 00:01"),     # key (e, NULL) twice: NULL-safe unique
+    (None, None, "human", 10, "2026-01-01 00:00", "2026-01-01 00:05"),  # missing required id
+    ("b", None, "robot", 1, "2026-01-01 00:00", "2026-01-01 00:01"),  # value not allowed
+    ("c", None, "agent", -5, "2026-01-01 00:00", "2026-01-01 00:01"),  # negative count
+    ("d", None, "agent", 2, "2026-01-02 00:00", "2026-01-01 00:00"),  # ends before it starts
+    ("e", None, "agent", 2, "2026-01-01 00:00", "2026-01-01 00:01"),  # key (e, NULL) twice: NULL-safe unique
     ("e", None, "agent", 5000, "2026-01-01 00:00", "2026-01-01 00:01"),  # and over the max
 ]
 
@@ -70,8 +86,10 @@ def build_db(module_tmp) -> Path:
     try:
         con.execute("CREATE SCHEMA landing_test")
         for table, rows in (("good", GOOD_ROWS), ("bad", BAD_ROWS)):
-            con.execute(f"CREATE TABLE landing_test.{table} (id VARCHAR, part VARCHAR, kind VARCHAR, tokens BIGINT, "
-                        "started TIMESTAMP, ended TIMESTAMP)")
+            con.execute(
+                f"CREATE TABLE landing_test.{table} (id VARCHAR, part VARCHAR, kind VARCHAR, tokens BIGINT, "
+                "started TIMESTAMP, ended TIMESTAMP)"
+            )
             con.executemany(f"INSERT INTO landing_test.{table} VALUES (?, ?, ?, ?, ?, ?)", rows)
     finally:
         con.close()
@@ -80,8 +98,9 @@ def build_db(module_tmp) -> Path:
 
 def _validate(db: Path, tmp_path: Path, table: str, min_rows: int):
     suite = _suite(table)
-    outcomes, index = runner.validate(db, [suite], {suite["name"]: {"min_row_count": min_rows}}, run_id="run-1",
-                                      audit_dir=tmp_path / "audit")
+    outcomes, index = runner.validate(
+        db, [suite], {suite["name"]: {"min_row_count": min_rows}}, run_id="run-1", audit_dir=tmp_path / "audit"
+    )
     return outcomes[suite["name"]], index
 
 
@@ -105,8 +124,15 @@ def test_known_bad_batch_fails_each_expectation_with_its_count(build_db, tmp_pat
     outcome, _ = _validate(build_db, tmp_path, "bad", min_rows=len(BAD_ROWS) + 1)
     assert not outcome.success
     failed = {e.rule: e for e in outcome.failed()}
-    assert set(failed) == {"not_null:id", "allowed:kind", "non_negative:tokens", "ordered:started<=ended",
-                           "unique:id,part", "tokens max", "volume"}
+    assert set(failed) == {
+        "not_null:id",
+        "allowed:kind",
+        "non_negative:tokens",
+        "ordered:started<=ended",
+        "unique:id,part",
+        "tokens max",
+        "volume",
+    }
     assert all(e.error is None for e in failed.values()), [e.error for e in failed.values()]
     for rule in ("not_null:id", "allowed:kind", "non_negative:tokens", "ordered:started<=ended"):
         assert failed[rule].unexpected_count == 1, rule
@@ -121,8 +147,9 @@ def test_known_bad_batch_fails_each_expectation_with_its_count(build_db, tmp_pat
 
 def test_a_missing_table_fails_with_the_database_error(build_db, tmp_path):
     suite = {**_suite("good"), "name": "test__missing", "meta": {"batch_query": "SELECT * FROM landing_test.nope"}}
-    outcomes, _ = runner.validate(build_db, [suite], {"test__missing": {"min_row_count": 0}}, run_id="run-2",
-                                  audit_dir=tmp_path / "audit")
+    outcomes, _ = runner.validate(
+        build_db, [suite], {"test__missing": {"min_row_count": 0}}, run_id="run-2", audit_dir=tmp_path / "audit"
+    )
     outcome = outcomes["test__missing"]
     assert not outcome.success and outcome.failed()
     assert any("nope" in (e.error or "") for e in outcome.failed())
@@ -164,7 +191,10 @@ def test_the_setting_is_idempotent_and_names_duckdb():
 def test_great_expectations_is_the_version_the_setting_was_verified_on():
     import great_expectations
 
-    pins = dict(line.strip().split("==", 1) for line in
-                (Path(__file__).resolve().parents[2] / "constraints.txt").read_text().splitlines() if "==" in line)
+    pins = dict(
+        line.strip().split("==", 1)
+        for line in (Path(__file__).resolve().parents[2] / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    )
     assert pins["great_expectations"] == great_expectations.__version__ == gx_duckdb.VERIFIED_GX_VERSION
     assert pins["duckdb_engine"] == "0.17.0"

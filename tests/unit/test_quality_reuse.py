@@ -12,9 +12,15 @@ def _validated(audit: Path, run_id: str, suite: str, *, success: bool) -> runner
     result = runner.results_dir(audit, run_id) / suite / run_id / "t" / "batch.json"
     result.parent.mkdir(parents=True)
     result.write_text(json.dumps({"success": success}))
-    expectation = runner.ExpectationOutcome(rule="non_negative:x", gate="contract", success=success,
-                                            type="expect_column_values_to_be_between", column="x", observed=3,
-                                            unexpected_count=0 if success else 3)
+    expectation = runner.ExpectationOutcome(
+        rule="non_negative:x",
+        gate="contract",
+        success=success,
+        type="expect_column_values_to_be_between",
+        column="x",
+        observed=3,
+        unexpected_count=0 if success else 3,
+    )
     return runner.SuiteOutcome(suite, success, [expectation], result)
 
 
@@ -73,8 +79,13 @@ def test_a_volume_verdict_is_carried_over_only_when_it_passed_and_still_passes()
     from orchestration.quality.checks import volume_still_passes
 
     def outcome(success: bool, rows: object) -> runner.SuiteOutcome:
-        volume = runner.ExpectationOutcome(rule="volume", gate=suites.VOLUME_GATE, success=success,
-                                           type="expect_table_row_count_to_be_between", observed=rows)
+        volume = runner.ExpectationOutcome(
+            rule="volume",
+            gate=suites.VOLUME_GATE,
+            success=success,
+            type="expect_table_row_count_to_be_between",
+            observed=rows,
+        )
         contract = runner.ExpectationOutcome(rule="not_null:x", gate=suites.LANDING_GATE, success=True)
         return runner.SuiteOutcome("s", success, [contract, volume])
 
@@ -93,10 +104,15 @@ def test_a_copied_or_moved_audit_folder_reuses_its_own_results(tmp_path: Path) -
     first = _validated(old, "run-1", "s", success=True)
     runner.record_reusable(old, "run-1", {"s": "k1"}, {"s": first})
     assert json.loads(runner.reuse_file(old, "run-1").read_text())["s"]["outcome"]["result_path"] == (
-        "gx/run-1/s/run-1/t/batch.json")
+        "gx/run-1/s/run-1/t/batch.json"
+    )
     legacy = _validated(old, "run-0", "t", success=True)
-    record = {"t": {"key": "k0", "outcome": {"suite": "t", "success": True, "expectations": [],
-                                             "result_path": str(legacy.result_path)}}}
+    record = {
+        "t": {
+            "key": "k0",
+            "outcome": {"suite": "t", "success": True, "expectations": [], "result_path": str(legacy.result_path)},
+        }
+    }
     runner.reuse_file(old, "run-0").write_text(json.dumps(record))
     import shutil
 

@@ -23,7 +23,8 @@ def test_committed_suite_equals_the_generated_one(name):
     path = suites.suite_path(name)
     assert path.exists(), f"{path} missing: run `make generate`"
     assert path.read_text(encoding="utf-8") == suites.render(suites.all_suites()[name]), (
-        f"{path} differs from the registry / mart gates: run `make generate`")
+        f"{path} differs from the registry / mart gates: run `make generate`"
+    )
 
 
 def test_no_committed_suite_without_a_source():
@@ -49,7 +50,9 @@ def test_check_mode_reports_a_suite_edited_by_hand_and_a_stale_one(tmp_path, mon
     files = suites.generated_files()
     found = codegen.changes(files)
     assert [(c.path.name, c.action) for c in found] == [
-        ("landing__usage__litellm_spend_logs.json", "write"), ("landing__gone__dataset.json", "remove")]
+        ("landing__usage__litellm_spend_logs.json", "write"),
+        ("landing__gone__dataset.json", "remove"),
+    ]
     codegen.apply(files, found)  # rewrites the edited one, removes the stale one
     assert codegen.changes(suites.generated_files()) == []
 
@@ -62,9 +65,11 @@ def test_landing_suite_covers_the_registry_contract(ds: Dataset):
     rules = _rules(suite)
     assert rules["columns"]["kwargs"] == {"column_set": [n for n, _ in landing_columns(ds)], "exact_match": True}
     assert {r.removeprefix("not_null:") for r in rules if r.startswith("not_null:")} == {
-        f.name for f in ds.fields if f.required}
-    allowed = {r.removeprefix("allowed:"): e["kwargs"]["value_set"]
-               for r, e in rules.items() if r.startswith("allowed:")}
+        f.name for f in ds.fields if f.required
+    }
+    allowed = {
+        r.removeprefix("allowed:"): e["kwargs"]["value_set"] for r, e in rules.items() if r.startswith("allowed:")
+    }
     assert allowed == {f.name: list(f.allowed) for f in ds.fields if f.allowed}
     # landing keeps every copy a vendor shipped: uniqueness is gated on the staged result, not here
     assert not [r for r in rules if r.startswith("unique:")]
@@ -79,19 +84,29 @@ def test_ranges_are_counts_and_durations_never_money():
         return {r for r in _rules(suites.landing_suite(BY_KEY[key])) if r.startswith(("non_negative:", "ordered:"))}
 
     assert rules("usage/litellm_spend_logs") == {
-        "non_negative:total_tokens", "non_negative:prompt_tokens", "non_negative:completion_tokens",
-        "non_negative:request_duration_ms", "ordered:start_time<=end_time"}
+        "non_negative:total_tokens",
+        "non_negative:prompt_tokens",
+        "non_negative:completion_tokens",
+        "non_negative:request_duration_ms",
+        "ordered:start_time<=end_time",
+    }
     assert {"non_negative:num_model_requests", "ordered:bucket_start<=bucket_end"} <= rules("usage/openai_usage")
     # FOCUS amounts may be negative (credits, corrections): only the period intervals are ordered
-    assert rules("billing/focus") == {"ordered:billing_period_start<=billing_period_end",
-                                      "ordered:charge_period_start<=charge_period_end"}
+    assert rules("billing/focus") == {
+        "ordered:billing_period_start<=billing_period_end",
+        "ordered:charge_period_start<=charge_period_end",
+    }
     assert rules("delivery/incidents") == {"ordered:time_created<=time_resolved"}
     assert rules("delivery/work_items") == {"non_negative:effort_hours", "ordered:created<=resolved"}
     # the scenario model quarantines impossible assumptions itself and lets the others publish
     assert rules("assumptions/scenarios") == set()
     pair = _rules(suites.landing_suite(BY_KEY["billing/focus"]))["ordered:charge_period_start<=charge_period_end"]
-    assert pair["kwargs"] == {"column_A": "charge_period_end", "column_B": "charge_period_start", "or_equal": True,
-                              "ignore_row_if": "either_value_is_missing"}
+    assert pair["kwargs"] == {
+        "column_A": "charge_period_end",
+        "column_B": "charge_period_start",
+        "or_equal": True,
+        "ignore_row_if": "either_value_is_missing",
+    }
 
 
 def test_mart_suites_read_their_thresholds_from_dbt_vars():

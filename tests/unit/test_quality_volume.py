@@ -49,16 +49,20 @@ def paths(tmp_path) -> Paths:
 
 def _set_inventory(paths: Paths, n: int, *, kind: str = "human", duplicate: bool = False) -> None:
     """The landing table holds ``n`` valid inventory records (the last one with ``kind``)."""
-    rows = [("identity", f"id-{i}", f"Person {i}", "human" if i < n - 1 else kind, "team-a", "active")
-            for i in range(n)]
+    rows = [
+        ("identity", f"id-{i}", f"Person {i}", "human" if i < n - 1 else kind, "team-a", "active") for i in range(n)
+    ]
     if duplicate:
         rows.append(rows[0])
     con = duckdb.connect(str(paths.build_db))
     try:
         con.execute(f"DELETE FROM {INVENTORY.table}")
-        con.executemany(f"INSERT INTO {INVENTORY.table} (record_type, record_id, name, identity_kind, owner_team, "
-                        "status, _extra, _source_file, _file_sha256, _line, _ingested_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, '{}', 'iam/identity_inventory/i.csv', 'sha', 1, now())", rows)
+        con.executemany(
+            f"INSERT INTO {INVENTORY.table} (record_type, record_id, name, identity_kind, owner_team, "
+            "status, _extra, _source_file, _file_sha256, _line, _ingested_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, '{}', 'iam/identity_inventory/i.csv', 'sha', 1, now())",
+            rows,
+        )
     finally:
         con.close()
 
@@ -66,8 +70,11 @@ def _set_inventory(paths: Paths, n: int, *, kind: str = "human", duplicate: bool
 def _release(paths: Paths, run_id: str, status: str) -> None:
     con = duckdb.connect(str(paths.build_db))
     try:
-        con.execute("INSERT INTO audit.releases (release_id, run_id, status, input_fingerprint, created_at) "
-                    "VALUES (?, ?, ?, 'fp', ?)", [f"r-{run_id}", run_id, status, datetime(2026, 10, 31)])
+        con.execute(
+            "INSERT INTO audit.releases (release_id, run_id, status, input_fingerprint, created_at) "
+            "VALUES (?, ?, ?, 'fp', ?)",
+            [f"r-{run_id}", run_id, status, datetime(2026, 10, 31)],
+        )
     finally:
         con.close()
 
@@ -114,10 +121,14 @@ def test_volume_rule_first_night_drop_and_baseline(paths):
 
     con = duckdb.connect(str(paths.build_db), read_only=True)
     try:
-        rows = con.execute("SELECT run_id, row_count, previous_run_id, passed FROM audit.gate_volumes "
-                           "ORDER BY checked_at").fetchall()
-        assert rows == [("run-1", 200, None, True), ("run-2", dropped, "run-1", False),
-                        ("run-3", 200 - math.floor(200 * DROP_MAX), "run-1", True)]
+        rows = con.execute(
+            "SELECT run_id, row_count, previous_run_id, passed FROM audit.gate_volumes ORDER BY checked_at"
+        ).fetchall()
+        assert rows == [
+            ("run-1", 200, None, True),
+            ("run-2", dropped, "run-1", False),
+            ("run-3", 200 - math.floor(200 * DROP_MAX), "run-1", True),
+        ]
         assert volume.baselines(con) == {"iam/identity_inventory": volume.Baseline("run-1", 200)}
     finally:
         con.close()
@@ -147,12 +158,16 @@ def _marts(paths: Paths, cost_share: float, conflicts: int) -> None:
     con = duckdb.connect(str(paths.build_db))
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS intermediate")
-        con.execute("CREATE OR REPLACE TABLE marts.fct_attribution_coverage AS SELECT * FROM (VALUES "
-                    "('overall', 'all', ?, 0.99, 100.0, 100.0 * ?), ('day', 'all', 0.1, 0.1, 1.0, 0.1)) "
-                    "AS t(grain, source_dataset, cost_share, event_share, cost_usd, attributed_cost_usd)",
-                    [cost_share, cost_share])
-        con.execute("CREATE OR REPLACE TABLE intermediate.int_roi__benefit_claim_conflicts "
-                    "(conflict_type VARCHAR, failure_reason VARCHAR)")
+        con.execute(
+            "CREATE OR REPLACE TABLE marts.fct_attribution_coverage AS SELECT * FROM (VALUES "
+            "('overall', 'all', ?, 0.99, 100.0, 100.0 * ?), ('day', 'all', 0.1, 0.1, 1.0, 0.1)) "
+            "AS t(grain, source_dataset, cost_share, event_share, cost_usd, attributed_cost_usd)",
+            [cost_share, cost_share],
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE intermediate.int_roi__benefit_claim_conflicts "
+            "(conflict_type VARCHAR, failure_reason VARCHAR)"
+        )
         for _ in range(conflicts):
             con.execute("INSERT INTO intermediate.int_roi__benefit_claim_conflicts VALUES ('double_claim', 'twice')")
     finally:
@@ -162,8 +177,9 @@ def _marts(paths: Paths, cost_share: float, conflicts: int) -> None:
 def test_mart_gates_on_their_summaries(paths):
     threshold = share("attribution_coverage_min")
     _marts(paths, cost_share=threshold + 0.01, conflicts=0)
-    ok = {r.check_name: r for r in checks.mart_gate_results(paths, "run-1", (ATTRIBUTION_COVERAGE,
-                                                                               ONE_CLAIM_PER_BENEFIT))}
+    ok = {
+        r.check_name: r for r in checks.mart_gate_results(paths, "run-1", (ATTRIBUTION_COVERAGE, ONE_CLAIM_PER_BENEFIT))
+    }
     assert all(r.passed for r in ok.values())
     meta = _meta(ok["gx_attribution_coverage"])
     assert meta["cost_share"] == pytest.approx(threshold + 0.01)
@@ -171,8 +187,9 @@ def test_mart_gates_on_their_summaries(paths):
     assert ok["gx_attribution_coverage"].asset_key.path == ["marts", "fct_attribution_coverage"]
 
     _marts(paths, cost_share=threshold - 0.01, conflicts=2)
-    bad = {r.check_name: r for r in checks.mart_gate_results(paths, "run-2", (ATTRIBUTION_COVERAGE,
-                                                                                ONE_CLAIM_PER_BENEFIT))}
+    bad = {
+        r.check_name: r for r in checks.mart_gate_results(paths, "run-2", (ATTRIBUTION_COVERAGE, ONE_CLAIM_PER_BENEFIT))
+    }
     coverage, claims = _meta(bad["gx_attribution_coverage"]), _meta(bad["gx_one_claim_per_benefit"])
     assert not bad["gx_attribution_coverage"].passed and not bad["gx_one_claim_per_benefit"].passed
     assert coverage["failed_expectations"].startswith("cost share >= attribution_coverage_min (observed 0.9")

@@ -23,17 +23,26 @@ WINDOW = TimeWindow(date(2026, 10, 31), 24)
 EXPECTED: dict[str, tuple[int, int, dict[int, tuple[str, str]]]] = {
     "billing/focus/focus_sample.csv": (1000, 1000, {}),
     "iam/okta_system_log/demisto_content__Okta_v2__get_logs_response.json": (2, 2, {}),
-    "iam/okta_system_log/okta_developer_docs__system-log__example_LogEvent.json": (1, 0, {
-        1: ("published", "not a timestamp (ISO 8601, 'YYYY-MM-DD HH:MM:SS' or YYYYMMDD): '2017-09-31T22:23:07.777Z'")}),
+    "iam/okta_system_log/okta_developer_docs__system-log__example_LogEvent.json": (
+        1,
+        0,
+        {1: ("published", "not a timestamp (ISO 8601, 'YYYY-MM-DD HH:MM:SS' or YYYYMMDD): '2017-09-31T22:23:07.777Z'")},
+    ),
     "iam/okta_system_log/okta_developer_docs__event-hooks__sample_delivery_payload.json": (1, 1, {}),
     "iam/github_audit_log/azure_sentinel__ASIM__Github_sample_logs.json": (63, 63, {}),
     "iam/github_audit_log/github_rest_api__audit-log__example_response.json": (3, 3, {}),
     "iam/aws_credential_report/cloudmapper__iam-get-credential-report.json": (3, 3, {}),
     "iam/secrets_inventory/cloudmapper__secretsmanager-list-secrets.json": (1, 1, {}),
-    "usage/openai_usage/openai-openapi__organization_usage_completions__example_response__2024-12-04_7d205ff.json":
-        (1, 1, {}),
-    "usage/openai_usage/openai-openapi__organization_usage_completions__example_response__2026-08-21_f85dbe2.json":
-        (1, 1, {}),
+    "usage/openai_usage/openai-openapi__organization_usage_completions__example_response__2024-12-04_7d205ff.json": (
+        1,
+        1,
+        {},
+    ),
+    "usage/openai_usage/openai-openapi__organization_usage_completions__example_response__2026-08-21_f85dbe2.json": (
+        1,
+        1,
+        {},
+    ),
     "policy/opa_decision_logs/opa_docs__management-decision-logs__service_api_example.json": (1, 1, {}),
 }
 
@@ -73,8 +82,12 @@ def test_each_sample_lands_as_shipped(landed, rel):
     read, accepted, broken = EXPECTED[rel]
     f = results[rel]
     assert (f.status, f.rows_read, f.rows_accepted) == ("landed", read, accepted), f
-    got = {line: (column, reason) for line, column, reason in con.execute(
-        "SELECT line, column_name, reason FROM audit.quarantine WHERE source_file = ?", [rel]).fetchall()}
+    got = {
+        line: (column, reason)
+        for line, column, reason in con.execute(
+            "SELECT line, column_name, reason FROM audit.quarantine WHERE source_file = ?", [rel]
+        ).fetchall()
+    }
     assert set(got) == set(broken)
     for line, (column, prefix) in broken.items():
         assert got[line][0] == column and got[line][1].startswith(prefix), got[line]
@@ -89,8 +102,12 @@ def _text_totals(path: Path) -> dict[tuple[str, str], Decimal]:
     totals: dict[tuple[str, str], Decimal] = {}
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
-            for column, name in (("BilledCost", "billed_cost"), ("EffectiveCost", "effective_cost"),
-                                 ("ListCost", "list_cost"), ("ContractedCost", "contracted_cost")):
+            for column, name in (
+                ("BilledCost", "billed_cost"),
+                ("EffectiveCost", "effective_cost"),
+                ("ListCost", "list_cost"),
+                ("ContractedCost", "contracted_cost"),
+            ):
                 if row[column] != "NULL":
                     key = (name, row["BillingCurrency"].strip().upper())
                     totals[key] = totals.get(key, Decimal(0)) + Decimal(row[column])
@@ -103,17 +120,23 @@ def test_focus_sample_money_equals_the_files_own_text(landed):
     con, _ = landed
     rel = "billing/focus/focus_sample.csv"
     expected = _text_totals(REAL / rel)
-    money = {(c, cur): (read, landed_, q, unreadable) for c, cur, read, landed_, q, unreadable in con.execute(
-        "SELECT column_name, currency, amount_read, amount_landed, amount_quarantined, rows_unreadable "
-        "FROM audit.ingested_money WHERE source_file = ?", [rel]).fetchall()}
+    money = {
+        (c, cur): (read, landed_, q, unreadable)
+        for c, cur, read, landed_, q, unreadable in con.execute(
+            "SELECT column_name, currency, amount_read, amount_landed, amount_quarantined, rows_unreadable "
+            "FROM audit.ingested_money WHERE source_file = ?",
+            [rel],
+        ).fetchall()
+    }
     assert set(money) == set(expected)
     for key, total in expected.items():
         assert money[key] == (total, total, 0, 0), key
     table = BY_KEY["billing/focus"].table
     billed = con.execute(f"SELECT sum(billed_cost) FROM {table} WHERE _source_file = ?", [rel]).fetchone()[0]
     assert billed == expected[("billed_cost", "USD")] == Decimal("20.52022672899")
-    consumed = con.execute(f"SELECT consumed_quantity FROM {table} WHERE _source_file = ? AND _line = 2",
-                           [rel]).fetchone()[0]
+    consumed = con.execute(
+        f"SELECT consumed_quantity FROM {table} WHERE _source_file = ? AND _line = 2", [rel]
+    ).fetchone()[0]
     with open(REAL / rel, newline="") as fh:
         first = next(csv.DictReader(fh))["ConsumedQuantity"]
     assert len(first.split(".")[1]) == 15 and consumed == Decimal(first)
@@ -121,8 +144,9 @@ def test_focus_sample_money_equals_the_files_own_text(landed):
 
 def test_credential_report_response_lands_with_its_generated_time(landed):
     con, _ = landed
-    rows = con.execute("SELECT \"user\", arn, generated_time, _line, _extra FROM landing_iam.aws_credential_report "
-                       "ORDER BY _line").fetchall()
+    rows = con.execute(
+        'SELECT "user", arn, generated_time, _line, _extra FROM landing_iam.aws_credential_report ORDER BY _line'
+    ).fetchall()
     assert [r[0] for r in rows] == ["<root_account>", "auditor_tmp", "user"]
     assert {r[2] for r in rows} == {datetime(2019, 5, 7, 15, 40, 22)}
     assert [r[3] for r in rows] == [2, 3, 4]  # lines of the CSV document inside the response

@@ -50,8 +50,17 @@ def test_observed_values_keep_numbers_and_text_and_drop_bookkeeping():
         def __init__(self, value):
             self.value = value
 
-    obs = _observed({"dagster_dbt/failed_row_count": Meta(3), "age_hours": 12.5, "reason": "stale",
-                     "invocation_id": "abc", "Execution Duration": 0.2, "passed": True, "files": [1, 2]})
+    obs = _observed(
+        {
+            "dagster_dbt/failed_row_count": Meta(3),
+            "age_hours": 12.5,
+            "reason": "stale",
+            "invocation_id": "abc",
+            "Execution Duration": 0.2,
+            "passed": True,
+            "files": [1, 2],
+        }
+    )
     assert obs == {"dagster_dbt/failed_row_count": 3, "age_hours": 12.5, "reason": "stale", "passed": True}
 
 

@@ -16,32 +16,54 @@ N = 10_000
 
 
 def _row(scenario_id: str, **over) -> dict:
-    row = {"scenario_id": scenario_id, "ai_system_id": "ais-a", "ledger": "defensive", "input_origin":
-           "assumptions/scenarios", "ai_system_known": True, "superseded_by": None, "currency": "USD",
-           "frequency_model": "poisson", "frequency_low": None, "frequency_mode": 0.5, "frequency_high": None,
-           "loss_low_90": Decimal("10000"), "loss_high_90": Decimal("200000"), "control_efficacy": 0.4,
-           "loss_reduction": 0.2, "annual_control_cost": Decimal("5000"), "horizon_years": 3,
-           "incident_category": None, "use_observed": None, "frequency_source": "cited", "loss_source": "cited",
-           "control_source": "cited", "control_cost_source": "cited", "_source_file": "raw/scenarios.csv",
-           "_line": 2}
+    row = {
+        "scenario_id": scenario_id,
+        "ai_system_id": "ais-a",
+        "ledger": "defensive",
+        "input_origin": "assumptions/scenarios",
+        "ai_system_known": True,
+        "superseded_by": None,
+        "currency": "USD",
+        "frequency_model": "poisson",
+        "frequency_low": None,
+        "frequency_mode": 0.5,
+        "frequency_high": None,
+        "loss_low_90": Decimal("10000"),
+        "loss_high_90": Decimal("200000"),
+        "control_efficacy": 0.4,
+        "loss_reduction": 0.2,
+        "annual_control_cost": Decimal("5000"),
+        "horizon_years": 3,
+        "incident_category": None,
+        "use_observed": None,
+        "frequency_source": "cited",
+        "loss_source": "cited",
+        "control_source": "cited",
+        "control_cost_source": "cited",
+        "_source_file": "raw/scenarios.csv",
+        "_line": 2,
+    }
     row.update(over)
     return row
 
 
-@pytest.mark.parametrize("over, column, words", [
-    ({"loss_low_90": Decimal("500000")}, "loss_high_90", "loss range"),
-    ({"loss_low_90": Decimal("-1")}, "loss_low_90", "loss range"),
-    ({"control_efficacy": 1.5}, "control_efficacy", "[0, 1]"),
-    ({"loss_reduction": -0.2}, "loss_reduction", "[0, 1]"),
-    ({"ai_system_known": False, "ai_system_id": "ais-nope"}, "ai_system_id", "unknown AI system 'ais-nope'"),
-    ({"frequency_model": "weibull"}, "frequency_model", "unknown frequency_model"),
-    ({"frequency_model": "pert", "frequency_low": 3.0, "frequency_high": 1.0}, "frequency_low", "pert needs"),
-    ({"ledger": "marketing"}, "ledger", "unknown ledger"),
-    ({"currency": "dollars"}, "currency", "ISO 4217"),
-    ({"use_observed": "frequency;vibes", "incident_category": "phishing"}, "use_observed", "vibes"),
-    ({"use_observed": "loss"}, "incident_category", "needs an incident_category"),
-    ({"superseded_by": "raw/new.csv line 4"}, "scenario_id", "given again in raw/new.csv line 4"),
-])
+@pytest.mark.parametrize(
+    "over, column, words",
+    [
+        ({"loss_low_90": Decimal("500000")}, "loss_high_90", "loss range"),
+        ({"loss_low_90": Decimal("-1")}, "loss_low_90", "loss range"),
+        ({"control_efficacy": 1.5}, "control_efficacy", "[0, 1]"),
+        ({"loss_reduction": -0.2}, "loss_reduction", "[0, 1]"),
+        ({"ai_system_known": False, "ai_system_id": "ais-nope"}, "ai_system_id", "unknown AI system 'ais-nope'"),
+        ({"frequency_model": "weibull"}, "frequency_model", "unknown frequency_model"),
+        ({"frequency_model": "pert", "frequency_low": 3.0, "frequency_high": 1.0}, "frequency_low", "pert needs"),
+        ({"ledger": "marketing"}, "ledger", "unknown ledger"),
+        ({"currency": "dollars"}, "currency", "ISO 4217"),
+        ({"use_observed": "frequency;vibes", "incident_category": "phishing"}, "use_observed", "vibes"),
+        ({"use_observed": "loss"}, "incident_category", "needs an incident_category"),
+        ({"superseded_by": "raw/new.csv line 4"}, "scenario_id", "given again in raw/new.csv line 4"),
+    ],
+)
 def test_each_impossible_row_is_refused_with_its_column(over, column, words):
     problems = row_problems(_row("bad", **over))
     assert any(c == column and words in reason for c, reason in problems), problems
@@ -52,17 +74,23 @@ def test_a_realistic_row_has_no_problem():
 
 
 def test_bad_rows_are_quarantined_and_the_others_still_run():
-    rows = [_row("good-1"), _row("bad-range", loss_low_90=Decimal("900000"), _line=3),
-            _row("good-2", ai_system_id="ais-b", _line=4),
-            _row("bad-system", ai_system_known=False, ai_system_id="ais-ghost", _line=5)]
+    rows = [
+        _row("good-1"),
+        _row("bad-range", loss_low_90=Decimal("900000"), _line=3),
+        _row("good-2", ai_system_id="ais-b", _line=4),
+        _row("bad-system", ai_system_known=False, ai_system_id="ais-ghost", _line=5),
+    ]
     run = run_scenarios(rows, seed=7, iterations=N)
     assert [r["scenario_id"] for r in run.results] == ["good-1", "good-2"]
     assert {(q["scenario_id"], q["line"], q["column_name"]) for q in run.quarantine} == {
-        ("bad-range", 3, "loss_high_90"), ("bad-system", 5, "ai_system_id")}
+        ("bad-range", 3, "loss_high_90"),
+        ("bad-system", 5, "ai_system_id"),
+    }
     assert all(q["source_file"] == "raw/scenarios.csv" for q in run.quarantine)
     # every simulated scenario has its five swings, ranked
     assert sorted((s["scenario_id"], s["swing_rank"]) for s in run.sensitivities) == [
-        (sid, rank) for sid in ("good-1", "good-2") for rank in range(1, 6)]
+        (sid, rank) for sid in ("good-1", "good-2") for rank in range(1, 6)
+    ]
 
 
 def test_results_echo_inputs_seed_and_sources_and_match_a_direct_simulation():
@@ -76,8 +104,7 @@ def test_results_echo_inputs_seed_and_sources_and_match_a_direct_simulation():
 
 
 def test_rollups_add_draws_per_year_not_percentiles():
-    rows = [_row("a1"), _row("a2", frequency_mode=2.0), _row("b1", ai_system_id="ais-b"),
-            _row("e1", currency="EUR")]
+    rows = [_row("a1"), _row("a2", frequency_mode=2.0), _row("b1", ai_system_id="ais-b"), _row("e1", currency="EUR")]
     run = run_scenarios(rows, seed=3, iterations=N)
     by = {(r["rollup_level"], r["ai_system_id"], r["currency"]): r for r in run.rollups}
     a = by[("ai_system", "ais-a", "USD")]
@@ -104,8 +131,16 @@ def test_same_seed_same_run_other_seed_other_numbers():
 def test_threads_change_nothing_bit_for_bit():
     """Scenarios run in threads (run_scenarios' workers): every output is the single-threaded one, in the same
     order, with quarantined rows between them."""
-    rows = [_row(f"s{i}", ai_system_id=f"ais-{i % 3}", frequency_mode=0.2 + i / 10,
-                 control_efficacy=0.1 * (i % 5), ledger=("defensive", "efficiency")[i % 2]) for i in range(7)]
+    rows = [
+        _row(
+            f"s{i}",
+            ai_system_id=f"ais-{i % 3}",
+            frequency_mode=0.2 + i / 10,
+            control_efficacy=0.1 * (i % 5),
+            ledger=("defensive", "efficiency")[i % 2],
+        )
+        for i in range(7)
+    ]
     rows.insert(3, _row("bad", control_efficacy=2.0))
     one = run_scenarios(rows, seed=13, iterations=N, workers=1)
     many = run_scenarios(rows, seed=13, iterations=N, workers=4)
@@ -126,10 +161,16 @@ def test_write_run_replaces_the_tables_and_a_rerun_leaves_the_same_rows(tmp_path
     for _ in range(2):
         write_run(con, run_scenarios(rows, seed=1, iterations=N))
     counts = {t: con.execute(f"SELECT count(*) FROM scenario_model.{t}").fetchall()[0][0] for t in TABLES}
-    assert counts == {"scenario_results": 1, "scenario_sensitivity": 5, "scenario_rollups": 2,
-                      "scenario_quarantine": 1, "run_parameters": 1}
+    assert counts == {
+        "scenario_results": 1,
+        "scenario_sensitivity": 5,
+        "scenario_rollups": 2,
+        "scenario_quarantine": 1,
+        "run_parameters": 1,
+    }
     assert con.execute("SELECT line, column_name FROM scenario_model.scenario_quarantine").fetchall() == [
-        (9, "control_efficacy")]
+        (9, "control_efficacy")
+    ]
     cols = [d[0] for d in con.execute("SELECT * FROM scenario_model.scenario_results").description]
     assert cols == [c for c, _ in TABLES["scenario_results"]]
 

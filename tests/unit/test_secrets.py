@@ -44,18 +44,25 @@ def pem(label: str, lines: int = 4, seed: str = "pem") -> str:
     return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----"
 
 
-PUTTY = ("PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: deploy\nPublic-Lines: 2\n"
-         f"{rnd(ALNUM, 64, 'pp1')}\n{rnd(ALNUM, 20, 'pp2')}\nPrivate-Lines: 2\n{rnd(ALNUM, 64, 'pv1')}\n"
-         f"{rnd(ALNUM, 20, 'pv2')}\nPrivate-MAC: {rnd(HEX, 40, 'mac')}")
-SSH2 = (f"---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"deploy\"\n{rnd(ALNUM, 64, 's1')}\n"
-        f"{rnd(ALNUM, 30, 's2')}\n---- END SSH2 ENCRYPTED PRIVATE KEY ----")
+PUTTY = (
+    "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: deploy\nPublic-Lines: 2\n"
+    f"{rnd(ALNUM, 64, 'pp1')}\n{rnd(ALNUM, 20, 'pp2')}\nPrivate-Lines: 2\n{rnd(ALNUM, 64, 'pv1')}\n"
+    f"{rnd(ALNUM, 20, 'pv2')}\nPrivate-MAC: {rnd(HEX, 40, 'mac')}"
+)
+SSH2 = (
+    f'---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: "deploy"\n{rnd(ALNUM, 64, "s1")}\n'
+    f"{rnd(ALNUM, 30, 's2')}\n---- END SSH2 ENCRYPTED PRIVATE KEY ----"
+)
 CUT_PEM = f"-----BEGIN RSA PRIVATE KEY-----\n{rnd(ALNUM, 64, 'cut1')}\n{rnd(ALNUM, 31, 'cut2')}"
 
 # (expected kind, text carrying the secret, the part that must disappear)
 SECRETS: list[tuple[str, str, str]] = [
     ("aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-    ("aws_secret_access_key", "aws_secret_access_key = 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY'",
-     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"),
+    (
+        "aws_secret_access_key",
+        "aws_secret_access_key = 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY'",
+        "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    ),
     ("github_token", "ghp_" + rnd(ALNUM, 36, "ghp"), "ghp_" + rnd(ALNUM, 36, "ghp")),
     ("github_token", "gho_" + rnd(ALNUM, 36, "gho"), rnd(ALNUM, 36, "gho")),
     ("github_token", "github_pat_11" + rnd(ALNUM, 20, "gp1") + "_" + rnd(ALNUM, 59, "gp2"), rnd(ALNUM, 59, "gp2")),
@@ -74,18 +81,32 @@ SECRETS: list[tuple[str, str, str]] = [
     ("private_key", SSH2, rnd(ALNUM, 64, "s1")),
     ("private_key", PUTTY, rnd(ALNUM, 64, "pv1")),
     ("private_key", CUT_PEM, rnd(ALNUM, 31, "cut2")),
-    ("azure_storage_account_key", "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey="
-     + rnd(ALNUM + "+/", 86, "az") + "==;EndpointSuffix=core.windows.net", rnd(ALNUM + "+/", 86, "az")),
+    (
+        "azure_storage_account_key",
+        "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey="
+        + rnd(ALNUM + "+/", 86, "az")
+        + "==;EndpointSuffix=core.windows.net",
+        rnd(ALNUM + "+/", 86, "az"),
+    ),
     ("basic_auth_password", "https://deploy:Tr0ub4dor3xK@git.example.com/repo.git", "Tr0ub4dor3xK"),
     ("cloudant_credential", "cloudant_password='" + rnd(HEX, 64, "cl1") + "'", rnd(HEX, 64, "cl1")),
     ("cloudant_credential", "cl_key=" + rnd(string.ascii_lowercase, 24, "cl2"), rnd(string.ascii_lowercase, 24, "cl2")),
     # the library's own basic-auth pattern comes first and names these
-    ("basic_auth_password", "https://acct-bluemix:" + rnd(HEX, 64, "cl3") + "@acct-bluemix.cloudant.com/db",
-     rnd(HEX, 64, "cl3")),
-    ("basic_auth_password", "https://acct-bluemix:" + rnd(string.ascii_lowercase, 24, "cl4")
-     + "@acct-bluemix.cloudant.com/db", rnd(string.ascii_lowercase, 24, "cl4")),
-    ("discord_bot_token", "M" + rnd(URLSAFE, 23, "dc1") + "." + rnd(URLSAFE, 6, "dc2") + "." + rnd(URLSAFE, 27, "dc3"),
-     rnd(URLSAFE, 27, "dc3")),
+    (
+        "basic_auth_password",
+        "https://acct-bluemix:" + rnd(HEX, 64, "cl3") + "@acct-bluemix.cloudant.com/db",
+        rnd(HEX, 64, "cl3"),
+    ),
+    (
+        "basic_auth_password",
+        "https://acct-bluemix:" + rnd(string.ascii_lowercase, 24, "cl4") + "@acct-bluemix.cloudant.com/db",
+        rnd(string.ascii_lowercase, 24, "cl4"),
+    ),
+    (
+        "discord_bot_token",
+        "M" + rnd(URLSAFE, 23, "dc1") + "." + rnd(URLSAFE, 6, "dc2") + "." + rnd(URLSAFE, 27, "dc3"),
+        rnd(URLSAFE, 27, "dc3"),
+    ),
     ("gitlab_token", "glpat-" + rnd(URLSAFE, 20, "gl1"), rnd(URLSAFE, 20, "gl1")),
     ("gitlab_token", "GR1348941" + rnd(URLSAFE, 20, "gl2"), rnd(URLSAFE, 20, "gl2")),
     ("gitlab_token", "glcbt-2a_" + rnd(URLSAFE, 20, "gl3"), rnd(URLSAFE, 20, "gl3")),
@@ -95,19 +116,29 @@ SECRETS: list[tuple[str, str, str]] = [
     ("gitlab_token", "gloas-" + rnd(URLSAFE, 64, "gl7"), rnd(URLSAFE, 64, "gl7")),
     ("ibm_cloud_iam_key", 'ibm_cloud_iam_api_key = "' + rnd(URLSAFE, 44, "ibm") + '"', rnd(URLSAFE, 44, "ibm")),
     ("ibm_cos_hmac_secret", 'cos_hmac_secret_access_key = "' + rnd(HEX, 48, "cos") + '"', rnd(HEX, 48, "cos")),
-    ("json_web_token", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0"
-     "IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c", "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"),
+    (
+        "json_web_token",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0"
+        "IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    ),
     ("mailchimp_api_key", rnd(HEX, 32, "mc") + "-us12", rnd(HEX, 32, "mc")),
     ("npm_token", "//registry.npmjs.org/:_authToken=npm_" + rnd(ALNUM, 36, "npm"), rnd(ALNUM, 36, "npm")),
     ("pypi_token", "pypi-AgEIcHlwaS5vcmc" + rnd(URLSAFE, 80, "pypi"), rnd(URLSAFE, 80, "pypi")),
     ("pypi_token", "pypi-AgENdGVzdC5weXBpLm9yZw" + rnd(URLSAFE, 80, "tpypi"), rnd(URLSAFE, 80, "tpypi")),
     ("sendgrid_api_key", "SG." + rnd(URLSAFE, 22, "sg1") + "." + rnd(URLSAFE, 43, "sg2"), rnd(URLSAFE, 43, "sg2")),
     ("slack_token", "xoxb-123456789012-1234567890123-" + rnd(ALNUM, 24, "slack"), rnd(ALNUM, 24, "slack")),
-    ("slack_webhook_url", "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/" + rnd(ALNUM, 24, "hook"),
-     rnd(ALNUM, 24, "hook")),
+    (
+        "slack_webhook_url",
+        "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/" + rnd(ALNUM, 24, "hook"),
+        rnd(ALNUM, 24, "hook"),
+    ),
     ("softlayer_api_key", 'softlayer_api_key = "' + rnd(LOWER_ALNUM, 64, "sl1") + '"', rnd(LOWER_ALNUM, 64, "sl1")),
-    ("softlayer_api_key", "https://api.softlayer.com/soap/v3/" + rnd(LOWER_ALNUM, 64, "sl2"),
-     rnd(LOWER_ALNUM, 64, "sl2")),
+    (
+        "softlayer_api_key",
+        "https://api.softlayer.com/soap/v3/" + rnd(LOWER_ALNUM, 64, "sl2"),
+        rnd(LOWER_ALNUM, 64, "sl2"),
+    ),
     ("square_oauth_secret", "sq0csp-" + rnd(URLSAFE, 43, "sq"), rnd(URLSAFE, 43, "sq")),
     ("stripe_api_key", "sk_live_" + rnd(ALNUM, 24, "stripe"), rnd(ALNUM, 24, "stripe")),
     ("telegram_bot_token", "123456789:AAH" + rnd(URLSAFE, 32, "tg"), rnd(URLSAFE, 32, "tg")),
@@ -119,10 +150,17 @@ SECRETS: list[tuple[str, str, str]] = [
     ("secret_assignment", 'client_secret: "x7Yb2Qw9Lp0Zr5Tk"', "x7Yb2Qw9Lp0Zr5Tk"),
     ("secret_assignment", "api_key=a1b2c3d4e5f6&user=bob", "a1b2c3d4e5f6"),
     ("secret_assignment", "{'private_key': 'k3y-m4t3r14l'}", "k3y-m4t3r14l"),
-    ("secret_value", '{"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", '
-     '"SecretString": "{\\"username\\":\\"admin\\",\\"password\\":\\"Pa55w0rd!\\"}"}', "Pa55w0rd!"),
-    ("secret_value", '{"Name": "tls", "SecretBinary": "' + rnd(ALNUM + "+/", 60, "bin") + '=="}',
-     rnd(ALNUM + "+/", 60, "bin")),
+    (
+        "secret_value",
+        '{"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", '
+        '"SecretString": "{\\"username\\":\\"admin\\",\\"password\\":\\"Pa55w0rd!\\"}"}',
+        "Pa55w0rd!",
+    ),
+    (
+        "secret_value",
+        '{"Name": "tls", "SecretBinary": "' + rnd(ALNUM + "+/", 60, "bin") + '=="}',
+        rnd(ALNUM + "+/", 60, "bin"),
+    ),
 ]
 
 
@@ -155,7 +193,10 @@ KEEP: list[str] = [
     '{"token": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}',
     '{"password_enabled": true, "password_last_used": "2026-10-01T00:00:00Z", "password_next_rotation": null}',
     '{"api_key": null, "token": 42, "secret": false, "password": {"set": true}}',
-    "sk-...abcd", "team-platform-key", "task-scheduler-configuration-2024-01", "disk-encryption-at-rest-policy",
+    "sk-...abcd",
+    "team-platform-key",
+    "task-scheduler-configuration-2024-01",
+    "disk-encryption-at-rest-policy",
     "arn:aws:iam::123456789012:user/alice",
     "arn:aws:iam::123456789012:root",
     "arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com",
@@ -164,19 +205,45 @@ KEEP: list[str] = [
     "arn:aws:sns:us-east-1:123456789012:prod-billing-alerts-topic-for-finance-team-01",
     "arn:aws:sqs:eu-west-1:123456789012:orders_processing_dead_letter_queue_2026_v2",
     "arn:aws:iam::123456789012:role/service-role/AWSLambdaBasicExecutionRole-3f2a9c1b",
-    "2026-10-31T23:59:59Z", "2026-10-31T23:59:59.123456+00:00", "2026-10-31 23:59:59", "20261105", "1761955199",
-    "alice.smith@example.com", "first.last+ai@corp.example.co.uk",
-    "https://api.openai.com/v1/chat/completions", "https://github.com/octo-org/octo-repo/pull/123",
+    "2026-10-31T23:59:59Z",
+    "2026-10-31T23:59:59.123456+00:00",
+    "2026-10-31 23:59:59",
+    "20261105",
+    "1761955199",
+    "alice.smith@example.com",
+    "first.last+ai@corp.example.co.uk",
+    "https://api.openai.com/v1/chat/completions",
+    "https://github.com/octo-org/octo-repo/pull/123",
     "https://example.okta.com/api/v1/users/00u1abcdEFGH2345ijk6/lifecycle/activate",
-    "postgres://db.example.com:5432/app", "https://git@github.com/octo-org/octo-repo.git",
-    "0.000123456789012345", "1234.5678", "-0.01", "12.345678901234567890", "USD", "EUR",
-    "gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022", "anthropic/claude-sonnet-4", "text-embedding-3-large",
-    "User login to Okta", "system.api_token.create", "personal_access_token.access_granted",
-    "Fine-grained personal access token", "repo,read:org,workflow", "AWSLambdaBasicExecutionRole",
-    "Rotate the production database secret every 30 days", "secret_name", "is_secret",
-    "Deploy service checkout to production (#4512)", "INC-2041: API latency above SLO in eu-west-1",
-    "/api/v1/users/00u1abcdEFGH2345ijk6", "data.opa.authz.allow", "input.resource.kind=Secret",
-    "", " ", "N/A",
+    "postgres://db.example.com:5432/app",
+    "https://git@github.com/octo-org/octo-repo.git",
+    "0.000123456789012345",
+    "1234.5678",
+    "-0.01",
+    "12.345678901234567890",
+    "USD",
+    "EUR",
+    "gpt-4o-2024-08-06",
+    "claude-3-5-sonnet-20241022",
+    "anthropic/claude-sonnet-4",
+    "text-embedding-3-large",
+    "User login to Okta",
+    "system.api_token.create",
+    "personal_access_token.access_granted",
+    "Fine-grained personal access token",
+    "repo,read:org,workflow",
+    "AWSLambdaBasicExecutionRole",
+    "Rotate the production database secret every 30 days",
+    "secret_name",
+    "is_secret",
+    "Deploy service checkout to production (#4512)",
+    "INC-2041: API latency above SLO in eu-west-1",
+    "/api/v1/users/00u1abcdEFGH2345ijk6",
+    "data.opa.authz.allow",
+    "input.resource.kind=Secret",
+    "",
+    " ",
+    "N/A",
 ]
 
 # Edge cases: markers already present, escapes around a secret in raw JSON, adjacent tokens.
@@ -207,10 +274,12 @@ def con():
 
 
 def sql_redact(con, values: list[str | None]) -> list[tuple[str | None, list[str]]]:
-    con.execute("CREATE OR REPLACE TEMP TABLE v AS SELECT * FROM unnest(?::VARCHAR[]) WITH ORDINALITY t(v, n)",
-                [values])
-    return con.execute(f"SELECT r, {redaction_kinds_sql('v', 'r')} FROM (SELECT n, v, {redact_sql('v')} AS r FROM v) "
-                       "ORDER BY n").fetchall()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE v AS SELECT * FROM unnest(?::VARCHAR[]) WITH ORDINALITY t(v, n)", [values]
+    )
+    return con.execute(
+        f"SELECT r, {redaction_kinds_sql('v', 'r')} FROM (SELECT n, v, {redact_sql('v')} AS r FROM v) ORDER BY n"
+    ).fetchall()
 
 
 @pytest.mark.parametrize(("kind", "text", "core"), SECRETS, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(SECRETS)])
@@ -234,7 +303,8 @@ def test_every_kind_is_found_in_csv_cells(tmp_path: Path, con):
     rows = con.execute(
         f"SELECT id, r, {redaction_kinds_sql('description', 'r')} FROM (SELECT id, description, "
         f"{redact_sql('description')} AS r FROM read_csv(?, all_varchar = true, header = true)) ORDER BY id::INT",
-        [str(path)]).fetchall()
+        [str(path)],
+    ).fetchall()
     assert len(rows) == len(SECRETS)
     for (kind, _, core), (_, out, kinds) in zip(SECRETS, rows, strict=True):
         assert core not in out and kind in kinds, (kind, out, kinds)
@@ -279,8 +349,10 @@ def test_escapes_around_a_secret_stay_valid():
     assert json.loads(out) == {"p": "\n[REDACTED:aws_secret_access_key]"}
     pem_json = json.dumps({"private_key": pem("PRIVATE KEY"), "client_email": "ci@example.iam.gserviceaccount.com"})
     out, counts = redact_text(pem_json)
-    assert json.loads(out) == {"private_key": "[REDACTED:private_key]",
-                               "client_email": "ci@example.iam.gserviceaccount.com"} and counts == {"private_key": 1}
+    assert json.loads(out) == {
+        "private_key": "[REDACTED:private_key]",
+        "client_email": "ci@example.iam.gserviceaccount.com",
+    } and counts == {"private_key": 1}
     cut = json.dumps({"a": CUT_PEM, "b": "kept"})
     assert json.loads(redact_text(cut)[0]) == {"a": "[REDACTED:private_key]", "b": "kept"}
 
@@ -311,15 +383,18 @@ def test_identifiers_that_look_like_artifactory_tokens_are_kept(identifier):
 
 
 def test_counts_aggregate_per_column_in_sql(con):
-    con.execute("CREATE OR REPLACE TEMP TABLE land AS SELECT * FROM (VALUES "
-                "('xoxb-1234-5678-abcdefghij', 'ok'), ('fine', 'password=abc123x'), (NULL, 'token=" + "x" * 8 + "'), "
-                "('ghp_" + rnd(ALNUM, 36, "agg") + " ghp_" + rnd(ALNUM, 36, "agg2") + "', NULL)) t(title, tags)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE land AS SELECT * FROM (VALUES "
+        "('xoxb-1234-5678-abcdefghij', 'ok'), ('fine', 'password=abc123x'), (NULL, 'token=" + "x" * 8 + "'), "
+        "('ghp_" + rnd(ALNUM, 36, "agg") + " ghp_" + rnd(ALNUM, 36, "agg2") + "', NULL)) t(title, tags)"
+    )
     redacted = ", ".join(f"{c}, {redact_sql(c)} AS {c}_r" for c in ("title", "tags"))
     got = con.execute(
         f"WITH r AS (SELECT {redacted} FROM land), "
         f"k AS (SELECT 'title' AS col, unnest({redaction_kinds_sql('title', 'title_r')}) AS kind FROM r "
         f"UNION ALL SELECT 'tags', unnest({redaction_kinds_sql('tags', 'tags_r')}) FROM r) "
-        "SELECT col, kind, count(*) FROM k GROUP BY ALL ORDER BY ALL").fetchall()
+        "SELECT col, kind, count(*) FROM k GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
     assert got == [("tags", "secret_assignment", 2), ("title", "github_token", 2), ("title", "slack_token", 1)]
     changed = con.execute(f"SELECT count(*) FILTER (WHERE title IS DISTINCT FROM {redact_sql('title')}) FROM land")
     assert changed.fetchone()[0] == 2
@@ -354,8 +429,12 @@ def test_every_library_plugin_is_in_or_out():
 
 def test_translator_refuses_what_re2_cannot_read():
     for pattern, reason in [
-        (r"a(?<=b)c", "lookaround"), (r"\bword\b", "escape"), (r"a++", "possessive"), (r"(?i)abc", "group syntax"),
-        (r"x{1001,}", "repetition minimum"), (r"(?=a)b", "lookaround"),
+        (r"a(?<=b)c", "lookaround"),
+        (r"\bword\b", "escape"),
+        (r"a++", "possessive"),
+        (r"(?i)abc", "group syntax"),
+        (r"x{1001,}", "repetition minimum"),
+        (r"(?=a)b", "lookaround"),
     ]:
         with pytest.raises(rx.Untranslatable, match=reason):
             rx.translate(pattern, "re2")
@@ -373,10 +452,18 @@ def test_translator_keeps_semantics_the_engines_disagree_on(con):
 def test_secret_values_are_removed_at_any_depth():
     response = {
         "SecretValues": [
-            {"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf", "Name": "a",
-             "SecretString": '{"password": "p"}', "VersionStages": ["AWSCURRENT"]},
-            {"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbCdEf", "Name": "b",
-             "SecretBinary": "c2VjcmV0", "nested": [[{"deeper": {"SecretString": {"k": "v"}}}]]},
+            {
+                "ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf",
+                "Name": "a",
+                "SecretString": '{"password": "p"}',
+                "VersionStages": ["AWSCURRENT"],
+            },
+            {
+                "ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbCdEf",
+                "Name": "b",
+                "SecretBinary": "c2VjcmV0",
+                "nested": [[{"deeper": {"SecretString": {"k": "v"}}}]],
+            },
         ],
         "Errors": [],
     }
@@ -387,10 +474,15 @@ def test_secret_values_are_removed_at_any_depth():
     assert out["SecretValues"][1]["SecretBinary"] == "[REDACTED:secret_value]"
     assert out["SecretValues"][1]["nested"] == [[{"deeper": {"SecretString": "[REDACTED:secret_value]"}}]]
     assert out["Errors"] == [] and '"password"' not in json.dumps(out) and "c2VjcmV0" not in json.dumps(out)
-    assert redact_json_keys([{"SecretString": "x"}, 1, "SecretString"]) == [{"SecretString": "[REDACTED:secret_value]"},
-                                                                             1, "SecretString"]
+    assert redact_json_keys([{"SecretString": "x"}, 1, "SecretString"]) == [
+        {"SecretString": "[REDACTED:secret_value]"},
+        1,
+        "SecretString",
+    ]
     assert redact_json_keys({"Token": "t", "a": {"Token": 1}}, keys=("Token",)) == {
-        "Token": "[REDACTED:secret_value]", "a": {"Token": "[REDACTED:secret_value]"}}
+        "Token": "[REDACTED:secret_value]",
+        "a": {"Token": "[REDACTED:secret_value]"},
+    }
     assert redact_json_keys("plain") == "plain"
 
 
@@ -415,11 +507,49 @@ def test_pre_check_says_which_records_to_walk():
 def random_documents(n: int) -> list[str]:
     """JSON documents built from secrets, kept values, quotes, backslashes, escapes and key fragments: the
     shapes that could make a replacement cross a string's end or split an escape."""
-    frags = [t for _, t, _ in SECRETS[::3]] + KEEP[-40:] + EDGES + [
-        '"', "\\", '\\"', "\n", "\r\n", "\t", "\u00e9", "\u2028", " ", ": ", "=", "'", "{", "}", "[", "]", ",",
-        "password=", "token: ", "api_key=", "Secret=", 'secret: "', 'key=\\"', '"token": "', '"SecretString": "',
-        "Bearer ", "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", 'Comment: "x"\n', "\\u00",
-        "sk-", "AKIA", "ghp_", "//", "://u:p@h", "\x0b"]
+    frags = (
+        [t for _, t, _ in SECRETS[::3]]
+        + KEEP[-40:]
+        + EDGES
+        + [
+            '"',
+            "\\",
+            '\\"',
+            "\n",
+            "\r\n",
+            "\t",
+            "\u00e9",
+            "\u2028",
+            " ",
+            ": ",
+            "=",
+            "'",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            "password=",
+            "token: ",
+            "api_key=",
+            "Secret=",
+            'secret: "',
+            'key=\\"',
+            '"token": "',
+            '"SecretString": "',
+            "Bearer ",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "-----END RSA PRIVATE KEY-----",
+            'Comment: "x"\n',
+            "\\u00",
+            "sk-",
+            "AKIA",
+            "ghp_",
+            "//",
+            "://u:p@h",
+            "\x0b",
+        ]
+    )
 
     def text(r: random.Random) -> str:
         return "".join(r.choice(frags) for _ in range(r.randint(0, 6)))
@@ -474,6 +604,7 @@ def sample(alt: rx.Alt, r: random.Random) -> str:
     """A random text of the pattern tree ``alt``: repetitions at their bounds or between (up to 12 beyond the
     minimum when unbounded), classes' members (a non-ASCII letter where the class takes one). Anchors and
     assertions produce nothing: the caller keeps only texts the detector's regex matches."""
+
     def one(node) -> str:
         if isinstance(node, rx.Lit):
             return node.ch

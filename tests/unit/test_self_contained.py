@@ -82,8 +82,9 @@ def test_every_cited_document_and_section_exists(files):
 
 
 def test_every_relative_markdown_link_resolves_inside_the_repository(files):
-    found = {str(p.relative_to(ROOT)): b for p, text in files
-             if p.suffix == ".md" and (b := broken_links(p, text, ROOT))}
+    found = {
+        str(p.relative_to(ROOT)): b for p, text in files if p.suffix == ".md" and (b := broken_links(p, text, ROOT))
+    }
     assert not found, f"broken relative links: {found}"
 
 
@@ -94,7 +95,9 @@ def test_the_checks_refuse_what_they_guard_against(tmp_path):
     (tmp_path / "METHOD.md").write_text("# Method\n\n## 1. Ledgers\n\n## 2. Attribution\n", encoding="utf-8")
     assert missing_doc_mentions("docs/METHOD.md section 2, docs/METHOD.md", tmp_path) == []
     assert missing_doc_mentions("docs/METHOD.md section 7 and docs/NOPE.md", tmp_path) == [
-        "docs/METHOD.md section 7", "docs/NOPE.md"]
+        "docs/METHOD.md section 7",
+        "docs/NOPE.md",
+    ]
     md = tmp_path / "README.md"
     assert broken_links(md, "[m](METHOD.md) [web](https://x.org) [a](#top)", tmp_path) == []
     assert broken_links(md, "[gone](GONE.md) [up](../outside.md)", tmp_path) == ["GONE.md", "../outside.md"]

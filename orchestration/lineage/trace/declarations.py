@@ -159,16 +159,20 @@ def parse_steps(raw: Any, where: str) -> tuple[Step, ...]:
             raise DeclarationError(f"{at}: recurse must be true or false")
         match = parse_conditions(item.get("match"), at)
         if not match and not when:
-            raise DeclarationError(f"{at}: a step without match needs a when (else every row of the relation "
-                                   f"would be an input of every row)")
-        steps.append(Step(
-            relation=relation,
-            match=match,
-            when=tuple((c, _constants(v, f"{at}.when.{c}")) for c, v in when.items()),
-            then=parse_steps(item["then"], f"{at}.then") if item.get("then") is not None else (),
-            recurse=recurse,
-            note=str(item.get("note") or ""),
-        ))
+            raise DeclarationError(
+                f"{at}: a step without match needs a when (else every row of the relation "
+                f"would be an input of every row)"
+            )
+        steps.append(
+            Step(
+                relation=relation,
+                match=match,
+                when=tuple((c, _constants(v, f"{at}.when.{c}")) for c, v in when.items()),
+                then=parse_steps(item["then"], f"{at}.then") if item.get("then") is not None else (),
+                recurse=recurse,
+                note=str(item.get("note") or ""),
+            )
+        )
     return tuple(steps)
 
 
@@ -258,8 +262,16 @@ def load_catalog(manifest: Mapping[str, Any], project_dir: Path = DBT_PROJECT_DI
                 steps = parse_steps(meta["trace"], f"{name} meta.trace")
             except DeclarationError as exc:
                 error = str(exc)
-        catalog[name] = Relation(name, "model", tuple(columns), frozenset(pii), frozenset(unique.get(uid, ())),
-                                 tuple(meta.get("trace_key") or ()), steps, error=error)
+        catalog[name] = Relation(
+            name,
+            "model",
+            tuple(columns),
+            frozenset(pii),
+            frozenset(unique.get(uid, ())),
+            tuple(meta.get("trace_key") or ()),
+            steps,
+            error=error,
+        )
     return catalog
 
 
@@ -269,15 +281,24 @@ def read_manifest(manifest_path: Path) -> dict[str, Any]:
     return json.loads(manifest_path.read_text())
 
 
-def _check_steps(catalog: Mapping[str, Relation], row: Relation, steps: Sequence[Step], where: str,
-                 stack: tuple[str, ...], problems: list[str]) -> None:
+def _check_steps(
+    catalog: Mapping[str, Relation],
+    row: Relation,
+    steps: Sequence[Step],
+    where: str,
+    stack: tuple[str, ...],
+    problems: list[str],
+) -> None:
     for i, step in enumerate(steps):
         at = f"{where} step {i} ({step.relation})"
         rel = catalog.get(step.relation)
         if rel is None:
             schema = step.relation.split(".")[0]
-            why = "not a published relation or seed" if schema in (*PUBLISHED_SCHEMAS, SEEDS_SCHEMA) else (
-                f"schema {schema!r} is not published (only {', '.join(PUBLISHED_SCHEMAS)} and seeds)")
+            why = (
+                "not a published relation or seed"
+                if schema in (*PUBLISHED_SCHEMAS, SEEDS_SCHEMA)
+                else (f"schema {schema!r} is not published (only {', '.join(PUBLISHED_SCHEMAS)} and seeds)")
+            )
             problems.append(f"{at}: {why}")
             continue
         for column, _ in step.when:
@@ -291,16 +312,19 @@ def _check_steps(catalog: Mapping[str, Relation], row: Relation, steps: Sequence
                 if rc not in row.columns:
                     problems.append(f"{at}: {cond.op} names {rc!r}, not a column of {row.name}")
                 elif cond.op in ("equals", "in_list", "contains") and (rc in row.pii) != (cond.column in rel.pii):
-                    problems.append(f"{at}: {rel.name}.{cond.column} and {row.name}.{rc} are not both personal "
-                                    f"data: one is published as a keyed hash, so they never match")
+                    problems.append(
+                        f"{at}: {rel.name}.{cond.column} and {row.name}.{rc} are not both personal "
+                        f"data: one is published as a keyed hash, so they never match"
+                    )
             if cond.op in ("value", "not_value") and cond.column in rel.pii:
                 problems.append(f"{at}: {cond.column} is published as a keyed hash: a constant never matches it")
         follow = step.then or ((not rel.has_provenance or step.recurse) and rel.steps)
         if step.recurse and not rel.steps:
             problems.append(f"{at}: recurse, but {rel.name} has no trace declaration")
         if not rel.has_provenance and not step.then and not rel.steps:
-            problems.append(f"{at}: {rel.name} has no _source_file/_line and no trace declaration: the path ends "
-                            f"nowhere")
+            problems.append(
+                f"{at}: {rel.name} has no _source_file/_line and no trace declaration: the path ends nowhere"
+            )
         if step.then:
             _check_steps(catalog, rel, step.then, f"{at} then", stack, problems)
         elif follow and rel.name in stack:

@@ -89,12 +89,20 @@ class TraceResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "mart": self.mart, "keys": self.keys, "row": self.row, "published_file": self.published_file,
+            "mart": self.mart,
+            "keys": self.keys,
+            "row": self.row,
+            "published_file": self.published_file,
             "release_id": self.release_id,
             "steps": [vars(s) for s in self.steps],
-            "total_lines": self.total_lines, "shown_lines": len(self.lines), "omitted_lines": self.omitted,
-            "lines": [vars(rl) for rl in self.lines], "headers": self.headers, "warnings": self.warnings,
+            "total_lines": self.total_lines,
+            "shown_lines": len(self.lines),
+            "omitted_lines": self.omitted,
+            "lines": [vars(rl) for rl in self.lines],
+            "headers": self.headers,
+            "warnings": self.warnings,
         }
+
 
 # ------------------------------------------------------------------------------------------------ walk
 
@@ -102,8 +110,13 @@ class TraceResult:
 class _Walker:
     """Runs the steps of declarations over the attached published file, one SQL statement per step."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, catalog: Mapping[str, Relation], project_dir: Path,
-                 published: Mapping[str, dict[str, str]]) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        catalog: Mapping[str, Relation],
+        project_dir: Path,
+        published: Mapping[str, dict[str, str]],
+    ) -> None:
         self.con = con
         self.catalog = catalog
         self.project_dir = project_dir
@@ -123,8 +136,11 @@ class _Walker:
         if rel.kind == "seed":
             return self._seed_table(rel)
         if rel.name not in self.published:
-            raise TraceError(f"{rel.name} is not in the published file: the release predates its trace declaration "
-                             f"(run `roi-ledger run` to publish a new one)", EXIT_NOT_FOUND)
+            raise TraceError(
+                f"{rel.name} is not in the published file: the release predates its trace declaration "
+                f"(run `roi-ledger run` to publish a new one)",
+                EXIT_NOT_FOUND,
+            )
         return f"pub.{_q(rel.schema)}.{_q(rel.table)}"
 
     def _seed_table(self, rel: Relation) -> str:
@@ -136,8 +152,10 @@ class _Walker:
         table = f"__trace_seed_{len(self._seeds)}"
         header, records = _csv_records(path)
         columns = [h.strip() for h in header.fields]
-        self.con.execute(f"CREATE TEMP TABLE {table} ({', '.join(f'{_q(c)} VARCHAR' for c in columns)}, "
-                         "_source_file VARCHAR, _line BIGINT)")
+        self.con.execute(
+            f"CREATE TEMP TABLE {table} ({', '.join(f'{_q(c)} VARCHAR' for c in columns)}, "
+            "_source_file VARCHAR, _line BIGINT)"
+        )
         rows = [(*r.fields, rel.seed_file, r.line) for r in records if len(r.fields) == len(columns)]
         if rows:
             self.con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * (len(columns) + 2))})", rows)
@@ -165,15 +183,21 @@ class _Walker:
             raise TraceError(f"{path}: {step.relation} is not a published relation or seed")
         here = f"{path} > {rel.name}"
         if rel.kind == "model" and rel.name not in self.published:
-            self.warnings.append(f"{here}: skipped, {rel.name} is not in the published file (the release predates "
-                                 f"this trace declaration: `roi-ledger run` publishes a new one)")
+            self.warnings.append(
+                f"{here}: skipped, {rel.name} is not in the published file (the release predates "
+                f"this trace declaration: `roi-ledger run` publishes a new one)"
+            )
             return
-        missing = [f"{row.name}.{c}" for c in self._missing(
-            row, [c for c, _ in step.when] + [rc for c in step.match for rc in c.row_columns()])]
+        missing = [
+            f"{row.name}.{c}"
+            for c in self._missing(row, [c for c, _ in step.when] + [rc for c in step.match for rc in c.row_columns()])
+        ]
         missing += [f"{rel.name}.{c}" for c in self._missing(rel, [c.column for c in step.match])]
         if missing:
-            self.warnings.append(f"{here}: skipped, the published file has no column {', '.join(missing)} (the "
-                                 f"release predates this trace declaration: `roi-ledger run` publishes a new one)")
+            self.warnings.append(
+                f"{here}: skipped, the published file has no column {', '.join(missing)} (the "
+                f"release predates this trace declaration: `roi-ledger run` publishes a new one)"
+            )
             return
         if step.when and not self._applies(row_table, step):
             return
@@ -188,8 +212,9 @@ class _Walker:
         self.reports.append(report)
         if follow:
             table = self._temp()
-            self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT s.* FROM {source} AS s "
-                             f"WHERE s.rowid IN ({matched})", params)
+            self.con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT s.* FROM {source} AS s WHERE s.rowid IN ({matched})", params
+            )
             report.rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
             lines_from = f"SELECT _source_file, _line FROM {table}"
             lines_params: list[Any] = []
@@ -197,9 +222,12 @@ class _Walker:
             lines_from = f"SELECT s._source_file, s._line FROM {source} AS s WHERE s.rowid IN ({matched})"
             lines_params = list(params)
         if rel.has_provenance and not step.recurse:
-            self.con.execute(f"INSERT INTO __trace_lines SELECT DISTINCT CAST(_source_file AS VARCHAR), "
-                             f"CAST(_line AS BIGINT), {step_id} FROM ({lines_from}) "
-                             f"WHERE _source_file IS NOT NULL AND _line IS NOT NULL", lines_params)
+            self.con.execute(
+                f"INSERT INTO __trace_lines SELECT DISTINCT CAST(_source_file AS VARCHAR), "
+                f"CAST(_line AS BIGINT), {step_id} FROM ({lines_from}) "
+                f"WHERE _source_file IS NOT NULL AND _line IS NOT NULL",
+                lines_params,
+            )
             counts = self.con.execute("SELECT count(*) FROM __trace_lines WHERE step = ?", [step_id]).fetchall()
             report.lines = counts[0][0]
             if not follow:
@@ -216,8 +244,11 @@ class _Walker:
     def _applies(self, row_table: str, step: Step) -> bool:
         """Whether any row passes the step's ``when``: a step for another kind of row is neither run nor shown."""
         sql, params = self._when_sql(step)
-        return bool(self.con.execute(f"SELECT count(*) FROM {row_table} AS r WHERE {' AND '.join(sql)}",
-                                     params).fetchall()[0][0])
+        return bool(
+            self.con.execute(f"SELECT count(*) FROM {row_table} AS r WHERE {' AND '.join(sql)}", params).fetchall()[0][
+                0
+            ]
+        )
 
     @staticmethod
     def _when_sql(step: Step) -> tuple[list[str], list[Any]]:
@@ -226,7 +257,8 @@ class _Walker:
         for column, values in step.when:
             present = [v for v in values if v is not None]
             parts = ([f"r.{_q(column)} IN ({', '.join('?' * len(present))})"] if present else []) + (
-                [f"r.{_q(column)} IS NULL"] if len(present) != len(values) else [])
+                [f"r.{_q(column)} IS NULL"] if len(present) != len(values) else []
+            )
             sql.append("(" + " OR ".join(parts) + ")")
             params.extend(present)
         return sql, params
@@ -253,17 +285,21 @@ class _Walker:
             if c.op == "equals":
                 conds.append(f"{rel_col(c.column)} = {row_col(c.arg)}")
             elif c.op == "in_list":
-                r_laterals.append(f"CROSS JOIN LATERAL (SELECT unnest(string_split(CAST(r.{_q(c.arg)} AS VARCHAR), "
-                                  f"?)) AS v) AS u{i}")
+                r_laterals.append(
+                    f"CROSS JOIN LATERAL (SELECT unnest(string_split(CAST(r.{_q(c.arg)} AS VARCHAR), ?)) AS v) AS u{i}"
+                )
                 r_params.append(c.separator)
                 r_extra.append(f"u{i}.v AS __u{i}")
                 conds.append(f"CAST(x.{_q(c.column)} AS VARCHAR) = rr.__u{i}")
             elif c.op == "contains":
-                x_laterals.append(f"CROSS JOIN LATERAL (SELECT unnest(string_split(CAST(x.{_q(c.column)} AS VARCHAR), "
-                                  f"?)) AS v) AS xl{i}")
+                x_laterals.append(
+                    f"CROSS JOIN LATERAL (SELECT unnest(string_split(CAST(x.{_q(c.column)} AS VARCHAR), "
+                    f"?)) AS v) AS xl{i}"
+                )
                 x_params.append(c.separator)
-                r_laterals.append(f"CROSS JOIN LATERAL (SELECT unnest(string_split(CAST(r.{_q(c.arg)} AS VARCHAR), "
-                                  f"?)) AS v) AS u{i}")
+                r_laterals.append(
+                    f"CROSS JOIN LATERAL (SELECT unnest(string_split(CAST(r.{_q(c.arg)} AS VARCHAR), ?)) AS v) AS u{i}"
+                )
                 r_params.append(c.separator)
                 r_extra.append(f"u{i}.v AS __u{i}")
                 conds.append(f"xl{i}.v = rr.__u{i}")
@@ -285,25 +321,32 @@ class _Walker:
                     parts = ([f"{col} IN ({marks})"] if values else []) + ([f"{col} IS NULL"] if has_null else [])
                     filters.append("(" + " OR ".join(parts) + ")")
                 else:
-                    parts = ([f"{col} NOT IN ({marks})"] if values else []) + ([f"{col} IS NOT NULL"] if has_null
-                                                                                else [])
+                    parts = ([f"{col} NOT IN ({marks})"] if values else []) + (
+                        [f"{col} IS NOT NULL"] if has_null else []
+                    )
                     if not has_null:
                         parts = [f"({col} IS NULL OR {parts[0]})"]
                     filters.append("(" + " AND ".join(parts) + ")")
                 f_params.extend(values)
         when_sql, w_params = self._when_sql(step)
-        row_select = (f"SELECT r.*{''.join(', ' + e for e in r_extra)} FROM {row_table} AS r "
-                      f"{' '.join(r_laterals)}{' WHERE ' + ' AND '.join(when_sql) if when_sql else ''}")
+        row_select = (
+            f"SELECT r.*{''.join(', ' + e for e in r_extra)} FROM {row_table} AS r "
+            f"{' '.join(r_laterals)}{' WHERE ' + ' AND '.join(when_sql) if when_sql else ''}"
+        )
         source = self.source(rel)
         where = f" WHERE {' AND '.join(filters)}" if filters else ""
         if conds:
-            sql = (f"SELECT x.rowid FROM {source} AS x {' '.join(x_laterals)} "
-                   f"JOIN ({row_select}) AS rr ON {' AND '.join(conds)}{where}")
+            sql = (
+                f"SELECT x.rowid FROM {source} AS x {' '.join(x_laterals)} "
+                f"JOIN ({row_select}) AS rr ON {' AND '.join(conds)}{where}"
+            )
             return sql, [*x_params, *r_params, *w_params, *f_params]
         exists = f"EXISTS ({row_select})"
         sql = f"SELECT x.rowid FROM {source} AS x {' '.join(x_laterals)} WHERE {exists}" + (
-            f" AND {' AND '.join(filters)}" if filters else "")
+            f" AND {' AND '.join(filters)}" if filters else ""
+        )
         return sql, [*x_params, *r_params, *w_params, *f_params]
+
 
 def _csv_records(path: Path) -> tuple[CsvRecord, list[CsvRecord]]:
     """Header and records of a small CSV file (a seed)."""
@@ -320,8 +363,10 @@ def _dataset_of(source_file: str) -> Dataset | None:
             return ds
     return None
 
-def _read_contents(con: duckdb.DuckDBPyConnection, paths: Paths, project_dir: Path,
-                   picked: Sequence[tuple[str, int, StepReport]]) -> tuple[list[RawLine], dict[str, str], list[str]]:
+
+def _read_contents(
+    con: duckdb.DuckDBPyConnection, paths: Paths, project_dir: Path, picked: Sequence[tuple[str, int, StepReport]]
+) -> tuple[list[RawLine], dict[str, str], list[str]]:
     by_file: dict[str, set[int]] = {}
     for file, line, _ in picked:
         by_file.setdefault(file, set()).add(line)
@@ -345,11 +390,16 @@ def _read_contents(con: duckdb.DuckDBPyConnection, paths: Paths, project_dir: Pa
             warnings.append(f"{path}: file not found (lines listed without content)")
             continue
         if not seed:
-            landed = con.execute("SELECT file_sha256 FROM pub.audit.ingested_files WHERE source_file = ? "
-                                 "AND status = 'landed' ORDER BY ingested_at DESC LIMIT 1", [file]).fetchall()
+            landed = con.execute(
+                "SELECT file_sha256 FROM pub.audit.ingested_files WHERE source_file = ? "
+                "AND status = 'landed' ORDER BY ingested_at DESC LIMIT 1",
+                [file],
+            ).fetchall()
             if landed and landed[0][0] != sha256_file(path):
-                warnings.append(f"{file}: the file changed since it was ingested (SHA-256 differs from "
-                                f"audit.ingested_files): its lines may not be the ones the release read")
+                warnings.append(
+                    f"{file}: the file changed since it was ingested (SHA-256 differs from "
+                    f"audit.ingested_files): its lines may not be the ones the release read"
+                )
         try:
             found, header, formats[file] = read_raw_records(path, fmt, numbers, None if seed else _dataset_of(file))
         except Exception as exc:  # noqa: BLE001 - an unreadable file still lists its lines, with the reason
@@ -364,8 +414,20 @@ def _read_contents(con: duckdb.DuckDBPyConnection, paths: Paths, project_dir: Pa
         end, content, note = contents.get((file, line), (None, None, None))
         if content is None and note is None and formats.get(file) is not None and locations[file].exists():
             note = "no record at this line in the file"
-        lines.append(RawLine(file, line, "seed" if file.startswith(SEEDS_SCHEMA + "/") else "raw",
-                             str(locations[file]), formats.get(file), end, content, step.path, step.note, note))
+        lines.append(
+            RawLine(
+                file,
+                line,
+                "seed" if file.startswith(SEEDS_SCHEMA + "/") else "raw",
+                str(locations[file]),
+                formats.get(file),
+                end,
+                content,
+                step.path,
+                step.note,
+                note,
+            )
+        )
     return lines, headers, warnings
 
 
@@ -374,15 +436,18 @@ def _read_contents(con: duckdb.DuckDBPyConnection, paths: Paths, project_dir: Pa
 
 def _published_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
-    rows = con.execute("SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
-                       "WHERE table_catalog = 'pub' ORDER BY table_schema, table_name, ordinal_position").fetchall()
+    rows = con.execute(
+        "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_catalog = 'pub' ORDER BY table_schema, table_name, ordinal_position"
+    ).fetchall()
     for schema, table, column, dtype in rows:
         out.setdefault(f"{schema}.{table}", {})[column] = dtype
     return out
 
 
-def _resolve_row(con: duckdb.DuckDBPyConnection, mart: Relation, keys: Mapping[str, str],
-                 types: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+def _resolve_row(
+    con: duckdb.DuckDBPyConnection, mart: Relation, keys: Mapping[str, str], types: Mapping[str, str]
+) -> tuple[str, dict[str, Any]]:
     """Find the one row of ``mart`` the keys name, as a temp table; refuse unknown, incomplete or ambiguous keys."""
     named = f"--key {' --key '.join(f'{c}=...' for c in mart.key)}"
     alternatives = sorted(c for c in mart.unique if c in types and c not in mart.key)
@@ -399,8 +464,10 @@ def _resolve_row(con: duckdb.DuckDBPyConnection, mart: Relation, keys: Mapping[s
             where.append(f"{_q(column)} IS NULL")
             continue
         if column in mart.pii and not value.startswith("pii_"):
-            raise TraceError(f"{mart.name}.{column} is personal data, published as a keyed hash: give the pii_... "
-                             f"value as the published file shows it, not {value!r}")
+            raise TraceError(
+                f"{mart.name}.{column} is personal data, published as a keyed hash: give the pii_... "
+                f"value as the published file shows it, not {value!r}"
+            )
         cast = con.execute(f"SELECT TRY_CAST(? AS {types[column]})", [value]).fetchall()[0][0]
         if cast is None:
             raise TraceError(f"{value!r} is not a {types[column]} value for {mart.name}.{column}")
@@ -419,8 +486,15 @@ def _resolve_row(con: duckdb.DuckDBPyConnection, mart: Relation, keys: Mapping[s
     return "__trace_row", {k: jsonable(v) for k, v in row.items()}
 
 
-def trace_row(paths: Paths, mart: str, keys: Mapping[str, str], limit: int = DEFAULT_LIMIT, *,
-              manifest_path: Path | None = None, project_dir: Path = DBT_PROJECT_DIR) -> TraceResult:
+def trace_row(
+    paths: Paths,
+    mart: str,
+    keys: Mapping[str, str],
+    limit: int = DEFAULT_LIMIT,
+    *,
+    manifest_path: Path | None = None,
+    project_dir: Path = DBT_PROJECT_DIR,
+) -> TraceResult:
     """The raw lines behind the row of ``mart`` whose key columns have ``keys`` (values as text; personal-data
     columns as their published hash; an empty value matches NULL); at most ``limit`` lines with content, all
     counted. Reads the published file read-only and the raw (or seed) files; raises :class:`TraceError`."""
@@ -450,17 +524,32 @@ def trace_row(paths: Paths, mart: str, keys: Mapping[str, str], limit: int = DEF
         walker = _Walker(con, catalog, project_dir, published)
         walker.walk(rel, row_table, rel.steps, name, (name,))
         total = con.execute("SELECT count(*) FROM (SELECT DISTINCT file, line FROM __trace_lines)").fetchall()[0][0]
-        picked = con.execute("SELECT file, line, min(step) AS first FROM __trace_lines GROUP BY file, line "
-                             "ORDER BY first, file, line LIMIT ?", [limit]).fetchall()
+        picked = con.execute(
+            "SELECT file, line, min(step) AS first FROM __trace_lines GROUP BY file, line "
+            "ORDER BY first, file, line LIMIT ?",
+            [limit],
+        ).fetchall()
         release = None
         if "audit.releases" in published:
-            found = con.execute("SELECT release_id FROM pub.audit.releases WHERE status = 'published' "
-                                "ORDER BY created_at DESC LIMIT 1").fetchall()
+            found = con.execute(
+                "SELECT release_id FROM pub.audit.releases WHERE status = 'published' ORDER BY created_at DESC LIMIT 1"
+            ).fetchall()
             release = found[0][0] if found else None
         lines, headers, warnings = _read_contents(
-            con, paths, project_dir, [(f, n, walker.reports[s]) for f, n, s in picked])
+            con, paths, project_dir, [(f, n, walker.reports[s]) for f, n, s in picked]
+        )
         warnings = walker.warnings + warnings
     finally:
         con.close()
-    return TraceResult(name.split(".", 1)[1], dict(keys), row, str(paths.published_db), release, walker.reports,
-                       total, lines, headers, warnings)
+    return TraceResult(
+        name.split(".", 1)[1],
+        dict(keys),
+        row,
+        str(paths.published_db),
+        release,
+        walker.reports,
+        total,
+        lines,
+        headers,
+        warnings,
+    )

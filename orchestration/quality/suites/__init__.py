@@ -88,20 +88,47 @@ def interval_pairs(ds: Dataset) -> list[tuple[str, str]]:
 
 def landing_suite(ds: Dataset) -> dict[str, Any]:
     """The suite of one landed dataset, from its registry entry (pure)."""
-    exps = [_expectation("expect_table_columns_to_match_set", "columns",
-                         column_set=[name for name, _ in landing_columns(ds)], exact_match=True)]
-    exps += [_expectation("expect_column_values_to_not_be_null", f"not_null:{f.name}", column=f.name)
-             for f in ds.fields if f.required]
-    exps += [_expectation("expect_column_values_to_be_in_set", f"allowed:{f.name}", column=f.name,
-                          value_set=list(f.allowed))
-             for f in ds.fields if f.allowed]
-    exps += [_expectation("expect_column_values_to_be_between", f"non_negative:{f.name}", column=f.name, min_value=0)
-             for f in non_negative_fields(ds)]
-    exps += [_expectation("expect_column_pair_values_a_to_be_greater_than_b", f"ordered:{start}<={end}",
-                          column_A=end, column_B=start, or_equal=True, ignore_row_if="either_value_is_missing")
-             for start, end in interval_pairs(ds)]
-    exps.append(_expectation("expect_table_row_count_to_be_between", VOLUME_GATE, gate=VOLUME_GATE,
-                             min_value={"$PARAMETER": VOLUME_PARAMETER}))
+    exps = [
+        _expectation(
+            "expect_table_columns_to_match_set",
+            "columns",
+            column_set=[name for name, _ in landing_columns(ds)],
+            exact_match=True,
+        )
+    ]
+    exps += [
+        _expectation("expect_column_values_to_not_be_null", f"not_null:{f.name}", column=f.name)
+        for f in ds.fields
+        if f.required
+    ]
+    exps += [
+        _expectation("expect_column_values_to_be_in_set", f"allowed:{f.name}", column=f.name, value_set=list(f.allowed))
+        for f in ds.fields
+        if f.allowed
+    ]
+    exps += [
+        _expectation("expect_column_values_to_be_between", f"non_negative:{f.name}", column=f.name, min_value=0)
+        for f in non_negative_fields(ds)
+    ]
+    exps += [
+        _expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            f"ordered:{start}<={end}",
+            column_A=end,
+            column_B=start,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        )
+        for start, end in interval_pairs(ds)
+    ]
+    exps.append(
+        _expectation(
+            "expect_table_row_count_to_be_between",
+            VOLUME_GATE,
+            gate=VOLUME_GATE,
+            min_value={"$PARAMETER": VOLUME_PARAMETER},
+        )
+    )
     return {
         "name": landing_suite_name(ds),
         "meta": {
