@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from orchestration import publish
+from orchestration.check_outcomes import run_check_outcomes
 from orchestration.dbt import NIGHT_GATE_KEY, all_dbt_assets, dbt_project, dbt_resource
 from orchestration.ingest.assets import ingest_assets
 from orchestration.lineage.openlineage import NO_DATASET_KEY
@@ -74,7 +75,7 @@ def night_fingerprint(context: AssetExecutionContext, settings: RoiSettings):
         settings.paths,
         run_id=context.run_id,
         as_of=settings.as_of_date,
-        checks=publish.run_check_outcomes(context.instance, context.run_id),
+        checks=run_check_outcomes(context.instance, context.run_id),
         verdict=verdict,
         files=files,
     )
@@ -95,7 +96,7 @@ _upstream = [k for a in [*ingest_assets, *dbt_layers, scenario_model] for k in a
     "`published/roi.duckdb` in by atomic rename and record the release in `audit.releases`.",
 )
 def published_roi(context: AssetExecutionContext, settings: RoiSettings):
-    checks = publish.run_check_outcomes(context.instance, context.run_id)
+    checks = run_check_outcomes(context.instance, context.run_id)
     rec = publish.publish_release(
         settings.paths,
         run_id=context.run_id,

@@ -28,15 +28,14 @@ import secrets
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import DagsterEventType, DagsterInstance
 
 from orchestration import nightgate, publish_delta
+from orchestration.check_outcomes import CheckOutcome
 from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
 from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention
@@ -45,76 +44,6 @@ PUBLISHED_SCHEMAS = ("staging", "marts")
 PSEUDONYM_KEY_ENV = "ROI_LEDGER_PSEUDONYM_KEY"
 #: Whole raw records (JSON) stay in the build database: they hold personal data the published file must not.
 RAW_RECORD_COLUMNS = {"_record", "_extra"}
-
-
-@dataclass
-class CheckOutcome:
-    asset: str
-    check: str
-    passed: bool
-    severity: str
-    blocking: bool
-    detail: str
-    observed: dict[str, Any] = field(default_factory=dict)
-    """The check's observed values (its metadata: counts, shares, ages, thresholds), for the release record."""
-
-    @property
-    def blocks(self) -> bool:
-        return not self.passed and self.severity == "ERROR"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "asset": self.asset,
-            "check": self.check,
-            "passed": self.passed,
-            "severity": self.severity,
-            "blocking": self.blocking,
-            "detail": self.detail,
-            "observed": self.observed,
-        }
-
-
-#: Check metadata that says nothing about the data (run bookkeeping), left out of the observed values.
-_BOOKKEEPING = {"unique_id", "dagster_dbt/unique_id", "invocation_id", "Execution Duration"}
-
-
-def _observed(metadata: dict[str, Any]) -> dict[str, Any]:
-    """The check's metadata values that are plain numbers, text or booleans (pure: tested)."""
-    out: dict[str, Any] = {}
-    for k, v in metadata.items():
-        val = getattr(v, "value", v)
-        if k in _BOOKKEEPING:
-            continue
-        if isinstance(val, (int, float, bool)) or (isinstance(val, str) and len(val) <= 2000):
-            out[k] = val
-    return out
-
-
-def _detail(metadata: dict[str, Any]) -> str:
-    parts = []
-    for k, v in metadata.items():
-        val = getattr(v, "value", v)
-        if isinstance(val, (str, int, float, bool)) and k not in ("unique_id", "dagster_dbt/unique_id"):
-            parts.append(f"{k}={val}")
-    return "; ".join(parts)[:500]
-
-
-def run_check_outcomes(instance: DagsterInstance, run_id: str) -> list[CheckOutcome]:
-    """Every asset check evaluated in a run, latest evaluation per check."""
-    seen: dict[tuple[str, str], CheckOutcome] = {}
-    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
-        ev = entry.dagster_event.event_specific_data
-        key = (ev.asset_key.to_user_string(), ev.check_name)
-        seen[key] = CheckOutcome(
-            asset=key[0],
-            check=ev.check_name,
-            passed=ev.passed,
-            severity=ev.severity.value,
-            blocking=bool(getattr(ev, "blocking", False)),
-            detail=_detail(dict(ev.metadata)),
-            observed=_observed(dict(ev.metadata)),
-        )
-    return sorted(seen.values(), key=lambda c: (c.asset, c.check))
 
 
 def _connect_build(paths: Paths, read_only: bool = False) -> duckdb.DuckDBPyConnection:

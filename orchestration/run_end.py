@@ -28,7 +28,8 @@ from dagster import (
 )
 
 from orchestration import publish
-from orchestration.lineage.openlineage import write_run_events
+from orchestration.check_outcomes import CheckOutcome, run_check_outcomes
+from orchestration.lineage.run_events import write_run_events
 from orchestration.resources import RoiSettings
 from orchestration.settings import Paths
 
@@ -43,7 +44,7 @@ class RunEnd:
     status: str
     """``ok`` (the run succeeded: it published or recorded its release itself), ``blocked`` (blocking checks
     stopped it: ``release`` is the blocked record) or ``failed`` (it failed, was interrupted or canceled)."""
-    checks: list[publish.CheckOutcome]
+    checks: list[CheckOutcome]
     release: dict[str, Any] | None
     openlineage: Path
 
@@ -57,7 +58,7 @@ def on_run_end(instance: DagsterInstance, run_id: str, paths: Paths, repository:
     run = instance.get_run_by_id(run_id)
     if run is None:
         raise ValueError(f"no run {run_id} in this Dagster instance")
-    checks = publish.run_check_outcomes(instance, run_id)
+    checks = run_check_outcomes(instance, run_id)
     status, release = ("ok" if run.status == DagsterRunStatus.SUCCESS else "failed"), None
     if status == "failed":
         release = publish.record_blocked_run(

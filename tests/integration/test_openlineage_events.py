@@ -13,7 +13,8 @@ import pytest
 from dagster import DagsterInstance, Definitions, asset, build_run_status_sensor_context, define_asset_job
 
 from orchestration.cli import EXIT_OK
-from orchestration.lineage.openlineage import NAMESPACE, RELEASE_ASSET, asset_run_id, events_path
+from orchestration.lineage.openlineage import NAMESPACE, RELEASE_ASSET, asset_run_id
+from orchestration.lineage.run_events import events_path
 from orchestration.resources import RoiSettings
 from orchestration.settings import Paths
 from tests.schemas.openlineage.validate import assert_valid

@@ -13,9 +13,10 @@ import duckdb
 import pytest
 
 from orchestration import preflight
-from orchestration.cli import EXIT_OK, execute_nightly
+from orchestration.cli import EXIT_OK
 from orchestration.ingest.engine import sha256_file
 from orchestration.nightgate import scenario_parameters
+from orchestration.nightly import execute_nightly
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED
 from orchestration.scenarios.run import MODEL_VERSION
 from orchestration.settings import Paths

@@ -39,11 +39,9 @@ from orchestration.lineage.openlineage import (
     asset_run_id,
     build_events,
     event_time,
-    events_path,
-    read_table_schemas,
     to_jsonl,
-    write_run_events,
 )
+from orchestration.lineage.run_events import events_path, read_table_schemas, write_run_events
 from orchestration.settings import Paths
 from tests.schemas.openlineage.validate import SCHEMA_DIR, assert_valid, errors
 
@@ -594,7 +592,8 @@ def test_real_run_carries_check_results_and_the_release_snapshot(tmp_path):
 
 
 def test_an_asset_that_writes_no_dataset_names_no_table():
-    from orchestration.lineage.openlineage import NO_DATASET_KEY, _table_of
+    from orchestration.lineage.openlineage import NO_DATASET_KEY
+    from orchestration.lineage.run_events import _table_of
 
     assert _table_of(("release", "night_fingerprint"), {NO_DATASET_KEY: "none"}) is None
     assert _table_of(("marts", "fct_ai_usage"), {}) == "marts.fct_ai_usage"

@@ -9,9 +9,10 @@ from datetime import date, datetime
 
 import pytest
 
+from orchestration.check_outcomes import observed_values
 from orchestration.datasets import BY_KEY
 from orchestration.ingest.assets import freshness_verdict
-from orchestration.publish import _observed, code_version, prune_snapshots, tool_versions
+from orchestration.publish import code_version, prune_snapshots, tool_versions
 from orchestration.settings import Paths, release_retention
 
 LITELLM = BY_KEY["usage/litellm_spend_logs"]  # event time, warn 48 h, error 7 days
@@ -50,7 +51,7 @@ def test_observed_values_keep_numbers_and_text_and_drop_bookkeeping():
         def __init__(self, value):
             self.value = value
 
-    obs = _observed(
+    obs = observed_values(
         {
             "dagster_dbt/failed_row_count": Meta(3),
             "age_hours": 12.5,

@@ -176,7 +176,7 @@ def test_write_run_replaces_the_tables_and_a_rerun_leaves_the_same_rows(tmp_path
 
 
 def test_run_config_defaults_and_refuses_too_few_iterations():
-    from orchestration.cli import scenario_run_config
+    from orchestration.nightly import scenario_run_config
     from orchestration.scenarios.asset import ScenarioConfig
     from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED
 
