@@ -4,8 +4,6 @@ Runs use the in-process executor: DuckDB has a single writer, and every step of 
 the same build database one after the other.
 """
 
-import os
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -32,7 +30,7 @@ from orchestration.resources import RoiSettings
 from orchestration.run_end import run_end_sensors
 from orchestration.scenarios.asset import ScenarioConfig, scenario_model
 from orchestration.scenarios.run import MODEL_VERSION
-from orchestration.settings import SCHEDULE_CRON_ENV, SCHEDULE_TZ_ENV
+from orchestration.settings import schedule_settings
 
 NIGHTLY_JOB = "nightly"
 RELEASE_KEY = AssetKey(["release", "published_roi"])
@@ -128,11 +126,12 @@ nightly_job = define_asset_job(
     description="Ingest every dataset, build and test the dbt layers, publish when every gate passes.",
 )
 
+_schedule = schedule_settings()
 nightly_schedule = ScheduleDefinition(
     name="nightly_schedule",
     job=nightly_job,
-    cron_schedule=os.environ.get(SCHEDULE_CRON_ENV, "30 2 * * *"),
-    execution_timezone=os.environ.get(SCHEDULE_TZ_ENV, "UTC"),
+    cron_schedule=_schedule.cron,
+    execution_timezone=_schedule.timezone,
     default_status=DefaultScheduleStatus.STOPPED,
     description="The nightly run (cron `ROI_LEDGER_SCHEDULE_CRON`, default 02:30, timezone "
     "`ROI_LEDGER_SCHEDULE_TZ`, default UTC). Start it in the UI or with `dagster schedule start`.",

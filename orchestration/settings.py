@@ -24,8 +24,10 @@ import contextlib
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -187,6 +189,40 @@ def release_retention() -> int:
     if n < 0:
         raise ValueError(f"{RELEASE_RETENTION_ENV} must be >= 0, got {raw!r}")
     return n
+
+
+#: The nightly schedule's default: 02:30 every day.
+DEFAULT_SCHEDULE_CRON = "30 2 * * *"
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    cron: str
+    timezone: str
+
+
+def schedule_settings(env: Mapping[str, str] | None = None) -> ScheduleSettings:
+    """The nightly schedule's cron (``ROI_LEDGER_SCHEDULE_CRON``, default 02:30) and time zone
+    (``ROI_LEDGER_SCHEDULE_TZ``, default UTC), checked (pure on ``env``: tested).
+
+    Read when the code location builds its definitions: a Dagster schedule is a definition, so a new value takes
+    effect when the daemon loads the code location again (``dagster dev`` restarted, or Reload in the UI), not at
+    the next run; a bad value stops the load with the variable named."""
+    env = os.environ if env is None else env
+    cron = " ".join(env.get(SCHEDULE_CRON_ENV, DEFAULT_SCHEDULE_CRON).split())
+    timezone = env.get(SCHEDULE_TZ_ENV, "UTC").strip()
+    if len(cron.split()) != 5:
+        raise ValueError(
+            f"{SCHEDULE_CRON_ENV} must be a cron expression of five fields (minute hour day month weekday), "
+            f"got {cron!r}"
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{SCHEDULE_TZ_ENV} must be an IANA time zone such as UTC or Europe/Paris, got {timezone!r}"
+        ) from None
+    return ScheduleSettings(cron, timezone)
 
 
 def resolve_data_dir(value: str | os.PathLike | None = None) -> Path:
