@@ -41,6 +41,17 @@ REPEATS = ("events", "latest", "positional")
 #: Formats a reader exists for (the reader is chosen by file suffix, ``.gz`` stripped first).
 FORMATS = ("csv", "jsonl", "json", "parquet")
 
+#: Where the records of a JSON document sit (``Dataset.json_layout``; ``orchestration.ingest.readers``).
+JSON_LAYOUTS = (
+    "records",
+    "okta_events",
+    "openai_pages",
+    "anthropic_pages",
+    "envelope",
+    "secret_list",
+    "credential_report",
+)
+
 
 @dataclass(frozen=True)
 class Field:
@@ -95,8 +106,13 @@ class Dataset:
     owner: str
     json_layout: str = "records"
     """``records`` (JSON lines or one array), ``okta_events`` (records, or Okta event hook deliveries with the
-    events under ``data.events``), ``openai_pages``, ``secret_list`` or ``credential_report`` (the
+    events under ``data.events``), ``openai_pages`` and ``anthropic_pages`` (usage API pages: buckets of
+    results, each result taking its bucket's start and end), ``envelope`` (an API response object holding the
+    records in its ``json_records_key`` array), ``secret_list`` or ``credential_report`` (the
     GetCredentialReport response: a CSV document in ``Content``)."""
+    json_records_key: str | None = None
+    """The ``envelope`` layout's array of records (``seats`` of a Copilot seats response, ``data`` of a Cursor
+    daily usage response)."""
     null_tokens: tuple[str, ...] = NULL_TOKENS
     freshness_field: str | None = None
     """Landed timestamp column that tells how fresh the dataset is (dbt source freshness)."""
@@ -110,6 +126,10 @@ class Dataset:
     time_floor: date = date(2000, 1, 1)
     """Earliest plausible value of any temporal field (the vendor's product did not exist before): an earlier
     value (1970-01-01, the epoch of a zero) is quarantined and never counts for freshness."""
+    optional: bool = False
+    """A source an organisation may not have (an AI tool it does not use): while no file of it was ever found
+    under ``raw/``, it is *not in use* and its ``has_rows`` and ``fresh`` checks pass saying so; once a file
+    is there, it is held to them like any other."""
     repeats: str = "events"
     """What a natural key seen more than once means (staging applies it, ``fct_landing_repeats`` reports it):
 
@@ -122,6 +142,10 @@ class Dataset:
     """
 
     def __post_init__(self) -> None:
+        if self.json_layout not in JSON_LAYOUTS:
+            raise ValueError(f"{self.key}: json_layout must be one of {', '.join(JSON_LAYOUTS)}")
+        if (self.json_layout == "envelope") != bool(self.json_records_key):
+            raise ValueError(f"{self.key}: the envelope layout, and only it, names its json_records_key")
         if self.repeats not in REPEATS:
             raise ValueError(f"{self.key}: repeats must be one of {', '.join(REPEATS)}")
         if (self.repeats == "positional") != ("_line" in self.natural_key):

@@ -28,6 +28,18 @@ from orchestration.dataset_model import (
     Dataset,
     Field,
 )
+from orchestration.registry.ai import (
+    ANTHROPIC_COST,
+    ANTHROPIC_USAGE,
+    BEDROCK_INVOCATIONS,
+    CLAUDE_CODE_USAGE,
+    CURSOR_DAILY_USAGE,
+    CURSOR_USAGE_EVENTS,
+    GITHUB_COPILOT_ORG_USAGE,
+    GITHUB_COPILOT_SEATS,
+    GITHUB_COPILOT_USAGE,
+    OPENAI_COSTS,
+)
 from orchestration.registry.assumptions import SCENARIOS
 from orchestration.registry.billing import FOCUS, SAAS_LICENCES
 from orchestration.registry.delivery import DELIVERY_CHANGES, DELIVERY_DEPLOYMENTS, DELIVERY_INCIDENTS, WORK_ITEMS
@@ -43,8 +55,14 @@ from orchestration.registry.security import SECURITY_INCIDENTS
 from orchestration.registry.usage import LITELLM_SPEND_LOGS, OPENAI_USAGE
 
 __all__ = [
+    "ANTHROPIC_COST",
+    "ANTHROPIC_USAGE",
     "AWS_CREDENTIAL_REPORT",
+    "BEDROCK_INVOCATIONS",
     "BY_KEY",
+    "CLAUDE_CODE_USAGE",
+    "CURSOR_DAILY_USAGE",
+    "CURSOR_USAGE_EVENTS",
     "DATASETS",
     "DECIMAL_PRECISION",
     "DECIMAL_SCALE",
@@ -56,11 +74,15 @@ __all__ = [
     "FOCUS",
     "FORMATS",
     "GITHUB_AUDIT_LOG",
+    "GITHUB_COPILOT_ORG_USAGE",
+    "GITHUB_COPILOT_SEATS",
+    "GITHUB_COPILOT_USAGE",
     "IDENTITY_INVENTORY",
     "LITELLM_SPEND_LOGS",
     "NULL_TOKENS",
     "OKTA_SYSTEM_LOG",
     "OPA_DECISION_LOGS",
+    "OPENAI_COSTS",
     "OPENAI_USAGE",
     "REPEATS",
     "SAAS_LICENCES",
@@ -82,6 +104,16 @@ DATASETS: tuple[Dataset, ...] = (
     SECRETS_INVENTORY,
     LITELLM_SPEND_LOGS,
     OPENAI_USAGE,
+    GITHUB_COPILOT_USAGE,
+    GITHUB_COPILOT_ORG_USAGE,
+    GITHUB_COPILOT_SEATS,
+    ANTHROPIC_USAGE,
+    ANTHROPIC_COST,
+    CLAUDE_CODE_USAGE,
+    OPENAI_COSTS,
+    BEDROCK_INVOCATIONS,
+    CURSOR_DAILY_USAGE,
+    CURSOR_USAGE_EVENTS,
     OPA_DECISION_LOGS,
     FOCUS,
     SAAS_LICENCES,

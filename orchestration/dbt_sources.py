@@ -29,6 +29,8 @@ SYSTEM_DESCRIPTIONS: dict[str, str] = {
     "iam": "Identity and access: credential reports, audit and sign-in logs, the identity / AI system "
     "inventory and the secrets inventory.",
     "usage": "AI usage and its cost: LLM gateway spend logs and vendor usage reports.",
+    "ai": "AI tools paid for outside a gateway (each optional): GitHub Copilot usage and seats, Anthropic usage "
+    "and cost reports, Claude Code analytics, OpenAI costs, Bedrock invocation logs, Cursor usage.",
     "policy": "Policy decisions (OPA decision logs) about identities using AI systems.",
     "billing": "Billed cost: FOCUS cost and usage data and SaaS seat / licence exports.",
     "delivery": "Software delivery: DORA Four Keys changes, deployments, incidents, and work items.",

@@ -25,10 +25,14 @@ def render_dataset(ds: Dataset) -> str:
         ds.description,
         "",
         f"- landing folder: `raw/{ds.folder}/` (files in any sub-folder; `.gz` accepted)",
-        f"- formats: {', '.join(ds.formats)}" + (f" (JSON layout: `{ds.json_layout}`)" if ds.is_json else ""),
+        f"- formats: {', '.join(ds.formats)}"
+        + (f" (JSON layout: `{ds.json_layout}`" if ds.is_json else "")
+        + (f", records under `{ds.json_records_key}`" if ds.json_records_key else "")
+        + (")" if ds.is_json else ""),
         f"- landing table: `{ds.table}`; staging model: `stg_{ds.system}__{ds.name}`",
         f"- natural key: {', '.join(f'`{k}`' for k in ds.natural_key)}",
         f"- owner: {ds.owner}",
+        *(["- optional: not in use while no file of it is found (its checks pass, saying so)"] if ds.optional else []),
         f"- null sentinels: {', '.join(f'`{t}`' if t else 'empty' for t in ds.null_tokens)}",
         "",
         "| column | from | type | required | allowed values | description |",

@@ -215,9 +215,9 @@
 
 {#
     money_destinations(): where each money field's landed amounts must arrive, for fct_money_completeness:
-    (dataset, money field, CTE of the model, amount column, currency column, label). FOCUS costs reach the cost
-    lines (list and contracted cost stop at staging), LiteLLM spend the usage records fct_ai_usage sums, the
-    other money fields their staging model.
+    (dataset, money field, relation: a model or a CTE of fct_money_completeness, amount column, currency column,
+    label). FOCUS costs reach the cost lines (list and contracted cost stop at staging), LiteLLM spend the usage
+    records fct_ai_usage sums, the other money fields their staging model (Anthropic's cost report in its cents).
 #}
 {% macro money_destinations() -%}
     {{ return([
@@ -225,15 +225,21 @@
          'marts.fct_cost_lines.billed_cost'),
         ('billing/focus', 'effective_cost', 'cost_lines', 'effective_cost', 'billing_currency',
          'marts.fct_cost_lines.effective_cost'),
-        ('billing/focus', 'list_cost', 'focus_lines', 'list_cost', 'billing_currency',
+        ('billing/focus', 'list_cost', 'stg_billing__focus', 'list_cost', 'billing_currency',
          'staging.stg_billing__focus.list_cost'),
-        ('billing/focus', 'contracted_cost', 'focus_lines', 'contracted_cost', 'billing_currency',
+        ('billing/focus', 'contracted_cost', 'stg_billing__focus', 'contracted_cost', 'billing_currency',
          'staging.stg_billing__focus.contracted_cost'),
         ('usage/litellm_spend_logs', 'spend', 'usage_records', 'cost_amount', 'cost_currency',
          'intermediate.int_usage__attributed.cost_amount (summed by marts.fct_ai_usage)'),
-        ('billing/saas_licences', 'amount', 'licences', 'billed_amount', 'currency',
+        ('billing/saas_licences', 'amount', 'stg_billing__saas_licences', 'billed_amount', 'currency',
          'staging.stg_billing__saas_licences.billed_amount'),
-        ('security/incidents', 'loss_amount', 'incidents', 'loss_amount', 'currency',
+        ('security/incidents', 'loss_amount', 'stg_security__incidents', 'loss_amount', 'currency',
          'staging.stg_security__incidents.loss_amount'),
+        ('ai/anthropic_cost', 'amount', 'stg_ai__anthropic_cost', 'amount_cents', 'currency',
+         'staging.stg_ai__anthropic_cost.amount_cents'),
+        ('ai/openai_costs', 'amount', 'stg_ai__openai_costs', 'amount', 'currency',
+         'staging.stg_ai__openai_costs.amount'),
+        ('ai/cursor_usage_events', 'charged_cents', 'stg_ai__cursor_usage_events', 'charged_cents', 'currency',
+         'staging.stg_ai__cursor_usage_events.charged_cents'),
     ]) }}
 {%- endmacro %}

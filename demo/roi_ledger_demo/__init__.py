@@ -24,6 +24,14 @@ their usage markers (LiteLLM tag ``app:<name>``, OpenAI ``proj_...``). LiteLLM `
 ``Tags.ai_system``; token charges equal the usage exports' billable tokens times price exactly; seat
 subscriptions use the SaaS licence id as ``ResourceId``.
 
+AI tools paid for outside the gateway (``ai/*``, written last): GitHub Copilot seats, per-user usage and org
+day totals for the teams that adopted the coding assistant (seat holders by GitHub login, the org totals the
+sums of the user lines, pull requests from the delivery history); Anthropic usage and cost reports of a few
+service-account API keys and Claude Code (engineers' emails; its tokens are the Claude Code workspace's
+usage), the cost report priced from the usage report; OpenAI costs priced from the OpenAI usage files, one
+month of one project deliberately over-billed by 8 %; Bedrock invocation logs of two IAM users and an
+assumed role; Cursor daily usage and usage events (included and usage-based) of the teams without Copilot.
+
 Deliberate imperfections: static long-lived AWS keys, denied OPA decisions, four LiteLLM and two OpenAI
 keys known to no source (well under 2 % of usage cost; see ``World.unknown_keys``), retired identities
 that still hold keys, orphaned secrets, unused seats, and the shadow systems above.
@@ -38,7 +46,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestration import datasets as _registry
-from roi_ledger_demo import billing, delivery, iam, okta, policy, saas, security, usage
+from roi_ledger_demo import (
+    anthropic,
+    billing,
+    copilot,
+    cursor,
+    delivery,
+    iam,
+    okta,
+    policy,
+    provider_costs,
+    saas,
+    security,
+    usage,
+)
 from roi_ledger_demo.carried import Carried
 from roi_ledger_demo.org import SCALES
 from roi_ledger_demo.world import World, build_world
@@ -49,8 +70,8 @@ __all__ = ["SCALES", "WRITERS", "World", "build_world", "generate"]
 Writer = Callable[[World, Path, Carried], dict]
 
 #: Every registered dataset's writer, in the order they run: FOCUS after the usage exports and the SaaS
-#: licences whose tokens and seats it bills (``carried.py``). A new dataset of the registry needs an entry
-#: (a test holds the keys to the registry).
+#: licences whose tokens and seats it bills (``carried.py``), the AI tools last. A new dataset of the registry
+#: needs an entry (a test holds the keys to the registry).
 WRITERS: dict[str, Writer] = {
     "iam/identity_inventory": iam.write_inventory,
     "iam/aws_credential_report": iam.write_credential_report,
@@ -68,6 +89,18 @@ WRITERS: dict[str, Writer] = {
     "delivery/work_items": delivery.write_work_items,
     "security/incidents": security.write_security_incidents,
     "assumptions/scenarios": security.write_scenarios,
+    # AI tools: each reads only what ran before it (the org totals the users lines and the delivery history,
+    # the Anthropic cost the usage report, the OpenAI costs the OpenAI usage files)
+    "ai/github_copilot_seats": copilot.write_seats,
+    "ai/github_copilot_usage": copilot.write_users,
+    "ai/github_copilot_org_usage": copilot.write_org_usage,
+    "ai/anthropic_usage": anthropic.write_usage,
+    "ai/anthropic_cost": anthropic.write_cost,
+    "ai/claude_code_usage": anthropic.write_claude_code,
+    "ai/openai_costs": provider_costs.write_openai_costs,
+    "ai/bedrock_invocations": provider_costs.write_bedrock,
+    "ai/cursor_daily_usage": cursor.write_daily,
+    "ai/cursor_usage_events": cursor.write_events,
 }
 
 

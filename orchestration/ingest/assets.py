@@ -6,7 +6,8 @@ Asset ``landing/<system>/<dataset>`` lands the dataset's new files as Parquet fi
 carries these checks:
 
 - ``has_rows`` (blocking): the landing table holds at least one accepted row; a release without one of its
-  sources would publish silently incomplete ledgers;
+  sources would publish silently incomplete ledgers. An ``optional`` source (an AI tool the organisation may
+  not use) with no file at all is *not in use*: this check and ``fresh`` pass and say so;
 - ``no_quarantine`` (warning): nothing was quarantined or rejected by this run; shows, never blocks,
   because bad rows are expected in real exports and are kept for review in ``audit.quarantine``;
 - ``fresh`` (blocking): the newest value of the dataset's freshness field (registry ``freshness_field``) is at
@@ -60,9 +61,10 @@ def _owner(ds: Dataset) -> str:
     return f"team:{ds.owner}"
 
 
-def freshness_verdict(ds: Dataset, newest: datetime | None, as_of: date) -> tuple[bool, str, dict]:
+def freshness_verdict(ds: Dataset, newest: datetime | date | None, as_of: date) -> tuple[bool, str, dict]:
     """(passed, severity, metadata) of the ``fresh`` check: the age of the newest data at the end of the
-    as-of day (UTC) against the dataset's thresholds (pure: tested)."""
+    as-of day (UTC) against the dataset's thresholds (pure: tested). A date (a daily report's day) is data up
+    to that day's end."""
     end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
     meta = {
         "freshness_field": ds.freshness_field,
@@ -72,6 +74,8 @@ def freshness_verdict(ds: Dataset, newest: datetime | None, as_of: date) -> tupl
     }
     if newest is None:
         return False, "ERROR", {**meta, "reason": f"{ds.key}: no {ds.freshness_field} value in {ds.table}"}
+    if not isinstance(newest, datetime):
+        newest = datetime.combine(newest + timedelta(days=1), datetime.min.time())
     newest = newest.replace(tzinfo=None)
     age = max((end - newest).total_seconds() / 3600, 0.0)
     meta.update(newest=newest.isoformat(sep=" "), age_hours=round(age, 1))
@@ -93,6 +97,15 @@ def freshness_verdict(ds: Dataset, newest: datetime | None, as_of: date) -> tupl
             {**meta, "reason": f"{ds.key}: newest data is {age:.0f} h old (warning after {ds.freshness_warn_hours} h)"},
         )
     return True, "ERROR", meta
+
+
+def not_in_use(ds: Dataset, files_found: int, rows_landed: int) -> str | None:
+    """Why an optional source's ``has_rows`` and ``fresh`` pass though it has no data: no file of it was ever
+    found and nothing landed (the organisation does not use that tool); None for every other case (pure:
+    tested)."""
+    if not ds.optional or files_found or rows_landed:
+        return None
+    return f"{ds.key} is not in use: no file under raw/{ds.folder}/ (an optional source)"
 
 
 def check_specs(ds: Dataset) -> list[AssetCheckSpec]:
@@ -157,8 +170,12 @@ def landed_result(ds: Dataset, landed: parallel.Landed, as_of: date, log: Dagste
     """The materialization of one dataset's landing and its checks' results."""
     key = landing_asset_key(ds)
     result = landed.result
+    unused = not_in_use(ds, len(result.files), result.landed_rows_total)
     fresh, fresh_severity, fresh_meta = freshness_verdict(ds, landed.newest, as_of)
-    if not fresh:
+    if unused:
+        log.info(unused)
+        fresh, fresh_meta = True, {**fresh_meta, "not_in_use": unused}
+    elif not fresh:
         log.warning(fresh_meta["reason"])
     s = result.summary()
     for f in result.files:
@@ -206,13 +223,13 @@ def landed_result(ds: Dataset, landed: parallel.Landed, as_of: date, log: Dagste
             AssetCheckResult(
                 asset_key=key,
                 check_name="has_rows",
-                passed=result.landed_rows_total > 0,
+                passed=result.landed_rows_total > 0 or unused is not None,
                 severity=AssetCheckSeverity.ERROR,
                 metadata={
                     "landed_rows_total": result.landed_rows_total,
                     "reason": ""
                     if result.landed_rows_total
-                    else f"no accepted rows in {ds.table}: no file under raw/{ds.folder}/ landed",
+                    else unused or f"no accepted rows in {ds.table}: no file under raw/{ds.folder}/ landed",
                 },
             ),
             AssetCheckResult(

@@ -123,10 +123,11 @@ def _read(
             # JSON lines saved with a .json name, read as the reader does: below
         else:
             layout = dataset.json_layout if dataset else "records"
+            key = dataset.json_records_key if dataset else None
             return (
                 {
                     i: (i, readers.record_text(rec))
-                    for i, rec in enumerate(readers.records_from_document(doc, layout), start=1)
+                    for i, rec in enumerate(readers.records_from_document(doc, layout, key), start=1)
                     if i in wanted
                 },
                 None,

@@ -36,14 +36,12 @@ import pyarrow as pa
 
 from orchestration.datasets import Dataset
 from orchestration.ingest import jsontext, secrets
+from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.layouts import is_envelope, is_hook_delivery, records_from_document
 
 BATCH_ROWS = 50_000
 
 csv.field_size_limit(64 * 1024 * 1024)
-
-
-class FileRejected(Exception):
-    """The whole file cannot be ingested; the message says why (and where, when known)."""
 
 
 @dataclass
@@ -399,55 +397,6 @@ def _get_path(record: dict, path: str) -> Any:
     return cur
 
 
-def is_hook_delivery(doc: Any) -> bool:
-    """Whether a parsed Okta document is an event hook delivery (its events under ``data.events``)."""
-    return isinstance(doc, dict) and isinstance(doc.get("data"), dict) and isinstance(doc["data"].get("events"), list)
-
-
-def records_from_document(doc: Any, layout: str) -> Iterator[dict | Any]:
-    """Records of one parsed JSON document (array, object or envelope) for a dataset layout."""
-    if layout == "openai_pages":
-        pages = doc if isinstance(doc, list) else [doc]
-        for page in pages:
-            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise FileRejected("not an OpenAI usage page: expected an object with a 'data' array of buckets")
-            for bucket in page["data"]:
-                if not isinstance(bucket, dict) or not isinstance(bucket.get("results"), list):
-                    raise FileRejected("OpenAI usage bucket without a 'results' array")
-                for result in bucket["results"]:
-                    if isinstance(result, dict):
-                        merged = {**result, "start_time": bucket.get("start_time"), "end_time": bucket.get("end_time")}
-                        if isinstance(result, jsontext.Duplicated):  # keep the mark: the record is quarantined
-                            merged = jsontext.Duplicated(merged)
-                            merged.duplicate = result.duplicate
-                        yield merged
-                    else:
-                        yield result
-        return
-    if layout == "secret_list":
-        if isinstance(doc, dict) and "SecretList" in doc:
-            if not isinstance(doc["SecretList"], list):
-                raise FileRejected("'SecretList' is not an array")
-            yield from doc["SecretList"]
-            return
-        if isinstance(doc, list):
-            for item in doc:
-                if isinstance(item, dict) and isinstance(item.get("SecretList"), list):
-                    yield from item["SecretList"]
-                else:
-                    yield item
-            return
-        yield doc
-        return
-    if layout == "okta_events" and is_hook_delivery(doc):
-        yield from doc["data"]["events"]
-        return
-    if isinstance(doc, list):
-        yield from doc
-    else:
-        yield doc
-
-
 def read_json(
     path: Path, ds: Dataset, rejects: list[RowReject], *, lines: Iterable[tuple[int, str]] | None = None
 ) -> Iterator[TabularBatch]:
@@ -495,7 +444,7 @@ def read_json(
             doc = parser.loads(jsontext.cut_deep(text))
         checked = parser.duplicates == 0 and jsontext.record_problem(doc) is None  # the usual case: nothing to look for
         found = False
-        for i, rec in enumerate(records_from_document(doc, ds.json_layout), start=1):
+        for i, rec in enumerate(records_from_document(doc, ds.json_layout, ds.json_records_key), start=1):
             raw = record_text(rec)
             problem = None if checked else jsontext.record_problem(rec) if isinstance(rec, (dict, list)) else None
             if problem:
@@ -550,10 +499,11 @@ def read_json(
                     ds.json_layout == "records"
                     or (ds.json_layout == "secret_list" and not (isinstance(doc, dict) and "SecretList" in doc))
                     or (ds.json_layout == "okta_events" and not is_hook_delivery(doc))
+                    or (ds.json_layout == "envelope" and not is_envelope(doc, ds.json_records_key))
                 ):
                     yield line, doc, stripped  # a line that is one record is its own raw text
                 else:
-                    for rec in records_from_document(doc, ds.json_layout):
+                    for rec in records_from_document(doc, ds.json_layout, ds.json_records_key):
                         yield line, rec, record_text(rec)
         except _READ_ERRORS as exc:
             raise _decode_error(path, line + 1, exc) from None

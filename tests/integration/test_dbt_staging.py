@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -236,6 +236,128 @@ LANDING_ROWS: dict[str, list[dict]] = {
             "project_id": None,
             "model": "gpt-4o-mini",
             "batch": True,
+        },
+    ],
+    "ai/github_copilot_usage": [
+        {
+            "usage_date": date(2025, 2, 27),
+            "user_id": 5812034,
+            "user_login": "AMartinez",
+            "enterprise_id": "38291",
+            "code_generation_activity_count": 171,
+            "code_acceptance_activity_count": 54,
+            "loc_added_sum": 363,
+            "used_agent": True,
+            "totals_by_feature": '[{"feature": "code_completion", "code_generation_activity_count": 120}]',
+        },
+        {"usage_date": date(2025, 2, 27), "user_id": 1, "user_login": "octocat", "enterprise_id": "38291"},
+    ],
+    "ai/github_copilot_org_usage": [
+        {
+            "usage_date": date(2025, 2, 27),
+            "organization_id": "104418827",
+            "daily_active_users": 7,
+            "pull_requests_created": 9,
+            "pull_requests_created_by_copilot": 1,
+            "median_minutes_to_merge": Decimal("131.5"),
+        },
+    ],
+    "ai/github_copilot_seats": [
+        {
+            "assignee_id": 5812034,
+            "assignee_login": "AMartinez",
+            "assignee_type": "User",
+            "plan_type": "business",
+            "seat_created_at": datetime(2024, 2, 14, 16, 31, 7),
+            "last_activity_at": datetime(2025, 2, 27, 0, 44, 19),
+            "assigning_team_slug": "platform-eng",
+        },
+        {
+            "assignee_id": 1,
+            "assignee_login": "octocat",
+            "plan_type": "business",
+            "seat_created_at": datetime(2024, 9, 1),
+            "pending_cancellation_date": date(2025, 3, 31),
+        },
+    ],
+    "ai/anthropic_usage": [
+        {
+            "starting_at": datetime(2025, 2, 27),
+            "ending_at": datetime(2025, 2, 28),
+            "uncached_input_tokens": 1284512,
+            "cache_read_input_tokens": 3910488,
+            "cache_creation_5m_input_tokens": 212340,
+            "cache_creation_1h_input_tokens": 1000,
+            "output_tokens": 268931,
+            "api_key_id": "apikey_01Hq7mZtR3xWpV9cKd2LbNs4",
+            "model": "claude-3-5-sonnet-20240620",
+            "service_tier": "standard",
+        },
+    ],
+    "ai/anthropic_cost": [
+        {
+            "starting_at": datetime(2025, 2, 27),
+            "ending_at": datetime(2025, 2, 28),
+            "amount": Decimal("390.8256"),
+            "currency": "USD",
+            "description": "Claude Sonnet 3.5 Usage - Input Tokens",
+            "cost_type": "tokens",
+            "token_type": "uncached_input_tokens",
+            "model": "claude-3-5-sonnet-20240620",
+        },
+    ],
+    "ai/claude_code_usage": [
+        {
+            "activity_date": datetime(2025, 2, 27),
+            "actor_type": "user_actor",
+            "actor_email": "Maria.Chen@example.com",
+            "terminal_type": "vscode",
+            "num_sessions": 6,
+            "lines_added": 812,
+            "commits": 4,
+            "pull_requests": 1,
+            "model_breakdown": '[{"model": "claude-3-5-sonnet-20240620", "estimated_cost": {"amount": 339, '
+            '"currency": "USD"}}]',
+        },
+        {"activity_date": datetime(2025, 2, 27), "actor_type": "api_actor", "actor_api_key_name": "ci-review-bot"},
+    ],
+    "ai/openai_costs": [
+        {
+            "bucket_start": datetime(2025, 2, 27),
+            "bucket_end": datetime(2025, 2, 28),
+            "object": "organization.costs.result",
+            "amount": Decimal("3.1862125"),
+            "currency": "usd",
+            "line_item": "gpt-4o-2024-08-06, input",
+            "project_id": "proj_support",
+        },
+    ],
+    "ai/bedrock_invocations": [
+        {
+            "request_id": "7f3c2a91-5d84-4b6e-9a0f-3c1e8d2b7a45",
+            "invoked_at": datetime(2025, 2, 27, 8, 14, 9),
+            "schema_type": "ModelInvocationLog",
+            "identity_arn": "arn:aws:sts::111122223333:assumed-role/app/i-0a1b2c3d4e5f67890",
+            "operation": "Converse",
+            "model_id": "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "input_tokens": 211,
+            "cache_write_input_tokens": 1536,
+            "output_tokens": 64,
+        },
+    ],
+    "ai/cursor_daily_usage": [
+        {"usage_date": datetime(2025, 2, 27), "email": "Alice@example.com", "is_active": True, "chat_requests": 37},
+    ],
+    "ai/cursor_usage_events": [
+        {
+            "event_at": datetime(2025, 2, 27, 14, 2, 7),
+            "user_email": "bob@example.com",
+            "model": "claude-3.5-sonnet",
+            "kind": "Usage-based",
+            "input_tokens": 5805,
+            "token_cents": Decimal("6.694500000000001"),
+            "cursor_token_fee_cents": Decimal("0.452"),
+            "charged_cents": Decimal("7.1465000000000005"),
         },
     ],
     "policy/opa_decision_logs": [

@@ -66,7 +66,7 @@ def _real_records(ds: Dataset) -> list[dict]:
         except json.JSONDecodeError:  # JSON lines saved with a .json name (Azure Sentinel's GitHub sample)
             docs = [json.loads(line) for line in text.splitlines() if line.strip()]
         for doc in docs:
-            out += list(readers.records_from_document(doc, ds.json_layout))
+            out += list(readers.records_from_document(doc, ds.json_layout, ds.json_records_key))
     return [r for r in out if isinstance(r, dict)]
 
 

@@ -167,17 +167,24 @@ def csv_text(header: list[str], rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
-def json_records(doc: Any, layout: str) -> tuple[list[dict], list[dict]]:
-    """(mutable record dicts, records as the ingest sees them) of a JSON document for a layout."""
-    if layout == "openai_pages":
+def json_records(doc: Any, ds: Dataset) -> tuple[list[dict], list[dict]]:
+    """(mutable record dicts, records as the ingest sees them) of a JSON document for a dataset's layout."""
+    bucket_keys = {"openai_pages": ("start_time", "end_time"), "anthropic_pages": ("starting_at", "ending_at")}
+    if ds.json_layout in bucket_keys:
+        start, end = bucket_keys[ds.json_layout]
         objs, seen = [], []
         for page in doc if isinstance(doc, list) else [doc]:
             for bucket in page["data"]:
                 for result in bucket["results"]:
                     objs.append(result)
-                    seen.append({**result, "start_time": bucket["start_time"], "end_time": bucket["end_time"]})
+                    seen.append({**result, start: bucket[start], end: bucket[end]})
         return objs, seen
-    if layout == "secret_list" and isinstance(doc, dict) and "SecretList" in doc:
+    if ds.json_layout == "envelope":
+        objs = []
+        for page in doc if isinstance(doc, list) else [doc]:
+            objs += page.get(ds.json_records_key, [page])
+        return objs, objs
+    if ds.json_layout == "secret_list" and isinstance(doc, dict) and "SecretList" in doc:
         return doc["SecretList"], doc["SecretList"]
     objs = doc if isinstance(doc, list) else [doc]
     return objs, objs
@@ -211,7 +218,7 @@ def load_source(path: Path, ds: Dataset) -> Source:
         except json.JSONDecodeError:
             kind = "jsonl"  # JSON lines saved as .json
         else:
-            objs, seen = json_records(doc, ds.json_layout)
+            objs, seen = json_records(doc, ds)
             return Source(path, kind, [Rec(i, r) for i, r in enumerate(seen, start=1)], doc=doc, objs=objs)
     recs, objs = [], []
     for i, ln in enumerate(text.split("\n"), start=1):

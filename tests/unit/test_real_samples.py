@@ -44,6 +44,24 @@ EXPECTED: dict[str, tuple[int, int, dict[int, tuple[str, str]]]] = {
         {},
     ),
     "policy/opa_decision_logs/opa_docs__management-decision-logs__service_api_example.json": (1, 1, {}),
+    "ai/github_copilot_usage/faros-ai__airbyte-connectors__enterprise_users_1_day_daily_copilot-usage-report.jsonl": (
+        1,
+        1,
+        {},
+    ),
+    "ai/github_copilot_usage/faros-ai__airbyte-connectors__enterprise_users_28_day_copilot-usage-report.jsonl": (
+        1,
+        1,
+        {},
+    ),
+    "ai/github_copilot_usage/github__docs__example-schema_user-level.json": (1, 1, {}),
+    "ai/github_copilot_org_usage/github__docs__example-schema_enterprise-level.json": (2, 2, {}),
+    "ai/github_copilot_org_usage/google__go-github__copilot_test_DownloadDailyMetrics_response.json": (1, 1, {}),
+    "ai/github_copilot_seats/faros-ai__airbyte-connectors__copilot_seats.json": (2, 2, {}),
+    "ai/github_copilot_seats/github__docs__rest-data_copilot-seats-list_example.json": (2, 2, {}),
+    "ai/github_copilot_seats/google__go-github__copilot_test_ListCopilotSeats_response.json": (4, 4, {}),
+    "ai/openai_costs/openai__openai-openapi__costs_example_response_7d205ff_2024-12-04.json": (1, 1, {}),
+    "ai/openai_costs/openai__openai-openapi__costs_example_response_f85dbe2.json": (1, 1, {}),
 }
 
 
@@ -174,3 +192,31 @@ def test_opa_string_result_and_github_shapes_land(landed):
     assert json.loads(bundles)["authz"]["revision"] == "W3sibCI6InN5cy9jYXRhbG9nIiwicyI6NDA3MX1d"
     ids = con.execute("SELECT count(DISTINCT document_id), count(*) FROM landing_iam.github_audit_log").fetchone()
     assert ids == (66, 66)
+
+
+def test_openai_costs_2024_spelling_and_amounts_land_exactly(landed):
+    con, _ = landed
+    rows = con.execute("SELECT DISTINCT object, amount, currency FROM landing_ai.openai_costs").fetchall()
+    assert rows == [("organization.costs.result", Decimal("0.06"), "usd")]  # both examples bill 0.06 usd
+
+
+def test_copilot_seats_of_every_assignee_shape_land(landed):
+    con, _ = landed
+    seats = con.execute(
+        "SELECT assignee_type, assignee_login, assigning_team_slug, seat_created_at "
+        "FROM landing_ai.github_copilot_seats"
+    ).fetchall()
+    assert ("User", "octocat", "justice-league", datetime(2021, 8, 4)) in seats  # -06:00 offset read as UTC
+    # go-github's legacy assignees: a team and an organization, with no login
+    assert {t for t, login, _, _ in seats if login is None} == {"Team", "Organization"}
+
+
+def test_copilot_reports_land_per_user_and_per_entity_day(landed):
+    con, _ = landed
+    users = con.execute("SELECT user_login, usage_date FROM landing_ai.github_copilot_usage ORDER BY 2").fetchall()
+    assert users == [("octocat", date(2025, 7, 5)), ("octocat", date(2025, 7, 12)), ("login1", date(2025, 10, 1))]
+    merged = con.execute(
+        "SELECT organization_id, enterprise_id, pull_requests_created, median_minutes_to_merge "
+        "FROM landing_ai.github_copilot_org_usage ORDER BY usage_date, enterprise_id"
+    ).fetchall()
+    assert merged[-1] == ("123", None, 2, Decimal("12.5"))  # go-github's organization report

@@ -11,7 +11,7 @@ import pytest
 
 from orchestration.check_outcomes import observed_values
 from orchestration.datasets import BY_KEY
-from orchestration.ingest.assets import freshness_verdict
+from orchestration.ingest.assets import freshness_verdict, not_in_use
 from orchestration.publish import code_version, prune_snapshots, tool_versions
 from orchestration.settings import Paths, release_retention
 
@@ -39,6 +39,26 @@ def test_stale_data_blocks_naming_the_dataset_and_the_age():
 def test_no_data_blocks():
     ok, severity, meta = freshness_verdict(LITELLM, None, AS_OF)
     assert not ok and severity == "ERROR" and "no start_time value" in meta["reason"]
+
+
+def test_a_daily_report_day_is_data_to_that_days_end():
+    copilot = BY_KEY["ai/github_copilot_usage"]  # usage_date is a DATE
+    ok, _, meta = freshness_verdict(copilot, date(2026, 10, 30), AS_OF)
+    assert ok and meta["age_hours"] == 24.0
+    ok, severity, meta = freshness_verdict(copilot, date(2026, 10, 20), AS_OF)
+    assert not ok and severity == "ERROR" and meta["age_hours"] == 264.0
+
+
+def test_an_optional_source_without_files_is_not_in_use_and_a_required_one_blocks():
+    cursor = BY_KEY["ai/cursor_usage_events"]
+    assert cursor.optional and not LITELLM.optional
+    assert not_in_use(cursor, 0, 0) == (
+        "ai/cursor_usage_events is not in use: no file under raw/ai/cursor_usage_events/ (an optional source)"
+    )
+    # a file found (even one refused whole) or rows landed: in use, held to has_rows and fresh
+    assert not_in_use(cursor, 1, 0) is None
+    assert not_in_use(cursor, 0, 12) is None
+    assert not_in_use(LITELLM, 0, 0) is None  # the gateway is not optional: no file blocks
 
 
 def test_data_newer_than_the_as_of_day_is_fresh():

@@ -26,28 +26,10 @@ cost_lines as (
 
 ),
 
-focus_lines as (
-
-    select * from {{ ref('stg_billing__focus') }}
-
-),
-
 usage_records as (
 
     select * from {{ ref('int_usage__attributed') }}
     where source_dataset = 'usage/litellm_spend_logs'
-
-),
-
-licences as (
-
-    select * from {{ ref('stg_billing__saas_licences') }}
-
-),
-
-incidents as (
-
-    select * from {{ ref('stg_security__incidents') }}
 
 ),
 
@@ -122,6 +104,7 @@ files as (
 reached as (
 
     {% for dataset, column, relation, amount, currency, label in money_destinations() %}
+        {%- set relation = ref(relation) if relation.startswith('stg_') else relation %}
         select
             '{{ dataset }}' as dataset,
             _source_file as source_file,
