@@ -259,8 +259,8 @@ def test_a_toy_dataset_added_by_the_checklist_alone(toy_repo):
     (copy / "demo" / "roi_ledger_demo" / "toy.py").write_text(DEMO_WRITER, encoding="utf-8")
     _edit(
         copy / "demo" / "roi_ledger_demo" / "__init__.py",
-        "from roi_ledger_demo import billing,",
-        "from roi_ledger_demo import toy\nfrom roi_ledger_demo import billing,",
+        "from roi_ledger_demo import (\n",
+        "from roi_ledger_demo import toy\nfrom roi_ledger_demo import (\n",
     )
     _edit(
         copy / "demo" / "roi_ledger_demo" / "__init__.py",

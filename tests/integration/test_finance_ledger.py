@@ -176,3 +176,26 @@ def test_unattributable_ai_spend_over_the_threshold_blocks_release(finance_publi
     assert rc == EXIT_BLOCKED
     assert "BLOCKED" in err and UNCLASSIFIED_CHECK in err
     assert sha256_file(published) == before
+
+
+def test_the_invoice_reconciliation_flags_the_seeded_over_billing_and_nothing_else(finance_published):
+    """The demo bills OpenAI and Anthropic exactly usage x price, but for one project-month of OpenAI billed 8 %
+    above (roi_ledger_demo.provider_costs): that row alone is beyond the tolerance, with the variance to the
+    last digit; the night still publishes (a warning, not a gate)."""
+    data_dir, rc = finance_published
+    assert rc == EXIT_OK
+    published = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
+    try:
+        rows = published.execute(
+            "SELECT provider, billing_scope, estimated_cost, billed_cost, variance, is_within_tolerance, "
+            "unpriced_record_count FROM marts.fct_invoice_reconciliation"
+        ).fetchall()
+    finally:
+        published.close()
+    assert {r[0] for r in rows} == {"openai", "anthropic"}
+    assert all(r[6] == 0 for r in rows), "every usage record of the demo is priced"
+    flagged = [r for r in rows if not r[5]]
+    assert len(flagged) == 1
+    provider, _, estimated, billed, variance, _, _ = flagged[0]
+    assert provider == "openai" and billed == estimated * Decimal("1.08") and variance == billed - estimated
+    assert all(r[4] == 0 for r in rows if r[5]), "every other month bills exactly what its usage reports price"

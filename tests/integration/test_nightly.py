@@ -263,14 +263,20 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
 
 
 def test_missing_source_blocks_before_dbt(tmp_path, demo_raw, capsys):
+    """A required source without rows blocks; optional AI tools the organisation does not use (no folder, or an
+    empty one) do not: their has_rows and fresh pass as not in use."""
     shutil.copytree(demo_raw, tmp_path / "raw")
     shutil.rmtree(tmp_path / "raw" / "security" / "incidents")
     (tmp_path / "raw" / "security" / "incidents").mkdir()
     (tmp_path / "raw" / "security" / "incidents" / "empty.csv").write_text("")
+    shutil.rmtree(tmp_path / "raw" / "ai" / "cursor_usage_events")
+    shutil.rmtree(tmp_path / "raw" / "ai" / "bedrock_invocations")
+    (tmp_path / "raw" / "ai" / "bedrock_invocations").mkdir()
     rc = run_nightly(tmp_path)
     err = capsys.readouterr().err
     assert rc == EXIT_BLOCKED
     assert "landing/security/incidents::has_rows" in err
+    assert "landing/ai/cursor_usage_events::" not in err and "landing/ai/bedrock_invocations::" not in err
     assert not (tmp_path / "published" / "roi.duckdb").exists()
 
 

@@ -1,0 +1,99 @@
+{%- set web_search_price = var('anthropic_web_search_price') -%}
+
+with
+
+openai_usage as (
+
+    select * from {{ ref('stg_usage__openai_usage') }}
+
+),
+
+anthropic_usage as (
+
+    select * from {{ ref('stg_ai__anthropic_usage') }}
+
+),
+
+prices as (
+
+    select * from {{ ref('model_prices') }}
+
+),
+
+openai_priced as (
+
+    select
+        'openai' as provider,
+        'openai_project' as scope_type,
+        openai_usage.project_id as billing_scope,
+        cast({{ dbt.date_trunc('month', 'openai_usage.bucket_start_at') }} as date) as billing_month,
+        coalesce(prices.currency, 'USD') as currency,
+        prices.model is null as is_unpriced,
+        {{ spine_token_cost('openai_usage.input_tokens - coalesce(openai_usage.input_cached_tokens, 0)',
+                            'prices.input_price_per_1m') }}
+        + {{ spine_token_cost('openai_usage.input_cached_tokens', 'prices.cached_input_price_per_1m') }}
+        + {{ spine_token_cost('openai_usage.output_tokens', 'prices.output_price_per_1m') }} as estimated_cost
+    from openai_usage
+    left join prices
+        on
+            prices.provider = 'openai'
+            and openai_usage.model_name = prices.model
+
+),
+
+anthropic_priced as (
+
+    select
+        'anthropic' as provider,
+        'anthropic_workspace' as scope_type,
+        anthropic_usage.workspace_id as billing_scope,
+        cast({{ dbt.date_trunc('month', 'anthropic_usage.bucket_start_at') }} as date) as billing_month,
+        coalesce(prices.currency, 'USD') as currency,
+        prices.model is null as is_unpriced,
+        {{ spine_token_cost('anthropic_usage.uncached_input_tokens', 'prices.input_price_per_1m') }}
+        + {{ spine_token_cost('anthropic_usage.cache_read_input_tokens', 'prices.cached_input_price_per_1m') }}
+        + {{ spine_token_cost('anthropic_usage.cache_write_input_tokens - anthropic_usage.cache_write_1h_input_tokens',
+                              'prices.cache_write_price_per_1m') }}
+        + {{ spine_token_cost('anthropic_usage.cache_write_1h_input_tokens',
+                              'prices.cache_write_1h_price_per_1m') }}
+        + {{ spine_token_cost('anthropic_usage.output_tokens', 'prices.output_price_per_1m') }}
+        + cast(anthropic_usage.web_search_requests * {{ web_search_price }} as {{ money_type() }})
+            as estimated_cost
+    from anthropic_usage
+    left join prices
+        on
+            prices.provider = 'anthropic'
+            and anthropic_usage.model_name = prices.model
+
+),
+
+priced as (
+
+    select * from openai_priced
+    union all
+    select * from anthropic_priced
+
+),
+
+final as (
+
+    select
+        provider,
+        scope_type,
+        billing_scope,
+        billing_month,
+        currency,
+        count(*) as usage_record_count,
+        sum(case when is_unpriced then 1 else 0 end) as unpriced_record_count,
+        cast(sum(estimated_cost) as {{ money_type() }}) as estimated_cost
+    from priced
+    group by
+        provider,
+        scope_type,
+        billing_scope,
+        billing_month,
+        currency
+
+)
+
+select * from final
