@@ -115,6 +115,19 @@
 
 
 {#
+    spine_openai_usage_cost(usage, prices): the cost of one OpenAI usage record (`stg_usage__openai_usage` as
+    `usage`, its `model_prices` row as `prices`): uncached input, cached input and output tokens, each at its
+    price; NULL when the model has no price. The attribution and the invoice reconciliation price alike.
+#}
+{% macro spine_openai_usage_cost(usage, prices) -%}
+    {{ ai_roi_ledger.spine_token_cost(usage ~ '.input_tokens - coalesce(' ~ usage ~ '.input_cached_tokens, 0)',
+                                      prices ~ '.input_price_per_1m') }}
+    + {{ ai_roi_ledger.spine_token_cost(usage ~ '.input_cached_tokens', prices ~ '.cached_input_price_per_1m') }}
+    + {{ ai_roi_ledger.spine_token_cost(usage ~ '.output_tokens', prices ~ '.output_price_per_1m') }}
+{%- endmacro %}
+
+
+{#
     spine_key_type_of_ref(expr): the key type of an identity's inventory reference (api_key_refs item), by
     its shape: LiteLLM key hash (64 hex), OpenAI api key id (key_...), OpenAI user id (user-...), AWS access
     key id (AKIA/ASIA...), Secrets Manager ARN (any partition: aws, aws-us-gov, aws-cn, ...), GitHub

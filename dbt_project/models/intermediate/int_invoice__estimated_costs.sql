@@ -29,10 +29,7 @@ openai_priced as (
         cast({{ dbt.date_trunc('month', 'openai_usage.bucket_start_at') }} as date) as billing_month,
         coalesce(prices.currency, 'USD') as currency,
         prices.model is null as is_unpriced,
-        {{ spine_token_cost('openai_usage.input_tokens - coalesce(openai_usage.input_cached_tokens, 0)',
-                            'prices.input_price_per_1m') }}
-        + {{ spine_token_cost('openai_usage.input_cached_tokens', 'prices.cached_input_price_per_1m') }}
-        + {{ spine_token_cost('openai_usage.output_tokens', 'prices.output_price_per_1m') }} as estimated_cost
+        {{ spine_openai_usage_cost('openai_usage', 'prices') }} as estimated_cost
     from openai_usage
     left join prices
         on

@@ -138,13 +138,7 @@ openai_events as (
         cast(openai.input_tokens as bigint) as input_tokens,
         cast(openai.output_tokens as bigint) as output_tokens,
         cast(coalesce(openai.input_cached_tokens, 0) as bigint) as cached_input_tokens,
-        cast(
-            {{ spine_token_cost('openai.input_tokens - coalesce(openai.input_cached_tokens, 0)',
-                                'prices.input_price_per_1m') }}
-            + {{ spine_token_cost('openai.input_cached_tokens', 'prices.cached_input_price_per_1m') }}
-            + {{ spine_token_cost('openai.output_tokens', 'prices.output_price_per_1m') }}
-            as {{ money_type() }}
-        ) as cost_amount,
+        cast({{ spine_openai_usage_cost('openai', 'prices') }} as {{ money_type() }}) as cost_amount,
         coalesce(prices.currency, 'USD') as cost_currency,
         openai._source_file,
         openai._file_sha256,
