@@ -199,3 +199,26 @@ def test_the_invoice_reconciliation_flags_the_seeded_over_billing_and_nothing_el
     provider, _, estimated, billed, variance, _, _ = flagged[0]
     assert provider == "openai" and billed == estimated * Decimal("1.08") and variance == billed - estimated
     assert all(r[4] == 0 for r in rows if r[5]), "every other month bills exactly what its usage reports price"
+
+
+def test_copilot_seats_idle_for_60_days_are_reclaimable_and_new_joiners_never(finance_published):
+    """The demo's seat plan (roi_ledger_demo.copilot): seats of the latest export only, every holder resolved by
+    GitHub login; idle seats (five idle for over 60 days, two never used) reclaimable, late requesters not."""
+    data_dir, _ = finance_published
+    published = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
+    try:
+        seats = published.execute(
+            "SELECT identity_id, idle_days, is_new_joiner, pending_cancellation_date IS NOT NULL, is_reclaimable "
+            "FROM marts.fct_ai_seats"
+        ).fetchall()
+        latest = published.execute(
+            "SELECT count(*) FROM staging.stg_ai__github_copilot_seats WHERE _source_file = "
+            "(SELECT max(_source_file) FROM staging.stg_ai__github_copilot_seats)"
+        ).fetchone()[0]
+    finally:
+        published.close()
+    assert len(seats) == latest and all(identity != "unattributed" for identity, *_ in seats)
+    reclaimable = [s for s in seats if s[4]]
+    assert len(reclaimable) == 7 and all(idle >= 60 for _, idle, *_ in reclaimable)
+    assert all(not s[4] for s in seats if s[2]) and any(s[2] for s in seats), "new joiners exist, never reclaimed"
+    assert [s[4] for s in seats if s[1] >= 60 and not s[2] and not s[3]] == [True] * 7
