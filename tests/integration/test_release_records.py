@@ -83,7 +83,10 @@ def test_releases_show_prints_one_release_in_full(release, capsys):
     assert f"release        {rec['release_id']}" in out
     assert rec["code_version"] in out and "dbt-core 1.11." in out and "(present)" in out
     n_checks = len(json.loads(rec["checks"]))
-    assert f"checks ({n_checks}: {n_checks} passed" in out
+    # the demo's one warning: the invoice reconciliation names the OpenAI project-month it over-bills on purpose
+    assert f"checks ({n_checks}: {n_checks - 1} passed, 1 warnings, 0 blocking failures)" in out
+    (warn_line,) = [ln for ln in out.splitlines() if ln.lstrip().startswith("warn")]
+    assert "assert_invoice_reconciliation_within_tolerance" in warn_line and "failed_row_count=1" in warn_line
     (fresh_line,) = [ln for ln in out.splitlines() if "landing/usage/litellm_spend_logs :: fresh" in ln]
     assert fresh_line.lstrip().startswith("pass") and "freshness_field=start_time" in fresh_line
     assert main(["releases", "--data-dir", str(data_dir), "--show", "r-nope"]) == 2
