@@ -64,6 +64,20 @@ def is_envelope(doc: Any, key: str | None) -> bool:
     return key is not None and isinstance(doc, dict) and key in doc
 
 
+def is_one_record(doc: Any, layout: str, records_key: str | None = None) -> bool:
+    """Whether one line of a JSON-lines file is a record itself (its raw text is the line), rather than a
+    document whose records :func:`records_from_document` finds (a page, a response, a hook delivery)."""
+    if layout == "records":
+        return True
+    if layout == "secret_list":
+        return not is_envelope(doc, "SecretList")
+    if layout == "okta_events":
+        return not is_hook_delivery(doc)
+    if layout == "envelope":
+        return not is_envelope(doc, records_key)
+    return False
+
+
 def records_from_document(doc: Any, layout: str, records_key: str | None = None) -> Iterator[dict | Any]:
     """Records of one parsed JSON document (array, object or envelope) for a dataset layout."""
     if layout in PAGE_LAYOUTS:

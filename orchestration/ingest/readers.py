@@ -37,7 +37,7 @@ import pyarrow as pa
 from orchestration.datasets import Dataset
 from orchestration.ingest import jsontext, secrets
 from orchestration.ingest.errors import FileRejected
-from orchestration.ingest.layouts import is_envelope, is_hook_delivery, records_from_document
+from orchestration.ingest.layouts import is_one_record, records_from_document
 
 BATCH_ROWS = 50_000
 
@@ -495,12 +495,7 @@ def read_json(
                     if problem:
                         rejects.append(RowReject(line, problem, stripped))
                         continue
-                if (
-                    ds.json_layout == "records"
-                    or (ds.json_layout == "secret_list" and not (isinstance(doc, dict) and "SecretList" in doc))
-                    or (ds.json_layout == "okta_events" and not is_hook_delivery(doc))
-                    or (ds.json_layout == "envelope" and not is_envelope(doc, ds.json_records_key))
-                ):
+                if is_one_record(doc, ds.json_layout, ds.json_records_key):
                     yield line, doc, stripped  # a line that is one record is its own raw text
                 else:
                     for rec in records_from_document(doc, ds.json_layout, ds.json_records_key):

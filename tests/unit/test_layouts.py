@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from orchestration.ingest.errors import FileRejected
-from orchestration.ingest.layouts import records_from_document
+from orchestration.ingest.layouts import is_one_record, records_from_document
 
 
 def test_anthropic_results_take_their_buckets_bounds():
@@ -51,3 +51,13 @@ def test_an_envelope_whose_records_are_not_an_array_is_refused():
         list(records_from_document({"total_seats": 1, "seats": {"assignee": {"id": 1}}}, "envelope", "seats"))
     with pytest.raises(ValueError, match="needs its records key"):
         list(records_from_document({}, "envelope"))
+
+
+def test_a_json_line_is_a_record_unless_it_is_its_layouts_document():
+    assert is_one_record({"a": 1}, "records")
+    assert is_one_record({"Name": "s"}, "secret_list") and not is_one_record({"SecretList": []}, "secret_list")
+    assert not is_one_record({"data": {"events": []}}, "okta_events") and is_one_record({"uuid": "1"}, "okta_events")
+    assert not is_one_record({"seats": []}, "envelope", "seats") and is_one_record(
+        {"assignee": {}}, "envelope", "seats"
+    )
+    assert not is_one_record({"data": []}, "openai_pages") and not is_one_record({"data": []}, "anthropic_pages")
