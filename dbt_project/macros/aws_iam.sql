@@ -22,6 +22,14 @@
     {{ return('^arn:aws(-[a-z]+)*:iam::[0-9]{12}:root$') }}
 {%- endmacro %}
 
+{% macro aws_iam__role_arn_pattern() -%}
+    {{ return('^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([^/]+/)*[^/]+$') }}
+{%- endmacro %}
+
+{% macro aws_iam__assumed_role_arn_pattern() -%}
+    {{ return('^arn:aws(-[a-z]+)*:sts::[0-9]{12}:assumed-role/[^/]+/[^/]+$') }}
+{%- endmacro %}
+
 {% macro aws_iam__qualified_pattern() -%}
     {{ return('^[0-9]{12}:[^:/]+$') }}
 {%- endmacro %}
@@ -104,5 +112,47 @@
     case
         when {{ ai_roi_ledger.spine_regexp_like(key, '^[0-9]{12}:') }} then {{ dbt.split_part(key, "':'", 2) }}
         else {{ key }}
+    end
+{%- endmacro %}
+
+
+{#
+    aws_iam_role_key(expr): the identity key of an IAM role, `<account>:<role name>`, from a role ARN (the
+    inventory's reference; the last path segment is the name) or an STS assumed-role ARN (a caller as Bedrock
+    and CloudTrail log it: `arn:aws:sts::<account>:assumed-role/<role name>/<session>`, the session dropped);
+    NULL for text of neither shape.
+#}
+{% macro aws_iam_role_key(expr) -%}
+    case
+        when {{ ai_roi_ledger.spine_regexp_like(expr, ai_roi_ledger.aws_iam__role_arn_pattern()) }}
+            then {{ dbt.split_part(expr, "':'", 5) }} || ':' || {{ ai_roi_ledger.spine_regexp_extract(expr, '/([^/]+)$') }}
+        when {{ ai_roi_ledger.spine_regexp_like(expr, ai_roi_ledger.aws_iam__assumed_role_arn_pattern()) }}
+            then {{ dbt.split_part(expr, "':'", 5) }} || ':'
+                || {{ ai_roi_ledger.spine_regexp_extract(expr, ':assumed-role/([^/]+)/') }}
+    end
+{%- endmacro %}
+
+
+{#
+    aws_iam_caller_key_type(expr) / aws_iam_caller_key(expr): the identity key of a caller ARN as an AWS log
+    names it: an IAM user (`aws_iam_user`, `<account>:<user name>` lower-cased as the credential report writes
+    it) or a role, assumed or not (`aws_iam_role`, aws_iam_role_key); else the ARN itself (`aws_caller_arn`).
+#}
+{% macro aws_iam_caller_key_type(expr) -%}
+    case
+        when {{ ai_roi_ledger.spine_regexp_like(expr, ai_roi_ledger.aws_iam__arn_pattern()) }} then 'aws_iam_user'
+        when {{ ai_roi_ledger.spine_regexp_like(expr, ai_roi_ledger.aws_iam__role_arn_pattern()) }}
+            or {{ ai_roi_ledger.spine_regexp_like(expr, ai_roi_ledger.aws_iam__assumed_role_arn_pattern()) }}
+            then 'aws_iam_role'
+        when {{ expr }} is not null then 'aws_caller_arn'
+    end
+{%- endmacro %}
+
+{% macro aws_iam_caller_key(expr) -%}
+    case
+        when {{ ai_roi_ledger.spine_regexp_like(expr, ai_roi_ledger.aws_iam__arn_pattern()) }}
+            then {{ ai_roi_ledger.aws_iam_user_key(ai_roi_ledger.aws_iam_account_id(expr),
+                                                   'lower(' ~ ai_roi_ledger.aws_iam_user_name(expr) ~ ')') }}
+        else coalesce({{ ai_roi_ledger.aws_iam_role_key(expr) }}, {{ expr }})
     end
 {%- endmacro %}

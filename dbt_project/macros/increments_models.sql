@@ -5,8 +5,10 @@
 {# ---- int_usage__attributed: staging rows in, usage dates out ---------------------------------------- #}
 
 {% macro usage_attributed_upstreams() -%}
-    {{ return({'usage/litellm_spend_logs': ref('stg_usage__litellm_spend_logs'),
-               'usage/openai_usage': ref('stg_usage__openai_usage')}) }}
+    {%- set upstreams = {'usage/litellm_spend_logs': ref('stg_usage__litellm_spend_logs'),
+                         'usage/openai_usage': ref('stg_usage__openai_usage')} -%}
+    {%- do upstreams.update(usage_ai_tool_staging()) -%}
+    {{ return(upstreams) }}
 {%- endmacro %}
 
 

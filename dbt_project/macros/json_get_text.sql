@@ -1,7 +1,8 @@
 {#
     json_get_text(json_col, path): the value at a dotted key path ('subject', 'metadata.team') of a JSON text
     column, as text (objects and arrays as JSON text, JSON null as NULL). path '' is the whole value, so a
-    bare scalar (OPA's result `true`) reads as 'true'. Keys are plain names (no dots, quotes or brackets).
+    bare scalar (OPA's result `true`) reads as 'true'. Keys are plain names (no dots, quotes or brackets); a
+    key of digits only is an array index ('0.model': the first item's model).
     - DuckDB: json_extract_string, NULL (not an error) for text that is not valid JSON.
     - PostgreSQL: #>> on a json cast (text that is not valid JSON raises).
     - Spark: get_json_object (NULL for invalid JSON).
@@ -22,8 +23,11 @@
 {%- endmacro %}
 
 {% macro _json_dollar_path(path) -%}
-    {%- set keys = ai_roi_ledger._json_path_keys(path) -%}
-    {{ return('$' ~ ('.' if keys else '') ~ keys | join('.')) }}
+    {%- set parts = [] -%}
+    {%- for key in ai_roi_ledger._json_path_keys(path) -%}
+        {%- do parts.append('[' ~ key ~ ']' if modules.re.match('^[0-9]+$', key) else '.' ~ key) -%}
+    {%- endfor -%}
+    {{ return('$' ~ parts | join('')) }}
 {%- endmacro %}
 
 {% macro default__json_get_text(json_col, path) -%}

@@ -129,17 +129,20 @@
 
 {#
     spine_key_type_of_ref(expr): the key type of an identity's inventory reference (api_key_refs item), by
-    its shape: LiteLLM key hash (64 hex), OpenAI api key id (key_...), OpenAI user id (user-...), AWS access
-    key id (AKIA/ASIA...), Secrets Manager ARN (any partition: aws, aws-us-gov, aws-cn, ...), GitHub
-    hashed_token (base64 SHA-256); else api_key_ref.
+    its shape: LiteLLM key hash (64 hex), OpenAI api key id (key_...), OpenAI user id (user-...), Anthropic
+    API key id (apikey_...), AWS access key id (AKIA/ASIA...), Secrets Manager ARN and IAM role ARN (any
+    partition: aws, aws-us-gov, aws-cn, ...), GitHub hashed_token (base64 SHA-256); else api_key_ref (a key's
+    name, as Claude Code names an API key actor).
 #}
 {% macro spine_key_type_of_ref(expr) -%}
     case
         when {{ ai_roi_ledger.spine_regexp_like(expr, '^[0-9a-f]{64}$') }} then 'litellm_key_hash'
         when substr({{ expr }}, 1, 4) = 'key_' then 'openai_api_key_id'
         when substr({{ expr }}, 1, 5) = 'user-' then 'openai_user_id'
+        when substr({{ expr }}, 1, 7) = 'apikey_' then 'anthropic_api_key_id'
         when {{ ai_roi_ledger.spine_regexp_like(expr, '^(AKIA|ASIA)[A-Z0-9]{12,}$') }} then 'aws_access_key_id'
         when {{ ai_roi_ledger.spine_regexp_like(expr, '^arn:aws(-[a-z]+)*:secretsmanager:') }} then 'secret_arn'
+        when {{ ai_roi_ledger.spine_regexp_like(expr, ai_roi_ledger.aws_iam__role_arn_pattern()) }} then 'aws_iam_role'
         when {{ ai_roi_ledger.spine_regexp_like(expr, '^[A-Za-z0-9+/]{43}=$') }} then 'github_token_hash'
         else 'api_key_ref'
     end
@@ -148,11 +151,15 @@
 
 {#
     spine_marker_type(expr): the type of an AI-system usage marker (inventory api_key_refs of an AI system,
-    OPA input.ai_system): OpenAI project id (proj_...), AI system id (ais-...), else a LiteLLM request tag.
+    OPA input.ai_system): OpenAI project id (proj_...), Anthropic workspace id (wrkspc_...), a seat product
+    (product:github_copilot, product:cursor, product:claude_code: the product's own usage reports), AI system
+    id (ais-...), else a LiteLLM request tag.
 #}
 {% macro spine_marker_type(expr) -%}
     case
         when substr({{ expr }}, 1, 5) = 'proj_' then 'openai_project'
+        when substr({{ expr }}, 1, 7) = 'wrkspc_' then 'anthropic_workspace'
+        when substr({{ expr }}, 1, 8) = 'product:' then 'ai_product'
         when substr({{ expr }}, 1, 4) = 'ais-' then 'ai_system_id'
         else 'litellm_tag'
     end

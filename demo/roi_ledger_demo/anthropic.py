@@ -3,12 +3,13 @@
 Why they agree: the cost report is priced from the usage report as written (the cost writer reads the usage
 files back), so per day and workspace ``amount`` = tokens x list price exactly (uncached input, output,
 cache reads, 5-minute cache writes; web searches at 1 cent each). Claude Code's records are also the
-"Claude Code" workspace's rows of the usage report (its users sign in with their Console account, so their
-tokens come with no API key; the CI actor's come with its key), and its ``estimated_cost`` is the same
-tokens at the same prices, rounded to the cent.
+"Claude Code" workspace's rows of the usage report (a user who signs in with their Console account gets an API
+key of their own in that workspace, as Claude Code creates one; the CI actor's come with its key), and its
+``estimated_cost`` is the same tokens at the same prices, rounded to the cent.
 
 The organization: a few API keys of service accounts of the platform, data and support teams (each in a
-workspace; the platform key in the default workspace, ``null``), Console usage without a key, and Claude
+workspace; the inventory declares the Platform and Support workspaces as AI systems' and not the Data one),
+Console usage without a key in the default workspace (``null``), and Claude
 Code adopted by the first teams that adopted the Anthropic-based code review agent (not before Claude Code
 existed). Models follow their release dates (the newest Sonnet and Haiku of the day).
 """
@@ -85,7 +86,7 @@ def cents(model: str, tokens: tuple[int, int, int, int]) -> Decimal:
 @dataclass(frozen=True)
 class ApiKey:
     id: str | None
-    """``None``: usage without a key (Console, or Claude Code users signed in with their account)."""
+    """``None``: usage without a key (the Console's)."""
     name: str
     workspace: str | None
     start: dt.date
@@ -96,19 +97,24 @@ class ApiKey:
     web_search: bool = False
 
 
-def _workspace_ids(world: World) -> dict[str, str]:
+def workspace_ids(world: World) -> dict[str, str]:
     """The named workspaces' ids (the default workspace has none: ``null``)."""
     r = u.pyrng(world.seed, "ai/anthropic/workspaces")
-    return {name: "wrkspc_01" + u.py_alnum(r, 22) for name in ("Data", "Support", "Claude Code")}
+    return {name: "wrkspc_01" + u.py_alnum(r, 22) for name in ("Data", "Support", "Claude Code", "Platform")}
+
+
+def user_key_id(world: World, email: str) -> str:
+    """The API key Claude Code creates in its workspace for a user who signs in with their Console account."""
+    return "apikey_01" + u.py_alnum(u.pyrng(world.seed, f"ai/anthropic/claude_code_keys/{email}"), 22)
 
 
 def keys(world: World) -> list[ApiKey]:
     """The organization's API keys (a service account's name each), and the Console's key-less usage."""
     r = u.pyrng(world.seed, "ai/anthropic/keys")
-    ws = _workspace_ids(world)
+    ws = workspace_ids(world)
     out = []
     for team, workspace, rate, share, cache, web in (
-        ("platform", None, 180.0, 1.0, True, False),
+        ("platform", ws["Platform"], 180.0, 1.0, True, False),
         ("data", ws["Data"], 400.0, 0.2, False, False),
         ("support", ws["Support"], 250.0, 0.5, True, True),
     ):
@@ -281,11 +287,13 @@ def _key_rows(rng, key: ApiKey, day: dt.date) -> list[dict]:
     return rows
 
 
-def _claude_code_rows(recs: list[dict], ci: ApiKey) -> dict[str, list[dict]]:
-    """The Claude Code workspace's usage rows by day: users' tokens (no key) and the CI key's, per model."""
+def _claude_code_rows(world: World, recs: list[dict], ci: ApiKey) -> dict[str, list[dict]]:
+    """The Claude Code workspace's usage rows by day: each user's tokens (their own key) and the CI key's, per
+    model."""
     sums: dict[tuple[str, str | None, str], list[int]] = {}
     for rec in recs:
-        key = ci.id if rec["actor"]["type"] == "api_actor" else None
+        actor = rec["actor"]
+        key = ci.id if actor["type"] == "api_actor" else user_key_id(world, actor["email_address"])
         for mb in rec["model_breakdown"]:
             t = mb["tokens"]
             acc = sums.setdefault((rec["date"][:10], key, mb["model"]), [0, 0, 0, 0])
@@ -305,7 +313,7 @@ def write_usage(world: World, out_dir: Path, carried: Carried) -> dict:
     files = records = 0
     for m0 in world.month_starts:
         rng = u.rng_for(world.seed, f"ai/anthropic_usage/{m0:%Y-%m}")
-        cc = _claude_code_rows(claude_code_records(world, m0), ci)
+        cc = _claude_code_rows(world, claude_code_records(world, m0), ci)
         buckets = []
         day = m0
         while day < u.next_month(m0) and day <= world.as_of:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from roi_ledger_demo import _util as u
+from roi_ledger_demo import ai_inventory
 from roi_ledger_demo.carried import Carried
 from roi_ledger_demo.org import AWS_ACCOUNT, ORG, TEAM_SLUGS
 from roi_ledger_demo.people import REGIONS
@@ -289,6 +290,8 @@ INVENTORY_HEADER = (
 
 def write_inventory(world: World, out_dir: Path, carried: Carried) -> dict:
     rows: list[list[str]] = []
+    system_refs = ai_inventory.system_refs(world)
+    identity_refs = ai_inventory.identity_refs(world)
     for s in world.systems:
         rows.append(
             [
@@ -308,7 +311,30 @@ def write_inventory(world: World, out_dir: Path, carried: Carried) -> dict:
                 "",
                 "",
                 "",
-                ";".join(s.usage_refs),
+                ";".join([*s.usage_refs, *system_refs.get(s.id, [])]),
+                "active",
+            ]
+        )
+    for pid, name, category, vendor, team, _ in ai_inventory.PRODUCTS:
+        rows.append(
+            [
+                "ai_system",
+                pid,
+                name,
+                "",
+                "",
+                team,
+                "",
+                category,
+                vendor,
+                "",
+                "secops@example.com",
+                "finops@example.com",
+                f"{team}-eng@example.com",
+                "",
+                "",
+                "",
+                ";".join(system_refs[pid]),
                 "active",
             ]
         )
@@ -331,7 +357,7 @@ def write_inventory(world: World, out_dir: Path, carried: Carried) -> dict:
                 i.aws_iam_user,
                 i.okta_login,
                 i.github_login,
-                ";".join(i.api_key_refs()),
+                ";".join([*i.api_key_refs(), *identity_refs.get(i.id, [])]),
                 i.status,
             ]
         )

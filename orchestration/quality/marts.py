@@ -154,9 +154,26 @@ SELECT * FROM (
     parameters=("unclassified_ai_spend_max",),
 )
 
+#: The usage datasets fct_ai_usage holds, each record of its staging model once (macros/usage_events.sql).
+USAGE_DATASETS = (
+    "usage/litellm_spend_logs",
+    "usage/openai_usage",
+    "ai/anthropic_usage",
+    "ai/claude_code_usage",
+    "ai/bedrock_invocations",
+    "ai/cursor_usage_events",
+    "ai/cursor_daily_usage",
+    "ai/github_copilot_usage",
+)
+_STAGED_USAGE = "\n        UNION ALL\n".join(
+    f"        SELECT '{name}' AS source_dataset, count(*) AS staged_records\n"
+    f"        FROM staging.stg_{name.replace('/', '__')}"
+    for name in USAGE_DATASETS
+)
+
 # Record counts from the staging models themselves; expected cost from int_usage__costs_totalled (totalled from
-# the staged records: LiteLLM spend, OpenAI tokens x seed model_prices), as assert_usage_cost_reconciles; the
-# tolerance is that test's half cent.
+# the staged records: LiteLLM spend, OpenAI tokens x seed model_prices, the AI tools as usage_events.sql prices
+# them), as assert_usage_cost_reconciles; the tolerance is that test's half cent.
 USAGE_COST = MartGate(
     check_name="gx_usage_cost_reconciles",
     asset_key=("marts", "fct_ai_usage"),
@@ -165,11 +182,7 @@ USAGE_COST = MartGate(
     summary_sql="""
 SELECT * FROM (
     WITH staged AS (
-        SELECT 'usage/litellm_spend_logs' AS source_dataset, count(*) AS staged_records
-        FROM staging.stg_usage__litellm_spend_logs
-        UNION ALL
-        SELECT 'usage/openai_usage' AS source_dataset, count(*) AS staged_records
-        FROM staging.stg_usage__openai_usage
+{staged}
     ),
     observed AS (
         SELECT source_dataset, sum(usage_record_count) AS observed_records, sum(cost_amount) AS observed_cost
@@ -195,7 +208,7 @@ SELECT * FROM (
             AS max_abs_cost_difference_usd,
         (SELECT sum(observed_cost) FROM compared) AS observed_cost_usd
 )
-""".strip(),
+""".strip().replace("{staged}", _STAGED_USAGE),
     expectations=(
         _between("sources_compared", "usage datasets present", min_value=1),
         _between("sources_with_record_mismatch", "every staged record in fct_ai_usage once", min_value=0, max_value=0),

@@ -30,6 +30,11 @@ CORRUPTIONS = {
         "UPDATE marts.fct_ai_usage SET cost_amount = cost_amount + 0.01 WHERE usage_key = (SELECT "
         "min(usage_key) FROM marts.fct_ai_usage)"
     ),
+    "assert_claude_code_breakdown_within_slots": (
+        "UPDATE staging.stg_ai__claude_code_usage SET model_breakdown_json = '[{}, {}, {}, {}, {}, {}, "
+        '{"model": "m7"}]\' WHERE claude_code_row_id = (SELECT min(claude_code_row_id) FROM '
+        "staging.stg_ai__claude_code_usage)"
+    ),
     "assert_cost_separation_reconciles": (
         "UPDATE marts.fct_cost_lines SET billed_cost = billed_cost + 1 WHERE cost_line_id = (SELECT "
         "min(cost_line_id) FROM marts.fct_cost_lines)"

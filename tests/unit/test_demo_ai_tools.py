@@ -211,7 +211,7 @@ def test_anthropic_cost_is_usage_times_list_price(raw):
     assert any(r["actor"]["type"] == "api_actor" for r in recs)
     cc_out = sum(m["tokens"]["output"] for r in recs for m in r["model_breakdown"])
     workspaces = {x["workspace_id"] for b in buckets(raw, "anthropic_usage") for x in b["results"]}
-    assert None in workspaces and len(workspaces) == 4
+    assert None in workspaces and len(workspaces) == 5  # the default, Data, Support, Claude Code, Platform
     by_ws = defaultdict(int)
     for b in buckets(raw, "anthropic_usage"):
         for x in b["results"]:

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.datasets import DATASETS as REGISTRY
-from roi_ledger_demo import generate
+from roi_ledger_demo import ai_inventory, generate
 from roi_ledger_demo.systems import MODELS
 from roi_ledger_demo.world import build_world
 
@@ -347,7 +347,13 @@ def test_imperfections_exist(raw, lite, oai, focus, events):
     inv = _inventory(raw)
     refs = _refs(inv)
     systems = [r for r in inv if r["record_type"] == "ai_system"]
-    assert len(systems) == 10 and all(r["adoption_date"] for r in systems)
+    products = [r for r in systems if r["record_id"] in {p[0] for p in ai_inventory.PRODUCTS}]
+    assert len(systems) == 13 and all(r["adoption_date"] for r in systems if r not in products)
+    assert sorted(r["api_key_refs"].split(";")[0] for r in products) == [
+        "product:claude_code",
+        "product:cursor",
+        "product:github_copilot",
+    ]
     assert all(r["security_owner"] and r["finance_owner"] and r["engineering_owner"] for r in systems)
     # shadow systems: usage markers that no inventory row carries
     shadow_tags = {t for r in lite for t in r["request_tags"] if t.startswith("app:") and t not in refs}

@@ -38,6 +38,8 @@ def test_the_event_models_are_incremental(dbt_manifest):
         "stg_ai__anthropic_usage",
         "stg_ai__bedrock_invocations",
         "stg_ai__cursor_usage_events",
+        "stg_ai__claude_code_usage",
+        "stg_ai__cursor_daily_usage",
         "int_usage__attributed",
         "fct_ai_usage",
         "fct_landing_repeats",

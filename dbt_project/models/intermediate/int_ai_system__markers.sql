@@ -9,21 +9,9 @@ systems as (
 
 ),
 
-litellm as (
+observed as (
 
-    select * from {{ ref('stg_usage__litellm_spend_logs') }}
-
-),
-
-openai as (
-
-    select * from {{ ref('stg_usage__openai_usage') }}
-
-),
-
-opa as (
-
-    select * from {{ ref('stg_policy__opa_decision_logs') }}
+    select * from {{ ref('int_ai_system__sightings') }}
 
 ),
 
@@ -88,77 +76,6 @@ registered as (
 
 ),
 
--- LiteLLM: one row per distinct tag list and file first, then one row per tag
-litellm_tag_lists as (
-
-    select
-        request_tags,
-        _source_file,
-        min(started_at) as first_seen_at,
-        max(started_at) as last_seen_at,
-        min(_line) as first_line
-    from litellm
-    where request_tags is not null
-    group by request_tags, _source_file
-
-),
-
-litellm_tags as (
-
-    select
-        {{ spine_explode_list('request_tags') }} as tag,
-        _source_file,
-        first_seen_at,
-        last_seen_at,
-        first_line
-    from litellm_tag_lists
-
-),
-
-observed as (
-
-    select
-        'litellm_tag' as marker_type,
-        tag as marker_value,
-        'usage/litellm_spend_logs' as source_dataset,
-        _source_file,
-        min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at,
-        min(first_line) as first_line
-    from litellm_tags
-    where substr(tag, 1, 4) = 'app:'
-    group by tag, _source_file
-
-    union all
-
-    select
-        'openai_project' as marker_type,
-        project_id as marker_value,
-        'usage/openai_usage' as source_dataset,
-        _source_file,
-        min(bucket_start_at) as first_seen_at,
-        max(bucket_start_at) as last_seen_at,
-        min(_line) as first_line
-    from openai
-    where project_id is not null
-    group by project_id, _source_file
-
-    union all
-
-    select
-        {{ spine_marker_type('ai_system_ref') }} as marker_type,
-        ai_system_ref as marker_value,
-        'policy/opa_decision_logs' as source_dataset,
-        _source_file,
-        min(decided_at) as first_seen_at,
-        max(decided_at) as last_seen_at,
-        min(_line) as first_line
-    from opa
-    where ai_system_ref is not null
-    group by ai_system_ref, _source_file
-
-),
-
 unregistered as (
 
     select observed.*
@@ -215,6 +132,7 @@ shadow as (
         'shadow-' || case
             when unregistered.marker_type = 'litellm_tag' and substr(unregistered.marker_value, 1, 4) = 'app:'
                 then substr(unregistered.marker_value, 5)
+            when unregistered.marker_type = 'ai_product' then substr(unregistered.marker_value, 9)
             else unregistered.marker_value
         end as ai_system_id,
         'shadow' as system_type,

@@ -91,9 +91,10 @@ inventory_key_candidates as (
 
     union all
 
+    -- an IAM role ARN as `<account>:<role name>`, the key its callers' assumed-role ARNs give (aws_iam_role_key)
     select
         {{ spine_key_type_of_ref('ref_value') }} as key_type,
-        ref_value as key_value,
+        coalesce({{ aws_iam_role_key('ref_value') }}, ref_value) as key_value,
         record_id as identity_id,
         _source_file,
         _line

@@ -14,11 +14,19 @@ activity_keys as (
 
 ),
 
+ai_tool_keys as (
+
+    select * from {{ ref('int_identity__ai_tool_keys') }}
+
+),
+
 final as (
 
     select * from iam_keys
     union all
     select * from activity_keys
+    union all
+    select * from ai_tool_keys
 
 )
 

@@ -47,14 +47,7 @@ anthropic_priced as (
         cast({{ dbt.date_trunc('month', 'anthropic_usage.bucket_start_at') }} as date) as billing_month,
         coalesce(prices.currency, 'USD') as currency,
         prices.model is null as is_unpriced,
-        {{ spine_token_cost('anthropic_usage.uncached_input_tokens', 'prices.input_price_per_1m') }}
-        + {{ spine_token_cost('anthropic_usage.cache_read_input_tokens', 'prices.cached_input_price_per_1m') }}
-        + {{ spine_token_cost('anthropic_usage.cache_write_input_tokens - anthropic_usage.cache_write_1h_input_tokens',
-                              'prices.cache_write_price_per_1m') }}
-        + {{ spine_token_cost('anthropic_usage.cache_write_1h_input_tokens',
-                              'prices.cache_write_1h_price_per_1m') }}
-        + {{ spine_token_cost('anthropic_usage.output_tokens', 'prices.output_price_per_1m') }}
-        + cast(anthropic_usage.web_search_requests * {{ web_search_price }} as {{ money_type() }})
+        {{ spine_anthropic_usage_cost('anthropic_usage', 'prices', web_search_price) }}
             as estimated_cost
     from anthropic_usage
     left join prices

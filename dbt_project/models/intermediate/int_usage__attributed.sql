@@ -1,10 +1,13 @@
--- AI usage events attributed to an identity and an AI system, one row per source record: a LiteLLM request
--- or an OpenAI usage bucket result. Nothing is dropped.
---   identity:  the usage key (LiteLLM key hash, OpenAI api key id) through int_identity__keys, else the
---              user (LiteLLM user email, OpenAI user id), else the explicit member 'unattributed'.
---   AI system: the LiteLLM request tag -> registered or shadow system; the OpenAI project -> registered or
---              shadow system; else the identity's ai_system_id; else 'ais-unattributed'.
---   cost:      LiteLLM `spend` as exported (USD); OpenAI tokens x seed model_prices (USD), exact decimals.
+-- AI usage events attributed to an identity and an AI system, one row per source record: a LiteLLM request,
+-- an OpenAI or Anthropic usage bucket result, a Bedrock invocation, a Cursor usage event, a Claude Code record
+-- (actor, day, terminal), a Cursor or Copilot seat day. Nothing is dropped.
+--   identity:  the record's key (LiteLLM key hash, OpenAI and Anthropic API key ids, an email, a GitHub login,
+--              a Bedrock caller's IAM user or role, a Claude Code API key name) through int_identity__keys,
+--              else the user (LiteLLM user email, OpenAI user id), else the explicit member 'unattributed'.
+--   AI system: the LiteLLM request tag, the OpenAI project, the Anthropic workspace or the seat product
+--              (macros/usage_events.sql) -> registered or shadow system; else the identity's ai_system_id;
+--              else 'ais-unattributed'.
+--   cost:      LiteLLM `spend`; tokens x seed model_prices; Cursor's charge; ... (`priced_by` says which).
 -- Incremental (macros/increments.sql): a night attributes the staging rows its new files brought; a change of
 -- identity keys, AI system markers or prices re-attributes everything.
 
@@ -46,6 +49,15 @@ markers as (
 prices as (
 
     select * from {{ ref('model_prices') }}
+
+),
+
+-- the sources whose AI system marker is one value (macros/usage_events.sql)
+marked_sources as (
+
+    {{ usage_events_openai('openai', 'prices') }}
+    union all
+    {{ usage_events_ai_tools(usage_ai_tool_increment_rows(), 'prices') }}
 
 ),
 
@@ -111,8 +123,11 @@ litellm_events as (
         cast(coalesce(litellm.prompt_tokens, 0) as bigint) as input_tokens,
         cast(coalesce(litellm.completion_tokens, 0) as bigint) as output_tokens,
         cast(0 as bigint) as cached_input_tokens,
+        cast(0 as bigint) as cache_write_tokens,
+        false as is_seat_day,
         cast(litellm.spend_usd as {{ money_type() }}) as cost_amount,
         'USD' as cost_currency,
+        'source_export' as priced_by,
         litellm._source_file,
         litellm._file_sha256,
         litellm._line
@@ -122,36 +137,35 @@ litellm_events as (
 
 ),
 
-openai_events as (
+marked_events as (
 
     select
-        'usage/openai_usage' as source_dataset,
-        openai.usage_row_id as event_id,
-        openai.bucket_start_at as event_at,
-        case when openai.api_key_id is not null then 'openai_api_key_id' else 'openai_user_id' end as key_type,
-        coalesce(openai.api_key_id, openai.openai_user_id) as key_value,
-        project_markers.ai_system_id as marker_ai_system_id,
-        case when project_markers.ai_system_id is not null then 'openai_project' end as marker_method,
-        openai.model_name,
-        'openai' as provider,
-        cast(openai.model_request_count as bigint) as request_count,
-        cast(openai.input_tokens as bigint) as input_tokens,
-        cast(openai.output_tokens as bigint) as output_tokens,
-        cast(coalesce(openai.input_cached_tokens, 0) as bigint) as cached_input_tokens,
-        cast({{ spine_openai_usage_cost('openai', 'prices') }} as {{ money_type() }}) as cost_amount,
-        coalesce(prices.currency, 'USD') as cost_currency,
-        openai._source_file,
-        openai._file_sha256,
-        openai._line
-    from openai
-    left join markers as project_markers
+        marked_sources.source_dataset,
+        marked_sources.event_id,
+        marked_sources.event_at,
+        marked_sources.key_type,
+        marked_sources.key_value,
+        markers.ai_system_id as marker_ai_system_id,
+        case when markers.ai_system_id is not null then markers.marker_type end as marker_method,
+        marked_sources.model_name,
+        marked_sources.provider,
+        marked_sources.request_count,
+        marked_sources.input_tokens,
+        marked_sources.output_tokens,
+        marked_sources.cached_input_tokens,
+        marked_sources.cache_write_tokens,
+        marked_sources.is_seat_day,
+        marked_sources.cost_amount,
+        marked_sources.cost_currency,
+        marked_sources.priced_by,
+        marked_sources._source_file,
+        marked_sources._file_sha256,
+        marked_sources._line
+    from marked_sources
+    left join markers
         on
-            project_markers.marker_type = 'openai_project'
-            and openai.project_id = project_markers.marker_value
-    left join prices
-        on
-            prices.provider = 'openai'
-            and openai.model_name = prices.model
+            marked_sources.marker_type = markers.marker_type
+            and marked_sources.marker_value = markers.marker_value
 
 ),
 
@@ -159,7 +173,7 @@ events as (
 
     select * from litellm_events
     union all
-    select * from openai_events
+    select * from marked_events
 
 ),
 
@@ -203,9 +217,12 @@ attributed as (
         events.input_tokens,
         events.output_tokens,
         events.cached_input_tokens,
+        events.cache_write_tokens,
+        events.is_seat_day,
         events.cost_amount,
         events.cost_currency,
         case when events.cost_currency = 'USD' then events.cost_amount end as cost_usd,
+        events.priced_by,
         events._source_file,
         events._file_sha256,
         events._line

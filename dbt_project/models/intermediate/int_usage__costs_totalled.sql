@@ -1,7 +1,8 @@
 -- Usage cost per source dataset, totalled straight from the staged source records, independently of the
 -- attribution models: LiteLLM `spend` as exported; OpenAI token totals per model x seed model_prices
--- (input net of cached x input price + cached x cached-input price + output x output price). The
--- reconciliation test (tests/spine/assert_usage_cost_reconciles.sql) holds fct_ai_usage to these totals.
+-- (input net of cached x input price + cached x cached-input price + output x output price); the AI tool
+-- sources record by record as macros/usage_events.sql prices them (each token class at its price, Cursor's
+-- charge, Claude Code's estimate, seat days 0), with no identity or AI system join. The reconciliation test (tests/spine/assert_usage_cost_reconciles.sql) holds fct_ai_usage to these totals.
 
 with
 
@@ -20,6 +21,12 @@ openai as (
 prices as (
 
     select * from {{ ref('model_prices') }}
+
+),
+
+ai_tool_events as (
+
+    {{ usage_events_ai_tools(usage_ai_tool_staging(), 'prices') }}
 
 ),
 
@@ -61,6 +68,16 @@ totals as (
         on
             prices.provider = 'openai'
             and openai_tokens.model_name = prices.model
+
+    union all
+
+    select
+        source_dataset,
+        count(*) as record_count,
+        sum(cost_amount) as expected_cost_usd,
+        sum(case when cost_amount is null then 1 else 0 end) as unpriced_record_count
+    from ai_tool_events
+    group by source_dataset
 
 ),
 

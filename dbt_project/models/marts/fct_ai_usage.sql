@@ -3,7 +3,7 @@
 -- 'ais-unattributed' system). Provenance: `source_files` lists the raw files of the records behind a row;
 -- the records themselves are the staging rows of those files with the same day, key, system and model
 -- (int_usage__attributed keeps `_source_file` / `_line` per record). `event_ids` names those records by their staging
--- natural keys (LiteLLM `request_id`, OpenAI `usage_row_id`): what `roi-ledger trace` follows to the raw lines,
+-- natural keys (LiteLLM `request_id`, OpenAI `usage_row_id`, ...): what `roi-ledger trace` follows to the raw lines,
 -- since the identity and AI system resolution that groups them is not published.
 
 -- Incremental (macros/increments.sql): a night totals again the usage dates whose records changed.
@@ -33,6 +33,7 @@ by_file_and_method as (
         source_dataset,
         _source_file,
         attribution_method,
+        priced_by,
         min(provider) as provider,
         max(case when is_identity_known then 1 else 0 end) as identity_known_flag,
         min(owner_team) as owner_team,
@@ -43,6 +44,8 @@ by_file_and_method as (
         sum(input_tokens) as input_tokens,
         sum(output_tokens) as output_tokens,
         sum(cached_input_tokens) as cached_input_tokens,
+        sum(cache_write_tokens) as cache_write_tokens,
+        max(case when is_seat_day then 1 else 0 end) as seat_day_flag,
         sum(cost_amount) as cost_amount,
         sum(cost_usd) as cost_usd,
         min(event_at) as first_event_at,
@@ -55,7 +58,8 @@ by_file_and_method as (
         model_name,
         source_dataset,
         _source_file,
-        attribution_method
+        attribution_method,
+        priced_by
 
 ),
 
@@ -81,12 +85,15 @@ totals as (
         sum(input_tokens) as input_tokens,
         sum(output_tokens) as output_tokens,
         sum(cached_input_tokens) as cached_input_tokens,
+        sum(cache_write_tokens) as cache_write_tokens,
+        max(seat_day_flag) as seat_days,
         sum(cost_amount) as cost_amount,
         sum(cost_usd) as cost_usd,
         min(first_event_at) as first_event_at,
         max(last_event_at) as last_event_at,
         {{ sorted_distinct_listagg('_source_file') }} as source_files,
-        {{ sorted_distinct_listagg('attribution_method') }} as attribution_methods
+        {{ sorted_distinct_listagg('attribution_method') }} as attribution_methods,
+        {{ sorted_distinct_listagg('priced_by') }} as priced_by
     from by_file_and_method
     group by
         usage_date,
@@ -138,9 +145,12 @@ final as (
         cast(totals.input_tokens as bigint) as input_tokens,
         cast(totals.output_tokens as bigint) as output_tokens,
         cast(totals.cached_input_tokens as bigint) as cached_input_tokens,
+        cast(totals.cache_write_tokens as bigint) as cache_write_tokens,
+        cast(totals.seat_days as bigint) as seat_days,
         cast(totals.cost_amount as {{ money_type() }}) as cost_amount,
         totals.cost_currency,
         cast(totals.cost_usd as {{ money_type() }}) as cost_usd,
+        totals.priced_by,
         totals.first_event_at,
         totals.last_event_at,
         totals.source_files,

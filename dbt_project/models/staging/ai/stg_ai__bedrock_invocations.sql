@@ -24,6 +24,7 @@ renamed as (
         inference_region,
         operation,
         model_id,
+        {{ bedrock_base_model_id('model_id') }} as base_model_id,
         error_code,
         coalesce(input_tokens, 0) as input_tokens,
         coalesce(cache_read_input_tokens, 0) as cache_read_input_tokens,

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ landing_increment_prepare('ai', 'cursor_daily_usage') }}",
+    post_hook="{{ landing_increment_finish('ai', 'cursor_daily_usage') }}"
+) }}
+
 with
 
 source as (
