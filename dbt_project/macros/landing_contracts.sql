@@ -134,7 +134,8 @@
       "okta_login",
       "github_login",
       "api_key_refs",
-      "status"
+      "status",
+      "on_leave_until"
     ],
     "extra": "_extra",
     "money_fields": [],

@@ -103,7 +103,7 @@
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
-    from {{ usage }} as usage_rows
+    from (select * from {{ usage }}) as usage_rows
     left join {{ prices }} as prices
         on
             prices.provider = 'openai'
@@ -136,7 +136,7 @@
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
-    from {{ usage }} as usage_rows
+    from (select * from {{ usage }}) as usage_rows
     left join {{ prices }} as prices
         on
             prices.provider = 'anthropic'
@@ -188,7 +188,7 @@
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
-    from {{ usage }} as usage_rows
+    from (select * from {{ usage }}) as usage_rows
 {%- endmacro %}
 
 
@@ -216,7 +216,7 @@
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
-    from {{ usage }} as usage_rows
+    from (select * from {{ usage }}) as usage_rows
     left join {{ prices }} as prices
         on
             prices.provider = 'bedrock'
@@ -249,7 +249,7 @@
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
-    from {{ usage }} as usage_rows
+    from (select * from {{ usage }}) as usage_rows
 {%- endmacro %}
 
 
@@ -283,7 +283,7 @@
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
-    from {{ usage }} as usage_rows
+    from (select * from {{ usage }}) as usage_rows
 {%- endmacro %}
 
 

@@ -285,6 +285,7 @@ INVENTORY_HEADER = (
     "github_login",
     "api_key_refs",
     "status",
+    "on_leave_until",
 )
 
 
@@ -292,6 +293,7 @@ def write_inventory(world: World, out_dir: Path, carried: Carried) -> dict:
     rows: list[list[str]] = []
     system_refs = ai_inventory.system_refs(world)
     identity_refs = ai_inventory.identity_refs(world)
+    on_leave = ai_inventory.on_leave(world)
     for s in world.systems:
         rows.append(
             [
@@ -313,6 +315,7 @@ def write_inventory(world: World, out_dir: Path, carried: Carried) -> dict:
                 "",
                 ";".join([*s.usage_refs, *system_refs.get(s.id, [])]),
                 "active",
+                "",
             ]
         )
     for pid, name, category, vendor, team, _ in ai_inventory.PRODUCTS:
@@ -336,6 +339,7 @@ def write_inventory(world: World, out_dir: Path, carried: Carried) -> dict:
                 "",
                 ";".join(system_refs[pid]),
                 "active",
+                "",
             ]
         )
     for i in world.identities:
@@ -359,6 +363,7 @@ def write_inventory(world: World, out_dir: Path, carried: Carried) -> dict:
                 i.github_login,
                 ";".join([*i.api_key_refs(), *identity_refs.get(i.id, [])]),
                 i.status,
+                on_leave.get(i.id, ""),
             ]
         )
     u.write_bytes(out_dir / "identity_inventory.csv", u.csv_bytes(INVENTORY_HEADER, rows))

@@ -178,6 +178,13 @@ IDENTITY_INVENTORY = Dataset(
         f("github_login"),
         f("api_key_refs", desc="`;`-separated key references (see docs/FORMATS.md)"),
         f("status", req=True, allowed=("active", "retired")),
+        f(
+            "on_leave_until",
+            type="date",
+            future=True,
+            desc="identities: on leave until this day (inclusive), empty when not; a seat of someone on leave "
+            "is not reclaimable",
+        ),
     ),
 )
 

@@ -203,22 +203,46 @@ def test_the_invoice_reconciliation_flags_the_seeded_over_billing_and_nothing_el
 
 def test_copilot_seats_idle_for_60_days_are_reclaimable_and_new_joiners_never(finance_published):
     """The demo's seat plan (roi_ledger_demo.copilot): seats of the latest export only, every holder resolved by
-    GitHub login; idle seats (five idle for over 60 days, two never used) reclaimable, late requesters not."""
+    GitHub login; idle seats (five idle for over 60 days, two never used) reclaimable, except the one whose
+    holder the inventory lists on leave (roi_ledger_demo.ai_inventory); late requesters not."""
     data_dir, _ = finance_published
     published = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
     try:
         seats = published.execute(
-            "SELECT identity_id, idle_days, is_new_joiner, pending_cancellation_date IS NOT NULL, is_reclaimable "
-            "FROM marts.fct_ai_seats"
+            "SELECT identity_id, idle_days, is_new_joiner, pending_cancellation_date IS NOT NULL, is_on_leave, "
+            "is_reclaimable FROM marts.fct_ai_seats"
         ).fetchall()
         latest = published.execute(
             "SELECT count(*) FROM staging.stg_ai__github_copilot_seats WHERE _source_file = "
             "(SELECT max(_source_file) FROM staging.stg_ai__github_copilot_seats)"
         ).fetchone()[0]
+        licence = published.execute(
+            "SELECT l.seats_purchased, l.seats_active_30d, l.seat_unit_price, e.unused_seat_count, "
+            "e.reclaimed_unused_seats FROM marts.fct_efficiency_roi AS e JOIN staging.stg_billing__saas_licences AS l "
+            "ON l.ai_system_id = e.ai_system_id AND l.billing_period_start = e.month "
+            "WHERE e.ai_system_id = 'ais-copilot' ORDER BY e.month"
+        ).fetchall()
+        seat_days = published.execute(
+            "SELECT ai_system_id, sum(held_seat_days), sum(active_seat_days), sum(idle_seat_days), sum(seat_cost) "
+            "FROM marts.fct_ai_seat_days GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        billed = published.execute(
+            "SELECT sum(billed_amount) FROM staging.stg_billing__saas_licences WHERE ai_system_id = 'ais-copilot'"
+        ).fetchone()[0]
     finally:
         published.close()
     assert len(seats) == latest and all(identity != "unattributed" for identity, *_ in seats)
-    reclaimable = [s for s in seats if s[4]]
-    assert len(reclaimable) == 7 and all(idle >= 60 for _, idle, *_ in reclaimable)
-    assert all(not s[4] for s in seats if s[2]) and any(s[2] for s in seats), "new joiners exist, never reclaimed"
-    assert [s[4] for s in seats if s[1] >= 60 and not s[2] and not s[3]] == [True] * 7
+    reclaimable = [s for s in seats if s[5]]
+    assert len(reclaimable) == 6 and all(idle >= 60 for _, idle, *_ in reclaimable)
+    assert all(not s[5] for s in seats if s[2]) and any(s[2] for s in seats), "new joiners exist, never reclaimed"
+    idle = [s for s in seats if s[1] >= 60 and not s[2] and not s[3]]
+    assert sorted((s[4], s[5]) for s in idle) == [(False, True)] * 6 + [(True, False)], "the holder on leave keeps it"
+    # the efficiency ledger: the period of the latest export counts its seats, earlier ones the licence counts
+    purchased, _, price, unused, amount = licence[-1]
+    assert unused == purchased - latest + 6 and amount == unused * price
+    assert all(u == max(p - a, 0) for p, a, _, u, _ in licence[:-1])
+    # seat days: Copilot held >= active, its licence shared out whole; Claude Code's held days unknown
+    by_system = {r[0]: r[1:] for r in seat_days}
+    held, active, idle_days, cost = by_system["ais-copilot"]
+    assert held > active > 0 and idle_days == held - active and abs(cost - billed) < Decimal("0.000001")
+    assert by_system["ais-claude-code"][0] is None and by_system["ais-claude-code"][1] > 0

@@ -129,7 +129,75 @@ def _expected_cost_from_landing(build_db: Path) -> dict[str, Decimal]:
             + Decimal(int(cached)) * Decimal(p["cached_input_price_per_1m"])
             + Decimal(int(output)) * Decimal(p["output_price_per_1m"])
         ) / Decimal(1_000_000)
-    return {"usage/litellm_spend_logs": Decimal(litellm), "usage/openai_usage": openai}
+    return {"usage/litellm_spend_logs": Decimal(litellm), "usage/openai_usage": openai} | _expected_ai_tool_costs(
+        build_db, prices
+    )
+
+
+def _per_1m(tokens, price: str) -> Decimal:
+    return Decimal(int(tokens or 0)) * Decimal(price) / Decimal(1_000_000)
+
+
+def _expected_ai_tool_costs(build_db: Path, prices: dict) -> dict[str, Decimal]:
+    """The AI tool sources from their landing tables, in Python decimals: Anthropic tokens x the seed prices (each
+    cache class at its own) + web searches at 1 cent; Bedrock tokens at the base model's price (the model id's
+    last path segment without a cross-Region prefix); Cursor's charged cents / 100; Claude Code's estimated
+    cents / 100 on a subscription only; the seat days nothing."""
+    con = _connect(build_db)
+    try:
+        anthropic = con.execute(
+            "SELECT model, sum(uncached_input_tokens), sum(cache_read_input_tokens), "
+            "sum(cache_creation_5m_input_tokens), sum(cache_creation_1h_input_tokens), sum(output_tokens), "
+            "sum(web_search_requests) FROM landing_ai.anthropic_usage GROUP BY model"
+        ).fetchall()
+        bedrock = con.execute(
+            "SELECT model_id, sum(input_tokens), sum(cache_read_input_tokens), sum(cache_write_input_tokens), "
+            "sum(output_tokens) FROM landing_ai.bedrock_invocations GROUP BY model_id"
+        ).fetchall()
+        cursor = con.execute(
+            "SELECT CAST(sum(charged_cents) AS VARCHAR) FROM landing_ai.cursor_usage_events"
+        ).fetchone()
+        claude_code = con.execute("SELECT customer_type, model_breakdown FROM landing_ai.claude_code_usage").fetchall()
+        seat_days = {
+            name: con.execute(f"SELECT count(*) FROM landing_ai.{name}").fetchone()[0]
+            for name in ("github_copilot_usage", "cursor_daily_usage")
+        }
+    finally:
+        con.close()
+    out = {"ai/anthropic_usage": Decimal(0), "ai/bedrock_invocations": Decimal(0)}
+    for model, uncached, read, write_5m, write_1h, output, web in anthropic:
+        p = prices[("anthropic", model)]
+        out["ai/anthropic_usage"] += (
+            _per_1m(uncached, p["input_price_per_1m"])
+            + _per_1m(read, p["cached_input_price_per_1m"])
+            + _per_1m(write_5m, p["cache_write_price_per_1m"])
+            + _per_1m(write_1h, p["cache_write_1h_price_per_1m"])
+            + _per_1m(output, p["output_price_per_1m"])
+            + Decimal(int(web or 0)) * Decimal("0.01")
+        )
+    for model_id, tokens_in, read, write, output in bedrock:
+        base = model_id.rsplit("/", 1)[-1]
+        if base.split(".")[0] in {"us", "eu", "apac", "global"}:
+            base = base.split(".", 1)[1]
+        p = prices[("bedrock", base)]
+        out["ai/bedrock_invocations"] += (
+            _per_1m(tokens_in, p["input_price_per_1m"])
+            + _per_1m(read, p["cached_input_price_per_1m"])
+            + _per_1m(write, p["cache_write_price_per_1m"])
+            + _per_1m(output, p["output_price_per_1m"])
+        )
+    out["ai/cursor_usage_events"] = Decimal(cursor[0] or 0) / 100
+    out["ai/claude_code_usage"] = sum(
+        (
+            Decimal(str(m["estimated_cost"]["amount"])) / 100
+            for customer, breakdown in claude_code
+            if customer == "subscription"
+            for m in json.loads(breakdown)
+        ),
+        Decimal(0),
+    )
+    out |= {f"ai/{name}": Decimal(0) for name, n in seat_days.items() if n}
+    return out
 
 
 def test_usage_cost_reconciles_to_the_cent_with_landing(spine_published):

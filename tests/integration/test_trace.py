@@ -44,7 +44,7 @@ EXPECTED_MARTS = {
 SAMPLES = {
     "dim_ai_system": "system_type = 'registered'",
     "dim_identity": "is_in_inventory",
-    "fct_attribution_coverage": "grain = 'day'",
+    "fct_attribution_coverage": "grain = 'day' and source_dataset like 'usage/%'",  # CSV and JSON lines files
     "fct_control_coverage": "decision_count > 0",
     "fct_defensive_roi": "row_type = 'benefit'",
     "fct_delivery_performance": "deployment_count > 0",

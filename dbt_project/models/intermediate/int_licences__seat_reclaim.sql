@@ -1,13 +1,108 @@
--- Reclaimed unused seats (docs/METHOD.md section 3): for each billing period of a licence that belongs
--- to an AI system (SaaS export `ai_system_id`), the seats paid for but not active in the last 30 days, valued
--- at the seat unit price: (seats_purchased - seats_active_30d) x unit price, never below zero. Counted in the
--- month the billing period starts (an annual licence's whole period value falls in its first month).
+-- Reclaimed unused seats (docs/METHOD.md section 3): for each billing period of a licence that belongs to an
+-- AI system (SaaS export `ai_system_id`), the seats paid for but not worth keeping, valued at the seat unit
+-- price and counted in the month the billing period starts (an annual licence's whole period value falls in
+-- its first month). Two rules, the fairer where it can run:
+--   seat_export:    the period holds the latest seats export of the system's product (GitHub Copilot:
+--                   int_ai_seats__snapshots; staging keeps each seat's latest copy, so only the latest export
+--                   is whole): the seats bought but not assigned (purchased - the seats that stand) plus the
+--                   assigned seats found reclaimable (idle beyond var seat_idle_reclaim_days; never a new
+--                   joiner's or the seat of someone on leave, nor one already pending cancellation);
+--   licence_counts: else the export's own counts, seats purchased - seats active in the last 30 days.
+-- Never below zero.
 
 with
 
 licences as (
 
     select * from {{ ref('stg_billing__saas_licences') }}
+    where ai_system_id is not null
+
+),
+
+snapshots as (
+
+    select * from {{ ref('int_ai_seats__snapshots') }}
+
+),
+
+markers as (
+
+    select * from {{ ref('int_ai_system__markers') }}
+
+),
+
+-- the AI system each seat product belongs to (its `product:` marker)
+product_systems as (
+
+    select
+        substr(marker_value, 9) as product,
+        ai_system_id
+    from markers
+    where marker_type = 'ai_product'
+
+),
+
+exports as (
+
+    select
+        product_systems.ai_system_id,
+        snapshots._source_file,
+        snapshots.snapshot_date,
+        count(*) as assigned_seats,
+        sum(case when snapshots.is_reclaimable then 1 else 0 end) as reclaimable_seats
+    from snapshots
+    inner join product_systems
+        on snapshots.product = product_systems.product
+    where snapshots.is_latest_export
+    group by product_systems.ai_system_id, snapshots._source_file, snapshots.snapshot_date
+
+),
+
+period_exports_ranked as (
+
+    select
+        licences.licence_period_id,
+        exports.assigned_seats,
+        exports.reclaimable_seats,
+        row_number() over (
+            partition by licences.licence_period_id
+            order by exports.snapshot_date desc, exports._source_file desc
+        ) as export_rank
+    from licences
+    inner join exports
+        on
+            licences.ai_system_id = exports.ai_system_id
+            and exports.snapshot_date >= licences.billing_period_start
+            and exports.snapshot_date <= licences.billing_period_end
+
+),
+
+counted as (
+
+    select
+        licences.*,
+        case
+            when period_exports.licence_period_id is not null then 'seat_export'
+            else 'licence_counts'
+        end as reclaim_rule,
+        case
+            when period_exports.licence_period_id is not null
+                then
+                    case
+                        when licences.seats_purchased > period_exports.assigned_seats
+                            then licences.seats_purchased - period_exports.assigned_seats
+                        else 0
+                    end
+                    + period_exports.reclaimable_seats
+            when licences.seats_purchased > licences.seats_active_30d
+                then licences.seats_purchased - licences.seats_active_30d
+            else 0
+        end as unused_seats
+    from licences
+    left join period_exports_ranked as period_exports
+        on
+            licences.licence_period_id = period_exports.licence_period_id
+            and period_exports.export_rank = 1
 
 )
 
@@ -20,18 +115,10 @@ select
     currency,
     seats_purchased,
     seats_active_30d,
-    case
-        when seats_purchased > seats_active_30d then seats_purchased - seats_active_30d
-        else 0
-    end as unused_seats,
+    reclaim_rule,
+    unused_seats,
     seat_unit_price,
-    cast(
-        case
-            when seats_purchased > seats_active_30d then (seats_purchased - seats_active_30d) * seat_unit_price
-            else 0
-        end as {{ money_type() }}
-    ) as reclaimable_amount,
+    cast(unused_seats * seat_unit_price as {{ money_type() }}) as reclaimable_amount,
     _source_file,
     _line
-from licences
-where ai_system_id is not null
+from counted

@@ -39,6 +39,7 @@ renamed as (
         lower(trim(github_login)) as github_login,
         {{ normalise_list('api_key_refs') }} as api_key_refs,
         status as record_status,
+        on_leave_until,
         _extra as extra_columns_json,
         _source_file,
         _file_sha256,
