@@ -32,7 +32,7 @@ import numpy as np
 from roi_ledger_demo import _util as u
 from roi_ledger_demo import delivery
 from roi_ledger_demo.carried import Carried
-from roi_ledger_demo.org import ORG
+from roi_ledger_demo.org import CODING_AGENT_GA, COPILOT_AGENT_LOGIN, ORG
 from roi_ledger_demo.people import Identity
 from roi_ledger_demo.world import World
 
@@ -68,7 +68,6 @@ CHAT_MODELS = (
     (dt.date(2025, 9, 29), "claude-sonnet-4.5"),
 )
 AGENT_MODE_GA = dt.date(2025, 2, 24)
-CODING_AGENT_GA = dt.date(2025, 5, 19)
 
 
 @dataclass
@@ -380,8 +379,9 @@ def _sum_rows(lines: list[dict], field: str, dims: tuple[str, ...]) -> list[dict
 
 
 def _pull_requests(world: World, carried: Carried, by_day: dict[str, list[dict]]) -> dict[str, dict]:
-    """Per day: every team's pull requests of the delivery history (approved = merged), a third of those of
-    teams on Copilot reviewed by Copilot, and one pull request per coding-agent session of the user lines."""
+    """Per day: every team's pull requests of the delivery history (approved = merged; those its coding agent
+    authored by Copilot), a third of those of teams on Copilot reviewed by Copilot, and one pull request per
+    coding-agent session of the user lines."""
     fk = carried.four_keys or delivery.four_keys(world, Carried())  # a fresh Carried: the shared one stays as is
     adoption = world.system("ais-copilot").team_adoption
     r = u.pyrng(world.seed, "ai/github_copilot_org_usage/pull_requests")
@@ -392,7 +392,7 @@ def _pull_requests(world: World, carried: Carried, by_day: dict[str, list[dict]]
                 t0 = int(dt.datetime.fromisoformat(row[3]).timestamp())
                 t1 = int(dt.datetime.fromisoformat(row[7]).timestamp()) if row[7] else None
                 on = row[5] in adoption and t0 >= u.epoch(adoption[row[5]])
-                prs.append((t0, t1, False, on and r.random() < 0.3))
+                prs.append((t0, t1, row[6] == COPILOT_AGENT_LOGIN, on and r.random() < 0.3))
     for day, lines in sorted(by_day.items()):
         for _ in range(sum(x["used_copilot_coding_agent"] for x in lines)):
             t0 = u.epoch(dt.date.fromisoformat(day)) + r.randint(9 * 3600, 17 * 3600)

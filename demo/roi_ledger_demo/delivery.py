@@ -16,7 +16,7 @@ import numpy as np
 from roi_ledger_demo import _util as u
 from roi_ledger_demo.carried import Carried, FourKeys
 from roi_ledger_demo.iam import team_repos
-from roi_ledger_demo.org import ENGINEERING, TEAMS
+from roi_ledger_demo.org import CODING_AGENT_GA, COPILOT_AGENT_LOGIN, ENGINEERING, TEAMS
 from roi_ledger_demo.world import World
 
 
@@ -40,7 +40,23 @@ def four_keys(world: World, carried: Carried) -> FourKeys:
     """The history, simulated once per generation (the first delivery writer keeps it in ``carried``)."""
     if carried.four_keys is None:
         carried.four_keys = _simulate(world)
+        _copilot_agent_authors(world, carried.four_keys)
     return carried.four_keys
+
+
+def _copilot_agent_authors(world: World, fk: FourKeys) -> None:
+    """About one pull request in 15 of a team on Copilot, from the coding agent's general availability and the
+    team's adoption, is the coding agent's: its author is the agent's bot (its own stream, so nothing else the
+    history holds changes)."""
+    r = u.pyrng(world.seed, "delivery/copilot_agent_authors")
+    for rows in fk.changes_by_month.values():
+        for row in rows:
+            adopted = _adopt(world, "ais-copilot", row[5])
+            if row[1] != "pull_request" or adopted is None:
+                continue
+            t = int(dt.datetime.fromisoformat(row[3]).timestamp())
+            if t >= max(adopted, u.epoch(CODING_AGENT_GA)) and r.random() < 1 / 15:
+                row[6] = COPILOT_AGENT_LOGIN
 
 
 def _simulate(world: World) -> FourKeys:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 # ----------------------------------------------------------------------------------------------- scales
@@ -26,6 +27,10 @@ SCALES: dict[str, Scale] = {
 }
 
 AWS_ACCOUNT = "123456789012"
+#: GitHub Copilot's coding agent: generally available from this day; its pull requests' author (the bot that
+#: authors its commits, as GitHub's REST API gives it).
+CODING_AGENT_GA = dt.date(2025, 5, 19)
+COPILOT_AGENT_LOGIN = "copilot-swe-agent[bot]"
 ORG = "example-org"
 
 # ------------------------------------------------------------------------------------------------ teams
