@@ -62,7 +62,10 @@ judged_exports as (
 
     select
         exports_ranked.*,
-        case when is_latest_export then {{ spine_as_of_date() }} else snapshot_date end as judged_on
+        case
+            when exports_ranked.is_latest_export then {{ spine_as_of_date() }}
+            else exports_ranked.snapshot_date
+        end as judged_on
     from exports_ranked
 
 ),

@@ -123,18 +123,18 @@ final as (
     group by workspace_id, _source_file
     {%- for marker, dataset, relation, seen_at in products %}
 
-    union all
+        union all
 
-    select
-        'ai_product' as marker_type,
-        '{{ marker }}' as marker_value,
-        '{{ dataset }}' as source_dataset,
-        _source_file,
-        min(cast({{ seen_at }} as {{ dbt.type_timestamp() }})) as first_seen_at,
-        max(cast({{ seen_at }} as {{ dbt.type_timestamp() }})) as last_seen_at,
-        min(_line) as first_line
-    from {{ relation }}
-    group by _source_file
+        select
+            'ai_product' as marker_type,
+            '{{ marker }}' as marker_value,
+            '{{ dataset }}' as source_dataset,
+            _source_file,
+            min(cast({{ seen_at }} as {{ dbt.type_timestamp() }})) as first_seen_at,
+            max(cast({{ seen_at }} as {{ dbt.type_timestamp() }})) as last_seen_at,
+            min(_line) as first_line
+        from {{ relation }}
+        group by _source_file
     {%- endfor %}
 
 )

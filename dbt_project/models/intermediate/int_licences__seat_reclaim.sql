@@ -72,8 +72,8 @@ period_exports_ranked as (
     inner join exports
         on
             licences.ai_system_id = exports.ai_system_id
-            and exports.snapshot_date >= licences.billing_period_start
-            and exports.snapshot_date <= licences.billing_period_end
+            and licences.billing_period_start <= exports.snapshot_date
+            and licences.billing_period_end >= exports.snapshot_date
 
 ),
 

@@ -2,7 +2,8 @@
 -- attribution models: LiteLLM `spend` as exported; OpenAI token totals per model x seed model_prices
 -- (input net of cached x input price + cached x cached-input price + output x output price); the AI tool
 -- sources record by record as macros/usage_events.sql prices them (each token class at its price, Cursor's
--- charge, Claude Code's estimate, seat days 0), with no identity or AI system join. The reconciliation test (tests/spine/assert_usage_cost_reconciles.sql) holds fct_ai_usage to these totals.
+-- charge, Claude Code's estimate, seat days 0), with no identity or AI system join. The reconciliation test
+-- (tests/spine/assert_usage_cost_reconciles.sql) holds fct_ai_usage to these totals.
 
 with
 
