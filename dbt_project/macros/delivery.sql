@@ -28,3 +28,16 @@
         else 'unassigned'
     end
 {%- endmacro %}
+
+
+{#
+    delivery_median_lead_time_minutes(): the median lead time of the grouped rows of int_delivery__deployment_changes,
+    as Four Keys takes it: over the positive lead times only (a non-positive one is left out, not zero).
+#}
+{% macro delivery_median_lead_time_minutes() -%}
+    cast(
+        percentile_cont(0.5) within group (
+            order by case when is_positive_lead_time then lead_time_minutes end
+        ) as {{ ai_roi_ledger.double_type() }}
+    )
+{%- endmacro %}

@@ -67,11 +67,7 @@ groups as (
         authored_by,
         count(*) as deployed_change_count,
         sum(case when is_positive_lead_time then 1 else 0 end) as lead_time_change_count,
-        cast(
-            percentile_cont(0.5) within group (
-                order by case when is_positive_lead_time then lead_time_minutes end
-            ) as {{ double_type() }}
-        ) as median_lead_time_minutes,
+        {{ delivery_median_lead_time_minutes() }} as median_lead_time_minutes,
         sum(case when is_failed then 1 else 0 end) as failed_change_count
     from shipped
     group by team, deploy_month, authored_by

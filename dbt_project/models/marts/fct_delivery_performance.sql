@@ -113,11 +113,7 @@ lead_time_stats as (
         cast({{ dbt.date_trunc('month', 'deployed_at') }} as date) as month_start,
         count(*) as deployed_change_count,
         sum(case when is_positive_lead_time then 1 else 0 end) as lead_time_change_count,
-        cast(
-            percentile_cont(0.5) within group (
-                order by case when is_positive_lead_time then lead_time_minutes end
-            ) as {{ double_type() }}
-        ) as median_lead_time_minutes
+        {{ delivery_median_lead_time_minutes() }} as median_lead_time_minutes
     from deployment_changes
     group by team, cast({{ dbt.date_trunc('month', 'deployed_at') }} as date)
 
