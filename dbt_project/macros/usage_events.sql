@@ -1,6 +1,7 @@
 {#
     The AI tool usage records as usage events, one select per source (int_usage__attributed unions them and
-    int_usage__costs_totalled totals the same records independently). Every select gives the same columns:
+    attributes them; int_usage__costs_totalled totals the same records without any identity or AI system join,
+    which the reconciliation gates hold fct_ai_usage to). Every select gives the same columns:
 
       source_dataset, event_id (the staging natural key trace follows), event_at, key_type / key_value (the
       identity key, int_identity__keys), marker_type / marker_value (the AI system marker,
