@@ -146,3 +146,27 @@ def test_models_files_hold_only_registry_models(system):
     assert set(_models(system)) == expected
     sql_files = {p.stem for p in (STAGING_DIR / system).glob("*.sql")}
     assert sql_files == expected
+
+
+DATASETS_BY_KEY = {f"{ds.system}/{ds.name}": ds for ds in DATASETS}
+
+
+def _money_destinations() -> dict[tuple[str, str], str]:
+    """(dataset, money field) -> the relation macro money_destinations() names for it, read from its text."""
+    text = (STAGING_DIR.parent.parent / "macros" / "repeats.sql").read_text(encoding="utf-8")
+    body = text[text.index("{% macro money_destinations() -%}") :]
+    body = body[: body.index("{%- endmacro %}")]
+    return {(d, f): rel for d, f, rel in re.findall(r"\('([a-z_]+/[a-z_]+)', '([a-z_]+)', '([a-z_]+)'", body)}
+
+
+def test_every_money_field_has_a_destination_the_money_gate_checks():
+    """fct_money_completeness follows each registry money field to the relation money_destinations() names: a
+    money field of a new dataset (an AI tool's charges) without one would never be checked; a staging
+    destination must be the dataset's own staging model."""
+    destinations = _money_destinations()
+    wanted = {(f"{ds.system}/{ds.name}", f.name) for ds in DATASETS for f in ds.money_fields}
+    assert wanted == set(destinations), (wanted - set(destinations), set(destinations) - wanted)
+    for (dataset, _), relation in destinations.items():
+        if relation.startswith("stg_"):
+            assert relation == staging_model_name(DATASETS_BY_KEY[dataset]), (dataset, relation)
+            assert staging_model_path(DATASETS_BY_KEY[dataset]).exists(), relation
