@@ -15,8 +15,7 @@ import numpy as np
 
 from roi_ledger_demo import _util as u
 from roi_ledger_demo.carried import Carried, FourKeys
-from roi_ledger_demo.iam import team_repos
-from roi_ledger_demo.org import CODING_AGENT_GA, COPILOT_AGENT_LOGIN, ENGINEERING, TEAMS
+from roi_ledger_demo.org import CODING_AGENT_GA, COPILOT_AGENT_LOGIN, ENGINEERING, TEAMS, team_repos
 from roi_ledger_demo.world import World
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from roi_ledger_demo import _util as u
 from roi_ledger_demo import ai_inventory
 from roi_ledger_demo.carried import Carried
-from roi_ledger_demo.org import AWS_ACCOUNT, ORG, TEAM_SLUGS
+from roi_ledger_demo.org import AWS_ACCOUNT, ORG, TEAM_SLUGS, team_repos
 from roi_ledger_demo.people import REGIONS
 from roi_ledger_demo.world import World
 
@@ -38,13 +38,6 @@ CRED_HEADER = (
     "cert_2_active",
     "cert_2_last_rotated",
 )
-
-REPO_SUFFIXES = ("api", "web", "infra", "worker")
-
-
-def team_repos(team: str) -> list[str]:
-    return [f"{ORG}/{team}-{s}" for s in REPO_SUFFIXES]
-
 
 # ------------------------------------------------------------------------------------ credential report
 

@@ -52,3 +52,11 @@ TEAMS: tuple[tuple[str, str, float, bool], ...] = (
 )
 TEAM_SLUGS = tuple(t[0] for t in TEAMS)
 ENGINEERING = tuple(t[0] for t in TEAMS if t[3])
+
+
+REPO_SUFFIXES = ("api", "web", "infra", "worker")
+
+
+def team_repos(team: str) -> list[str]:
+    """A team's repositories (GitHub audit log and delivery history alike)."""
+    return [f"{ORG}/{team}-{s}" for s in REPO_SUFFIXES]
