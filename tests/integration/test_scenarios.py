@@ -34,7 +34,7 @@ def test_every_sanctioned_system_has_scenarios_with_intervals(published):
     sanctioned = {
         r[0] for r in published.execute("SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()
     }
-    assert len(sanctioned) == 10
+    assert len(sanctioned) == 12  # ten systems and the two seat products (Cursor, Claude Code)
     rows = _rows(published, "SELECT * FROM marts.fct_roi_scenarios")
     assert {r["ai_system_id"] for r in rows} == sanctioned
     for r in rows:
@@ -155,7 +155,8 @@ def test_impossible_scenarios_are_quarantined_and_the_others_still_publish(publi
         ).fetchall()
         assert ingest_q[:2] == (5, "frequency_model") and "weibull" in ingest_q[2]
         ids = {r[0] for r in con.execute("SELECT scenario_id FROM marts.fct_roi_scenarios").fetchall()}
-        assert "scn-extra-good" in ids and "scn-soc-triage-breach" in ids and len(ids) == 12
+        # the two seat products are coding assistants: the default library's coding scenario covers them
+        assert "scn-extra-good" in ids and "scn-soc-triage-breach" in ids and len(ids) == 14
         assert con.execute("SELECT DISTINCT iterations FROM marts.fct_roi_scenarios").fetchall() == [(10_000,)]
         release = json.loads(
             json.dumps(con.execute("SELECT status FROM audit.releases ORDER BY created_at DESC LIMIT 1").fetchall())
@@ -206,6 +207,6 @@ def test_a_newer_impossible_row_replaces_the_old_one_and_its_system_is_reported_
         }
         assert "zz_restated.csv line 2" in quarantined[("scenarios.csv", original_line, "scenario_id")]
         systems = {r[0] for r in con.execute("SELECT ai_system_id FROM marts.fct_roi_scenarios").fetchall()}
-        assert "ais-data-analyst" not in systems and len(systems) == 9
+        assert "ais-data-analyst" not in systems and len(systems) == 11  # with the two seat products
     finally:
         con.close()
