@@ -170,3 +170,21 @@ def test_every_money_field_has_a_destination_the_money_gate_checks():
         if relation.startswith("stg_"):
             assert relation == staging_model_name(DATASETS_BY_KEY[dataset]), (dataset, relation)
             assert staging_model_path(DATASETS_BY_KEY[dataset]).exists(), relation
+
+
+def test_the_usage_datasets_are_one_list_in_the_gate_the_mart_and_the_attribution():
+    """The GX usage reconciliation (USAGE_DATASETS), fct_ai_usage's accepted source datasets and the AI tool
+    datasets int_usage__attributed reads (macro usage_ai_tool_staging) name the same datasets: a usage source
+    added to one and not the others would go unreconciled or be refused by the mart's test."""
+    from orchestration.quality.marts import USAGE_DATASETS
+
+    spine = yaml.safe_load((STAGING_DIR.parent / "marts" / "_spine__models.yml").read_text(encoding="utf-8"))
+    usage = next(m for m in spine["models"] if m["name"] == "fct_ai_usage")
+    column = next(c for c in usage["columns"] if c["name"] == "source_dataset")
+    accepted = next(t["accepted_values"]["arguments"]["values"] for t in column["data_tests"])
+    macro = (STAGING_DIR.parent.parent / "macros" / "usage_events.sql").read_text(encoding="utf-8")
+    body = macro[macro.index("{% macro usage_ai_tool_staging() -%}") :]
+    ai_tools = re.findall(r"'(ai/[a-z_]+)': ref\('(stg_ai__[a-z_]+)'\)", body[: body.index("{%- endmacro %}")])
+    assert sorted(USAGE_DATASETS) == sorted(accepted)
+    assert {d for d in USAGE_DATASETS if d.startswith("ai/")} == {d for d, _ in ai_tools}
+    assert all(model == staging_model_name(DATASETS_BY_KEY[d]) for d, model in ai_tools)
