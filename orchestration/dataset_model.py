@@ -80,6 +80,9 @@ class Field:
     all-digit value in a timestamp is never taken for an epoch."""
     value_aliases: tuple[tuple[str, str], ...] = ()
     """(value a vendor ships, allowed value it means): spellings real exports carry besides the allowed ones."""
+    required_when: tuple[str, tuple[str, ...]] | None = None
+    """(field, values): the value is required in records whose ``field`` (an enum of the same dataset) is one of
+    ``values`` (an export that folds several record kinds into one shape: OpenAI's usage results by ``object``)."""
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -90,6 +93,18 @@ class Field:
             raise ValueError(f"field {self.name}: a value alias must name an allowed value")
         if (self.future or self.epoch_seconds) and self.type not in TEMPORAL_TYPES:
             raise ValueError(f"field {self.name}: future/epoch_seconds apply to temporal fields only")
+        if self.required_when and (self.required or not self.required_when[1]):
+            raise ValueError(f"field {self.name}: required_when names the values of a field it is not always required")
+
+    @property
+    def required_text(self) -> str:
+        """Whether the field is required, in words: ``yes``, ``when `object` is a, b`` or empty."""
+        if self.required:
+            return "yes"
+        if self.required_when:
+            on, values = self.required_when
+            return f"when `{on}` is " + ", ".join(f"`{v}`" for v in values)
+        return ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,11 @@ class Dataset:
             raise ValueError(f"{self.key}: money fields need a currency_field or a currency")
         if self.currency_field:
             self.field(self.currency_field)
+        for f in self.fields:
+            if f.required_when:
+                on, values = f.required_when
+                if not set(values) <= set(self.field(on).allowed):
+                    raise ValueError(f"{self.key}: {f.name} is required when {on} holds values it does not allow")
 
     @property
     def money_fields(self) -> tuple[Field, ...]:

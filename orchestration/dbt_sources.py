@@ -98,7 +98,8 @@ class _Dumper(yaml.SafeDumper):
 def _column_description(f: Field) -> str:
     parts = [_sentence(f.description)] if f.description else []
     origin = f"From `{f.source}`" + (f" (or {', '.join(f'`{a}`' for a in f.aliases)})" if f.aliases else "")
-    parts.append(f"{origin}; {f.type}{', required' if f.required else ''}.")
+    required = {"yes": ", required", "": ""}.get(f.required_text, f", required {f.required_text}")
+    parts.append(f"{origin}; {f.type}{required}.")
     if f.allowed:
         parts.append("Allowed: " + ", ".join(f"`{v}`" for v in f.allowed) + ".")
     return " ".join(parts)

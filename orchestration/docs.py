@@ -40,9 +40,9 @@ def render_dataset(ds: Dataset) -> str:
     ]
     for f in ds.fields:
         src = " / ".join(f"`{s}`" for s in (f.source, *f.aliases))
-        allowed = ", ".join(f.allowed) if len(f.allowed) <= 8 else f"{len(f.allowed)} values (FOCUS 1.2 list)"
+        allowed = ", ".join(f.allowed) if len(f.allowed) <= 12 else f"{len(f.allowed)} values (FOCUS 1.2 list)"
         lines.append(
-            f"| `{f.name}` | {src} | {f.type} ({FIELD_TYPES[f.type]}) | {'yes' if f.required else ''} "
+            f"| `{f.name}` | {src} | {f.type} ({FIELD_TYPES[f.type]}) | {f.required_text} "
             f"| {_esc(allowed)} | {_esc(f.description)} |"
         )
     extra = extra_column(ds)

@@ -19,12 +19,18 @@
     {%- for column in adapter.get_columns_in_relation(prices) -%}
         {%- do price_columns.append(column.name) -%}
     {%- endfor -%}
+    {%- set unit_prices = ref('unit_prices') -%}
+    {%- set unit_price_columns = [] -%}
+    {%- for column in adapter.get_columns_in_relation(unit_prices) -%}
+        {%- do unit_price_columns.append(column.name) -%}
+    {%- endfor -%}
     {{ return({
         'int_identity__keys': (ref('int_identity__keys'),
             ['key_type', 'key_value', 'identity_id', 'is_in_inventory', 'owner_team', 'ai_system_id']),
         'int_ai_system__markers': (ref('int_ai_system__markers'),
             ['marker_type', 'marker_value', 'ai_system_id', 'system_type']),
         'model_prices': (prices, price_columns),
+        'unit_prices': (unit_prices, unit_price_columns),
     }) }}
 {%- endmacro %}
 

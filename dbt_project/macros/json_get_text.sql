@@ -83,3 +83,16 @@
 {% macro duckdb__json_texts_item(texts, paths, i) -%}
     {{ texts }}[{{ i + 1 }}]
 {%- endmacro %}
+
+
+{#
+    extra_column_text(extra_json, column): the trimmed text of a column a CSV export carries beyond its contract
+    (`_extra`, as landed: the contract's null sentinels are not applied there), NULL for an empty value or one
+    of the registry's null tokens (orchestration/dataset_model.py NULL_TOKENS: '', NULL, null, None).
+#}
+{% macro extra_column_text(extra_json, column) -%}
+    case
+        when trim({{ ai_roi_ledger.json_get_text(extra_json, column) }}) not in ('', 'NULL', 'null', 'None')
+            then trim({{ ai_roi_ledger.json_get_text(extra_json, column) }})
+    end
+{%- endmacro %}

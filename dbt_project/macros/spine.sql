@@ -115,19 +115,6 @@
 
 
 {#
-    spine_openai_usage_cost(usage, prices): the cost of one OpenAI usage record (`stg_usage__openai_usage` as
-    `usage`, its `model_prices` row as `prices`): uncached input, cached input and output tokens, each at its
-    price; NULL when the model has no price. The attribution and the invoice reconciliation price alike.
-#}
-{% macro spine_openai_usage_cost(usage, prices) -%}
-    {{ ai_roi_ledger.spine_token_cost(usage ~ '.input_tokens - coalesce(' ~ usage ~ '.input_cached_tokens, 0)',
-                                      prices ~ '.input_price_per_1m') }}
-    + {{ ai_roi_ledger.spine_token_cost(usage ~ '.input_cached_tokens', prices ~ '.cached_input_price_per_1m') }}
-    + {{ ai_roi_ledger.spine_token_cost(usage ~ '.output_tokens', prices ~ '.output_price_per_1m') }}
-{%- endmacro %}
-
-
-{#
     spine_key_type_of_ref(expr): the key type of an identity's inventory reference (api_key_refs item), by
     its shape: LiteLLM key hash (64 hex), OpenAI api key id (key_...), OpenAI user id (user-...), Anthropic
     API key id (apikey_...), AWS access key id (AKIA/ASIA...), Secrets Manager ARN and IAM role ARN (any
@@ -159,10 +146,21 @@
     case
         when substr({{ expr }}, 1, 5) = 'proj_' then 'openai_project'
         when substr({{ expr }}, 1, 7) = 'wrkspc_' then 'anthropic_workspace'
-        when substr({{ expr }}, 1, 8) = 'product:' then 'ai_product'
+        when substr({{ expr }}, 1, {{ ai_roi_ledger.spine_product_prefix() | length }})
+            = '{{ ai_roi_ledger.spine_product_prefix() }}' then 'ai_product'
         when substr({{ expr }}, 1, 4) = 'ais-' then 'ai_system_id'
         else 'litellm_tag'
     end
+{%- endmacro %}
+
+
+{# The prefix of a seat product's marker (`product:cursor`), and spine_marker_product(expr): the product it names. #}
+{% macro spine_product_prefix() -%}
+    {{ return('product:') }}
+{%- endmacro %}
+
+{% macro spine_marker_product(expr) -%}
+    substr({{ expr }}, {{ ai_roi_ledger.spine_product_prefix() | length + 1 }})
 {%- endmacro %}
 
 

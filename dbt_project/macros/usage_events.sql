@@ -7,11 +7,13 @@
       identity key, int_identity__keys), marker_type / marker_value (the AI system marker,
       int_ai_system__markers; NULL: the identity's system), model_name, provider, request_count, the four token
       classes (input_tokens: every input token, cached and cache writes included; cached_input_tokens: cache
-      reads; cache_write_tokens; output_tokens), is_seat_day (a day a seat was used), cost_amount /
-      cost_currency and priced_by (what set the cost), and the provenance _source_file, _file_sha256, _line.
+      reads; cache_write_tokens; output_tokens), usage_unit / usage_quantity (what the record counts in its
+      own unit: tokens, images, characters, audio seconds, vector store bytes, sessions, tool calls, seat days),
+      is_seat_day (a day a seat was used), cost_amount / cost_currency and priced_by (what set the cost), and
+      the provenance _source_file, _file_sha256, _line.
 
     priced_by: `source_export` (the export's own cost: LiteLLM spend), `model_prices` (tokens x seed
-    model_prices), `vendor_charge` (what the vendor charged for the call: Cursor), `vendor_estimate` (the
+    model_prices), `unit_prices` (OpenAI's other units x seed unit_prices), `vendor_charge` (what the vendor charged for the call: Cursor), `vendor_estimate` (the
     vendor's estimate: Claude Code on a subscription), `seat_licence` (no usage price: the seat is the cost,
     fct_ai_seats and the efficiency ledger), `anthropic_usage` (Claude Code through the API: its tokens and cost
     are in the Anthropic usage report already, counted there once).
@@ -80,7 +82,52 @@
 {%- endmacro %}
 
 
-{# OpenAI completions usage: a bucket result per event, the API key (else the user) its key, its project its marker. #}
+{#
+    LiteLLM spend logs: a request per event, its key hash (else its user) its key; its AI system is the one
+    `tag_systems` (request_tags, ai_system_id) gives its tag list, so it names marker_ai_system_id and
+    marker_method itself (the other sources name a marker int_usage__attributed resolves).
+#}
+{% macro usage_events_litellm(litellm, tag_systems) -%}
+    select
+        'usage/litellm_spend_logs' as source_dataset,
+        litellm.request_id as event_id,
+        litellm.started_at as event_at,
+        case
+            when litellm.api_key_hash is not null then 'litellm_key_hash'
+            when litellm.litellm_user_id like '%@%' then 'email'
+            else 'litellm_user'
+        end as key_type,
+        coalesce(litellm.api_key_hash, lower(trim(litellm.litellm_user_id))) as key_value,
+        {{ tag_systems }}.ai_system_id as marker_ai_system_id,
+        case when {{ tag_systems }}.ai_system_id is not null then 'request_tag' end as marker_method,
+        coalesce(litellm.model_group, litellm.model_name) as model_name,
+        litellm.llm_provider as provider,
+        cast(1 as bigint) as request_count,
+        cast(coalesce(litellm.prompt_tokens, 0) as bigint) as input_tokens,
+        cast(coalesce(litellm.completion_tokens, 0) as bigint) as output_tokens,
+        cast(0 as bigint) as cached_input_tokens,
+        cast(0 as bigint) as cache_write_tokens,
+        'tokens' as usage_unit,
+        cast(coalesce(litellm.prompt_tokens, 0) + coalesce(litellm.completion_tokens, 0) as bigint)
+            as usage_quantity,
+        false as is_seat_day,
+        cast(litellm.spend_usd as {{ money_type() }}) as cost_amount,
+        'USD' as cost_currency,
+        'source_export' as priced_by,
+        litellm._source_file,
+        litellm._file_sha256,
+        litellm._line
+    from {{ litellm }} as litellm
+    left join {{ tag_systems }}
+        on litellm.request_tags = {{ tag_systems }}.request_tags
+{%- endmacro %}
+
+
+{#
+    OpenAI usage (every endpoint): a bucket result per event, the API key (else the user) its key, its project
+    its marker; tokens from the token endpoints, other units (images, audio, vector store bytes, sessions, tool
+    calls) as usage_unit / usage_quantity, each priced as macros/openai_usage.sql says.
+#}
 {% macro usage_events_openai(usage, prices) -%}
     select
         'usage/openai_usage' as source_dataset,
@@ -92,15 +139,18 @@
         usage_rows.project_id as marker_value,
         usage_rows.model_name,
         'openai' as provider,
-        cast(usage_rows.model_request_count as bigint) as request_count,
-        cast(usage_rows.input_tokens as bigint) as input_tokens,
-        cast(usage_rows.output_tokens as bigint) as output_tokens,
+        cast(coalesce(usage_rows.model_request_count, 0) as bigint) as request_count,
+        cast(coalesce(usage_rows.input_tokens, 0) as bigint) as input_tokens,
+        cast(coalesce(usage_rows.output_tokens, 0) as bigint) as output_tokens,
         cast(coalesce(usage_rows.input_cached_tokens, 0) as bigint) as cached_input_tokens,
-        cast(0 as bigint) as cache_write_tokens,
+        cast(coalesce(usage_rows.input_cache_write_tokens, 0) as bigint) as cache_write_tokens,
+        usage_rows.usage_unit,
+        cast(usage_rows.usage_quantity as bigint) as usage_quantity,
         false as is_seat_day,
-        cast({{ spine_openai_usage_cost('usage_rows', 'prices') }} as {{ money_type() }}) as cost_amount,
-        coalesce(prices.currency, 'USD') as cost_currency,
-        'model_prices' as priced_by,
+        cast({{ spine_openai_usage_cost('usage_rows', 'prices', 'unit_prices', 'any_unit_prices') }}
+            as {{ money_type() }}) as cost_amount,
+        coalesce(prices.currency, unit_prices.currency, any_unit_prices.currency, 'USD') as cost_currency,
+        case when usage_rows.usage_unit = 'tokens' then 'model_prices' else 'unit_prices' end as priced_by,
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
@@ -108,7 +158,9 @@
     left join {{ prices }} as prices
         on
             prices.provider = 'openai'
+            and usage_rows.usage_unit = 'tokens'
             and usage_rows.model_name = prices.model
+    {{ openai_unit_price_joins('usage_rows') }}
 {%- endmacro %}
 
 
@@ -129,19 +181,29 @@
         cast(usage_rows.output_tokens as bigint) as output_tokens,
         cast(usage_rows.cache_read_input_tokens as bigint) as cached_input_tokens,
         cast(usage_rows.cache_write_input_tokens as bigint) as cache_write_tokens,
+        'tokens' as usage_unit,
+        cast(usage_rows.uncached_input_tokens + usage_rows.cache_read_input_tokens
+            + usage_rows.cache_write_input_tokens + usage_rows.output_tokens as bigint) as usage_quantity,
         false as is_seat_day,
+        {% if prices -%}
         cast({{ spine_anthropic_usage_cost('usage_rows', 'prices', var('anthropic_web_search_price')) }}
             as {{ money_type() }}) as cost_amount,
         coalesce(prices.currency, 'USD') as cost_currency,
+        {%- else -%}
+        cast(null as {{ money_type() }}) as cost_amount,
+        'USD' as cost_currency,
+        {%- endif %}
         'model_prices' as priced_by,
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
     from (select * from {{ usage }}) as usage_rows
+    {%- if prices %}
     left join {{ prices }} as prices
         on
             prices.provider = 'anthropic'
             and usage_rows.model_name = prices.model
+    {%- endif %}
 {%- endmacro %}
 
 
@@ -180,6 +242,8 @@
         case when {{ on_subscription }} then cast(
             {{ claude_code_breakdown_total('usage_rows.model_breakdown_json', 'tokens.cache_creation', 'bigint') }}
             as bigint) else cast(0 as bigint) end as cache_write_tokens,
+        'claude_code_sessions' as usage_unit,
+        cast(usage_rows.session_count as bigint) as usage_quantity,
         usage_rows.actor_email is not null as is_seat_day,
         case when {{ on_subscription }} then cast(
             {{ claude_code_breakdown_total('usage_rows.model_breakdown_json', 'estimated_cost.amount', money_type()) }}
@@ -210,18 +274,28 @@
         cast(usage_rows.output_tokens as bigint) as output_tokens,
         cast(usage_rows.cache_read_input_tokens as bigint) as cached_input_tokens,
         cast(usage_rows.cache_write_input_tokens as bigint) as cache_write_tokens,
+        'tokens' as usage_unit,
+        cast(usage_rows.input_tokens + usage_rows.cache_read_input_tokens + usage_rows.cache_write_input_tokens
+            + usage_rows.output_tokens as bigint) as usage_quantity,
         false as is_seat_day,
+        {% if prices -%}
         cast({{ spine_bedrock_usage_cost('usage_rows', 'prices') }} as {{ money_type() }}) as cost_amount,
         coalesce(prices.currency, 'USD') as cost_currency,
+        {%- else -%}
+        cast(null as {{ money_type() }}) as cost_amount,
+        'USD' as cost_currency,
+        {%- endif %}
         'model_prices' as priced_by,
         usage_rows._source_file,
         usage_rows._file_sha256,
         usage_rows._line
     from (select * from {{ usage }}) as usage_rows
+    {%- if prices %}
     left join {{ prices }} as prices
         on
             prices.provider = 'bedrock'
             and usage_rows.base_model_id = prices.model
+    {%- endif %}
 {%- endmacro %}
 
 
@@ -243,6 +317,9 @@
         cast(usage_rows.output_tokens as bigint) as output_tokens,
         cast(usage_rows.cache_read_tokens as bigint) as cached_input_tokens,
         cast(usage_rows.cache_write_tokens as bigint) as cache_write_tokens,
+        'tokens' as usage_unit,
+        cast(usage_rows.input_tokens + usage_rows.cache_read_tokens + usage_rows.cache_write_tokens
+            + usage_rows.output_tokens as bigint) as usage_quantity,
         false as is_seat_day,
         cast(usage_rows.charged_amount as {{ money_type() }}) as cost_amount,
         coalesce(usage_rows.currency, 'USD') as cost_currency,
@@ -277,6 +354,9 @@
         cast(0 as bigint) as output_tokens,
         cast(0 as bigint) as cached_input_tokens,
         cast(0 as bigint) as cache_write_tokens,
+        'seat_days' as usage_unit,
+        cast(case when {{ 'true' if copilot else 'usage_rows.is_active' }} then 1 else 0 end as bigint)
+            as usage_quantity,
         {{ 'true' if copilot else 'usage_rows.is_active' }} as is_seat_day,
         cast(0 as {{ money_type() }}) as cost_amount,
         'USD' as cost_currency,
@@ -288,7 +368,10 @@
 {%- endmacro %}
 
 
-{# Every AI tool source's events (relations by dataset: the staging models, or their rows a night reads). #}
+{#
+    Every AI tool source's events (relations by dataset: the staging models, or their rows a night reads);
+    prices none: the keys and markers alone, every cost NULL (no price join).
+#}
 {% macro usage_events_ai_tools(relations, prices) -%}
     {{ usage_events_anthropic(relations['ai/anthropic_usage'], prices) }}
     union all

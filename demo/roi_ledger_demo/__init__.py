@@ -82,6 +82,8 @@ WRITERS: dict[str, Writer] = {
     "usage/openai_usage": usage.write_openai,
     "policy/opa_decision_logs": policy.write_opa,
     "billing/saas_licences": saas.write_saas,
+    # Bedrock's invocation logs before FOCUS: AWS bills their calls by IAM principal
+    "ai/bedrock_invocations": provider_costs.write_bedrock,
     "billing/focus": billing.write_focus,
     "delivery/changes": delivery.write_changes,
     "delivery/deployments": delivery.write_deployments,
@@ -98,7 +100,6 @@ WRITERS: dict[str, Writer] = {
     "ai/anthropic_cost": anthropic.write_cost,
     "ai/claude_code_usage": anthropic.write_claude_code,
     "ai/openai_costs": provider_costs.write_openai_costs,
-    "ai/bedrock_invocations": provider_costs.write_bedrock,
     "ai/cursor_daily_usage": cursor.write_daily,
     "ai/cursor_usage_events": cursor.write_events,
 }

@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from roi_ledger_demo import _util as u
-from roi_ledger_demo.carried import Carried, TokenTotals
+from roi_ledger_demo import openai_endpoints
+from roi_ledger_demo.carried import Carried, TokenTotals, UnitTotals
 from roi_ledger_demo.focus_aws import aws_rows
 from roi_ledger_demo.focus_common import (
     EXTRA_13,
@@ -36,7 +37,7 @@ from roi_ledger_demo.systems import MODELS
 from roi_ledger_demo.world import World
 
 
-def _openai_rows(world: World, m0: dt.date, openai: TokenTotals) -> list[dict]:
+def _openai_rows(world: World, m0: dt.date, openai: TokenTotals, units: UnitTotals) -> list[dict]:
     rows = []
     a = u.epoch(m0)
     b = min(u.epoch(u.next_month(m0)), world.end)
@@ -90,7 +91,62 @@ def _openai_rows(world: World, m0: dt.date, openai: TokenTotals) -> list[dict]:
                     **charge(qty=qty, list_price=price, price=price),
                 )
             )
+    rows += _openai_unit_rows(m0, a, b, acct, by_project, units)
     rows += one_time_rows(world, "openai", m0, acct, sub)
+    return rows
+
+
+#: FOCUS consumed units of OpenAI's other endpoints (tokens are billed per 1K, like the completions rows).
+_UNIT_NAMES = {
+    "embeddings": "1K Tokens",
+    "moderations": "1K Tokens",
+    "images": "Images",
+    "audio_speeches": "Characters",
+    "audio_transcriptions": "Seconds",
+    "vector_stores": "Byte-Days",
+    "code_interpreter_sessions": "Sessions",
+    "file_searches": "Calls",
+    "web_searches": "Calls",
+}
+
+
+def _openai_unit_rows(m0: dt.date, a: int, b: int, acct: dict, by_project: dict, units: UnitTotals) -> list[dict]:
+    """The month's charges for OpenAI's other endpoints: each unit's total at its seed price."""
+    rows = []
+    for (month, project, model, kind, size), (qty,) in sorted(units.items()):
+        if month != m0:
+            continue
+        cost = openai_endpoints.unit_cost(kind, model or None, size or None, qty)
+        per_k = _UNIT_NAMES[kind] == "1K Tokens"
+        quantity = Decimal(qty) / 1000 if per_k else Decimal(qty)
+        what = " ".join(x for x in (model or "", size, kind.replace("_", " ")) if x)
+        rows.append(
+            base_row(
+                "openai",
+                m0,
+                a,
+                b,
+                **acct,
+                SubAccountId=project,
+                SubAccountName=by_project[project].name,
+                ChargeCategory="Usage",
+                ChargeDescription=what,
+                ChargeFrequency="Usage-Based",
+                ConsumedQuantity=quantity,
+                ConsumedUnit=_UNIT_NAMES[kind],
+                PricingUnit=_UNIT_NAMES[kind],
+                PublisherName="OpenAI",
+                ResourceId=None,
+                ServiceCategory="AI and Machine Learning",
+                ServiceName="OpenAI API",
+                ServiceSubcategory="Generative AI",
+                SkuId=f"{model or 'openai'}-{kind}",
+                SkuPriceId=f"{model or 'openai'}-{kind}{'-' + size if size else ''}-standard",
+                Tags=tags(ai_system=by_project[project].id, openai_project=project),
+                x_ProjectId=project,
+                **charge(qty=quantity, list_price=cost / quantity, price=cost / quantity, billed=cost),
+            )
+        )
     return rows
 
 
@@ -170,19 +226,19 @@ def write_focus(world: World, out_dir: Path, carried: Carried) -> dict:
     ms_rows: list[dict] = []
     for mi, m0 in enumerate(world.month_starts):
         rng = u.rng_for(world.seed, f"billing/focus/{m0.isoformat()}")
-        aws = aws_rows(world, m0, litellm, seats, rng)
+        aws = aws_rows(world, m0, litellm, seats, rng, carried.bedrock_calls)
         for k, r in enumerate(aws):
             r["_id"] = f"aws-{m0:%Y%m}-{k + 1:07d}"
         _csv_file(
             aws,
-            ("x_UsageType", "x_Operation"),
+            ("x_UsageType", "x_Operation", "line_item_iam_principal"),
             out_dir / f"focus_aws_{m0:%Y-%m}.csv",
             space_dates=mi % 2 == 0,
             null_literal="",
             null_every=7,
             casing_every=9,
         )
-        oai = _openai_rows(world, m0, openai)
+        oai = _openai_rows(world, m0, openai, carried.openai_units)
         for k, r in enumerate(oai):
             r["_id"] = f"oai-{m0:%Y%m}-{k + 1:06d}"
         if oai:

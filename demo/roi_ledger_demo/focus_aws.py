@@ -9,15 +9,21 @@ from decimal import Decimal
 import numpy as np
 
 from roi_ledger_demo import _util as u
-from roi_ledger_demo.carried import TokenTotals
+from roi_ledger_demo.carried import CallerTokens, TokenTotals
 from roi_ledger_demo.focus_common import NANO, REGION_NAMES, base_row, charge, one_time_rows, tags
 from roi_ledger_demo.org import AWS_ACCOUNT, ENGINEERING, TEAM_SLUGS
+from roi_ledger_demo.provider_costs import bedrock_prices
 from roi_ledger_demo.systems import MODELS
 from roi_ledger_demo.world import World
 
 
 def aws_rows(
-    world: World, m0: dt.date, litellm: TokenTotals, seats: list[dict], rng: np.random.Generator
+    world: World,
+    m0: dt.date,
+    litellm: TokenTotals,
+    seats: list[dict],
+    rng: np.random.Generator,
+    bedrock: CallerTokens | None = None,
 ) -> list[dict]:
     rows: list[dict] = []
     a = u.epoch(m0)
@@ -156,6 +162,7 @@ def aws_rows(
                     **charge(qty=qty, list_price=price, price=price),
                 )
             )
+    rows += _bedrock_caller_rows(m0, a, b, acct, bedrock or {})
     # marketplace seat subscriptions (recurring)
     for s in seats:
         if s["provider"] != "aws" or s["month"] != m0:
@@ -266,4 +273,56 @@ def aws_rows(
                 **charge(qty=None, list_price=None, price=None, billed=Decimal("-500.00")),
             )
         )
+    return rows
+
+
+#: Bedrock's token classes as the invocation logs count them, in ``CallerTokens`` order.
+_TOKEN_CLASSES = ("input", "cache-read-input", "cache-write-input", "output")
+
+
+def _bedrock_caller_rows(m0: dt.date, a: int, b: int, acct: dict, bedrock: CallerTokens) -> list[dict]:
+    """Bedrock calls outside the gateway (the invocation logs' callers), billed as CUR 2.0 attributes them:
+    per caller (``line_item_iam_principal``, the ARN the call was made with), foundation model and token
+    class, each at the seed price, so the bill equals the logged tokens x price exactly."""
+    prices = bedrock_prices()
+    rows = []
+    for (month, arn, model), tokens in sorted(bedrock.items()):
+        if month != m0:
+            continue
+        for cls, toks, price in zip(_TOKEN_CLASSES, tokens, prices[model], strict=True):
+            if toks == 0:
+                continue
+            sku = f"BDRK-{u.stream_key(model + cls):08X}"
+            qty = Decimal(toks)
+            rows.append(
+                base_row(
+                    "aws",
+                    m0,
+                    a,
+                    b,
+                    **acct,
+                    SubAccountId=AWS_ACCOUNT,
+                    SubAccountName="example-org-payer",
+                    ChargeCategory="Usage",
+                    ChargeDescription=f"Bedrock {model} {cls} tokens",
+                    ChargeFrequency="Usage-Based",
+                    ConsumedQuantity=qty,
+                    ConsumedUnit="Tokens",
+                    PricingUnit="Tokens",
+                    PublisherName="Amazon" if model.startswith("amazon.") else "Anthropic",
+                    RegionId="us-east-1",
+                    RegionName=REGION_NAMES["us-east-1"],
+                    ResourceId=f"arn:aws:bedrock:us-east-1::foundation-model/{model}",
+                    ResourceType="Foundation Model",
+                    ServiceCategory="AI and Machine Learning",
+                    ServiceName="Amazon Bedrock",
+                    ServiceSubcategory="Generative AI",
+                    SkuId=sku,
+                    SkuPriceId=sku + ".OD",
+                    x_UsageType=f"USE1-{model}-{cls}-tokens",
+                    x_Operation="InvokeModel",
+                    line_item_iam_principal=arn,
+                    **charge(qty=qty, list_price=price, price=price),
+                )
+            )
     return rows

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR
 from roi_ledger_demo import _util as u
+from roi_ledger_demo import openai_endpoints
 from roi_ledger_demo.carried import Carried
 from roi_ledger_demo.org import AWS_ACCOUNT
 from roi_ledger_demo.world import World
@@ -86,6 +87,21 @@ def read_openai_usage(folder: Path) -> dict[int, dict[tuple[str, str], list[int]
     return out
 
 
+def read_openai_units(folder: Path) -> dict[int, list[tuple[str, str, str, str, int]]]:
+    """The other endpoints' results by bucket start: (project, model, kind, image size, quantity)."""
+    out: dict[int, list[tuple[str, str, str, str, int]]] = defaultdict(list)
+    for p in sorted(folder.glob("openai_usage_*.json")):
+        if p.name.startswith("openai_usage_completions_"):
+            continue
+        for bucket in json.loads(p.read_bytes())["data"]:
+            for x in bucket["results"]:
+                kind = x["object"].removeprefix("organization.usage.").removesuffix(".result")
+                qty = x[openai_endpoints.UNIT_FIELD[kind]]
+                row = (x["project_id"], x.get("model") or "", kind, x.get("size") or "", qty)
+                out[bucket["start_time"]].append(row)
+    return out
+
+
 def overbilled(world: World, usage: dict[int, dict[tuple[str, str], list[int]]]) -> tuple[dt.date, str] | None:
     """The (month, project) billed 8 % too much: a sanctioned project's complete month, drawn once."""
     sanctioned = {s.project_id for s in world.systems if s.project_id}
@@ -96,7 +112,7 @@ def overbilled(world: World, usage: dict[int, dict[tuple[str, str], list[int]]])
     return pairs[u.pyrng(world.seed, "ai/openai_costs/overbilled").randrange(len(pairs))]
 
 
-def _cost_result(project: str, line_item: str, qty: int, value: Decimal) -> dict:
+def _cost_result(project: str, line_item: str, qty: int, value: Decimal, unit: str = "tokens") -> dict:
     """A costs result grouped by project and line item (so ``api_key_id`` is null), 16 decimals like the API."""
     return {
         "object": "organization.costs.result",
@@ -105,23 +121,30 @@ def _cost_result(project: str, line_item: str, qty: int, value: Decimal) -> dict
         "project_id": project,
         "api_key_id": None,
         "quantity": num(f"{qty}.0"),
-        "quantity_unit": "tokens",
+        "quantity_unit": unit,
     }
 
 
 def write_openai_costs(world: World, out_dir: Path, carried: Carried) -> dict:
     """``GET /v1/organization/costs`` pages grouped by project and line item, one file per month."""
     usage = read_openai_usage(out_dir.parent.parent / "usage" / "openai_usage")
+    units = read_openai_units(out_dir.parent.parent / "usage" / "openai_usage")
     prices = openai_prices()
     over = overbilled(world, usage)
     months: dict[dt.date, list[dict]] = defaultdict(list)
-    for t in sorted(usage):
+    for t in sorted(set(usage) | set(units)):
         m0 = u.to_date(t).replace(day=1)
         results = []
-        for (project, model), tok in sorted(usage[t].items()):
+        for (project, model), tok in sorted(usage.get(t, {}).items()):
             factor = OVERBILL if (m0, project) == over else Decimal(1)
             for label, n, price in zip(("input", "cached input", "output"), tok, prices[model], strict=True):
                 results.append(_cost_result(project, f"{model}, {label}", n, Decimal(n) * price / 1_000_000 * factor))
+        for project, model, kind, size, qty in sorted(units.get(t, [])):
+            factor = OVERBILL if (m0, project) == over else Decimal(1)
+            cost = openai_endpoints.unit_cost(kind, model or None, size or None, qty) * factor
+            item = ", ".join(x for x in (model, size, kind.replace("_", " ")) if x)
+            unit = openai_endpoints.SEED_UNIT.get(kind, "tokens")
+            results.append(_cost_result(project, item, qty, cost, unit))
         months[m0].append({"object": "bucket", "start_time": t, "end_time": t + u.DAY, "results": results})
     records = 0
     for m0, buckets in months.items():
@@ -255,8 +278,28 @@ def _invocation(r, t: int, arn: str, kind: str, error: str | None = None) -> dic
     return rec | {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0"}
 
 
+def base_model_id(model_id: str) -> str:
+    """The foundation model of a model id or inference profile ARN (after the last '/', no Region prefix), as
+    the pipeline prices it (macro bedrock_base_model_id)."""
+    last = model_id.rsplit("/", 1)[-1]
+    m = re.match(r"^[a-z-]+[.]([a-z]+[.].+)$", last)
+    return m.group(1) if m else last
+
+
+def bedrock_prices(path: Path = PRICES_CSV) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """USD per token by Bedrock foundation model id: (input, cache read, cache write, output), seed prices."""
+    cols = ("input_price_per_1m", "cached_input_price_per_1m", "cache_write_price_per_1m", "output_price_per_1m")
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {
+            r["model"]: tuple(Decimal(r[k]) / 1_000_000 for k in cols)
+            for r in csv.DictReader(fh)
+            if r["provider"] == "bedrock"
+        }
+
+
 def write_bedrock(world: World, out_dir: Path, carried: Carried) -> dict:
-    """One gzipped JSON-lines file per month, records in time order, one failed call each month."""
+    """One gzipped JSON-lines file per month, records in time order, one failed call each month; the tokens
+    of the calls, per month, caller and foundation model, to ``carried`` (AWS bills them by IAM principal)."""
     callers = bedrock_callers(world)
     first = max(world.start, u.epoch(BEDROCK_FLOOR))
     files = records = 0
@@ -276,6 +319,16 @@ def write_bedrock(world: World, out_dir: Path, carried: Carried) -> dict:
         recs = [_invocation(r, t, arn, kind) for t, arn, kind in sorted(calls)]
         t, arn, kind = calls[r.randrange(len(calls))]
         recs.append(_invocation(r, min(t + 7, b - 1), arn, kind, ERRORS[r.randrange(len(ERRORS))]))
+        for rec in recs:
+            if "errorCode" in rec:
+                continue
+            inp, out = rec["input"], rec["output"]
+            base = base_model_id(rec["modelId"])
+            acc = carried.bedrock_calls.setdefault((m0, rec["identity"]["arn"], base), [0, 0, 0, 0])
+            acc[0] += inp["inputTokenCount"]
+            acc[1] += inp.get("cacheReadInputTokenCount", 0)
+            acc[2] += inp.get("cacheWriteInputTokenCount", 0)
+            acc[3] += out.get("outputTokenCount", 0)
         recs.sort(key=lambda x: x["timestamp"])
         u.write_gzip(out_dir / f"bedrock_invocations_{m0:%Y-%m}.jsonl.gz", u.jsonl_bytes(recs))
         files, records = files + 1, records + len(recs)

@@ -1,4 +1,5 @@
-"""Usage writers: LiteLLM spend logs (vectorised, streamed per month) and OpenAI usage pages.
+"""Usage writers: LiteLLM spend logs (vectorised, streamed per month) and OpenAI usage pages (completions here,
+the other endpoints in ``openai_endpoints``).
 
 Both return, besides their summary, the exact token totals per (month, AI system, model) that the billing
 writer turns into FOCUS usage-based charges, so billed cost and observed usage cost agree to the nano-dollar.
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from roi_ledger_demo import _util as u
+from roi_ledger_demo import openai_endpoints
 from roi_ledger_demo.carried import Carried, TokenTotals
 from roi_ledger_demo.people import Identity
 from roi_ledger_demo.systems import API_BASES, MODELS, AISystem
@@ -504,4 +506,5 @@ def write_openai(world: World, out_dir: Path, carried: Carried) -> dict:
         u.write_bytes(folder / name, u.dumps(doc).encode("utf-8"))
         files += 1
     carried.openai_tokens = dict(totals)
-    return {"files": files, "records": records}
+    more_files, more_records = openai_endpoints.write_endpoints(world, folder, carried)
+    return {"files": files + more_files, "records": records + more_records}

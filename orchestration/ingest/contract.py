@@ -166,13 +166,18 @@ def reason_expression(
     floor: date | None = None,
     window: TimeWindow | None = None,
     shown: str | None = None,
+    kind: str | None = None,
 ) -> str:
     """Why the value ``v`` (typed as ``typed``) breaks the contract, or NULL. ``shown`` is the text a reason
-    quotes (default ``v``; a redacted copy where the value may hold a secret)."""
+    quotes (default ``v``; a redacted copy where the value may hold a secret); ``kind``: the typed value of the
+    field ``f.required_when`` names."""
     checks = []
     quoted = f"left({shown or v}, 80)"
     if f.required:
         checks.append(f"WHEN {v} IS NULL THEN 'missing required value'")
+    if f.required_when:
+        listed = ", ".join(sql_str(x) for x in f.required_when[1])
+        checks.append(f"WHEN {v} IS NULL AND {kind} IN ({listed}) THEN 'missing required value (for ' || {kind} || ')'")
     if f.allowed:
         allowed = ", ".join(f.allowed)
         checks.append(
@@ -285,9 +290,16 @@ def checked_select(
     cleaned = ", ".join([*(f"{clean(f'v{i}')} AS w{i}" for i in texts), f"{clean('_x0')} AS _x"])
     landed = {i: f"w{i}" if i in texts else f"v{i}" for i, _ in fields}  # the text each field is typed from
     typed = ", ".join(f"{typed_expression(f, landed[i])} AS t{i}" for i, f in fields)
+    index = {f.name: i for i, f in fields}
     reasons = ", ".join(
         reason_expression(
-            f, landed[i], f"t{i}", floor=ds.time_floor, window=window, shown=None if i in texts else clean(f"v{i}")
+            f,
+            landed[i],
+            f"t{i}",
+            floor=ds.time_floor,
+            window=window,
+            shown=None if i in texts else clean(f"v{i}"),
+            kind=f"t{index[f.required_when[0]]}" if f.required_when else None,
         )
         + f" AS r{i}"
         for i, f in fields
@@ -310,7 +322,6 @@ def checked_select(
         if f.money
     )
     if ds.money_fields:
-        index = {f.name: i for i, f in fields}
         currency = sql_str(ds.currency) if ds.currency else "CAST(NULL AS VARCHAR)"
         if ds.currency_field:  # the row's own currency; the documented default when it has none
             currency = f"coalesce(upper(trim(t{index[ds.currency_field]})), {currency})"

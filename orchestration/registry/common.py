@@ -18,9 +18,13 @@ def f(
     future: bool = False,
     epoch_seconds: bool = False,
     value_aliases: tuple[tuple[str, str], ...] = (),
+    when: tuple[str, tuple[str, ...]] | None = None,
 ) -> Field:
-    """A contract field; ``source`` (the header name or JSON path) defaults to the name."""
-    return Field(name, source or name, type, req, allowed, aliases, desc, money, future, epoch_seconds, value_aliases)
+    """A contract field; ``source`` (the header name or JSON path) defaults to the name; ``when``: the field's
+    ``required_when``."""
+    return Field(
+        name, source or name, type, req, allowed, aliases, desc, money, future, epoch_seconds, value_aliases, when
+    )
 
 
 INCIDENT_CATEGORIES = (

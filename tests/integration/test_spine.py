@@ -32,6 +32,7 @@ SPINE_MARTS = (
     "fct_ai_system_risk",
 )
 GATE = "assert_attribution_coverage_min"
+UNIT_PRICES = REPO / "dbt_project" / "seeds" / "unit_prices.csv"
 MODEL_PRICES = REPO / "dbt_project" / "seeds" / "model_prices.csv"
 CENT = Decimal("0.005")
 
@@ -108,8 +109,21 @@ def test_spine_marts_are_published(spine_published):
         con.close()
 
 
+#: The seed unit (unit_prices) of each OpenAI usage endpoint that counts no tokens.
+UNITS = {
+    "images": "images",
+    "audio_speeches": "characters",
+    "audio_transcriptions": "audio_seconds",
+    "vector_stores": "vector_store_bytes",
+    "code_interpreter_sessions": "code_interpreter_sessions",
+    "file_searches": "file_search_calls",
+    "web_searches": "web_search_calls",
+}
+
+
 def _expected_cost_from_landing(build_db: Path) -> dict[str, Decimal]:
-    """LiteLLM spend + OpenAI tokens x seed prices, from the landing tables, in Python decimals."""
+    """LiteLLM spend + OpenAI tokens and other units x seed prices, from the landing tables, in Python
+    decimals."""
     with open(MODEL_PRICES, newline="") as fh:
         prices = {(r["provider"], r["model"]): r for r in csv.DictReader(fh)}
     con = _connect(build_db)
@@ -117,7 +131,12 @@ def _expected_cost_from_landing(build_db: Path) -> dict[str, Decimal]:
         litellm = con.execute("SELECT CAST(sum(spend) AS VARCHAR) FROM landing_usage.litellm_spend_logs").fetchone()[0]
         tokens = con.execute(
             "SELECT model, sum(input_tokens - coalesce(input_cached_tokens, 0)), sum(coalesce(input_cached_tokens, 0)),"
-            " sum(output_tokens) FROM landing_usage.openai_usage GROUP BY model"
+            " sum(coalesce(output_tokens, 0)) FROM landing_usage.openai_usage WHERE input_tokens IS NOT NULL"
+            " GROUP BY model"
+        ).fetchall()
+        units = con.execute(
+            "SELECT split_part(object, '.', 3), model, size, sum(coalesce(images, characters, seconds, usage_bytes,"
+            " num_sessions, num_requests)) FROM landing_usage.openai_usage WHERE input_tokens IS NULL GROUP BY ALL"
         ).fetchall()
     finally:
         con.close()
@@ -129,6 +148,13 @@ def _expected_cost_from_landing(build_db: Path) -> dict[str, Decimal]:
             + Decimal(int(cached)) * Decimal(p["cached_input_price_per_1m"])
             + Decimal(int(output)) * Decimal(p["output_price_per_1m"])
         ) / Decimal(1_000_000)
+    with open(UNIT_PRICES, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    unit_prices = {(r["usage_unit"], r["model"], r["variant"]): Decimal(r["unit_price"]) for r in rows}
+    for kind, model, size, quantity in units:  # the demo's buckets are days: a vector store's bytes x 1 day
+        unit = UNITS[kind]
+        price = unit_prices.get((unit, model or "*", size or "*")) or unit_prices[(unit, "*", "*")]
+        openai += Decimal(int(quantity)) * price
     return {"usage/litellm_spend_logs": Decimal(litellm), "usage/openai_usage": openai} | _expected_ai_tool_costs(
         build_db, prices
     )

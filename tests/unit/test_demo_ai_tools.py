@@ -219,21 +219,53 @@ def test_anthropic_cost_is_usage_times_list_price(raw):
     assert cc_out in by_ws.values()
 
 
+#: The count of each OpenAI usage endpoint outside completions, and its seed unit (seed unit_prices).
+OTHER_UNITS = {
+    "images": ("images", "images"),
+    "audio_speeches": ("characters", "characters"),
+    "audio_transcriptions": ("seconds", "audio_seconds"),
+    "vector_stores": ("usage_bytes", "vector_store_bytes"),
+    "code_interpreter_sessions": ("num_sessions", "code_interpreter_sessions"),
+    "file_searches": ("num_requests", "file_search_calls"),
+    "web_searches": ("num_requests", "web_search_calls"),
+}
+
+
+def _openai_result_cost(x: dict, prices: dict, unit_prices: dict) -> Decimal:
+    """One usage result at the seed prices: tokens by model_prices, other units by unit_prices (the model's and
+    size's row, else any model's)."""
+    kind = x["object"].split(".")[2]
+    if kind in OTHER_UNITS:
+        count, unit = OTHER_UNITS[kind]
+        price = unit_prices.get((unit, x.get("model") or "*", x.get("size") or "*")) or unit_prices[(unit, "*", "*")]
+        return x[count] * price
+    pr = prices[x["model"]]
+    cached = x.get("input_cached_tokens", 0) * Decimal(pr["cached_input_price_per_1m"])
+    uncached = (x["input_tokens"] - x.get("input_cached_tokens", 0)) * Decimal(pr["input_price_per_1m"])
+    out = x.get("output_tokens", 0) * Decimal(pr["output_price_per_1m"])
+    return (cached + uncached + out) / 1_000_000
+
+
 def test_openai_costs_are_usage_times_price_but_one_overbilled_month(raw):
     with open(DBT_PROJECT_DIR / "seeds" / "model_prices.csv", newline="") as fh:
         prices = {r["model"]: r for r in csv.DictReader(fh) if r["provider"] == "openai"}
+    with open(DBT_PROJECT_DIR / "seeds" / "unit_prices.csv", newline="") as fh:
+        unit_prices = {
+            (r["usage_unit"], r["model"], r["variant"]): Decimal(r["unit_price"])
+            for r in csv.DictReader(fh)
+            if r["provider"] == "openai"
+        }
     usage: dict[tuple, Decimal] = defaultdict(Decimal)
+    kinds: set[str] = set()
     for p in sorted((raw / "usage" / "openai_usage").iterdir()):
         doc = json.loads(p.read_text())
         for page in doc if isinstance(doc, list) else [doc]:
             for b in page["data"]:
                 month = dt.datetime.fromtimestamp(b["start_time"], dt.UTC).strftime("%Y-%m")
                 for x in b["results"]:
-                    pr = prices[x["model"]]
-                    cached = x["input_cached_tokens"] * Decimal(pr["cached_input_price_per_1m"])
-                    uncached = (x["input_tokens"] - x["input_cached_tokens"]) * Decimal(pr["input_price_per_1m"])
-                    out = x["output_tokens"] * Decimal(pr["output_price_per_1m"])
-                    usage[(month, x["project_id"])] += (cached + uncached + out) / 1_000_000
+                    usage[(month, x["project_id"])] += _openai_result_cost(x, prices, unit_prices)
+                    kinds.add(x["object"].split(".")[2])
+    assert kinds == {"completions", "embeddings", "moderations", *OTHER_UNITS}  # every endpoint, each billed
     costs: dict[tuple, Decimal] = defaultdict(Decimal)
     for b in buckets(raw, "openai_costs"):
         month = dt.datetime.fromtimestamp(b["start_time"], dt.UTC).strftime("%Y-%m")
@@ -277,3 +309,32 @@ def test_bedrock_and_cursor_follow_the_world(raw):
         (r["email"], r["day"], False): r["subscriptionIncludedReqs"] for r in daily if r["subscriptionIncludedReqs"]
     }
     assert per_day == want
+
+
+def test_bedrock_calls_are_billed_by_caller_at_the_seed_price(raw):
+    """AWS bills the invocation logs' calls by IAM principal (CUR 2.0 ``line_item_iam_principal``): per month
+    and caller, the FOCUS Bedrock lines equal the logged tokens of each class x the seed price, exactly."""
+    with open(DBT_PROJECT_DIR / "seeds" / "model_prices.csv", newline="") as fh:
+        prices = {r["model"]: r for r in csv.DictReader(fh) if r["provider"] == "bedrock"}
+    classes = (
+        ("inputTokenCount", "input_price_per_1m"),
+        ("cacheReadInputTokenCount", "cached_input_price_per_1m"),
+        ("cacheWriteInputTokenCount", "cache_write_price_per_1m"),
+    )
+    logged: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for c in folder(raw, "bedrock_invocations"):
+        if "errorCode" in c:
+            continue
+        model = c["modelId"].rsplit("/", 1)[-1].removeprefix("us.")
+        p = prices[model]
+        cost = sum(Decimal(c["input"].get(k, 0)) * Decimal(p[col]) for k, col in classes)
+        cost += Decimal(c["output"].get("outputTokenCount", 0)) * Decimal(p["output_price_per_1m"])
+        logged[(c["timestamp"][:7], c["identity"]["arn"])] += cost / 1_000_000
+    billed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for p in sorted((raw / "billing" / "focus").glob("focus_aws_*.csv")):
+        with open(p, newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                if r["line_item_iam_principal"] not in ("", "NULL"):  # the file's null token
+                    assert r["ServiceName"] == "Amazon Bedrock"
+                    billed[(r["ChargePeriodStart"][:7], r["line_item_iam_principal"])] += Decimal(r["BilledCost"])
+    assert billed == logged and len({arn for _, arn in billed}) == 3

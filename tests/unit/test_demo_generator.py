@@ -145,9 +145,10 @@ def _litellm(raw: Path) -> list[dict]:
     return rows
 
 
-def _openai_results(raw: Path) -> list[dict]:
+def _openai_results(raw: Path, endpoint: str = "completions") -> list[dict]:
+    """The results of one OpenAI usage endpoint's files (``*``: every endpoint's)."""
     out = []
-    for p in sorted((raw / "usage/openai_usage").iterdir()):
+    for p in sorted((raw / "usage/openai_usage").glob(f"openai_usage_{endpoint}_*.json")):
         doc = json.loads(p.read_text())
         for page in doc if isinstance(doc, list) else [doc]:
             assert page["object"] == "page"
@@ -239,6 +240,11 @@ def test_one_consistent_world(raw, lite, oai, focus, events):
         nano = r["input_tokens"] * m.price_in + r["output_tokens"] * m.price_out
         oai_cost[r["api_key_id"] in unknown] += nano
     assert 0 < oai_cost[True] / (oai_cost[True] + oai_cost[False]) < 0.02
+    # the other usage endpoints run on their systems' own keys and projects
+    others = [r for r in _openai_results(raw, "*") if r["object"] != "organization.usage.completions.result"]
+    assert len({r["object"] for r in others}) == 9
+    assert all(r.get("api_key_id") is None or r["api_key_id"] in refs for r in others)
+    assert {r["project_id"] for r in others} <= {r["project_id"] for r in oai}
 
     # IAM sources
     gh_logins = {r["github_login"] for r in idents if r["github_login"]}
@@ -296,7 +302,12 @@ def test_token_charges_reconcile_with_litellm_spend(lite, focus):
         by_month[str(r["startTime"])[:7]] += r["spend"]
     billed: dict[str, Decimal] = defaultdict(Decimal)
     for r in focus:
-        if r["ServiceName"] in ("Amazon Bedrock", "Azure OpenAI Service") and r["ChargeCategory"] == "Usage":
+        gateway = not r.get("line_item_iam_principal")  # Bedrock calls outside the gateway: billed by caller
+        if (
+            gateway
+            and r["ServiceName"] in ("Amazon Bedrock", "Azure OpenAI Service")
+            and r["ChargeCategory"] == "Usage"
+        ):
             billed[str(r["ChargePeriodStart"])[:7]] += Decimal(str(r["BilledCost"]))
     assert {k: v for k, v in by_month.items() if v} == {k: v for k, v in billed.items() if v}
 

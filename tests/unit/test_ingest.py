@@ -1212,6 +1212,37 @@ def test_secret_lines_that_are_not_objects_are_quarantined(tmp_path):
     ]
 
 
+def test_openai_usage_counts_are_required_by_endpoint(tmp_path):
+    """One dataset holds every OpenAI usage endpoint: a result must carry the counts its own endpoint's schema
+    requires (an images result its `images`, a completions result its `output_tokens`), never another's."""
+    ds = BY_KEY["usage/openai_usage"]
+
+    def result(kind: str, **counts: int) -> dict:
+        return {"object": f"organization.usage.{kind}.result", "project_id": "proj_a", **counts}
+
+    results = [
+        result("embeddings", input_tokens=16, num_model_requests=2),  # no output_tokens: embeddings have none
+        result("images", num_model_requests=2),  # no images
+        result("completions", input_tokens=10, num_model_requests=1),  # no output_tokens
+        result("vector_stores", usage_bytes=1024),  # no model requests: vector stores count none
+        result("code_interpreter_sessions"),  # no num_sessions
+    ]
+    page = {
+        "object": "page",
+        "data": [{"object": "bucket", "start_time": 1730419200, "end_time": 1730505600, "results": results}],
+        "has_more": False,
+        "next_page": None,
+    }
+    stage(tmp_path, ds, {"usage_2024-11-01.json": json.dumps(page).encode()})
+    con, result_ = ingest(tmp_path, ds)
+    assert (result_.files[0].status, result_.files[0].rows_accepted) == ("landed", 2)
+    assert [(r["line"], r["column_name"], r["reason"]) for r in quarantine(con, ds)] == [
+        (2, "images", "missing required value (for organization.usage.images.result)"),
+        (3, "output_tokens", "missing required value (for organization.usage.completions.result)"),
+        (5, "num_sessions", "missing required value (for organization.usage.code_interpreter_sessions.result)"),
+    ]
+
+
 # Real-world breakages kept as files: path under tests/fixtures/broken -> (status, rows accepted, parts that must
 # appear in the file message or in the quarantine reasons).
 HAND_MADE = {
@@ -1229,7 +1260,7 @@ HAND_MADE = {
     "usage/openai_usage/usage_costs_endpoint.json": (
         "landed",
         0,
-        ("missing required value", "is not one of: organization.usage.completions.result"),
+        ("is not one of: organization.usage.completions.result",),
     ),
 }
 

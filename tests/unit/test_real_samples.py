@@ -64,6 +64,23 @@ EXPECTED: dict[str, tuple[int, int, dict[int, tuple[str, str]]]] = {
     "ai/openai_costs/openai__openai-openapi__costs_example_response_f85dbe2.json": (1, 1, {}),
 }
 
+#: OpenAI's documented example of each other usage endpoint: one result each, landed.
+OPENAI_ENDPOINTS = (
+    "embeddings",
+    "moderations",
+    "images",
+    "audio_speeches",
+    "audio_transcriptions",
+    "vector_stores",
+    "code_interpreter_sessions",
+    "file_search_calls",
+    "web_search_calls",
+)
+EXPECTED |= {
+    f"usage/openai_usage/openai-openapi__organization_usage_{e}__example_response__2026-08-21_f85dbe2.json": (1, 1, {})
+    for e in OPENAI_ENDPOINTS
+}
+
 
 def samples() -> list[Path]:
     return sorted(p for p in REAL.glob("*/*/*") if p.is_file() and not p.name.endswith(".md"))
@@ -181,8 +198,31 @@ def test_okta_event_hook_delivery_and_repeated_uuids_land(landed):
 
 def test_openai_2024_spelling_lands_canonical(landed):
     con, _ = landed
-    objects = con.execute("SELECT DISTINCT object FROM landing_usage.openai_usage").fetchall()
+    objects = con.execute(
+        "SELECT DISTINCT object FROM landing_usage.openai_usage WHERE _source_file LIKE '%usage_completions%'"
+    ).fetchall()
     assert objects == [("organization.usage.completions.result",)]
+
+
+def test_openai_usage_endpoints_land_with_their_units(landed):
+    """Every usage endpoint's documented example lands, its own count in its own column."""
+    con, _ = landed
+    rows = con.execute(
+        "SELECT object, input_tokens, num_model_requests, images, characters, seconds, usage_bytes, num_sessions, "
+        "num_requests FROM landing_usage.openai_usage WHERE _source_file NOT LIKE '%usage_completions%' "
+        "ORDER BY object"
+    ).fetchall()
+    assert rows == [
+        ("organization.usage.audio_speeches.result", None, 1, None, 45, None, None, None, None),
+        ("organization.usage.audio_transcriptions.result", None, 1, None, None, 20, None, None, None),
+        ("organization.usage.code_interpreter_sessions.result", None, None, None, None, None, None, 1, None),
+        ("organization.usage.embeddings.result", 16, 2, None, None, None, None, None, None),
+        ("organization.usage.file_searches.result", None, None, None, None, None, None, None, 2),
+        ("organization.usage.images.result", None, 2, 2, None, None, None, None, None),
+        ("organization.usage.moderations.result", 16, 2, None, None, None, None, None, None),
+        ("organization.usage.vector_stores.result", None, None, None, None, None, 1024, None, None),
+        ("organization.usage.web_searches.result", None, 2, None, None, None, None, None, 2),
+    ]
 
 
 def test_opa_string_result_and_github_shapes_land(landed):

@@ -132,7 +132,7 @@ shadow as (
         'shadow-' || case
             when unregistered.marker_type = 'litellm_tag' and substr(unregistered.marker_value, 1, 4) = 'app:'
                 then substr(unregistered.marker_value, 5)
-            when unregistered.marker_type = 'ai_product' then substr(unregistered.marker_value, 9)
+            when unregistered.marker_type = 'ai_product' then {{ spine_marker_product('unregistered.marker_value') }}
             else unregistered.marker_value
         end as ai_system_id,
         'shadow' as system_type,

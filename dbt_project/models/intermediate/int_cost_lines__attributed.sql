@@ -7,7 +7,10 @@
 --                            here once, never again from the export)
 --   3 openai_project_marker  Tags.openai_project / x_ProjectId is a usage marker of a system (shadow OpenAI
 --                            projects: the usage of an unsanctioned project is billed untagged)
---   4 gateway_usage_evidence Tags.cost_center is the AI gateway (var ai_gateway_cost_center) with no system
+--   4 iam_principal          the line's IAM principal (CUR 2.0 `line_item_iam_principal`: Bedrock charges by
+--                            caller) is an identity key (int_identity__keys: an IAM user, a role) of an identity
+--                            whose ai_system_id is a system; caller_identity_id names the caller either way
+--   5 gateway_usage_evidence Tags.cost_center is the AI gateway (var ai_gateway_cost_center) with no system
 --                            tag: the line goes, whole, to the shadow system with the largest LiteLLM usage
 --                            cost (fct_ai_usage) for the model the charge names, in the billing month
 --                            (ties: lowest ai_system_id). One line, one system: the line is never split.
@@ -51,6 +54,18 @@ project_markers as (
         min(ai_system_id) as ai_system_id
     from markers
     group by usage_marker
+
+),
+
+identity_keys as (
+
+    select
+        key_type,
+        key_value,
+        identity_id,
+        ai_system_id
+    from {{ ref('int_identity__keys') }}
+    where key_type in ('aws_iam_user', 'aws_iam_role', 'aws_caller_arn')
 
 ),
 
@@ -111,6 +126,8 @@ matched as (
         tagged.ai_system_id as tag_system_id,
         licences.ai_system_id as licence_system_id,
         project.ai_system_id as project_system_id,
+        caller.identity_id as caller_identity_id,
+        caller_system.ai_system_id as caller_system_id,
         gateway.ai_system_id as gateway_system_id
     from lines
     left join systems as tagged
@@ -119,6 +136,12 @@ matched as (
         on lines.resource_id = licences.licence_id
     left join project_markers as project
         on lines.openai_project_tag = project.usage_marker
+    left join identity_keys as caller
+        on
+            {{ aws_iam_caller_key_type('lines.iam_principal') }} = caller.key_type
+            and {{ aws_iam_caller_key('lines.iam_principal') }} = caller.key_value
+    left join systems as caller_system
+        on caller.ai_system_id = caller_system.ai_system_id
     left join gateway_candidates as gateway
         on
             lines.cost_line_id = gateway.cost_line_id
@@ -134,17 +157,20 @@ attributed as (
             matched.tag_system_id,
             matched.licence_system_id,
             matched.project_system_id,
+            matched.caller_system_id,
             matched.gateway_system_id
         ) as ai_system_id,
         case
             when matched.tag_system_id is not null then 'ai_system_tag'
             when matched.licence_system_id is not null then 'saas_licence_resource'
             when matched.project_system_id is not null then 'openai_project_marker'
+            when matched.caller_system_id is not null then 'iam_principal'
             when matched.gateway_system_id is not null then 'gateway_usage_evidence'
             when
                 matched.ai_system_tag is not null
                 or matched.cost_center_tag = '{{ var("ai_gateway_cost_center") }}'
                 or matched.openai_project_tag is not null
+                or matched.iam_principal is not null and matched.service_name = 'Amazon Bedrock'
                 or matched.service_category = 'AI and Machine Learning'
                 then 'ai_unattributed'
             else 'not_ai'

@@ -4,8 +4,8 @@
 -- a missing frequency is the key `none`). The frequency decides when present; without one the category's
 -- documented fallback applies. A combination missing from the seed leaves cost_class NULL, which the
 -- not_null gate on fct_cost_lines turns into a blocked release rather than a guess.
--- It also derives what attribution and the duplicate gate need: the tags, the provider's line `Id` and a
--- natural key of the line.
+-- It also derives what attribution and the duplicate gate need: the tags, the IAM principal of a Bedrock charge,
+-- the provider's line `Id` and a natural key of the line.
 
 with
 
@@ -34,12 +34,15 @@ keyed as (
         nullif(trim({{ json_get_text('lines.tags_json', 'cost_center') }}), '') as cost_center_tag,
         coalesce(
             nullif(trim({{ json_get_text('lines.tags_json', 'openai_project') }}), ''),
-            nullif(trim({{ json_get_text('lines.extra_columns_json', 'x_ProjectId') }}), '')
+            {{ extra_column_text('lines.extra_columns_json', 'x_ProjectId') }}
         ) as openai_project_tag,
+        -- the caller of a Bedrock charge: CUR 2.0 `line_item_iam_principal` (an IAM user or role ARN, an
+        -- assumed role's session ARN), carried by an export as an extra column
+        {{ extra_column_text('lines.extra_columns_json', 'line_item_iam_principal') }} as iam_principal,
         coalesce(
-            nullif(trim({{ json_get_text('lines.extra_columns_json', 'Id') }}), ''),
-            nullif(trim({{ json_get_text('lines.extra_columns_json', 'id') }}), ''),
-            nullif(trim({{ json_get_text('lines.extra_columns_json', 'ID') }}), '')
+            {{ extra_column_text('lines.extra_columns_json', 'Id') }},
+            {{ extra_column_text('lines.extra_columns_json', 'id') }},
+            {{ extra_column_text('lines.extra_columns_json', 'ID') }}
         ) as provider_line_id
     from lines
 
@@ -74,6 +77,7 @@ select
     keyed.ai_system_tag,
     keyed.cost_center_tag,
     keyed.openai_project_tag,
+    keyed.iam_principal,
     keyed.provider_line_id,
     keyed.charge_category_key,
     keyed.charge_frequency_key,

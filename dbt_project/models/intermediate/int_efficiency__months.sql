@@ -1,5 +1,6 @@
 -- The efficiency ledger's rows: every AI system (registered or shadow) x month, from the system's first evidence
--- (adoption, first cost, first sighting) to the as-of month. Description: _ledgers__models.yml.
+-- (adoption, first cost in FOCUS or a provider's own bill, first sighting) to the as-of month.
+-- Description: _ledgers__models.yml.
 
 with
 
@@ -29,12 +30,29 @@ as_of as (
 
 ),
 
+provider_bills as (
+
+    select * from {{ ref('int_provider_bills__costs') }}
+    where ai_system_id is not null
+
+),
+
 first_cost as (
 
     select
         ai_system_id,
         min(billing_month) as first_cost_month
-    from cost_lines
+    from (
+        select
+            ai_system_id,
+            billing_month
+        from cost_lines
+        union all
+        select
+            ai_system_id,
+            billing_month
+        from provider_bills
+    ) as billed
     group by ai_system_id
 
 ),

@@ -12,7 +12,7 @@ with
 
 usage_events as (
 
-    {{ usage_events_ai_tools(usage_ai_tool_staging(), ref('model_prices')) }}
+    {{ usage_events_ai_tools(usage_ai_tool_staging(), none) }}
 
 ),
 

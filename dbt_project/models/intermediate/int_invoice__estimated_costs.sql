@@ -28,13 +28,15 @@ openai_priced as (
         openai_usage.project_id as billing_scope,
         cast({{ dbt.date_trunc('month', 'openai_usage.bucket_start_at') }} as date) as billing_month,
         coalesce(prices.currency, 'USD') as currency,
-        prices.model is null as is_unpriced,
-        {{ spine_openai_usage_cost('openai_usage', 'prices') }} as estimated_cost
+        coalesce(prices.model, unit_prices.model, any_unit_prices.model) is null as is_unpriced,
+        {{ spine_openai_usage_cost('openai_usage', 'prices', 'unit_prices', 'any_unit_prices') }} as estimated_cost
     from openai_usage
     left join prices
         on
             prices.provider = 'openai'
+            and openai_usage.usage_unit = 'tokens'
             and openai_usage.model_name = prices.model
+    {{ openai_unit_price_joins('openai_usage') }}
 
 ),
 

@@ -35,7 +35,7 @@ markers as (
 product_systems as (
 
     select
-        substr(marker_value, 9) as product,
+        {{ spine_marker_product('marker_value') }} as product,
         ai_system_id
     from markers
     where marker_type = 'ai_product'

@@ -7,7 +7,8 @@
 --   AI system: the LiteLLM request tag, the OpenAI project, the Anthropic workspace or the seat product
 --              (macros/usage_events.sql) -> registered or shadow system; else the identity's ai_system_id;
 --              else 'ais-unattributed'.
---   cost:      LiteLLM `spend`; tokens x seed model_prices; Cursor's charge; ... (`priced_by` says which).
+--   cost:      LiteLLM `spend`; tokens x seed model_prices; OpenAI's other units x seed unit_prices;
+--              Cursor's charge; ... (`priced_by` says which).
 -- Incremental (macros/increments.sql): a night attributes the staging rows its new files brought; a change of
 -- identity keys, AI system markers or prices re-attributes everything.
 
@@ -105,35 +106,7 @@ tag_list_systems as (
 
 litellm_events as (
 
-    select
-        'usage/litellm_spend_logs' as source_dataset,
-        litellm.request_id as event_id,
-        litellm.started_at as event_at,
-        case
-            when litellm.api_key_hash is not null then 'litellm_key_hash'
-            when litellm.litellm_user_id like '%@%' then 'email'
-            else 'litellm_user'
-        end as key_type,
-        coalesce(litellm.api_key_hash, lower(trim(litellm.litellm_user_id))) as key_value,
-        tag_list_systems.ai_system_id as marker_ai_system_id,
-        case when tag_list_systems.ai_system_id is not null then 'request_tag' end as marker_method,
-        coalesce(litellm.model_group, litellm.model_name) as model_name,
-        litellm.llm_provider as provider,
-        cast(1 as bigint) as request_count,
-        cast(coalesce(litellm.prompt_tokens, 0) as bigint) as input_tokens,
-        cast(coalesce(litellm.completion_tokens, 0) as bigint) as output_tokens,
-        cast(0 as bigint) as cached_input_tokens,
-        cast(0 as bigint) as cache_write_tokens,
-        false as is_seat_day,
-        cast(litellm.spend_usd as {{ money_type() }}) as cost_amount,
-        'USD' as cost_currency,
-        'source_export' as priced_by,
-        litellm._source_file,
-        litellm._file_sha256,
-        litellm._line
-    from litellm
-    left join tag_list_systems
-        on litellm.request_tags = tag_list_systems.request_tags
+    {{ usage_events_litellm('litellm', 'tag_list_systems') }}
 
 ),
 
@@ -154,6 +127,8 @@ marked_events as (
         marked_sources.output_tokens,
         marked_sources.cached_input_tokens,
         marked_sources.cache_write_tokens,
+        marked_sources.usage_unit,
+        marked_sources.usage_quantity,
         marked_sources.is_seat_day,
         marked_sources.cost_amount,
         marked_sources.cost_currency,
@@ -218,6 +193,8 @@ attributed as (
         events.output_tokens,
         events.cached_input_tokens,
         events.cache_write_tokens,
+        events.usage_unit,
+        events.usage_quantity,
         events.is_seat_day,
         events.cost_amount,
         events.cost_currency,

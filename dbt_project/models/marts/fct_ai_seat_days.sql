@@ -61,7 +61,7 @@ copilot_holdings as (
     from snapshots
     cross join as_of
     inner join markers
-        on markers.marker_value = 'product:' || snapshots.product
+        on markers.marker_value = '{{ spine_product_prefix() }}' || snapshots.product
 
 ),
 

@@ -1,4 +1,5 @@
--- AI usage per day x identity x AI system x model x source dataset: requests, tokens and exact cost.
+-- AI usage per day x identity x AI system x model x source dataset x usage unit: requests, tokens, the
+-- quantity in the record's own unit (images, audio seconds, ...) and exact cost.
 -- Every usage record is in exactly one row (unattributable usage under the 'unattributed' identity and the
 -- 'ais-unattributed' system). Provenance: `source_files` lists the raw files of the records behind a row;
 -- the records themselves are the staging rows of those files with the same day, key, system and model
@@ -31,6 +32,7 @@ by_file_and_method as (
         ai_system_id,
         model_name,
         source_dataset,
+        usage_unit,
         _source_file,
         attribution_method,
         priced_by,
@@ -45,6 +47,7 @@ by_file_and_method as (
         sum(output_tokens) as output_tokens,
         sum(cached_input_tokens) as cached_input_tokens,
         sum(cache_write_tokens) as cache_write_tokens,
+        sum(usage_quantity) as usage_quantity,
         max(case when is_seat_day then 1 else 0 end) as seat_day_flag,
         sum(cost_amount) as cost_amount,
         sum(cost_usd) as cost_usd,
@@ -57,6 +60,7 @@ by_file_and_method as (
         ai_system_id,
         model_name,
         source_dataset,
+        usage_unit,
         _source_file,
         attribution_method,
         priced_by
@@ -68,13 +72,14 @@ by_file_and_method as (
 totals as (
 
     select
-        {{ surrogate_key(['usage_date', 'identity_id', 'ai_system_id', 'model_name', 'source_dataset']) }}
+        {{ surrogate_key(['usage_date', 'identity_id', 'ai_system_id', 'model_name', 'source_dataset', 'usage_unit']) }}
             as usage_key,
         usage_date,
         identity_id,
         ai_system_id,
         model_name,
         source_dataset,
+        usage_unit,
         min(provider) as provider,
         max(identity_known_flag) as identity_known_flag,
         min(owner_team) as owner_team,
@@ -86,6 +91,7 @@ totals as (
         sum(output_tokens) as output_tokens,
         sum(cached_input_tokens) as cached_input_tokens,
         sum(cache_write_tokens) as cache_write_tokens,
+        sum(usage_quantity) as usage_quantity,
         max(seat_day_flag) as seat_days,
         sum(cost_amount) as cost_amount,
         sum(cost_usd) as cost_usd,
@@ -100,14 +106,15 @@ totals as (
         identity_id,
         ai_system_id,
         model_name,
-        source_dataset
+        source_dataset,
+        usage_unit
 
 ),
 
 event_lists as (
 
     select
-        {{ surrogate_key(['usage_date', 'identity_id', 'ai_system_id', 'model_name', 'source_dataset']) }}
+        {{ surrogate_key(['usage_date', 'identity_id', 'ai_system_id', 'model_name', 'source_dataset', 'usage_unit']) }}
             as usage_key,
         {{ sorted_listagg('event_id') }} as event_ids
     from usage_events
@@ -116,7 +123,8 @@ event_lists as (
         identity_id,
         ai_system_id,
         model_name,
-        source_dataset
+        source_dataset,
+        usage_unit
 
 ),
 
@@ -129,6 +137,7 @@ final as (
         totals.ai_system_id,
         totals.model_name,
         totals.source_dataset,
+        totals.usage_unit,
         totals.provider,
         totals.owner_team,
         totals.identity_known_flag = 1 as is_identity_known,
@@ -146,6 +155,7 @@ final as (
         cast(totals.output_tokens as bigint) as output_tokens,
         cast(totals.cached_input_tokens as bigint) as cached_input_tokens,
         cast(totals.cache_write_tokens as bigint) as cache_write_tokens,
+        cast(totals.usage_quantity as bigint) as usage_quantity,
         cast(totals.seat_days as bigint) as seat_days,
         cast(totals.cost_amount as {{ money_type() }}) as cost_amount,
         totals.cost_currency,

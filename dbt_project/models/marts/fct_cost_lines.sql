@@ -38,6 +38,7 @@ select
     cast(resource_id as {{ dbt.type_string() }}) as resource_id,
     cast(classification_rule as {{ dbt.type_string() }}) as classification_rule,
     cast(attribution_rule as {{ dbt.type_string() }}) as attribution_rule,
+    cast(caller_identity_id as {{ dbt.type_string() }}) as caller_identity_id,
     cast(_source_file as {{ dbt.type_string() }}) as _source_file,
     cast(_line as {{ dbt.type_bigint() }}) as _line
 from attributed

@@ -6,6 +6,9 @@
 --   net_cash = reclaimed_cash - usage_based_cost - recurring_cost - one_time_cost - support_cost
 --   net_pnl  = reclaimed_cash + capacity_value - usage_based_cost - recurring_cost - amortised_one_time_cost
 --              - support_cost
+-- usage_based_cost includes provider_billed_cost: what AI providers billed outside FOCUS for the system (OpenAI
+-- costs API, Anthropic cost report, Cursor charges; int_provider_bills__costs counts them only for the months
+-- FOCUS holds no line of the provider, so no money is counted twice).
 -- Support lines (int_cost_lines__classified.is_support) are reported in support_cost only, never again in
 -- their cost class, so no cost is subtracted twice.
 -- Lineage: retired_licence_ids and toil_teams name the licences and teams behind the reclaimed run rate and the
@@ -45,6 +48,22 @@ costs as (
             case when billing_currency = '{{ currency }}' then billed_cost else 0 end as billed_cost
         from cost_lines
     ) as in_currency
+    group by
+        ai_system_id,
+        billing_month
+
+),
+
+provider_bills as (
+
+    select
+        ai_system_id,
+        billing_month as ledger_month,
+        sum(bill_record_count) as provider_bill_record_count,
+        sum(case when currency = '{{ currency }}' then billed_cost else 0 end) as provider_billed_cost,
+        {{ dbt.listagg('billing_scope', "';'", 'order by billing_scope') }} as provider_bill_scopes
+    from {{ ref('int_provider_bills__costs') }}
+    where ai_system_id is not null
     group by
         ai_system_id,
         billing_month
@@ -146,7 +165,9 @@ figures as (
         coalesce(toil.toil_team_count, 0) as toil_team_count,
         coalesce(toil.toil_work_item_count, 0) as toil_work_item_count,
         coalesce(toil.toil_baseline_work_item_count, 0) as toil_baseline_work_item_count,
-        coalesce(costs.usage_based_cost, 0) as usage_based_cost,
+        coalesce(costs.usage_based_cost, 0) + coalesce(provider_bills.provider_billed_cost, 0) as usage_based_cost,
+        coalesce(provider_bills.provider_billed_cost, 0) as provider_billed_cost,
+        coalesce(provider_bills.provider_bill_record_count, 0) as provider_bill_record_count,
         coalesce(costs.recurring_cost, 0) as recurring_cost,
         coalesce(costs.one_time_cost, 0) as one_time_cost,
         coalesce(amortised.amortised_one_time_cost, 0) as amortised_one_time_cost,
@@ -155,10 +176,13 @@ figures as (
         coalesce(costs.other_currency_cost_line_count, 0) as other_currency_cost_line_count,
         coalesce(amortised.amortising_line_count, 0) as amortising_line_count,
         retired.retired_licence_ids,
+        provider_bills.provider_bill_scopes,
         toil.toil_teams
     from grid
     left join costs
         on grid.ai_system_id = costs.ai_system_id and grid.ledger_month = costs.ledger_month
+    left join provider_bills
+        on grid.ai_system_id = provider_bills.ai_system_id and grid.ledger_month = provider_bills.ledger_month
     left join amortised
         on grid.ai_system_id = amortised.ai_system_id and grid.ledger_month = amortised.ledger_month
     left join retired
@@ -195,6 +219,7 @@ select
     cast({{ rate }} as {{ money_type() }}) as loaded_hourly_rate,
     cast(capacity_value as {{ money_type() }}) as capacity_value,
     cast(usage_based_cost as {{ money_type() }}) as usage_based_cost,
+    cast(provider_billed_cost as {{ money_type() }}) as provider_billed_cost,
     cast(recurring_cost as {{ money_type() }}) as recurring_cost,
     cast(one_time_cost as {{ money_type() }}) as one_time_cost,
     cast(amortised_one_time_cost as {{ money_type() }}) as amortised_one_time_cost,
@@ -207,6 +232,7 @@ select
         as {{ money_type() }}
     ) as net_pnl,
     cast(cost_line_count as {{ dbt.type_bigint() }}) as cost_line_count,
+    cast(provider_bill_record_count as {{ dbt.type_bigint() }}) as provider_bill_record_count,
     cast(other_currency_cost_line_count as {{ dbt.type_bigint() }}) as other_currency_cost_line_count,
     cast(amortising_line_count as {{ dbt.type_bigint() }}) as amortising_line_count,
     cast(retired_licence_count as {{ dbt.type_bigint() }}) as retired_licence_count,
@@ -216,5 +242,6 @@ select
     cast(toil_work_item_count as {{ dbt.type_bigint() }}) as toil_work_item_count,
     cast(toil_baseline_work_item_count as {{ dbt.type_bigint() }}) as toil_baseline_work_item_count,
     cast(retired_licence_ids as {{ dbt.type_string() }}) as retired_licence_ids,
+    cast(provider_bill_scopes as {{ dbt.type_string() }}) as provider_bill_scopes,
     cast(toil_teams as {{ dbt.type_string() }}) as toil_teams
 from valued
