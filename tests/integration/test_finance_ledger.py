@@ -83,7 +83,7 @@ def test_cost_lines_reconcile_to_landing_and_every_sanctioned_system_has_efficie
             for r in published.execute("SELECT ai_system_id FROM marts.dim_ai_system WHERE is_sanctioned").fetchall()
         }
         # the world's ten systems, each with an implementation charge, and the two seat products of the AI tool
-        # exports (Cursor, Claude Code: their bills are not FOCUS lines in the demo)
+        # exports (Cursor, Claude Code: their bills are the vendors' own, not FOCUS lines, in the demo)
         products = {p[0] for p in ai_inventory.PRODUCTS}
         assert len(sanctioned) == 12 and products <= sanctioned
         sanctioned -= products
@@ -100,15 +100,28 @@ def test_cost_lines_reconcile_to_landing_and_every_sanctioned_system_has_efficie
             assert months > 0 and cost_lines > 0 and costs > 0, sid
             assert one_time > 0 and 0 < amortised < one_time, sid  # implementation charge, spread over 36 months
             assert net_cash != 0 and net_pnl != 0, sid
-        # the efficiency ledger's costs are the attributed cost lines, to the cent
-        ledger_costs = published.execute(
-            "SELECT sum(usage_based_cost + recurring_cost + one_time_cost + support_cost) FROM marts.fct_efficiency_roi"
-        ).fetchone()[0]
+        # the efficiency ledger's costs are the attributed cost lines and the provider bills outside FOCUS, to the
+        # cent: the Anthropic cost report of every workspace a system declares or sights and Cursor's charges
+        # (OpenAI's costs API bills what FOCUS bills already: never counted)
+        ledger_costs, provider_billed = published.execute(
+            "SELECT sum(usage_based_cost + recurring_cost + one_time_cost + support_cost), sum(provider_billed_cost) "
+            "FROM marts.fct_efficiency_roi"
+        ).fetchone()
         attributed = published.execute(
             "SELECT sum(billed_cost) FROM marts.fct_cost_lines WHERE ai_system_id IS NOT NULL "
             "AND billing_currency = 'USD'"
         ).fetchone()[0]
-        assert ledger_costs.quantize(CENT) == attributed.quantize(CENT)
+        assert ledger_costs.quantize(CENT) == (attributed + provider_billed).quantize(CENT)
+        anthropic, cursor = published.execute(
+            "SELECT (SELECT sum(amount) FROM staging.stg_ai__anthropic_cost WHERE workspace_id IS NOT NULL), "
+            "(SELECT sum(charged_amount) FROM staging.stg_ai__cursor_usage_events)"
+        ).fetchone()
+        assert provider_billed.quantize(CENT) == (anthropic + cursor).quantize(CENT) and cursor > 0
+        billed_products = published.execute(
+            "SELECT ai_system_id FROM marts.fct_efficiency_roi "
+            "GROUP BY ai_system_id HAVING sum(provider_billed_cost) > 0"
+        ).fetchall()
+        assert products <= {r[0] for r in billed_products}  # Cursor and Claude Code now carry their bills
         # reclaimed spend exists: retired tools replaced by AI systems and unused AI seats
         retired, seats = published.execute(
             "SELECT sum(retired_licence_spend), sum(reclaimed_unused_seats) FROM marts.fct_efficiency_roi"
@@ -184,7 +197,8 @@ def test_unattributable_ai_spend_over_the_threshold_blocks_release(finance_publi
 
 
 def test_the_invoice_reconciliation_flags_the_seeded_over_billing_and_nothing_else(finance_published):
-    """The demo bills OpenAI and Anthropic exactly usage x price, but for one project-month of OpenAI billed 8 %
+    """The demo bills OpenAI, Anthropic, the gateway's upstream clouds and Bedrock's callers exactly usage x price
+    (or the gateway's spend), but for one project-month of OpenAI billed 8 %
     above (roi_ledger_demo.provider_costs): that row alone is beyond the tolerance, with the variance to the
     last digit; the night still publishes (a warning, not a gate)."""
     data_dir, rc = finance_published
@@ -197,7 +211,8 @@ def test_the_invoice_reconciliation_flags_the_seeded_over_billing_and_nothing_el
         ).fetchall()
     finally:
         published.close()
-    assert {r[0] for r in rows} == {"openai", "anthropic"}
+    # the gateway's spend meets its cost centre's FOCUS charges, Bedrock callers' logs their charges by principal
+    assert {r[0] for r in rows} == {"openai", "anthropic", "ai_gateway", "bedrock"}
     assert all(r[6] == 0 for r in rows), "every usage record of the demo is priced"
     flagged = [r for r in rows if not r[5]]
     assert len(flagged) == 1

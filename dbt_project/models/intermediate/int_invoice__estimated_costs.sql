@@ -14,6 +14,19 @@ anthropic_usage as (
 
 ),
 
+litellm as (
+
+    select * from {{ ref('stg_usage__litellm_spend_logs') }}
+
+),
+
+bedrock_usage as (
+
+    select * from {{ ref('int_usage__attributed') }}
+    where source_dataset = 'ai/bedrock_invocations'
+
+),
+
 prices as (
 
     select * from {{ ref('model_prices') }}
@@ -59,11 +72,45 @@ anthropic_priced as (
 
 ),
 
+-- the AI gateway's own spend, per upstream provider (its cloud charges carry the gateway cost centre)
+gateway_priced as (
+
+    select
+        'ai_gateway' as provider,
+        'gateway_provider' as scope_type,
+        lower(litellm.llm_provider) as billing_scope,
+        cast({{ dbt.date_trunc('month', 'litellm.started_at') }} as date) as billing_month,
+        'USD' as currency,
+        false as is_unpriced,
+        litellm.spend_usd as estimated_cost
+    from litellm
+
+),
+
+-- Bedrock calls outside the gateway, per caller (the identity of the invocation logs' IAM principal)
+bedrock_priced as (
+
+    select
+        'bedrock' as provider,
+        'aws_iam_principal' as scope_type,
+        bedrock_usage.identity_id as billing_scope,
+        cast({{ dbt.date_trunc('month', 'bedrock_usage.event_at') }} as date) as billing_month,
+        bedrock_usage.cost_currency as currency,
+        bedrock_usage.cost_amount is null as is_unpriced,
+        bedrock_usage.cost_amount as estimated_cost
+    from bedrock_usage
+
+),
+
 priced as (
 
     select * from openai_priced
     union all
     select * from anthropic_priced
+    union all
+    select * from gateway_priced
+    union all
+    select * from bedrock_priced
 
 ),
 

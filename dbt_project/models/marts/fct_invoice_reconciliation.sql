@@ -20,6 +20,31 @@ anthropic_costs as (
 
 ),
 
+cost_lines as (
+
+    select * from {{ ref('int_cost_lines__attributed') }}
+
+),
+
+-- FOCUS charges of the AI gateway's cost centre, by the upstream provider their service names (as LiteLLM
+-- names it: `custom_llm_provider`)
+gateway_lines as (
+
+    select
+        case
+            when lower(service_name) like '%bedrock%' then 'bedrock'
+            when lower(service_name) like '%azure openai%' or lower(service_name) like '%azure ai%' then 'azure'
+            when lower(service_name) like '%vertex%' then 'vertex_ai'
+            else lower(service_name)
+        end as billing_scope,
+        billing_month,
+        billing_currency as currency,
+        billed_cost
+    from cost_lines
+    where cost_center_tag = '{{ var("ai_gateway_cost_center") }}'
+
+),
+
 billed as (
 
     select
@@ -46,6 +71,33 @@ billed as (
     from anthropic_costs
     group by workspace_id, cast({{ dbt.date_trunc('month', 'bucket_start_at') }} as date), currency
 
+    union all
+
+    select
+        'ai_gateway' as provider,
+        'gateway_provider' as scope_type,
+        billing_scope,
+        billing_month,
+        currency,
+        count(*) as cost_record_count,
+        sum(billed_cost) as billed_cost
+    from gateway_lines
+    group by billing_scope, billing_month, currency
+
+    union all
+
+    select
+        'bedrock' as provider,
+        'aws_iam_principal' as scope_type,
+        caller_identity_id as billing_scope,
+        billing_month,
+        billing_currency as currency,
+        count(*) as cost_record_count,
+        sum(billed_cost) as billed_cost
+    from cost_lines
+    where iam_principal is not null and service_name = 'Amazon Bedrock'
+    group by caller_identity_id, billing_month, billing_currency
+
 ),
 
 -- both sides of a provider x month x scope x currency, either may be missing (usage never billed, or billed
@@ -67,6 +119,7 @@ compared as (
     full outer join estimated
         on
             billed.provider = estimated.provider
+            and billed.scope_type = estimated.scope_type
             and billed.billing_month = estimated.billing_month
             and billed.currency = estimated.currency
             and coalesce(billed.billing_scope, '') = coalesce(estimated.billing_scope, '')

@@ -46,6 +46,12 @@ renamed as (
         size as image_size,
         vector_store_id,
         context_level,
+        {{ openai_usage_unit(openai_usage_kind('object')) }} as usage_unit,
+        case
+            when {{ openai_usage_unit(openai_usage_kind('object')) }} = 'tokens'
+                then coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
+            else coalesce(images, characters, seconds, usage_bytes, num_sessions, num_requests)
+        end as usage_quantity,
         _source_file,
         _file_sha256,
         _line,
@@ -53,26 +59,6 @@ renamed as (
 
     from source
 
-),
-
-measured as (
-
-    select
-        *,
-        {{ openai_usage_unit('usage_kind') }} as usage_unit,
-        case
-            when usage_kind in ('completions', 'embeddings', 'moderations')
-                then coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
-            when usage_kind = 'images' then image_count
-            when usage_kind = 'audio_speeches' then character_count
-            when usage_kind = 'audio_transcriptions' then audio_seconds
-            when usage_kind = 'vector_stores' then usage_bytes
-            when usage_kind = 'code_interpreter_sessions' then session_count
-            else tool_call_count
-        end as usage_quantity
-
-    from renamed
-
 )
 
-select * from measured
+select * from renamed
