@@ -9,11 +9,13 @@ tickets carry the ``ai-assisted`` label.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
 
 from roi_ledger_demo import _util as u
+from roi_ledger_demo import anthropic, cursor
 from roi_ledger_demo.carried import Carried, FourKeys
 from roi_ledger_demo.org import CODING_AGENT_GA, COPILOT_AGENT_LOGIN, ENGINEERING, TEAMS, team_repos
 from roi_ledger_demo.world import World
@@ -40,6 +42,7 @@ def four_keys(world: World, carried: Carried) -> FourKeys:
     if carried.four_keys is None:
         carried.four_keys = _simulate(world)
         _copilot_agent_authors(world, carried.four_keys)
+        _ai_co_author_trailers(world, carried.four_keys)
     return carried.four_keys
 
 
@@ -56,6 +59,45 @@ def _copilot_agent_authors(world: World, fk: FourKeys) -> None:
             t = int(dt.datetime.fromisoformat(row[3]).timestamp())
             if t >= max(adopted, u.epoch(CODING_AGENT_GA)) and r.random() < 1 / 15:
                 row[6] = COPILOT_AGENT_LOGIN
+
+
+#: The commit trailers the AI tools write (seed ai_co_authors has their addresses).
+CLAUDE_TRAILER = "Co-Authored-By: Claude <noreply@anthropic.com>"
+CURSOR_TRAILER = "Co-authored-by: Cursor Agent <cursoragent@cursor.com>"
+#: Synthetic commit subjects (no personal data).
+SUBJECTS = (
+    "Fix flaky retry in the checkout client",
+    "Add pagination to the orders endpoint",
+    "Refactor the settlement batch job",
+    "Bump the HTTP client and pin its TLS settings",
+    "Handle an empty cart in the pricing service",
+    "Document the deployment runbook",
+)
+
+
+def _ai_co_author_trailers(world: World, fk: FourKeys) -> None:
+    """Every change gets a commit message in its metadata (a subject); about one change in four of a Claude Code
+    user, from their start, carries Claude Code's co-author trailer, and one in six of a Cursor member
+    Cursor's agent trailer (their own stream: nothing else the history holds changes)."""
+    r = u.pyrng(world.seed, "delivery/ai_co_author_trailers")
+    login_of = {i.email: i.github_login for i in world.identities if i.email and i.github_login}
+    tools: dict[str, list[tuple[int, str, float]]] = {}
+    for actor in anthropic.actors(world):
+        if actor.email in login_of:
+            tools.setdefault(login_of[actor.email], []).append((actor.start, CLAUDE_TRAILER, 0.25))
+    for m in cursor.members(world):
+        if m.who.github_login:
+            tools.setdefault(m.who.github_login, []).append((m.start, CURSOR_TRAILER, 1 / 6))
+    for rows in fk.changes_by_month.values():
+        for row in rows:
+            meta = json.loads(row[8]) if row[8] else {}
+            message = SUBJECTS[r.randrange(len(SUBJECTS))]
+            t = int(dt.datetime.fromisoformat(row[3]).timestamp())
+            for start, trailer, p in tools.get(row[6], ()):
+                if r.random() < p and t >= start:
+                    message += "\n\n" + trailer
+                    break
+            row[8] = u.dumps(meta | {"message": message})
 
 
 def _simulate(world: World) -> FourKeys:

@@ -24,7 +24,12 @@ DELIVERY_CHANGES = Dataset(
         *_DELIVERY_OPTIONAL,
         f("author", desc="login (personal data)"),
         f("approved_at", type="timestamp", desc="review approval time (approval cycle time)"),
-        f("metadata", type="json"),
+        f(
+            "metadata",
+            type="json",
+            desc="the change's event data; `message` (or `commit.message`): the commit message, whose "
+            "`Co-authored-by:` trailers credit AI tools",
+        ),
     ),
 )
 

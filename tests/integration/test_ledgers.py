@@ -11,6 +11,7 @@ benefit type `time_to_restore_security_incidents`, a defensive benefit: the gate
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -237,6 +238,42 @@ def test_copilot_authored_pull_requests_appear_beside_the_teams_other_changes(le
     assert {r[5] for r in rows} == {"descriptive comparison of the same team and month, not a causal estimate"}
 
 
+def test_changes_with_ai_co_author_trailers_are_credited_to_their_tool(ledgers_published):
+    """The demo's Claude Code users and Cursor members commit some changes with their tool's co-author trailer
+    (roi_ledger_demo.delivery): every shipped change whose raw commit message carries Claude Code's trailer is
+    in the comparison as Claude Code's (`co_author_trailer`)."""
+    data_dir, rc = ledgers_published
+    assert rc == EXIT_OK
+    claude = cursor = 0
+    for p in sorted((data_dir / "raw" / "delivery" / "changes").glob("*.csv")):
+        with open(p, newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                message = json.loads(r["metadata"]).get("message", "") if r["metadata"] else ""
+                claude += "Co-Authored-By: Claude <noreply@anthropic.com>" in message
+                cursor += "<cursoragent@cursor.com>" in message
+    con = _connect(data_dir / "warehouse" / "roi.duckdb")
+    try:
+        credited = dict(
+            con.execute(
+                "SELECT ai_product, count(*) FROM intermediate.int_delivery__ai_credited_changes "
+                "WHERE ai_credit = 'co_author_trailer' GROUP BY ai_product"
+            ).fetchall()
+        )
+        shipped_claude = con.execute(
+            "SELECT count(*) FROM intermediate.int_delivery__deployment_changes AS d "
+            "JOIN intermediate.int_delivery__ai_credited_changes AS c USING (change_id) "
+            "WHERE c.ai_product = 'claude_code'"
+        ).fetchone()[0]
+        rows = con.execute(
+            "SELECT ai_credit, sum(deployed_change_count) FROM marts.fct_ai_authored_delivery "
+            "WHERE authored_by = 'claude_code' GROUP BY ai_credit"
+        ).fetchall()
+    finally:
+        con.close()
+    assert claude > 0 and cursor > 0 and credited == {"claude_code": claude, "cursor": cursor}
+    assert rows == [("co_author_trailer", shipped_claude)] and shipped_claude > 0
+
+
 def test_double_claimed_benefit_blocks_release(ledgers_published, tmp_path, capsys):
     data_dir, rc = ledgers_published
     assert rc == EXIT_OK
@@ -267,3 +304,29 @@ def test_double_claimed_benefit_blocks_release(ledgers_published, tmp_path, caps
         con.close()
     assert flagged == 1
     assert ("wrong_ledger", "time_to_restore_security_incidents", "productivity", "defensive") in failures
+
+
+def test_ai_tools_own_pull_request_counts_reach_the_productivity_marts(ledgers_published):
+    """Copilot's organization report (pull requests created and reviewed by Copilot) and Claude Code's analytics
+    (its pull requests and commits) are in fct_ai_tool_pull_requests, totals unchanged, Claude Code's by team."""
+    data_dir, rc = ledgers_published
+    assert rc == EXIT_OK
+    con = _connect(data_dir / "warehouse" / "roi.duckdb")
+    try:
+        staged = con.execute(
+            "SELECT (SELECT sum(pull_requests_created_by_copilot) FROM staging.stg_ai__github_copilot_org_usage "
+            "WHERE organization_id IS NOT NULL), "
+            "(SELECT sum(pull_request_count) FROM staging.stg_ai__claude_code_usage)"
+        ).fetchone()
+        mart = con.execute(
+            "SELECT sum(pull_requests_by_ai) FILTER (WHERE scope_type = 'organization'), "
+            "sum(pull_requests_by_ai) FILTER (WHERE ai_product = 'claude_code'), "
+            "count(DISTINCT scope) FILTER (WHERE ai_product = 'claude_code'), "
+            "count(*) FILTER (WHERE scope = 'unassigned') "
+            "FROM marts.fct_ai_tool_pull_requests"
+        ).fetchone()
+    finally:
+        con.close()
+    assert staged[0] > 0 and staged[1] > 0
+    assert mart[:2] == staged
+    assert mart[2] >= 2 and mart[3] == 0  # the engineers' teams and the CI key's; every actor resolved

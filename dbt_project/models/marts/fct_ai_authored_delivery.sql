@@ -1,10 +1,12 @@
--- Changes authored by AI coding agents beside the other changes of the same team and month: a labelled,
+-- Changes AI coding tools are credited with beside the other changes of the same team and month: a labelled,
 -- descriptive comparison (not a causal claim; the difference in differences of fct_productivity_roi is the
--- ledger's estimate of an effect). A change is AI-authored when its author is an agent's login (seed
--- ai_author_logins: GitHub Copilot's coding agent, Claude Code's GitHub app, ...). Per team x deploy month x
--- author group: the changes production deployments shipped, their median lead time (positive lead times,
--- as Four Keys), the changes shipped by a deployment that caused an incident and that share (the change
--- failure rate counted by change), each group beside the people's figures of the same team and month.
+-- ledger's estimate of an effect). A change is AI-credited when its author is an agent's login (seed
+-- ai_author_logins: GitHub Copilot's coding agent, Claude Code's GitHub app, ...) or its commit message has a
+-- Co-authored-by trailer of an AI tool (seed ai_co_authors; int_delivery__ai_credited_changes). Per team x
+-- deploy month x author group x credit: the changes production deployments shipped, their median lead time
+-- (positive lead times, as Four Keys), the changes shipped by a deployment that caused an incident and that
+-- share (the change failure rate counted by change), each group beside the people's figures of the same team
+-- and month.
 
 with
 
@@ -20,15 +22,9 @@ deployment_failures as (
 
 ),
 
-changes as (
+credited as (
 
-    select * from {{ ref('stg_delivery__changes') }}
-
-),
-
-agents as (
-
-    select * from {{ ref('ai_author_logins') }}
+    select * from {{ ref('int_delivery__ai_credited_changes') }}
 
 ),
 
@@ -44,16 +40,15 @@ shipped as (
     select
         deployment_changes.team,
         cast({{ dbt.date_trunc('month', 'deployment_changes.deployed_at') }} as date) as deploy_month,
-        coalesce(agents.ai_product, 'people') as authored_by,
+        coalesce(credited.ai_product, 'people') as authored_by,
+        coalesce(credited.ai_credit, 'none') as ai_credit,
         deployment_changes.change_id,
         deployment_changes.lead_time_minutes,
         deployment_changes.is_positive_lead_time,
         failed_deployments.deployment_id is not null as is_failed
     from deployment_changes
-    left join changes
-        on deployment_changes.change_id = changes.change_id
-    left join agents
-        on changes.author_login = agents.login
+    left join credited
+        on deployment_changes.change_id = credited.change_id
     left join failed_deployments
         on deployment_changes.deployment_id = failed_deployments.deployment_id
 
@@ -65,22 +60,25 @@ groups as (
         team,
         deploy_month,
         authored_by,
+        ai_credit,
         count(*) as deployed_change_count,
         sum(case when is_positive_lead_time then 1 else 0 end) as lead_time_change_count,
         {{ delivery_median_lead_time_minutes() }} as median_lead_time_minutes,
         sum(case when is_failed then 1 else 0 end) as failed_change_count
     from shipped
-    group by team, deploy_month, authored_by
+    group by team, deploy_month, authored_by, ai_credit
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['groups.team', 'groups.deploy_month', 'groups.authored_by']) }} as authored_delivery_key,
+        {{ surrogate_key(['groups.team', 'groups.deploy_month', 'groups.authored_by', 'groups.ai_credit']) }}
+            as authored_delivery_key,
         groups.team,
         groups.deploy_month,
         groups.authored_by,
+        groups.ai_credit,
         groups.authored_by <> 'people' as is_ai_authored,
         cast(groups.deployed_change_count as bigint) as deployed_change_count,
         cast(groups.lead_time_change_count as bigint) as lead_time_change_count,

@@ -24,6 +24,10 @@ renamed as (
         repo as repo_name,
         team,
         lower(trim(author)) as author_login,
+        coalesce(
+            {{ json_get_text('metadata', 'message') }},
+            {{ json_get_text('metadata', 'commit.message') }}
+        ) as commit_message,
         _source_file,
         _file_sha256,
         _line,
