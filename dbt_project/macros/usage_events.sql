@@ -7,7 +7,8 @@
       identity key, int_identity__keys), marker_type / marker_value (the AI system marker,
       int_ai_system__markers; NULL: the identity's system), model_name, provider, request_count, the four token
       classes (input_tokens: every input token, cached and cache writes included; cached_input_tokens: cache
-      reads; cache_write_tokens; output_tokens), usage_unit / usage_quantity (what the record counts in its
+      reads; cache_write_tokens; output_tokens; reasoning_tokens where the source reports them apart, else
+      NULL), usage_unit / usage_quantity (what the record counts in its
       own unit: tokens, images, characters, audio seconds, vector store bytes, sessions, tool calls, seat days),
       is_seat_day (a day a seat was used), cost_amount / cost_currency and priced_by (what set the cost), and
       the provenance _source_file, _file_sha256, _line.
@@ -105,8 +106,9 @@
         cast(1 as bigint) as request_count,
         cast(coalesce(litellm.prompt_tokens, 0) as bigint) as input_tokens,
         cast(coalesce(litellm.completion_tokens, 0) as bigint) as output_tokens,
-        cast(0 as bigint) as cached_input_tokens,
-        cast(0 as bigint) as cache_write_tokens,
+        cast(coalesce(litellm.cached_prompt_tokens, 0) as bigint) as cached_input_tokens,
+        cast(coalesce(litellm.cache_creation_tokens, 0) as bigint) as cache_write_tokens,
+        cast(litellm.reasoning_tokens as bigint) as reasoning_tokens,
         'tokens' as usage_unit,
         cast(coalesce(litellm.prompt_tokens, 0) + coalesce(litellm.completion_tokens, 0) as bigint)
             as usage_quantity,
@@ -144,6 +146,7 @@
         cast(coalesce(usage_rows.output_tokens, 0) as bigint) as output_tokens,
         cast(coalesce(usage_rows.input_cached_tokens, 0) as bigint) as cached_input_tokens,
         cast(coalesce(usage_rows.input_cache_write_tokens, 0) as bigint) as cache_write_tokens,
+        cast(null as bigint) as reasoning_tokens,
         usage_rows.usage_unit,
         cast(usage_rows.usage_quantity as bigint) as usage_quantity,
         false as is_seat_day,
@@ -181,6 +184,7 @@
         cast(usage_rows.output_tokens as bigint) as output_tokens,
         cast(usage_rows.cache_read_input_tokens as bigint) as cached_input_tokens,
         cast(usage_rows.cache_write_input_tokens as bigint) as cache_write_tokens,
+        cast(null as bigint) as reasoning_tokens,
         'tokens' as usage_unit,
         cast(usage_rows.uncached_input_tokens + usage_rows.cache_read_input_tokens
             + usage_rows.cache_write_input_tokens + usage_rows.output_tokens as bigint) as usage_quantity,
@@ -242,6 +246,7 @@
         case when {{ on_subscription }} then cast(
             {{ claude_code_breakdown_total('usage_rows.model_breakdown_json', 'tokens.cache_creation', 'bigint') }}
             as bigint) else cast(0 as bigint) end as cache_write_tokens,
+        cast(null as bigint) as reasoning_tokens,
         'claude_code_sessions' as usage_unit,
         cast(usage_rows.session_count as bigint) as usage_quantity,
         usage_rows.actor_email is not null as is_seat_day,
@@ -274,6 +279,7 @@
         cast(usage_rows.output_tokens as bigint) as output_tokens,
         cast(usage_rows.cache_read_input_tokens as bigint) as cached_input_tokens,
         cast(usage_rows.cache_write_input_tokens as bigint) as cache_write_tokens,
+        cast(null as bigint) as reasoning_tokens,
         'tokens' as usage_unit,
         cast(usage_rows.input_tokens + usage_rows.cache_read_input_tokens + usage_rows.cache_write_input_tokens
             + usage_rows.output_tokens as bigint) as usage_quantity,
@@ -317,6 +323,7 @@
         cast(usage_rows.output_tokens as bigint) as output_tokens,
         cast(usage_rows.cache_read_tokens as bigint) as cached_input_tokens,
         cast(usage_rows.cache_write_tokens as bigint) as cache_write_tokens,
+        cast(null as bigint) as reasoning_tokens,
         'tokens' as usage_unit,
         cast(usage_rows.input_tokens + usage_rows.cache_read_tokens + usage_rows.cache_write_tokens
             + usage_rows.output_tokens as bigint) as usage_quantity,
@@ -354,6 +361,7 @@
         cast(0 as bigint) as output_tokens,
         cast(0 as bigint) as cached_input_tokens,
         cast(0 as bigint) as cache_write_tokens,
+        cast(null as bigint) as reasoning_tokens,
         'seat_days' as usage_unit,
         cast(case when {{ 'true' if copilot else 'usage_rows.is_active' }} then 1 else 0 end as bigint)
             as usage_quantity,

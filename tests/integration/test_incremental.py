@@ -50,7 +50,7 @@ def _new_litellm_file(raw: Path) -> int:
 
 def _restated_openai_buckets(raw: Path) -> None:
     """A later export repeating one day's buckets with other token counts (``latest``: its copies count)."""
-    source = sorted((raw / "usage" / "openai_usage").glob("*.json"))[-1]
+    source = sorted((raw / "usage" / "openai_usage").glob("openai_usage_completions_*.json"))[-1]
     page = json.loads(source.read_text(encoding="utf-8"))
     bucket = next(b for b in page["data"] if b["results"])
     for result in bucket["results"]:

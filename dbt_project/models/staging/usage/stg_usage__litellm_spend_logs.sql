@@ -5,8 +5,12 @@
     post_hook="{{ landing_increment_finish('usage', 'litellm_spend_logs') }}"
 ) }}
 
+{#- the key and team, and the usage classes LiteLLM keeps in metadata.usage_object: cache reads (OpenAI's
+    prompt_tokens_details.cached_tokens, Anthropic's cache_read_input_tokens), cache writes, reasoning tokens #}
 {%- set metadata_paths = ['user_api_key_alias', 'user_api_key_user_id', 'user_api_key_team_id',
-                          'user_api_key_team_alias'] -%}
+                          'user_api_key_team_alias', 'usage_object.prompt_tokens_details.cached_tokens',
+                          'usage_object.cache_read_input_tokens', 'usage_object.cache_creation_input_tokens',
+                          'usage_object.completion_tokens_details.reasoning_tokens'] -%}
 
 with
 
@@ -16,7 +20,7 @@ source as (
 
 ),
 
--- the metadata parsed once for the four keys read from it (macros/json_get_text.sql)
+-- the metadata parsed once for the paths read from it (macros/json_get_text.sql)
 parsed as (
 
     select
@@ -36,6 +40,12 @@ renamed as (
         total_tokens,
         prompt_tokens,
         completion_tokens,
+        coalesce(
+            {{ safe_cast(json_texts_item('_metadata_texts', metadata_paths, 5), 'bigint') }},
+            {{ safe_cast(json_texts_item('_metadata_texts', metadata_paths, 4), 'bigint') }}
+        ) as cached_prompt_tokens,
+        {{ safe_cast(json_texts_item('_metadata_texts', metadata_paths, 6), 'bigint') }} as cache_creation_tokens,
+        {{ safe_cast(json_texts_item('_metadata_texts', metadata_paths, 7), 'bigint') }} as reasoning_tokens,
         start_time as started_at,
         end_time as ended_at,
         request_duration_ms,
