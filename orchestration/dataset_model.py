@@ -94,7 +94,7 @@ class Field:
         if (self.future or self.epoch_seconds) and self.type not in TEMPORAL_TYPES:
             raise ValueError(f"field {self.name}: future/epoch_seconds apply to temporal fields only")
         if self.required_when and (self.required or not self.required_when[1]):
-            raise ValueError(f"field {self.name}: required_when names the values of a field it is not always required")
+            raise ValueError(f"field {self.name}: required_when is for a field not always required, and names values")
 
     @property
     def required_text(self) -> str:

@@ -256,15 +256,11 @@
     `datasets` names the model's own incremental upstreams.
 #}
 {% macro observed_keys_upstreams(datasets) -%}
-    {%- set every = {'iam/okta_system_log': ref('stg_iam__okta_system_log'),
-                     'iam/github_audit_log': ref('stg_iam__github_audit_log'),
-                     'usage/litellm_spend_logs': ref('stg_usage__litellm_spend_logs'),
-                     'usage/openai_usage': ref('stg_usage__openai_usage'),
-                     'policy/opa_decision_logs': ref('stg_policy__opa_decision_logs'),
-                     'delivery/changes': ref('stg_delivery__changes')} -%}
+    {#- each dataset's staging model (`stg_<system>__<name>`), referenced only for the datasets asked for, so a
+        model depends on its own upstreams alone -#}
     {%- set upstreams = {} -%}
     {%- for name in datasets -%}
-        {%- do upstreams.update({name: every[name]}) -%}
+        {%- do upstreams.update({name: ref('stg_' ~ name.replace('/', '__'))}) -%}
     {%- endfor -%}
     {{ return(upstreams) }}
 {%- endmacro %}

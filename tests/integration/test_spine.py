@@ -19,6 +19,7 @@ import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK
 from orchestration.ingest.engine import sha256_file
+from roi_ledger_demo.openai_endpoints import SEED_UNIT
 from tests.conftest import REPO, run_nightly
 
 pytestmark = pytest.mark.slow
@@ -109,18 +110,6 @@ def test_spine_marts_are_published(spine_published):
         con.close()
 
 
-#: The seed unit (unit_prices) of each OpenAI usage endpoint that counts no tokens.
-UNITS = {
-    "images": "images",
-    "audio_speeches": "characters",
-    "audio_transcriptions": "audio_seconds",
-    "vector_stores": "vector_store_bytes",
-    "code_interpreter_sessions": "code_interpreter_sessions",
-    "file_searches": "file_search_calls",
-    "web_searches": "web_search_calls",
-}
-
-
 def _expected_cost_from_landing(build_db: Path) -> dict[str, Decimal]:
     """LiteLLM spend + OpenAI tokens and other units x seed prices, from the landing tables, in Python
     decimals."""
@@ -152,7 +141,7 @@ def _expected_cost_from_landing(build_db: Path) -> dict[str, Decimal]:
         rows = list(csv.DictReader(fh))
     unit_prices = {(r["usage_unit"], r["model"], r["variant"]): Decimal(r["unit_price"]) for r in rows}
     for kind, model, size, quantity in units:  # the demo's buckets are days: a vector store's bytes x 1 day
-        unit = UNITS[kind]
+        unit = SEED_UNIT[kind]
         price = unit_prices.get((unit, model or "*", size or "*")) or unit_prices[(unit, "*", "*")]
         openai += Decimal(int(quantity)) * price
     return {"usage/litellm_spend_logs": Decimal(litellm), "usage/openai_usage": openai} | _expected_ai_tool_costs(

@@ -188,3 +188,20 @@ def test_the_usage_datasets_are_one_list_in_the_gate_the_mart_and_the_attributio
     assert sorted(USAGE_DATASETS) == sorted(accepted)
     assert {d for d in USAGE_DATASETS if d.startswith("ai/")} == {d for d, _ in ai_tools}
     assert all(model == staging_model_name(DATASETS_BY_KEY[d]) for d, model in ai_tools)
+
+
+def test_openai_usage_endpoints_are_one_list_in_the_registry_the_units_and_the_seed():
+    """Every result object the registry accepts for usage/openai_usage has its unit in macro openai_usage_units
+    (the demo and the tests price with the same map), and every unit other than tokens has a seed price, so
+    no endpoint is unpriced by omission (seen failing with web searches dropped from the map)."""
+    from orchestration.registry.usage import OPENAI_RESULT_OBJECTS
+    from roi_ledger_demo.openai_endpoints import SEED_UNIT
+
+    macro = (STAGING_DIR.parent.parent / "macros" / "openai_usage.sql").read_text(encoding="utf-8")
+    body = macro[macro.index("{% macro openai_usage_units() -%}") :]
+    units = dict(re.findall(r"'([a-z_]+)': '([a-z_]+)'", body[: body.index("{%- endmacro %}")]))
+    kinds = {o.removeprefix("organization.usage.").removesuffix(".result") for o in OPENAI_RESULT_OBJECTS.values()}
+    assert set(units) == kinds
+    assert {k: u for k, u in units.items() if u != "tokens"} == SEED_UNIT
+    seed = (STAGING_DIR.parent.parent / "seeds" / "unit_prices.csv").read_text(encoding="utf-8")
+    assert set(SEED_UNIT.values()) <= set(re.findall(r"^openai,([a-z_]+),", seed, flags=re.M))

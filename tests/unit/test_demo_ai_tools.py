@@ -24,6 +24,7 @@ from orchestration.settings import DBT_PROJECT_DIR
 from roi_ledger_demo import generate
 from roi_ledger_demo.anthropic import MODELS
 from roi_ledger_demo.copilot import COUNTERS
+from roi_ledger_demo.openai_endpoints import SEED_UNIT, UNIT_FIELD
 from roi_ledger_demo.world import build_world
 
 AS_OF = dt.date(2025, 6, 15)  # mid-month: the last month is partial
@@ -220,15 +221,7 @@ def test_anthropic_cost_is_usage_times_list_price(raw):
 
 
 #: The count of each OpenAI usage endpoint outside completions, and its seed unit (seed unit_prices).
-OTHER_UNITS = {
-    "images": ("images", "images"),
-    "audio_speeches": ("characters", "characters"),
-    "audio_transcriptions": ("seconds", "audio_seconds"),
-    "vector_stores": ("usage_bytes", "vector_store_bytes"),
-    "code_interpreter_sessions": ("num_sessions", "code_interpreter_sessions"),
-    "file_searches": ("num_requests", "file_search_calls"),
-    "web_searches": ("num_requests", "web_search_calls"),
-}
+OTHER_UNITS = {kind: (UNIT_FIELD[kind], unit) for kind, unit in SEED_UNIT.items()}
 
 
 def _openai_result_cost(x: dict, prices: dict, unit_prices: dict) -> Decimal:

@@ -6,13 +6,27 @@
 -- actor per record. Kind hints: an email is a person, a login as spine_login_kind says, an API key an
 -- api_key, an IAM user or role calling a model API a service.
 
-{{ config(materialized='table') }}
+-- Incremental (macros/increments_models.sql): a night computes again the AI tool usage files its staging
+-- models' new batches touched (keys and markers only: no price join), and the Copilot seats whole (their
+-- staging keeps each seat's latest copy, not files).
+
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ observed_keys_increment_prepare(usage_ai_tool_staging().keys() | list) }}",
+    post_hook="{{ observed_keys_increment_finish(usage_ai_tool_staging().keys() | list) }}"
+) }}
+
+{%- set relations = {} -%}
+{%- for dataset in usage_ai_tool_staging() -%}
+    {%- do relations.update({dataset: observed_keys_rows(dataset)}) -%}
+{%- endfor %}
 
 with
 
 usage_events as (
 
-    {{ usage_events_ai_tools(usage_ai_tool_staging(), none) }}
+    {{ usage_events_ai_tools(relations, none) }}
 
 ),
 
