@@ -11,6 +11,7 @@ INCREMENT_HOOKS = {
     "fct_landing_repeats": ("landing_repeats_increment_prepare", "landing_repeats_increment_finish"),
     "int_identity__iam_keys": ("observed_keys_increment_prepare", "observed_keys_increment_finish"),
     "int_identity__activity_keys": ("observed_keys_increment_prepare", "observed_keys_increment_finish"),
+    "int_identity__ai_tool_keys": ("observed_keys_increment_prepare", "observed_keys_increment_finish"),
 }
 
 
@@ -45,6 +46,7 @@ def test_the_event_models_are_incremental(dbt_manifest):
         "fct_landing_repeats",
         "int_identity__iam_keys",
         "int_identity__activity_keys",
+        "int_identity__ai_tool_keys",
     } == set(models)
 
 
