@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from roi_ledger_demo import _util as u
@@ -88,6 +89,7 @@ PLANS: tuple[Plan, ...] = (
 )
 
 
+@cache
 def unit_prices(seeds: Path = SEEDS) -> dict[tuple[str, str, str], Decimal]:
     """(seed unit, model or *, variant or *) -> USD per unit, OpenAI's rows of seed ``unit_prices``."""
     with open(seeds / "unit_prices.csv", newline="", encoding="utf-8") as fh:
@@ -98,6 +100,7 @@ def unit_prices(seeds: Path = SEEDS) -> dict[tuple[str, str, str], Decimal]:
         }
 
 
+@cache
 def token_prices(seeds: Path = SEEDS) -> dict[str, Decimal]:
     """USD per input token by OpenAI model (the token endpoints here count input tokens only)."""
     with open(seeds / "model_prices.csv", newline="", encoding="utf-8") as fh:
