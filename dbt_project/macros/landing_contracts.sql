@@ -359,10 +359,12 @@
       "organization_login",
       "assignee_type",
       "assignee_login",
-      "assignee_id"
+      "assignee_id",
+      "seat_created_at",
+      "_file_sha256"
     ],
     "key_never_null": false,
-    "repeats": "latest",
+    "repeats": "events",
     "fields": [
       "assignee_id",
       "assignee_login",

@@ -444,11 +444,20 @@ GITHUB_COPILOT_SEATS = Dataset(
     "record per assigned seat with its plan, assignment, cancellation and last activity.",
     formats=("json", "jsonl"),
     owner="finance",
-    repeats="latest",
-    # a seat is one assignee's in one organization (NULL when the export is of one organization's endpoint); the
-    # login beside the id because GitHub's own examples give every assignee id 1, and the type because a legacy
-    # team or organization assignee has no login
-    natural_key=("organization_login", "assignee_type", "assignee_login", "assignee_id"),
+    # a seat is one assignment to one assignee in one organization (NULL when the export is of one organization's
+    # endpoint); the login beside the id because GitHub's own examples give every assignee id 1, the type because a
+    # legacy team or organization assignee has no login, and the assignment time because a seat removed and granted
+    # again later is another holding (`created_at`: "when the assignee was last granted access"), whose days the
+    # first one's copy must not swallow. Each export is a snapshot kept whole (the file in the key, as the
+    # credential report's): an older export says which seats stood, and which were idle, in its own billing period
+    natural_key=(
+        "organization_login",
+        "assignee_type",
+        "assignee_login",
+        "assignee_id",
+        "seat_created_at",
+        "_file_sha256",
+    ),
     json_layout="envelope",
     json_records_key="seats",
     # the export carries no time of its own: the newest activity of any seat says how recent it is

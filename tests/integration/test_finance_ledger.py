@@ -224,10 +224,29 @@ def test_the_invoice_reconciliation_flags_the_seeded_over_billing_and_nothing_el
 def test_copilot_seats_idle_for_60_days_are_reclaimable_and_new_joiners_never(finance_published):
     """The demo's seat plan (roi_ledger_demo.copilot): seats of the latest export only, every holder resolved by
     GitHub login; idle seats (five idle for over 60 days, two never used) reclaimable, except the one whose
-    holder the inventory lists on leave (roi_ledger_demo.ai_inventory); late requesters not."""
+    holder the inventory lists on leave (roi_ledger_demo.ai_inventory); late requesters not. Every quarter's
+    seats export is kept and judged on its own day: a billing period holding one counts its seats, the others
+    the licence counts."""
     data_dir, _ = finance_published
+    build = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
+    try:
+        exports = build.execute(
+            "SELECT _source_file, snapshot_date, count(*), count(*) FILTER (WHERE is_reclaimable) "
+            "FROM intermediate.int_ai_seats__snapshots GROUP BY ALL ORDER BY snapshot_date"
+        ).fetchall()
+        periods = build.execute(
+            "SELECT billing_period_start, billing_period_end FROM staging.stg_billing__saas_licences "
+            "WHERE ai_system_id = 'ais-copilot' ORDER BY billing_period_start"
+        ).fetchall()
+    finally:
+        build.close()
     published = duckdb.connect(str(data_dir / "published" / "roi.duckdb"), read_only=True)
     try:
+        listed = dict(
+            published.execute(
+                "SELECT _source_file, count(*) FROM staging.stg_ai__github_copilot_seats GROUP BY 1"
+            ).fetchall()
+        )
         seats = published.execute(
             "SELECT identity_id, idle_days, is_new_joiner, pending_cancellation_date IS NOT NULL, is_on_leave, "
             "is_reclaimable FROM marts.fct_ai_seats"
@@ -257,10 +276,18 @@ def test_copilot_seats_idle_for_60_days_are_reclaimable_and_new_joiners_never(fi
     assert all(not s[5] for s in seats if s[2]) and any(s[2] for s in seats), "new joiners exist, never reclaimed"
     idle = [s for s in seats if s[1] >= 60 and not s[2] and not s[3]]
     assert sorted((s[4], s[5]) for s in idle) == [(False, True)] * 6 + [(True, False)], "the holder on leave keeps it"
-    # the efficiency ledger: the period of the latest export counts its seats, earlier ones the licence counts
+    # the efficiency ledger: the period of the latest export counts its seats (bought - listed + reclaimable)
     purchased, _, price, unused, amount = licence[-1]
     assert unused == purchased - latest + 6 and amount == unused * price
-    assert all(u == max(p - a, 0) for p, a, _, u, _ in licence[:-1])
+    # every export is whole in staging (one per quarter), and the older ones found idle seats on their own day
+    assert [n for _, _, n, _ in exports] == [listed[f] for f, *_ in exports] and len(exports) >= 3
+    assert any(r > 0 for *_, r in exports[:-1])
+    # a period holding an export counts its latest one, a period without one the licence counts
+    assert len(periods) == len(licence)
+    for (start, end), (p, a, _, u, _) in zip(periods, licence, strict=True):
+        held = [(n, r) for _, day, n, r in exports if start <= day <= end]
+        assert u == (max(p - held[-1][0], 0) + held[-1][1] if held else max(p - a, 0)), (start, held)
+    assert sum(1 for start, end in periods if any(start <= d <= end for _, d, _, _ in exports)) >= 3
     # seat days: Copilot held >= active, its licence shared out whole; Claude Code's held days unknown
     by_system = {r[0]: r[1:] for r in seat_days}
     held, active, idle_days, cost = by_system["ais-copilot"]

@@ -35,6 +35,18 @@ def _suite(table: str) -> dict:
                 exact_match=True,
             ),
             _exp("expect_column_values_to_not_be_null", "not_null:id", column="id"),
+            # a field required for some values of another (registry `required_when`): GX's structured row condition
+            _exp(
+                "expect_column_values_to_not_be_null",
+                "not_null:tokens when kind",
+                column="tokens",
+                row_condition={
+                    "type": "comparison",
+                    "column": {"name": "kind"},
+                    "operator": "IN",
+                    "parameter": ["agent"],
+                },
+            ),
             _exp("expect_column_values_to_be_in_set", "allowed:kind", column="kind", value_set=["human", "agent"]),
             _exp("expect_column_values_to_be_between", "non_negative:tokens", column="tokens", min_value=0),
             _exp(
@@ -76,6 +88,7 @@ BAD_ROWS = [
     ("d", None, "agent", 2, "2026-01-02 00:00", "2026-01-01 00:00"),  # ends before it starts
     ("e", None, "agent", 2, "2026-01-01 00:00", "2026-01-01 00:01"),  # key (e, NULL) twice: NULL-safe unique
     ("e", None, "agent", 5000, "2026-01-01 00:00", "2026-01-01 00:01"),  # and over the max
+    ("f", None, "agent", None, "2026-01-01 00:00", "2026-01-01 00:01"),  # an agent's row without its tokens
 ]
 
 
@@ -107,12 +120,14 @@ def _validate(db: Path, tmp_path: Path, table: str, min_rows: int):
 def test_known_good_batch_passes_through_the_sql_path(build_db, tmp_path):
     outcome, index = _validate(build_db, tmp_path, "good", min_rows=N_GOOD)
     assert [e.describe() for e in outcome.failed()] == []
-    assert outcome.success and len(outcome.expectations) == 8
+    assert outcome.success and len(outcome.expectations) == 9
     assert all(e.error is None for e in outcome.expectations)
     # the figures were really read from DuckDB, not defaulted
     assert outcome.observed("volume") == N_GOOD
     assert outcome.observed("tokens max") == 1000
     assert outcome.observed("not_null:id") == 0 and outcome.observed("unique:id,part") == 0
+    # a row of no kind without tokens is outside the condition
+    assert outcome.observed("not_null:tokens when kind") == 0
     # the result is stored per run, and rendered
     assert outcome.result_path is not None
     assert outcome.result_path.is_relative_to(tmp_path / "audit" / "gx" / "run-1" / "test__good")
@@ -126,6 +141,7 @@ def test_known_bad_batch_fails_each_expectation_with_its_count(build_db, tmp_pat
     failed = {e.rule: e for e in outcome.failed()}
     assert set(failed) == {
         "not_null:id",
+        "not_null:tokens when kind",
         "allowed:kind",
         "non_negative:tokens",
         "ordered:started<=ended",
@@ -134,7 +150,13 @@ def test_known_bad_batch_fails_each_expectation_with_its_count(build_db, tmp_pat
         "volume",
     }
     assert all(e.error is None for e in failed.values()), [e.error for e in failed.values()]
-    for rule in ("not_null:id", "allowed:kind", "non_negative:tokens", "ordered:started<=ended"):
+    for rule in (
+        "not_null:id",
+        "not_null:tokens when kind",
+        "allowed:kind",
+        "non_negative:tokens",
+        "ordered:started<=ended",
+    ):
         assert failed[rule].unexpected_count == 1, rule
     assert failed["unique:id,part"].observed == 1  # one key group with copies
     assert failed["tokens max"].observed == 5000

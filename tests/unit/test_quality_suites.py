@@ -64,8 +64,23 @@ def test_landing_suite_covers_the_registry_contract(ds: Dataset):
     assert suite["meta"]["asset_key"] == ["landing", ds.system, ds.name]
     rules = _rules(suite)
     assert rules["columns"]["kwargs"] == {"column_set": [n for n, _ in landing_columns(ds)], "exact_match": True}
-    assert {r.removeprefix("not_null:") for r in rules if r.startswith("not_null:")} == {
+    assert {r.removeprefix("not_null:") for r in rules if r.startswith("not_null:") and " when " not in r} == {
         f.name for f in ds.fields if f.required
+    }
+    # a field required for some values of another: not null on exactly those rows
+    conditional = {r: e["kwargs"] for r, e in rules.items() if r.startswith("not_null:") and " when " in r}
+    assert conditional == {
+        f"not_null:{f.name} when {f.required_when[0]}": {
+            "column": f.name,
+            "row_condition": {
+                "type": "comparison",
+                "column": {"name": f.required_when[0]},
+                "operator": "IN",
+                "parameter": list(f.required_when[1]),
+            },
+        }
+        for f in ds.fields
+        if f.required_when
     }
     allowed = {
         r.removeprefix("allowed:"): e["kwargs"]["value_set"] for r, e in rules.items() if r.startswith("allowed:")

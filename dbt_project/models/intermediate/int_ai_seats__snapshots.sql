@@ -1,12 +1,14 @@
--- The GitHub Copilot seats as staged, judged on one day. A seats export is a snapshot, dated by the newest
--- activity, authentication, update or assignment it holds (the API gives no export time); staging keeps each
--- seat's latest copy, so the latest export of each organization holds the seats that stand (judged on the
--- as-of day) and a seat whose latest copy is in an older export was removed since (judged on that export's
--- day). Per seat: the holder (dim_identity by GitHub login, else `unattributed`) and their owner team, idle
--- days (from the last activity, else the assignment) and seat age on that day, whether the holder is a new
--- joiner (seat assigned fewer than var seat_new_joiner_days before) or on leave (the inventory's
--- `on_leave_until` on or after that day), and whether the seat is reclaimable: idle var
--- seat_idle_reclaim_days or more, not pending cancellation, not a new joiner's, not on leave.
+-- The GitHub Copilot seats of every seats export, each export judged on its own day. An export is a snapshot,
+-- dated by the newest activity, authentication, update or assignment it holds (the API gives no export time);
+-- staging keeps every export whole. The latest export of each organization holds the seats that stand, judged
+-- on the as-of day; an older one says what stood (and what was idle) on its own day. A seat's latest copy
+-- (`is_seat_latest_copy`) ends its holding: in the latest export it still stands, in an older one it was
+-- removed after that export's day. Per seat and export: the holder (dim_identity by GitHub login, else
+-- `unattributed`) and their owner team, idle days (from the last activity, else the assignment) and seat age on
+-- the day judged, whether the holder is a new joiner (seat assigned fewer than var seat_new_joiner_days
+-- before) or on leave (the inventory's `on_leave_until` on or after that day), and whether the seat is
+-- reclaimable: idle var seat_idle_reclaim_days or more, not pending cancellation, not a new joiner's, not on
+-- leave.
 
 {%- set idle_days = var('seat_idle_reclaim_days') -%}
 {%- set new_joiner_days = var('seat_new_joiner_days') %}
@@ -84,6 +86,7 @@ measured as (
         judged_exports.snapshot_date,
         judged_exports.is_latest_export,
         judged_exports.judged_on,
+        judged_exports.ingested_at,
         coalesce(identity_keys.identity_id, 'unattributed') as identity_id,
         identity_keys.owner_team,
         coalesce(inventory.on_leave_until >= judged_exports.judged_on, false) as is_on_leave,
@@ -124,6 +127,10 @@ final as (
         pending_cancellation_date,
         snapshot_date,
         is_latest_export,
+        row_number() over (
+            partition by copilot_seat_id
+            order by snapshot_date desc, ingested_at desc, _source_file desc
+        ) = 1 as is_seat_latest_copy,
         judged_on,
         cast(idle_days as bigint) as idle_days,
         seat_age_days < {{ new_joiner_days }} as is_new_joiner,

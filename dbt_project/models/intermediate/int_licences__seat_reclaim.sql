@@ -2,11 +2,12 @@
 -- AI system (SaaS export `ai_system_id`), the seats paid for but not worth keeping, valued at the seat unit
 -- price and counted in the month the billing period starts (an annual licence's whole period value falls in
 -- its first month). Two rules, the fairer where it can run:
---   seat_export:    the period holds the latest seats export of the system's product (GitHub Copilot:
---                   int_ai_seats__snapshots; staging keeps each seat's latest copy, so only the latest export
---                   is whole): the seats bought but not assigned (purchased - the seats that stand) plus the
---                   assigned seats found reclaimable (idle beyond var seat_idle_reclaim_days; never a new
---                   joiner's or the seat of someone on leave, nor one already pending cancellation);
+--   seat_export:    the period holds a seats export of the system's product (GitHub Copilot:
+--                   int_ai_seats__snapshots, every export judged on its own day, the latest on the as-of day;
+--                   the period's latest export counts): the seats bought but not assigned (purchased - the
+--                   seats the export lists) plus the assigned seats found reclaimable (idle beyond var
+--                   seat_idle_reclaim_days; never a new joiner's or the seat of someone on leave, nor one
+--                   already pending cancellation);
 --   licence_counts: else the export's own counts, seats purchased - seats active in the last 30 days.
 -- Never below zero.
 
@@ -53,7 +54,6 @@ exports as (
     from snapshots
     inner join product_systems
         on snapshots.product = product_systems.product
-    where snapshots.is_latest_export
     group by product_systems.ai_system_id, snapshots._source_file, snapshots.snapshot_date
 
 ),

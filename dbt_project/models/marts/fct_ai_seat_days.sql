@@ -62,6 +62,7 @@ copilot_holdings as (
     cross join as_of
     inner join markers
         on markers.marker_value = '{{ spine_product_prefix() }}' || snapshots.product
+    where snapshots.is_seat_latest_copy
 
 ),
 

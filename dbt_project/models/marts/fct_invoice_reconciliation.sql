@@ -26,22 +26,26 @@ cost_lines as (
 
 ),
 
--- FOCUS charges of the AI gateway's cost centre, by the upstream provider their service names (as LiteLLM
--- names it: `custom_llm_provider`)
+gateway_services as (
+
+    select * from {{ ref('gateway_provider_services') }}
+
+),
+
+-- FOCUS charges of the AI gateway's cost centre, by the upstream provider (as LiteLLM names it:
+-- `custom_llm_provider`) seed gateway_provider_services gives their service name; a service it does not name
+-- stays its own scope (lower case), so its bill meets no usage and is flagged, never folded into another's
 gateway_lines as (
 
     select
-        case
-            when lower(service_name) like '%bedrock%' then 'bedrock'
-            when lower(service_name) like '%azure openai%' or lower(service_name) like '%azure ai%' then 'azure'
-            when lower(service_name) like '%vertex%' then 'vertex_ai'
-            else lower(service_name)
-        end as billing_scope,
-        billing_month,
-        billing_currency as currency,
-        billed_cost
+        coalesce(gateway_services.llm_provider, lower(cost_lines.service_name)) as billing_scope,
+        cost_lines.billing_month,
+        cost_lines.billing_currency as currency,
+        cost_lines.billed_cost
     from cost_lines
-    where cost_center_tag = '{{ var("ai_gateway_cost_center") }}'
+    left join gateway_services
+        on lower(trim(cost_lines.service_name)) = lower(gateway_services.service_name)
+    where cost_lines.cost_center_tag = '{{ var("ai_gateway_cost_center") }}'
 
 ),
 

@@ -9,7 +9,9 @@ One suite per landed dataset (``landing__<system>__<dataset>.json``), generated 
 What a landing suite expects (each expectation's ``meta.rule`` names it in check metadata and Data Docs):
 
 - ``columns``: exactly the landing columns (registry fields, ``_extra``/``_record``, provenance);
-- ``not_null:<field>`` for every required field, ``allowed:<field>`` for every field with allowed values;
+- ``not_null:<field>`` for every required field, ``not_null:<field> when <other>`` on the rows where a field
+  required only for some values of another (registry ``required_when``) must be present, ``allowed:<field>``
+  for every field with allowed values;
 - ``non_negative:<field>``: integer and decimal fields that count things or measure a duration
   (:data:`NON_NEGATIVE_NAME`: tokens, requests, seats, affected identities/secrets, milliseconds, days,
   hours). Money is not among them: FOCUS credits and corrections are legitimately negative. Scenario
@@ -86,6 +88,16 @@ def interval_pairs(ds: Dataset) -> list[tuple[str, str]]:
     return pairs
 
 
+def required_when_expectation(f: Field) -> dict[str, Any]:
+    """Not null on the rows whose other field holds one of the values (registry ``required_when``), through GX's
+    structured row condition (serialised as GX itself does: it runs as SQL, ``WHERE on IN (...)``)."""
+    on, values = f.required_when
+    condition = {"type": "comparison", "column": {"name": on}, "operator": "IN", "parameter": list(values)}
+    return _expectation(
+        "expect_column_values_to_not_be_null", f"not_null:{f.name} when {on}", column=f.name, row_condition=condition
+    )
+
+
 def landing_suite(ds: Dataset) -> dict[str, Any]:
     """The suite of one landed dataset, from its registry entry (pure)."""
     exps = [
@@ -101,6 +113,7 @@ def landing_suite(ds: Dataset) -> dict[str, Any]:
         for f in ds.fields
         if f.required
     ]
+    exps += [required_when_expectation(f) for f in ds.fields if f.required_when]
     exps += [
         _expectation("expect_column_values_to_be_in_set", f"allowed:{f.name}", column=f.name, value_set=list(f.allowed))
         for f in ds.fields

@@ -9,7 +9,9 @@ source as (
 renamed as (
 
     select
-        {{ surrogate_key(['organization_login', 'assignee_type', 'assignee_login', 'assignee_id']) }}
+        {{ surrogate_key(['organization_login', 'assignee_type', 'assignee_login', 'assignee_id', 'seat_created_at',
+                          '_file_sha256']) }} as seat_export_row_id,
+        {{ surrogate_key(['organization_login', 'assignee_type', 'assignee_login', 'assignee_id', 'seat_created_at']) }}
             as copilot_seat_id,
         assignee_id as github_user_id,
         lower(trim(assignee_login)) as github_login,
