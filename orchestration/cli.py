@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestration.lineage.trace.declarations import DEFAULT_LIMIT, TraceError
 from orchestration.nightly import ensure_manifest, execute_nightly
+from orchestration.publish_postgres import PUBLISH_POSTGRES_ENV, PostgresPublishError, normalised_url
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED, MIN_ITERATIONS
 from orchestration.settings import DATA_DIR_ENV, Paths, resolve_data_dir
 
@@ -198,6 +199,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"roi-ledger: no raw data at {paths.raw} (run `roi-ledger generate` or land exports there)", file=sys.stderr
         )
         return EXIT_USAGE
+    target = getattr(args, "publish_to", None)
+    if target:
+        try:
+            normalised_url(target)
+        except PostgresPublishError as exc:
+            print(f"roi-ledger: --publish-to: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    # the run (in this process) reads the target from the environment, as a scheduled run does; for this run only
+    saved = os.environ.get(PUBLISH_POSTGRES_ENV)
+    if target:
+        os.environ[PUBLISH_POSTGRES_ENV] = target
     try:
         outcome = execute_nightly(
             paths,
@@ -208,9 +220,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             full_refresh=getattr(args, "full_refresh", False),
             preflight=not getattr(args, "no_preflight", False),
         )
-    except RunRefused as exc:
+    except (RunRefused, PostgresPublishError) as exc:
         print(f"roi-ledger: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if saved is None:
+            os.environ.pop(PUBLISH_POSTGRES_ENV, None)
+        else:
+            os.environ[PUBLISH_POSTGRES_ENV] = saved
     return print_outcome(paths, outcome)
 
 
@@ -230,6 +247,10 @@ def format_release(rec: dict[str, Any], paths: Paths) -> str:
         f"run id         {rec.get('run_id')}",
         f"code version   {rec.get('code_version') or 'not recorded'}",
     ]
+    lines.append(f"build engine   {rec.get('engine') or 'duckdb (not recorded)'}")
+    also = json.loads(rec.get("published_to") or "[]")
+    if also:
+        lines.append("published to   " + ", ".join(also))
     tools = json.loads(rec.get("tool_versions") or "{}")
     if tools:
         lines.append("tool versions  " + ", ".join(f"{k} {v}" for k, v in sorted(tools.items())))
@@ -315,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
             type=_iterations,
             metavar="N",
             help=f"simulated years per scenario (default {DEFAULT_ITERATIONS:,}, at least {MIN_ITERATIONS:,})",
+        )
+        sp.add_argument(
+            "--publish-to",
+            metavar="URL",
+            help="also write each published release into this PostgreSQL database (postgresql://user@host/db; "
+            f"default ${PUBLISH_POSTGRES_ENV}), in one transaction, readable by role roi_ledger_bi",
         )
 
     def gen_opts(sp: argparse.ArgumentParser) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration import nightgate, publish_delta
+from orchestration import nightgate, publish_delta, publish_postgres
 from orchestration.check_outcomes import CheckOutcome
 from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
@@ -149,7 +149,11 @@ RELEASE_COLUMNS = [
     "tool_versions",
     "snapshot_path",
     "published_batches",
+    "engine",
+    "published_to",
 ]
+#: The engine that builds the release (dbt's adapter; its versions are in ``tool_versions``).
+BUILD_ENGINE = "duckdb"
 #: Packages whose versions make a release reproducible.
 TOOL_PACKAGES = (
     "dagster",
@@ -378,6 +382,9 @@ def publish_release(
         snapshot = paths.release_snapshots / f"{rec['release_id']}.duckdb"
         rec["snapshot_path"] = snapshot.relative_to(paths.data_dir).as_posix()
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
+        postgres = publish_postgres.target_url()
+        if postgres:
+            rec["published_to"] = json.dumps([publish_postgres.redacted(postgres)])
         try:
             base = publish_delta.base_file(
                 paths.published_db,
@@ -386,9 +393,11 @@ def publish_release(
             )
             _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths), base)
             rec["published_sha256"] = sha256_file(tmp)
-            _keep_snapshot(tmp, snapshot)
-            os.replace(tmp, paths.published_db)  # the atomic swap
-            _fsync_dir(paths.published_dir)
+            # PostgreSQL (when asked for) holds the release in an open transaction, committed after the swap
+            with publish_postgres.release_transaction(tmp, postgres, paths.warehouse):
+                _keep_snapshot(tmp, snapshot)
+                os.replace(tmp, paths.published_db)  # the atomic swap
+                _fsync_dir(paths.published_dir)
         finally:
             if tmp.exists():
                 tmp.unlink()
@@ -426,6 +435,7 @@ def _release_record(
         "failed_checks": json.dumps([c.as_dict() for c in failed], default=str),
         "code_version": code_version(),
         "tool_versions": json.dumps(tool_versions(), sort_keys=True),
+        "engine": BUILD_ENGINE,
     }
 
 
@@ -484,6 +494,20 @@ def record_unchanged(
         _insert_release(con, rec)
     finally:
         con.close()
+    # a PostgreSQL target configured since the release, or whose commit failed after the swap, gets it now
+    postgres = publish_postgres.target_url()
+    if publish_postgres.catch_up(
+        paths.published_db, previous["release_id"] if previous else None, postgres, paths.warehouse
+    ):
+        rec["published_to"] = json.dumps([publish_postgres.redacted(postgres)])
+        con = _connect_build(paths)
+        try:
+            con.execute(
+                "UPDATE audit.releases SET published_to = ? WHERE release_id = ?",
+                [rec["published_to"], rec["release_id"]],
+            )
+        finally:
+            con.close()
     return rec
 
 

@@ -52,6 +52,48 @@ def module_tmp(tmp_path_factory, request) -> Iterator[Callable[[str], Path]]:
             shutil.rmtree(path, ignore_errors=True)
 
 
+#: A PostgreSQL server the tests may use (``.ci/run`` starts one); unset, the tests start a throwaway one.
+TEST_POSTGRES_ENV = "ROI_LEDGER_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a real PostgreSQL server: ``$ROI_LEDGER_TEST_POSTGRES_URL`` (``.ci/run`` starts one and
+    stops it), else a throwaway one on 127.0.0.1 started here (installed first where it can be) and stopped at
+    the end of the session. Each test makes its own database in it (:func:`new_database`)."""
+    import os
+    import tempfile
+
+    url = os.environ.get(TEST_POSTGRES_ENV)
+    if url:
+        yield url
+        return
+    from orchestration import pg_throwaway
+
+    pg_throwaway.install()
+    root = Path(tempfile.mkdtemp(prefix="roi-test-pg-"))
+    try:
+        yield pg_throwaway.start(root)
+    finally:
+        pg_throwaway.stop(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def new_database(server_url: str, name: str) -> str:
+    """A new, empty database ``name`` on the server (dropped first if it exists); returns its URL."""
+    import psycopg2
+
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
 def run_nightly(data_dir: Path) -> int:
     """``roi-ledger run`` over a data dir at the fixed as-of date, as the end-to-end tests run it."""
     from orchestration.cli import main

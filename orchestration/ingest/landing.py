@@ -100,13 +100,17 @@ CREATE TABLE IF NOT EXISTS audit.releases (
     code_version VARCHAR,             -- git commit of the code (+dirty when the checkout had changes)
     tool_versions VARCHAR,            -- JSON object package -> version (dagster, dbt-core, duckdb, ...)
     snapshot_path VARCHAR,            -- the immutable copy under published/releases/, for published releases
-    published_batches VARCHAR         -- JSON object table -> the dbt batch of each incremental model it holds
+    published_batches VARCHAR,        -- JSON object table -> the dbt batch of each incremental model it holds
+    engine VARCHAR,                   -- the build engine (duckdb)
+    published_to VARCHAR              -- JSON array of the other places the release was written (passwords left out)
 );
 -- build databases made before these columns existed gain them (same order as above)
 ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS code_version VARCHAR;
 ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS tool_versions VARCHAR;
 ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS snapshot_path VARCHAR;
 ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS published_batches VARCHAR;
+ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS engine VARCHAR;
+ALTER TABLE audit.releases ADD COLUMN IF NOT EXISTS published_to VARCHAR;
 """
 
 
