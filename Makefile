@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= data
 SEED ?= 42
 SCALE ?= small
+# ENGINE=postgres: dbt builds on $ROI_LEDGER_POSTGRES_URL, or on a throwaway local server when it is unset
+ENGINE ?= duckdb
 BENCH_SCALE ?= large
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 SQLFLUFF_ENV := ROI_LEDGER_DUCKDB_PATH=$(CURDIR)/dbt_project/target/lint.duckdb
@@ -15,7 +17,8 @@ SQLFLUFF_ENV := ROI_LEDGER_DUCKDB_PATH=$(CURDIR)/dbt_project/target/lint.duckdb
 ## demo: install, generate the demo organisation (seed 42) into data/raw, run the nightly job, publish
 ## (runs are recorded in .dagster_home, so `make dev` shows them)
 demo: manifest $(DAGSTER_HOME)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/roi-ledger demo --data-dir $(DATA_DIR) --seed $(SEED) --scale $(SCALE)
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/roi-ledger demo --data-dir $(DATA_DIR) --seed $(SEED) --scale $(SCALE) \
+		--engine $(ENGINE)
 
 ## test: install and run the whole test suite
 test: manifest

@@ -14,10 +14,13 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orchestration import engines, pg_throwaway
 from orchestration.lineage.trace.declarations import DEFAULT_LIMIT, TraceError
 from orchestration.nightly import ensure_manifest, execute_nightly
+from orchestration.pg_throwaway import ServerError
 from orchestration.publish_postgres import PUBLISH_POSTGRES_ENV, PostgresPublishError, normalised_url
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED, MIN_ITERATIONS
 from orchestration.settings import DATA_DIR_ENV, Paths, resolve_data_dir
@@ -206,11 +209,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         except PostgresPublishError as exc:
             print(f"roi-ledger: --publish-to: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    # the run (in this process) reads the target from the environment, as a scheduled run does; for this run only
-    saved = os.environ.get(PUBLISH_POSTGRES_ENV)
+    # the run (in this process) reads its settings from the environment, as a scheduled run does; for this run only
+    names = (PUBLISH_POSTGRES_ENV, engines.ENGINE_ENV, engines.POSTGRES_URL_ENV)
+    saved = {n: os.environ.get(n) for n in names}
     if target:
         os.environ[PUBLISH_POSTGRES_ENV] = target
+    if getattr(args, "engine", None):
+        os.environ[engines.ENGINE_ENV] = args.engine
+    server = None
     try:
+        if engines.engine() == "postgres" and not os.environ.get(engines.POSTGRES_URL_ENV):
+            server = _throwaway_server(paths)
+            os.environ[engines.POSTGRES_URL_ENV] = server[1]
         outcome = execute_nightly(
             paths,
             args.as_of,
@@ -220,15 +230,28 @@ def cmd_run(args: argparse.Namespace) -> int:
             full_refresh=getattr(args, "full_refresh", False),
             preflight=not getattr(args, "no_preflight", False),
         )
-    except (RunRefused, PostgresPublishError) as exc:
+    except (RunRefused, PostgresPublishError, ServerError) as exc:
         print(f"roi-ledger: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        if saved is None:
-            os.environ.pop(PUBLISH_POSTGRES_ENV, None)
-        else:
-            os.environ[PUBLISH_POSTGRES_ENV] = saved
+        if server is not None:
+            pg_throwaway.stop(server[0])
+        for n, v in saved.items():
+            if v is None:
+                os.environ.pop(n, None)
+            else:
+                os.environ[n] = v
     return print_outcome(paths, outcome)
+
+
+def _throwaway_server(paths: Paths) -> tuple[Path, str]:
+    """The postgres engine without ``$ROI_LEDGER_POSTGRES_URL``: a throwaway server on 127.0.0.1 whose cluster
+    is kept in ``DIR/postgres`` (the next night builds on it again), started for this run and stopped after."""
+    root = paths.data_dir / "postgres"
+    pg_throwaway.install()
+    url = pg_throwaway.start(root)
+    print(f"postgres engine: a throwaway server for this run at {url} (cluster in {root})", file=sys.stderr)
+    return root, url
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -336,6 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
             type=_iterations,
             metavar="N",
             help=f"simulated years per scenario (default {DEFAULT_ITERATIONS:,}, at least {MIN_ITERATIONS:,})",
+        )
+        sp.add_argument(
+            "--engine",
+            choices=engines.ENGINES,
+            help=f"where dbt builds the night (default ${engines.ENGINE_ENV} or duckdb); postgres builds on the "
+            f"server of ${engines.POSTGRES_URL_ENV}, or on a throwaway local one when it is unset",
         )
         sp.add_argument(
             "--publish-to",

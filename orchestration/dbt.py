@@ -19,6 +19,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from orchestration import engines
 from orchestration.childguard import PARENT_PID_ENV
 from orchestration.nightgate import code_checksum
 from orchestration.resources import RoiSettings
@@ -146,9 +147,10 @@ def built_by_other_code(db_path: Path, code_version: str | None) -> list[str]:
         con.close()
 
 
-def dbt_build_args(vars_: Mapping[str, Any], *, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(vars_: Mapping[str, Any], *, full_refresh: bool = False, target: str = "duckdb") -> list[str]:
     """Arguments of the ``dbt build`` each layer runs; @dbt_assets adds the selection (pure: tested).
-    ``full_refresh``: incremental models are rebuilt from everything landed (``roi-ledger run --full-refresh``)."""
+    ``full_refresh``: incremental models are rebuilt from everything landed (``roi-ledger run --full-refresh``);
+    ``target``: the build engine (:mod:`orchestration.engines`)."""
     excluded = [a for t in NIGHTLY_EXCLUDED_RESOURCE_TYPES for a in ("--exclude-resource-type", t)]
     return [
         "build",
@@ -156,6 +158,7 @@ def dbt_build_args(vars_: Mapping[str, Any], *, full_refresh: bool = False) -> l
         json.dumps(dict(vars_), sort_keys=True),
         *excluded,
         *(["--full-refresh"] if full_refresh else []),
+        *engines.dbt_target_args(target),
     ]
 
 
@@ -239,20 +242,36 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         share_partial_parse(paths.dbt_target, layer, before=True)
         os.environ.update(dbt_env(settings))
         vars_ = dbt_vars(code_checksum(dbt_project().manifest_path))
-        stale = built_by_other_code(paths.build_db, vars_.get("code_version"))
+        name = engines.engine()
+        url = None
+        if name == "duckdb":
+            stale = built_by_other_code(paths.build_db, vars_.get("code_version"))
+        else:
+            url = engines.postgres_url()
+            os.environ.update(engines.profile_env(url))
+            copied = engines.push(paths.build_db, url, layer, paths.warehouse)
+            context.log.info(f"dbt {layer} on {name}: {len(copied)} input table(s) copied to the server")
+            stale = []  # the incremental macros themselves rebuild what other code built
         if stale and not settings.full_refresh:
             context.log.info(
                 f"dbt {layer}: {len(stale)} incremental model(s) built by other code "
                 f"({', '.join(stale[:5])}{', ...' if len(stale) > 5 else ''}): full refresh"
             )
+        switched = engines.engine_changed(paths.warehouse, name)
+        if switched:
+            context.log.info(f"dbt {layer}: the last night built on another engine than {name}: full refresh")
         invocation = dbt.cli(
-            dbt_build_args(vars_, full_refresh=settings.full_refresh or bool(stale)),
+            dbt_build_args(vars_, full_refresh=settings.full_refresh or bool(stale) or switched, target=name),
             context=context,
             target_path=paths.dbt_target / layer,
             raise_on_error=False,
         )
         yield from invocation.stream()
         share_partial_parse(paths.dbt_target, layer, before=False)
+        if url is not None:
+            pulled = engines.pull(paths.build_db, url, paths.warehouse)
+            context.log.info(f"dbt {layer} on {name}: {pulled} table(s) mirrored into the build database")
+        engines.record_engine(paths.warehouse, name)
         results = invocation.get_artifact("run_results.json").get("results", [])
         errors = [r for r in results if r.get("status") == "error"]
         if errors:

@@ -75,7 +75,8 @@ def _run(cmd: list[str], what: str) -> None:
 
 
 def start(root: Path) -> str:
-    """Make and start a new cluster under ``root`` (which must not hold one); return its URL."""
+    """Start the cluster under ``root``, made first when there is none (a cluster made before keeps its data, on
+    a new port); return its URL."""
     initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
     if not (initdb and pg_ctl):
         raise ServerError("no PostgreSQL server binaries (initdb, pg_ctl): run with --install, or install PostgreSQL")
@@ -90,10 +91,11 @@ def start(root: Path) -> str:
         os.chown(root, user.pw_uid, user.pw_gid)
     os.chmod(root, 0o700)
     data = root / "data"
-    _run(
-        [initdb, "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"],
-        "initdb",
-    )
+    if not (data / "PG_VERSION").exists():
+        _run(
+            [initdb, "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"],
+            "initdb",
+        )
     port = _free_port()
     options = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     _run([pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "server.log"), "-w", "-t", "60", "start"], "start")

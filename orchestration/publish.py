@@ -34,7 +34,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration import nightgate, publish_delta, publish_postgres
+from orchestration import engines, nightgate, publish_delta, publish_postgres
 from orchestration.check_outcomes import CheckOutcome
 from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
@@ -62,13 +62,20 @@ def input_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
 
 
 def fingerprint(
-    files: list[dict[str, str]], code_checksum: str, as_of: date, model_parameters: list[dict[str, Any]] | None = None
+    files: list[dict[str, str]],
+    code_checksum: str,
+    as_of: date,
+    model_parameters: list[dict[str, Any]] | None = None,
+    engine: str = "duckdb",
 ) -> str:
-    """What a release is made of: landed inputs, the dbt code, the as-of date and the scenario model's run
-    parameters (seed, iterations, model version: another seed is another release) (pure: tested)."""
+    """What a release is made of: landed inputs, the dbt code, the as-of date, the scenario model's run
+    parameters (seed, iterations, model version: another seed is another release) and the build engine (named
+    only when it is not DuckDB, so earlier fingerprints hold) (pure: tested)."""
     content: dict[str, Any] = {"files": files, "code": code_checksum, "as_of": as_of.isoformat()}
     if model_parameters:
         content["models"] = model_parameters
+    if engine != "duckdb":
+        content["engine"] = engine
     blob = json.dumps(content, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -152,8 +159,6 @@ RELEASE_COLUMNS = [
     "engine",
     "published_to",
 ]
-#: The engine that builds the release (dbt's adapter; its versions are in ``tool_versions``).
-BUILD_ENGINE = "duckdb"
 #: Packages whose versions make a release reproducible.
 TOOL_PACKAGES = (
     "dagster",
@@ -172,7 +177,9 @@ def tool_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": sys.version.split()[0]}
-    for pkg in TOOL_PACKAGES:
+    if engines.engine() == "postgres":  # the build engine's adapter and server
+        out["postgresql"] = engines.server_version(engines.postgres_url())
+    for pkg in (*TOOL_PACKAGES, *(("dbt-postgres",) if engines.engine() == "postgres" else ())):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -362,7 +369,7 @@ def publish_release(
     con = _connect_build(paths)
     try:
         files = input_files(con)
-        fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, model_parameters(con))
+        fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, model_parameters(con), engines.engine())
         previous = last_release(con)
         recorded = publish_delta.recorded_published_stat(con) if trust_stats else None
     finally:
@@ -435,7 +442,7 @@ def _release_record(
         "failed_checks": json.dumps([c.as_dict() for c in failed], default=str),
         "code_version": code_version(),
         "tool_versions": json.dumps(tool_versions(), sort_keys=True),
-        "engine": BUILD_ENGINE,
+        "engine": engines.engine(),
     }
 
 
@@ -455,7 +462,7 @@ def night_verdict(
         recorded = publish_delta.recorded_published_stat(con)
     finally:
         con.close()
-    fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, scenario)
+    fp = fingerprint(files, nightgate.code_checksum(manifest_path), as_of, scenario, engines.engine())
     return nightgate.compare(
         files, fp, previous, lambda: _published_sha256(paths, recorded), full_refresh=full_refresh
     ), files

@@ -38,3 +38,33 @@
 {% macro money_from_double(expr, scale=6) -%}
     cast(cast({{ expr }} as decimal(38, {{ scale }})) as {{ money_type() }})
 {%- endmacro %}
+
+
+{#
+    money_divide(numerator, denominator): numerator / denominator as money_type(), exactly: the quotient rounded
+    half away from zero at the 18th decimal place, on every engine. The denominator must be a whole number (a
+    count of months, days, seat days); NULL (nullif(x, 0)) gives NULL. PostgreSQL and Spark divide decimals in
+    decimal arithmetic; DuckDB divides them in floating point (DECIMAL / DECIMAL is a DOUBLE), which put
+    58.409999999999983616 toil hours where 58.41 was meant, so there the quotient is taken on the decimal's
+    scaled integer (HUGEINT), as long division does.
+#}
+{% macro money_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('money_divide', 'ai_roi_ledger')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__money_divide(numerator, denominator) -%}
+    cast(round(cast({{ numerator }} as {{ money_type() }}) / ({{ denominator }}), 18) as {{ money_type() }})
+{%- endmacro %}
+
+{% macro duckdb__money_divide(numerator, denominator) -%}
+    {%- set scaled = "cast(replace(cast(cast(" ~ numerator ~ " as decimal(38, 18)) as varchar), '.', '') as hugeint)" -%}
+    {%- set whole = "cast(" ~ denominator ~ " as hugeint)" -%}
+    cast(
+        cast(
+            sign({{ scaled }}) * sign({{ whole }})
+            * ((abs({{ scaled }}) * 2 + abs({{ whole }})) // (2 * abs({{ whole }})))
+            as decimal(38, 0)
+        ) * cast(0.000000000000000001 as decimal(38, 18))
+        as {{ money_type() }}
+    )
+{%- endmacro %}

@@ -101,7 +101,7 @@
     {%- set key = landing_contract(system, name).natural_key -%}
     select {% for column in key %}{{ adapter.quote(column) }} as {{ repeated_key_column(column) }}, {% endfor -%}
         true as _is_repeated
-    from {{ landed_rows(system, name, scope) }}
+    from {{ landed_rows(system, name, scope) }} as landed_keys
     group by {{ quoted(key) | join(', ') }}
     having count(*) > 1
 {%- endmacro %}
@@ -155,7 +155,7 @@
     {%- set c = landing_contract(system, name) -%}
     {%- set columns = quoted(c.fields + [c.extra, '_source_file', '_file_sha256', '_line', '_ingested_at']) -%}
     {%- if c.repeats == 'positional' -%}
-    select * from {{ landed_rows(system, name) }}
+    select * from {{ landed_rows(system, name) }} as landed
     {%- else -%}
     select {% for column in columns %}landed.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
     from {{ landed_rows(system, name) }} as landed

@@ -35,15 +35,17 @@ efficiency_flows as (
         efficiency.month,
         cast({{ dbt.date_trunc('quarter', 'efficiency.month') }} as date) as quarter_start,
         {{ dbt.datediff('efficiency_start.first_month', 'efficiency.month', 'month') }} as month_index,  -- noqa: LT05
+        -- money stays exact decimal (the quarter's sums are published as they are); only the discounting and
+        -- the run rate's projection are done in floating point, below
         cast(
             efficiency.usage_based_cost + efficiency.recurring_cost + efficiency.one_time_cost
-            + efficiency.support_cost as {{ double_type() }}
+            + efficiency.support_cost as {{ money_type() }}
         ) as cash_cost,
-        cast(efficiency.reclaimed_cash as {{ double_type() }}) as cash_benefit,
-        cast(efficiency.one_time_cost as {{ double_type() }}) as one_time_cost,
-        cast(efficiency.capacity_value as {{ double_type() }}) as capacity_value,
-        cast(efficiency.net_cash as {{ double_type() }}) as net_cash,
-        cast(efficiency.net_pnl as {{ double_type() }}) as net_pnl,
+        cast(efficiency.reclaimed_cash as {{ money_type() }}) as cash_benefit,
+        cast(efficiency.one_time_cost as {{ money_type() }}) as one_time_cost,
+        cast(efficiency.capacity_value as {{ money_type() }}) as capacity_value,
+        cast(efficiency.net_cash as {{ money_type() }}) as net_cash,
+        cast(efficiency.net_pnl as {{ money_type() }}) as net_pnl,
         efficiency.cost_line_count
     from efficiency
     inner join efficiency_start
@@ -87,9 +89,9 @@ efficiency_to_date as (
     select
         quarters.ai_system_id,
         quarters.quarter_start,
-        sum(flows.cash_cost * flows.discount_factor) as pv_costs,
-        sum(flows.cash_benefit * flows.discount_factor) as pv_cash_benefits,
-        sum(flows.capacity_value * flows.discount_factor) as pv_efficiency_capacity,
+        sum(cast(flows.cash_cost as {{ double_type() }}) * flows.discount_factor) as pv_costs,
+        sum(cast(flows.cash_benefit as {{ double_type() }}) * flows.discount_factor) as pv_cash_benefits,
+        sum(cast(flows.capacity_value as {{ double_type() }}) * flows.discount_factor) as pv_efficiency_capacity,
         count(*) as horizon_months_observed,
         min(case when flows.cumulative_net_cash >= 0 then flows.month end) as payback_month
     from quarters
@@ -108,7 +110,8 @@ efficiency_run_rate as (
     select
         quarters.ai_system_id,
         quarters.quarter_start,
-        avg(flows.cash_benefit - (flows.cash_cost - flows.one_time_cost)) as run_rate_net_cash,
+        avg(cast(flows.cash_benefit - (flows.cash_cost - flows.one_time_cost) as {{ double_type() }}))
+            as run_rate_net_cash,
         max(flows.month_index) as last_month_index
     from quarters
     inner join efficiency_discounted as flows

@@ -66,12 +66,12 @@ resolved as (
         wants_observed_loss and observed_loss_low is not null as loss_observed,
         case
             when wants_observed_loss and observed_loss_low is not null
-                then cast(observed_loss_low as {{ money_type() }})
+                then {{ money_from_double('observed_loss_low') }}
             else loss_low_90
         end as loss_low_90,
         case
             when wants_observed_loss and observed_loss_low is not null
-                then cast(observed_loss_high as {{ money_type() }})
+                then {{ money_from_double('observed_loss_high') }}
             else loss_high_90
         end as loss_high_90,
         case

@@ -124,8 +124,8 @@ observed_cost_annual as (
         months_billed,
         one_time_cost,
         cast(
-            case when months_billed > 0 then running_cost_12m * 12 / months_billed else 0 end
-            + one_time_cost * 12 / {{ life }}
+            case when months_billed > 0 then {{ money_divide('running_cost_12m * 12', 'months_billed') }} else 0 end
+            + {{ money_divide('one_time_cost * 12', life) }}
             as {{ money_type() }}
         ) as annual_cost
     from observed_cost

@@ -136,9 +136,8 @@ after_adoption as (
         work_months.work_month,
         baseline.baseline_month_count,
         baseline.baseline_item_count,
-        cast(
-            baseline.baseline_total_hours / baseline.baseline_month_count as {{ money_type() }}
-        ) as baseline_hours_per_month,
+        {{ money_divide('baseline.baseline_total_hours', 'baseline.baseline_month_count') }}
+            as baseline_hours_per_month,
         count(toil.team) as toil_item_count,
         cast(coalesce(sum(toil.effort_hours), 0) as {{ money_type() }}) as toil_hours
     from baseline

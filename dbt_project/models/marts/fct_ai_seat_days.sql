@@ -180,11 +180,9 @@ final as (
                 when grid.held_seat_days is not null then 0
             end as bigint
         ) as idle_seat_days,
-        cast(
-            licence_months.billed_amount * coalesce(grid.held_seat_days, grid.active_seat_days)
-            / nullif(system_months.shared_days, 0)
-            as {{ money_type() }}
-        ) as seat_cost,
+        {{ money_divide(
+            'licence_months.billed_amount * coalesce(grid.held_seat_days, grid.active_seat_days)',
+            'nullif(system_months.shared_days, 0)') }} as seat_cost,
         licence_months.currency as seat_cost_currency,
         grid.source_datasets
     from grid

@@ -115,11 +115,11 @@ final as (
         cast(defensive.counter_entry_count as bigint) as defensive_counter_entry_count,
         defensive.coverage_grade as defensive_coverage_grade,
         -- efficiency (finance)
-        {{ money_from_double('efficiency.net_cash') }} as efficiency_net_cash_usd,
-        {{ money_from_double('efficiency.net_pnl') }} as efficiency_net_pnl_usd,
-        {{ money_from_double('efficiency.cash_benefit') }} as efficiency_reclaimed_cash_usd,
-        {{ money_from_double('efficiency.capacity_value') }} as efficiency_capacity_value_usd,
-        {{ money_from_double('efficiency.cash_cost') }} as efficiency_cash_cost_usd,
+        cast(efficiency.net_cash as {{ money_type() }}) as efficiency_net_cash_usd,
+        cast(efficiency.net_pnl as {{ money_type() }}) as efficiency_net_pnl_usd,
+        cast(efficiency.cash_benefit as {{ money_type() }}) as efficiency_reclaimed_cash_usd,
+        cast(efficiency.capacity_value as {{ money_type() }}) as efficiency_capacity_value_usd,
+        cast(efficiency.cash_cost as {{ money_type() }}) as efficiency_cash_cost_usd,
         efficiency.coverage_grade as efficiency_coverage_grade,
         -- productivity (engineering)
         cast(productivity.did_row_count as bigint) as productivity_did_row_count,

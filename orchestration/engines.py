@@ -1,0 +1,265 @@
+"""The build engine: where dbt builds the night (DuckDB by default, or a PostgreSQL server).
+
+Everything else stays where it is whatever the engine: ingest lands files (Parquet, engine-neutral) and keeps
+its audit trail in the DuckDB build database, the GX landing gates read that, and BI reads the published DuckDB
+file. With ``postgres`` (``roi-ledger run --engine postgres``, ``$ROI_LEDGER_ENGINE``; the server from
+``$ROI_LEDGER_POSTGRES_URL``), each dbt layer runs with dbt's ``postgres`` target, and the engine boundary is
+crossed twice per layer, by value and exactly (CSV text both ways: money as decimal text, doubles round-trip):
+
+- before a layer, its inputs from the DuckDB build database: the landing views (a dataset whose landed files
+  have not changed since the last copy is not copied again) and the ingest's audit tables for the first, the
+  scenario model's output for the portfolio layer;
+- after a layer, every table dbt built (schemas ``staging``, ``intermediate``, ``marts``, ``seeds``) back into
+  the DuckDB build database, where the Python steps (scenario model, GX mart gates, publish) read it as they
+  read a DuckDB build.
+
+A night on another engine than the last one rebuilds every incremental model (``--full-refresh``): the
+incremental state of one engine says nothing of the other's tables.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import duckdb
+
+from orchestration.publish_postgres import PostgresPublishError, _ident, normalised_url, postgres_type, redacted
+
+ENGINE_ENV = "ROI_LEDGER_ENGINE"
+POSTGRES_URL_ENV = "ROI_LEDGER_POSTGRES_URL"
+ENGINES = ("duckdb", "postgres")
+#: What dbt builds, mirrored back into the DuckDB build database after each layer.
+BUILT_SCHEMAS = ("staging", "intermediate", "marts", "seeds")
+#: The ingest's audit tables dbt sources read (``models/marts/quality/_audit__sources.yml``).
+AUDIT_SOURCES = ("ingested_files", "ingested_money")
+#: The scenario model's output schema (``models/portfolio/_scenario_model__sources.yml``).
+SCENARIO_SCHEMA = "scenario_model"
+#: Per landing table on the server, the digest of the DuckDB view it was copied from (its landed files).
+COPIES_TABLE = "engine_copies.landing_views"
+#: The engine of the last night that ran dbt (``DIR/warehouse/engine``).
+ENGINE_FILE = "engine"
+
+_DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "character varying": "VARCHAR",
+    "bigint": "BIGINT",
+    "integer": "INTEGER",
+    "smallint": "SMALLINT",
+    "double precision": "DOUBLE",
+    "real": "FLOAT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp without time zone": "TIMESTAMP",
+    "timestamp with time zone": "TIMESTAMPTZ",
+}
+
+
+def engine() -> str:
+    """The build engine of this run (``$ROI_LEDGER_ENGINE``, default duckdb); another value is refused."""
+    value = os.environ.get(ENGINE_ENV) or "duckdb"
+    if value not in ENGINES:
+        raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}, not {value!r}")
+    return value
+
+
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        raise PostgresPublishError(f"the postgres engine needs a server: set {POSTGRES_URL_ENV}")
+    return normalised_url(url)
+
+
+def dbt_target_args(name: str) -> list[str]:
+    """dbt's ``--target`` of the engine (pure): the profile's default target is DuckDB's."""
+    return [] if name == "duckdb" else ["--target", name]
+
+
+def profile_env(url: str) -> dict[str, str]:
+    """The environment the ``postgres`` target of ``dbt_project/profiles.yml`` reads, from a URL (pure)."""
+    parts = urlsplit(normalised_url(url))
+    return {
+        "ROI_LEDGER_PG_HOST": parts.hostname or "127.0.0.1",
+        "ROI_LEDGER_PG_PORT": str(parts.port or 5432),
+        "ROI_LEDGER_PG_USER": unquote(parts.username or ""),
+        "ROI_LEDGER_PG_PASSWORD": unquote(parts.password or ""),
+        "ROI_LEDGER_PG_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+    }
+
+
+def duckdb_type(pg_type: str, precision: int | None, scale: int | None, where: str) -> str:
+    """The DuckDB type of a column dbt built on PostgreSQL; a numeric without a declared scale is held at the
+    project's money precision, decimal(38, 18)."""
+    if pg_type == "numeric":
+        return f"DECIMAL({precision}, {scale})" if precision is not None else "DECIMAL(38, 18)"
+    found = _DUCKDB_TYPES.get(pg_type)
+    if found is None:
+        raise PostgresPublishError(f"{where}: no DuckDB type for PostgreSQL type {pg_type}")
+    return found
+
+
+def _connect(url: str) -> Any:
+    import psycopg2
+
+    try:
+        return psycopg2.connect(normalised_url(url), connect_timeout=30, application_name="roi-ledger build")
+    except psycopg2.Error as exc:
+        raise PostgresPublishError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
+
+
+def server_version(url: str) -> str:
+    conn = _connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW server_version")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+
+
+def _to_postgres(con: duckdb.DuckDBPyConnection, cur: Any, schema: str, table: str, scratch: Path) -> None:
+    """Replace ``schema.table`` on the server with the DuckDB relation of the same name, by value."""
+    cols = _columns(con, schema, table)
+    qualified = f"{_ident(schema)}.{_ident(table)}"
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
+    cur.execute(f"DROP TABLE IF EXISTS {qualified}")
+    ddl = ", ".join(f"{_ident(c)} {postgres_type(t, f'{schema}.{table}.{c}')}" for c, t in cols)
+    cur.execute(f"CREATE TABLE {qualified} ({ddl})")
+    csv = scratch / f"{schema}.{table}.csv"
+    con.execute(f"COPY (SELECT * FROM {schema}.\"{table}\") TO '{csv}' (HEADER false)")
+    with open(csv, encoding="utf-8") as fh:
+        cur.copy_expert(f"COPY {qualified} FROM STDIN WITH (FORMAT csv)", fh)
+    csv.unlink()
+
+
+def push(build_db: Path, url: str, layer: str, scratch_dir: Path) -> list[str]:
+    """Copy a layer's inputs from the DuckDB build database to the server, in one transaction; returns what
+    was copied. ``marts`` (the first layer): every landing view whose landed files changed since its last copy,
+    and the audit tables dbt reads; ``portfolio``: the scenario model's output."""
+    import psycopg2
+
+    con = duckdb.connect(str(build_db), read_only=True)
+    conn = _connect(url)
+    copied: list[str] = []
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        with conn.cursor() as cur, tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".engine-") as scratch:
+            if layer == "marts":
+                cur.execute("CREATE SCHEMA IF NOT EXISTS engine_copies")
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {COPIES_TABLE} (table_name text PRIMARY KEY, digest text)")
+                cur.execute(f"SELECT table_name, digest FROM {COPIES_TABLE}")
+                have = dict(cur.fetchall())
+                views = con.execute(
+                    "SELECT schema_name || '.' || view_name, schema_name, view_name, comment FROM duckdb_views() "
+                    "WHERE database_name = current_database() AND schema_name LIKE 'landing\\_%' ESCAPE '\\' "
+                    "ORDER BY 1"
+                ).fetchall()
+                for name, schema, view, digest in views:
+                    if digest is not None and have.get(name) == digest:
+                        continue
+                    _to_postgres(con, cur, schema, view, Path(scratch))
+                    cur.execute(
+                        f"INSERT INTO {COPIES_TABLE} VALUES (%s, %s) ON CONFLICT (table_name) "
+                        "DO UPDATE SET digest = excluded.digest",
+                        (name, digest),
+                    )
+                    copied.append(name)
+                for table in AUDIT_SOURCES:
+                    _to_postgres(con, cur, "audit", table, Path(scratch))
+                    copied.append(f"audit.{table}")
+            elif layer == "portfolio":
+                tables = con.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                    "AND table_schema = ? ORDER BY 1",
+                    [SCENARIO_SCHEMA],
+                ).fetchall()
+                for (table,) in tables:
+                    _to_postgres(con, cur, SCENARIO_SCHEMA, table, Path(scratch))
+                    copied.append(f"{SCENARIO_SCHEMA}.{table}")
+        conn.commit()
+    except psycopg2.Error as exc:
+        conn.rollback()
+        raise PostgresPublishError(f"copying the {layer} inputs to {redacted(url)}: {str(exc).strip()}") from None
+    finally:
+        conn.close()
+        con.close()
+    return copied
+
+
+def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = BUILT_SCHEMAS) -> int:
+    """Mirror every table dbt built on the server into the DuckDB build database (tables of those schemas the
+    server no longer has are dropped); returns the tables copied."""
+    schemas = tuple(schemas)
+    conn = _connect(url)
+    con = duckdb.connect(str(build_db))
+    n = 0
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        with conn.cursor() as cur, tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".engine-") as scratch:
+            cur.execute(
+                "SELECT c.table_schema, c.table_name, c.column_name, c.data_type, c.numeric_precision, "
+                "c.numeric_scale FROM information_schema.columns AS c JOIN information_schema.tables AS t "
+                "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+                "WHERE t.table_type = 'BASE TABLE' AND c.table_schema = ANY(%s) "
+                "ORDER BY c.table_schema, c.table_name, c.ordinal_position",
+                (list(schemas),),
+            )
+            tables: dict[tuple[str, str], list[tuple[str, str]]] = {}
+            for schema, table, column, type_, precision, scale in cur.fetchall():
+                where = f"{schema}.{table}.{column}"
+                tables.setdefault((schema, table), []).append(
+                    (column, duckdb_type(type_, precision if type_ == "numeric" else None, scale, where))
+                )
+            for schema in schemas:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                here = con.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                    "AND table_schema = ? AND table_type = 'BASE TABLE'",
+                    [schema],
+                ).fetchall()
+                for (table,) in here:
+                    if (schema, table) not in tables:
+                        con.execute(f'DROP TABLE {schema}."{table}"')
+            con.execute("BEGIN")
+            for (schema, table), cols in tables.items():
+                csv = Path(scratch) / f"{schema}.{table}.csv"
+                with open(csv, "w", encoding="utf-8") as fh:
+                    cur.copy_expert(f"COPY {_ident(schema)}.{_ident(table)} TO STDOUT WITH (FORMAT csv)", fh)
+                ddl = ", ".join(f'"{c}" {t}' for c, t in cols)
+                con.execute(f'CREATE OR REPLACE TABLE {schema}."{table}" ({ddl})')
+                if csv.stat().st_size:  # PostgreSQL's CSV: comma, double quotes doubled, NULL unquoted and empty
+                    con.execute(
+                        f"COPY {schema}.\"{table}\" FROM '{csv}' (FORMAT csv, HEADER false, AUTO_DETECT false, "
+                        "DELIMITER ',', QUOTE '\"', ESCAPE '\"', ALLOW_QUOTED_NULLS false)"
+                    )
+                csv.unlink()
+                n += 1
+            con.execute("COMMIT")
+    finally:
+        con.close()
+        conn.close()
+    return n
+
+
+def engine_changed(warehouse: Path, name: str) -> bool:
+    """Whether the last night that ran dbt used another engine (a build database from before engines were
+    recorded was DuckDB's)."""
+    marker = warehouse / ENGINE_FILE
+    last = marker.read_text().strip() if marker.exists() else "duckdb"
+    return last != name
+
+
+def record_engine(warehouse: Path, name: str) -> None:
+    (warehouse / ENGINE_FILE).write_text(name + "\n")
