@@ -6,9 +6,9 @@ file. With ``postgres`` (``roi-ledger run --engine postgres``, ``$ROI_LEDGER_ENG
 ``$ROI_LEDGER_POSTGRES_URL``), each dbt layer runs with dbt's ``postgres`` target, and the engine boundary is
 crossed twice per layer, by value and exactly (CSV text both ways: money as decimal text, doubles round-trip):
 
-- before a layer, its inputs from the DuckDB build database: the landing views (a dataset whose landed files
-  have not changed since the last copy is not copied again) and the ingest's audit tables for the first, the
-  scenario model's output for the portfolio layer;
+- before a layer, its inputs from the DuckDB build database: for the first, the landing, file by file (a
+  night copies its new files' rows and deletes the rows of files no longer landed, as the landing views
+  change), and the ingest's audit tables; for the portfolio layer, the scenario model's output;
 - after a layer, every table dbt built (schemas ``staging``, ``intermediate``, ``marts``, ``seeds``) back into
   the DuckDB build database, where the Python steps (scenario model, GX mart gates, publish) read it as they
   read a DuckDB build.
@@ -19,6 +19,7 @@ incremental state of one engine says nothing of the other's tables.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
@@ -39,8 +40,10 @@ BUILT_SCHEMAS = ("staging", "intermediate", "marts", "seeds")
 AUDIT_SOURCES = ("ingested_files", "ingested_money")
 #: The scenario model's output schema (``models/portfolio/_scenario_model__sources.yml``).
 SCENARIO_SCHEMA = "scenario_model"
-#: Per landing table on the server, the digest of the DuckDB view it was copied from (its landed files).
+#: Per landing table on the server, the digest of its columns (new code: copied whole again), and the landed
+#: files whose rows it holds.
 COPIES_TABLE = "engine_copies.landing_views"
+FILES_TABLE = "engine_copies.landing_files"
 #: The engine of the last night that ran dbt (``DIR/warehouse/engine``).
 ENGINE_FILE = "engine"
 
@@ -144,11 +147,67 @@ def _to_postgres(con: duckdb.DuckDBPyConnection, cur: Any, schema: str, table: s
     csv.unlink()
 
 
+def _copy_query(con: duckdb.DuckDBPyConnection, cur: Any, select: str, qualified: str, scratch: Path) -> None:
+    csv = scratch / "copy.csv"
+    con.execute(f"COPY ({select}) TO '{csv}' (HEADER false)")
+    with open(csv, encoding="utf-8") as fh:
+        cur.copy_expert(f"COPY {qualified} FROM STDIN WITH (FORMAT csv)", fh)
+    csv.unlink()
+
+
+def _push_landing(con: duckdb.DuckDBPyConnection, cur: Any, root: Path, scratch: Path) -> list[str]:
+    """Bring each landing table on the server to the files landed now, file by file: the rows of a file no
+    longer landed (restated, withdrawn) are deleted, a new file's rows copied; a table whose columns changed
+    (new code) is copied whole. Returns ``<table> +<new files> -<gone files>`` per table changed."""
+    from orchestration.datasets import DATASETS
+    from orchestration.ingest.landing import landed_files, landing_file, landing_select
+
+    cur.execute("CREATE SCHEMA IF NOT EXISTS engine_copies")
+    cur.execute(f"CREATE TABLE IF NOT EXISTS {COPIES_TABLE} (table_name text PRIMARY KEY, digest text)")
+    cur.execute(f"CREATE TABLE IF NOT EXISTS {FILES_TABLE} (table_name text, source_file text, file_sha256 text)")
+    cur.execute(f"SELECT table_name, digest FROM {COPIES_TABLE}")
+    shapes = dict(cur.fetchall())
+    changed = []
+    for ds in DATASETS:
+        cols = _columns(con, ds.schema, ds.name)
+        shape = hashlib.sha256(repr(cols).encode()).hexdigest()
+        qualified = f"{_ident(ds.schema)}.{_ident(ds.name)}"
+        files = landed_files(con, ds)
+        if shapes.get(ds.table) != shape:
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(ds.schema)}")
+            cur.execute(f"DROP TABLE IF EXISTS {qualified}")
+            ddl = ", ".join(f"{_ident(c)} {postgres_type(t, f'{ds.table}.{c}')}" for c, t in cols)
+            cur.execute(f"CREATE TABLE {qualified} ({ddl})")
+            cur.execute(f"DELETE FROM {FILES_TABLE} WHERE table_name = %s", (ds.table,))
+            cur.execute(
+                f"INSERT INTO {COPIES_TABLE} VALUES (%s, %s) ON CONFLICT (table_name) DO UPDATE SET digest = %s",
+                (ds.table, shape, shape),
+            )
+        cur.execute(f"SELECT source_file, file_sha256 FROM {FILES_TABLE} WHERE table_name = %s", (ds.table,))
+        have = set(cur.fetchall())
+        gone, new = sorted(have - set(files)), [f for f in files if f not in have]
+        for source_file, sha in gone:
+            cur.execute(f"DELETE FROM {qualified} WHERE _source_file = %s AND _file_sha256 = %s", (source_file, sha))
+            cur.execute(
+                f"DELETE FROM {FILES_TABLE} WHERE table_name = %s AND source_file = %s AND file_sha256 = %s",
+                (ds.table, source_file, sha),
+            )
+        if new:
+            paths = [landing_file(root, ds, rel, sha) for rel, sha in new]
+            _copy_query(con, cur, landing_select(ds, paths), qualified, scratch)
+            cur.executemany(f"INSERT INTO {FILES_TABLE} VALUES (%s, %s, %s)", [(ds.table, f, h) for f, h in new])
+        if gone or new:
+            changed.append(f"{ds.table} +{len(new)} -{len(gone)}")
+    return changed
+
+
 def push(build_db: Path, url: str, layer: str, scratch_dir: Path) -> list[str]:
     """Copy a layer's inputs from the DuckDB build database to the server, in one transaction; returns what
-    was copied. ``marts`` (the first layer): every landing view whose landed files changed since its last copy,
-    and the audit tables dbt reads; ``portfolio``: the scenario model's output."""
+    was copied. ``marts`` (the first layer): the landing, file by file (:func:`_push_landing`), and the audit
+    tables dbt reads; ``portfolio``: the scenario model's output."""
     import psycopg2
+
+    from orchestration.ingest.landing import landing_root
 
     con = duckdb.connect(str(build_db), read_only=True)
     conn = _connect(url)
@@ -157,25 +216,7 @@ def push(build_db: Path, url: str, layer: str, scratch_dir: Path) -> list[str]:
         con.execute("SET TimeZone = 'UTC'")
         with conn.cursor() as cur, tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".engine-") as scratch:
             if layer == "marts":
-                cur.execute("CREATE SCHEMA IF NOT EXISTS engine_copies")
-                cur.execute(f"CREATE TABLE IF NOT EXISTS {COPIES_TABLE} (table_name text PRIMARY KEY, digest text)")
-                cur.execute(f"SELECT table_name, digest FROM {COPIES_TABLE}")
-                have = dict(cur.fetchall())
-                views = con.execute(
-                    "SELECT schema_name || '.' || view_name, schema_name, view_name, comment FROM duckdb_views() "
-                    "WHERE database_name = current_database() AND schema_name LIKE 'landing\\_%' ESCAPE '\\' "
-                    "ORDER BY 1"
-                ).fetchall()
-                for name, schema, view, digest in views:
-                    if digest is not None and have.get(name) == digest:
-                        continue
-                    _to_postgres(con, cur, schema, view, Path(scratch))
-                    cur.execute(
-                        f"INSERT INTO {COPIES_TABLE} VALUES (%s, %s) ON CONFLICT (table_name) "
-                        "DO UPDATE SET digest = excluded.digest",
-                        (name, digest),
-                    )
-                    copied.append(name)
+                copied += _push_landing(con, cur, landing_root(build_db), Path(scratch))
                 for table in AUDIT_SOURCES:
                     _to_postgres(con, cur, "audit", table, Path(scratch))
                     copied.append(f"audit.{table}")

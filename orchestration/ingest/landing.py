@@ -157,18 +157,21 @@ def landed_files(con: duckdb.DuckDBPyConnection, ds: Dataset) -> list[tuple[str,
     ]
 
 
+def landing_select(ds: Dataset, files: list[Path]) -> str:
+    """The rows of the landing files ``files`` of ``ds``, in the registry's columns and types (no file: none)."""
+    cols = landing_columns(ds)
+    if files:
+        listed = ", ".join(sql_str(str(f)) for f in files)
+        select = ", ".join(f'CAST("{n}" AS {t.replace(" NOT NULL", "")}) AS "{n}"' for n, t in cols)
+        return f"SELECT {select} FROM read_parquet([{listed}], union_by_name = true)"
+    nulls = ", ".join(f'CAST(NULL AS {t.replace(" NOT NULL", "")}) AS "{n}"' for n, t in cols)
+    return f"SELECT {nulls} WHERE false"
+
+
 def refresh_view(con: duckdb.DuckDBPyConnection, ds: Dataset, root: Path) -> None:
     """``landing_<system>.<dataset>``: the landed files of ``ds``, in the registry's columns and types."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {ds.schema}")
-    cols = landing_columns(ds)
-    files = [str(landing_file(root, ds, rel, sha)) for rel, sha in landed_files(con, ds)]
-    if files:
-        listed = ", ".join(sql_str(f) for f in files)
-        select = ", ".join(f'CAST("{n}" AS {t.replace(" NOT NULL", "")}) AS "{n}"' for n, t in cols)
-        body = f"SELECT {select} FROM read_parquet([{listed}], union_by_name = true)"
-    else:
-        body = "SELECT " + ", ".join(f'CAST(NULL AS {t.replace(" NOT NULL", "")}) AS "{n}"' for n, t in cols)
-        body += " WHERE false"
+    body = landing_select(ds, [landing_file(root, ds, rel, sha) for rel, sha in landed_files(con, ds)])
     # The view's comment is the hash of its body: every step's connection asks for every view, and an unchanged
     # one is not written again (a catalog write each, 16 per connection).
     digest = hashlib.sha256(body.encode()).hexdigest()

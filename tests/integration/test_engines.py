@@ -1,16 +1,18 @@
 """The same night built on PostgreSQL (``roi-ledger run --engine postgres``) publishes the figures the DuckDB
 build published: every staging and mart table, row for row, money exactly and floats to 1e-9 relative, on a
-real server."""
+real server; then an unchanged night, and a blocked one that leaves the published file untouched."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 
 import duckdb
 
-from orchestration.cli import EXIT_OK, main
+from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
 from orchestration.engines import POSTGRES_URL_ENV
+from orchestration.ingest.engine import sha256_file
 from tests.conftest import AS_OF, new_database
 from tests.tools.compare_builds import differences
 
@@ -46,3 +48,29 @@ def test_a_night_on_postgres_publishes_what_the_duckdb_night_published(
     # the next night with nothing new is unchanged, as on DuckDB
     assert main(run) == EXIT_OK
     assert _releases(copy)[0]["status"] == "unchanged"
+    # a night whose new file breaks a gate (AI spend no rule can attribute) builds incrementally on the server,
+    # is blocked by the test dbt ran there, and leaves the published file as it was
+    before = sha256_file(published)
+    focus_dir = copy / "raw" / "billing" / "focus"
+    with open(sorted(focus_dir.glob("focus_aws_*.csv"))[0], newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, row = reader.fieldnames, next(reader)
+    row.update(
+        Id="aws-unknown-ai-0000001",
+        BilledCost="50000.00",
+        EffectiveCost="50000.00",
+        ListCost="50000.00",
+        ContractedCost="50000.00",
+        Tags=json.dumps({"ai_system": "ais-nobody-registered-this"}),
+        ResourceId="ai-platform-x",
+    )
+    with open(focus_dir / "focus_aws_zz_unknown_ai.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerow(row)
+    assert main(run) == EXIT_BLOCKED
+    blocked = _releases(copy)[0]
+    assert blocked["status"] == "blocked" and blocked["engine"] == "postgres"
+    failed = {c["check"] for c in json.loads(blocked["failed_checks"])}
+    assert "assert_cost_separation_unclassified_ai_spend" in failed
+    assert sha256_file(published) == before
