@@ -29,7 +29,16 @@ from urllib.parse import unquote, urlsplit
 
 import duckdb
 
-from orchestration.publish_postgres import PostgresPublishError, _ident, normalised_url, postgres_type, redacted
+from orchestration.publish_postgres import (
+    PostgresPublishError,
+    connect,
+    copy_rows,
+    copy_table,
+    ident,
+    normalised_url,
+    postgres_type,
+    redacted,
+)
 
 ENGINE_ENV = "ROI_LEDGER_ENGINE"
 POSTGRES_URL_ENV = "ROI_LEDGER_POSTGRES_URL"
@@ -105,17 +114,8 @@ def duckdb_type(pg_type: str, precision: int | None, scale: int | None, where: s
     return found
 
 
-def _connect(url: str) -> Any:
-    import psycopg2
-
-    try:
-        return psycopg2.connect(normalised_url(url), connect_timeout=30, application_name="roi-ledger build")
-    except psycopg2.Error as exc:
-        raise PostgresPublishError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
-
-
 def server_version(url: str) -> str:
-    conn = _connect(url)
+    conn = connect(url, "build")
     try:
         with conn.cursor() as cur:
             cur.execute("SHOW server_version")
@@ -134,25 +134,9 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tu
 
 def _to_postgres(con: duckdb.DuckDBPyConnection, cur: Any, schema: str, table: str, scratch: Path) -> None:
     """Replace ``schema.table`` on the server with the DuckDB relation of the same name, by value."""
-    cols = _columns(con, schema, table)
-    qualified = f"{_ident(schema)}.{_ident(table)}"
-    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
-    cur.execute(f"DROP TABLE IF EXISTS {qualified}")
-    ddl = ", ".join(f"{_ident(c)} {postgres_type(t, f'{schema}.{table}.{c}')}" for c, t in cols)
-    cur.execute(f"CREATE TABLE {qualified} ({ddl})")
-    csv = scratch / f"{schema}.{table}.csv"
-    con.execute(f"COPY (SELECT * FROM {schema}.\"{table}\") TO '{csv}' (HEADER false)")
-    with open(csv, encoding="utf-8") as fh:
-        cur.copy_expert(f"COPY {qualified} FROM STDIN WITH (FORMAT csv)", fh)
-    csv.unlink()
-
-
-def _copy_query(con: duckdb.DuckDBPyConnection, cur: Any, select: str, qualified: str, scratch: Path) -> None:
-    csv = scratch / "copy.csv"
-    con.execute(f"COPY ({select}) TO '{csv}' (HEADER false)")
-    with open(csv, encoding="utf-8") as fh:
-        cur.copy_expert(f"COPY {qualified} FROM STDIN WITH (FORMAT csv)", fh)
-    csv.unlink()
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
+    cur.execute(f"DROP TABLE IF EXISTS {ident(schema)}.{ident(table)}")
+    copy_table(con, cur, schema, table, _columns(con, schema, table), scratch)
 
 
 def _push_landing(con: duckdb.DuckDBPyConnection, cur: Any, root: Path, scratch: Path) -> list[str]:
@@ -171,12 +155,12 @@ def _push_landing(con: duckdb.DuckDBPyConnection, cur: Any, root: Path, scratch:
     for ds in DATASETS:
         cols = _columns(con, ds.schema, ds.name)
         shape = hashlib.sha256(repr(cols).encode()).hexdigest()
-        qualified = f"{_ident(ds.schema)}.{_ident(ds.name)}"
+        qualified = f"{ident(ds.schema)}.{ident(ds.name)}"
         files = landed_files(con, ds)
         if shapes.get(ds.table) != shape:
-            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(ds.schema)}")
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(ds.schema)}")
             cur.execute(f"DROP TABLE IF EXISTS {qualified}")
-            ddl = ", ".join(f"{_ident(c)} {postgres_type(t, f'{ds.table}.{c}')}" for c, t in cols)
+            ddl = ", ".join(f"{ident(c)} {postgres_type(t, f'{ds.table}.{c}')}" for c, t in cols)
             cur.execute(f"CREATE TABLE {qualified} ({ddl})")
             cur.execute(f"DELETE FROM {FILES_TABLE} WHERE table_name = %s", (ds.table,))
             cur.execute(
@@ -194,7 +178,7 @@ def _push_landing(con: duckdb.DuckDBPyConnection, cur: Any, root: Path, scratch:
             )
         if new:
             paths = [landing_file(root, ds, rel, sha) for rel, sha in new]
-            _copy_query(con, cur, landing_select(ds, paths), qualified, scratch)
+            copy_rows(con, cur, landing_select(ds, paths), qualified, scratch)
             cur.executemany(f"INSERT INTO {FILES_TABLE} VALUES (%s, %s, %s)", [(ds.table, f, h) for f, h in new])
         if gone or new:
             changed.append(f"{ds.table} +{len(new)} -{len(gone)}")
@@ -210,7 +194,7 @@ def push(build_db: Path, url: str, layer: str, scratch_dir: Path) -> list[str]:
     from orchestration.ingest.landing import landing_root
 
     con = duckdb.connect(str(build_db), read_only=True)
-    conn = _connect(url)
+    conn = connect(url, "build")
     copied: list[str] = []
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -243,7 +227,7 @@ def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = B
     """Mirror every table dbt built on the server into the DuckDB build database (tables of those schemas the
     server no longer has are dropped); returns the tables copied."""
     schemas = tuple(schemas)
-    conn = _connect(url)
+    conn = connect(url, "build")
     con = duckdb.connect(str(build_db))
     n = 0
     try:
@@ -277,7 +261,7 @@ def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = B
             for (schema, table), cols in tables.items():
                 csv = Path(scratch) / f"{schema}.{table}.csv"
                 with open(csv, "w", encoding="utf-8") as fh:
-                    cur.copy_expert(f"COPY {_ident(schema)}.{_ident(table)} TO STDOUT WITH (FORMAT csv)", fh)
+                    cur.copy_expert(f"COPY {ident(schema)}.{ident(table)} TO STDOUT WITH (FORMAT csv)", fh)
                 ddl = ", ".join(f'"{c}" {t}' for c, t in cols)
                 con.execute(f'CREATE OR REPLACE TABLE {schema}."{table}" ({ddl})')
                 if csv.stat().st_size:  # PostgreSQL's CSV: comma, double quotes doubled, NULL unquoted and empty

@@ -106,7 +106,8 @@ def postgres_type(duckdb_type: str, where: str) -> str:
     raise PostgresPublishError(f"{where}: no PostgreSQL type for DuckDB type {duckdb_type}")
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
+    """A quoted PostgreSQL identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -123,6 +124,28 @@ def published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, lis
     return [(s, t, cols) for (s, t), cols in out.items()]
 
 
+def copy_rows(con: duckdb.DuckDBPyConnection, cur: Any, select: str, qualified: str, scratch: Path) -> int:
+    """Append the rows of a DuckDB query to a server table, by value; returns the rows copied. DuckDB's CSV is
+    PostgreSQL's: NULL unquoted and empty, an empty string quoted, decimals as written, doubles round-trip."""
+    csv = scratch / "copy.csv"
+    con.execute(f"COPY ({select}) TO '{csv}' (HEADER false)")
+    with open(csv, encoding="utf-8") as fh:
+        cur.copy_expert(f"COPY {qualified} FROM STDIN WITH (FORMAT csv)", fh)
+    csv.unlink()
+    return cur.rowcount
+
+
+def copy_table(
+    con: duckdb.DuckDBPyConnection, cur: Any, schema: str, table: str, cols: list[tuple[str, str]], scratch: Path
+) -> int:
+    """Create ``schema.table`` on the server with the columns (name, DuckDB type) of the DuckDB relation of the
+    same name, and copy its rows; returns the rows copied."""
+    qualified = f"{ident(schema)}.{ident(table)}"
+    ddl = ", ".join(f"{ident(c)} {postgres_type(t, f'{schema}.{table}.{c}')}" for c, t in cols)
+    cur.execute(f"CREATE TABLE {qualified} ({ddl})")
+    return copy_rows(con, cur, f'SELECT * FROM {schema}."{table}"', qualified, scratch)
+
+
 def _load(cur: Any, source: Path, role: str, scratch: Path) -> dict[str, int]:
     """Write every published table of ``source`` into the open transaction of ``cur``; returns row counts."""
     counts: dict[str, int] = {}
@@ -131,19 +154,10 @@ def _load(cur: Any, source: Path, role: str, scratch: Path) -> dict[str, int]:
         con.execute("SET TimeZone = 'UTC'")
         tables = published_tables(con)
         for schema in SCHEMAS:
-            cur.execute(f"DROP SCHEMA IF EXISTS {_ident(schema)} CASCADE")
-            cur.execute(f"CREATE SCHEMA {_ident(schema)}")
+            cur.execute(f"DROP SCHEMA IF EXISTS {ident(schema)} CASCADE")
+            cur.execute(f"CREATE SCHEMA {ident(schema)}")
         for schema, table, cols in tables:
-            qualified = f"{_ident(schema)}.{_ident(table)}"
-            ddl = ", ".join(f"{_ident(c)} {postgres_type(t, f'{schema}.{table}.{c}')}" for c, t in cols)
-            cur.execute(f"CREATE TABLE {qualified} ({ddl})")
-            csv = scratch / f"{schema}.{table}.csv"
-            # DuckDB's CSV is PostgreSQL's: NULL unquoted and empty, an empty string quoted, doubles round-trip
-            con.execute(f"COPY (SELECT * FROM {schema}.\"{table}\") TO '{csv}' (HEADER false)")
-            with open(csv, encoding="utf-8") as fh:
-                cur.copy_expert(f"COPY {qualified} FROM STDIN WITH (FORMAT csv)", fh)
-            counts[f"{schema}.{table}"] = cur.rowcount
-            csv.unlink()
+            counts[f"{schema}.{table}"] = copy_table(con, cur, schema, table, cols, scratch)
     finally:
         con.close()
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
@@ -154,21 +168,22 @@ def _load(cur: Any, source: Path, role: str, scratch: Path) -> dict[str, int]:
                 f"the BI role {role} does not exist and this user may not create it: create it once "
                 f"(CREATE ROLE {role} NOLOGIN) as an administrator, or name another in {BI_ROLE_ENV}"
             )
-        cur.execute(f"CREATE ROLE {_ident(role)} NOLOGIN")
+        cur.execute(f"CREATE ROLE {ident(role)} NOLOGIN")
     for schema in SCHEMAS:
-        cur.execute(f"GRANT USAGE ON SCHEMA {_ident(schema)} TO {_ident(role)}")
+        cur.execute(f"GRANT USAGE ON SCHEMA {ident(schema)} TO {ident(role)}")
     for schema in ("staging", "marts"):
-        cur.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {_ident(schema)} TO {_ident(role)}")
+        cur.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {ident(schema)} TO {ident(role)}")
     for table in BI_AUDIT_TABLES:
-        cur.execute(f"GRANT SELECT ON audit.{_ident(table)} TO {_ident(role)}")
+        cur.execute(f"GRANT SELECT ON audit.{ident(table)} TO {ident(role)}")
     return counts
 
 
-def _connect(url: str) -> Any:
+def connect(url: str, purpose: str = "publish") -> Any:
+    """A psycopg2 connection; a failure is named without the password."""
     import psycopg2
 
     try:
-        return psycopg2.connect(normalised_url(url), connect_timeout=30, application_name="roi-ledger publish")
+        return psycopg2.connect(normalised_url(url), connect_timeout=30, application_name=f"roi-ledger {purpose}")
     except psycopg2.Error as exc:
         raise PostgresPublishError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
 
@@ -183,7 +198,7 @@ def release_transaction(source: Path, url: str | None, scratch_dir: Path) -> Ite
         return
     import psycopg2
 
-    conn = _connect(url)
+    conn = connect(url)
     try:
         with conn.cursor() as cur, tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".pg-publish-") as scratch:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
@@ -202,7 +217,7 @@ def release_transaction(source: Path, url: str | None, scratch_dir: Path) -> Ite
 
 def published_release(url: str) -> str | None:
     """The release the server holds (its newest published row of ``audit.releases``), or None."""
-    conn = _connect(url)
+    conn = connect(url)
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT to_regclass('audit.releases') IS NOT NULL")

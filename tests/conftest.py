@@ -94,6 +94,63 @@ def new_database(server_url: str, name: str) -> str:
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
+def pg_rows(url: str, sql: str) -> list[tuple]:
+    """The rows of one query on a PostgreSQL database."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def release_records(data_dir: Path) -> list[dict]:
+    """``audit.releases`` of a data dir's build database, newest first, as dicts."""
+    import duckdb
+
+    con = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
+    try:
+        cur = con.execute("SELECT * FROM audit.releases ORDER BY created_at DESC")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+#: A FOCUS charge tagged with an AI system that exists nowhere: about 7 % of the demo's AI spend, AI spend no
+#: rule can attribute, over the 1 % `unclassified_ai_spend_max` (a blocked night).
+UNKNOWN_AI_CHARGE = {
+    "Id": "aws-unknown-ai-0000001",
+    "BilledCost": "50000.00",
+    "EffectiveCost": "50000.00",
+    "ListCost": "50000.00",
+    "ContractedCost": "50000.00",
+    "ChargeDescription": "AI platform commitment",
+    "Tags": '{"ai_system": "ais-nobody-registered-this"}',
+    "ResourceId": "ai-platform-x",
+}
+
+
+def write_focus_line(data_dir: Path, name: str, **changes: str) -> Path:
+    """A new FOCUS file ``raw/billing/focus/<name>`` of one line: the demo's first AWS line with ``changes``."""
+    import csv
+
+    focus_dir = data_dir / "raw" / "billing" / "focus"
+    with open(sorted(focus_dir.glob("focus_aws_*.csv"))[0], newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, row = reader.fieldnames, next(reader)
+    row.update(changes)
+    path = focus_dir / name
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerow(row)
+    return path
+
+
 def run_nightly(data_dir: Path) -> int:
     """``roi-ledger run`` over a data dir at the fixed as-of date, as the end-to-end tests run it."""
     from orchestration.cli import main

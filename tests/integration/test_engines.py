@@ -4,27 +4,14 @@ real server; then an unchanged night, and a blocked one that leaves the publishe
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
-
-import duckdb
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
 from orchestration.engines import POSTGRES_URL_ENV
 from orchestration.ingest.engine import sha256_file
-from tests.conftest import AS_OF, new_database
+from tests.conftest import AS_OF, UNKNOWN_AI_CHARGE, new_database, release_records, write_focus_line
 from tests.tools.compare_builds import differences
-
-
-def _releases(data_dir) -> list[dict]:
-    con = duckdb.connect(str(data_dir / "warehouse" / "roi.duckdb"), read_only=True)
-    try:
-        cur = con.execute("SELECT * FROM audit.releases ORDER BY created_at DESC")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    finally:
-        con.close()
 
 
 def test_a_night_on_postgres_publishes_what_the_duckdb_night_published(
@@ -37,7 +24,7 @@ def test_a_night_on_postgres_publishes_what_the_duckdb_night_published(
     monkeypatch.setenv(POSTGRES_URL_ENV, new_database(postgres_server, "roi_engine"))
     run = ["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat(), "--engine", "postgres"]
     assert main(run) == EXIT_OK
-    latest = _releases(copy)[0]
+    latest = release_records(copy)[0]
     # another engine is another release (the fingerprint names it), built whole on the server
     assert latest["status"] == "published" and latest["engine"] == "postgres"
     tools = json.loads(latest["tool_versions"])
@@ -47,29 +34,13 @@ def test_a_night_on_postgres_publishes_what_the_duckdb_night_published(
     assert differences(data_dir / "published" / "roi.duckdb", published, schemas=("staging", "marts")) == {}
     # the next night with nothing new is unchanged, as on DuckDB
     assert main(run) == EXIT_OK
-    assert _releases(copy)[0]["status"] == "unchanged"
+    assert release_records(copy)[0]["status"] == "unchanged"
     # a night whose new file breaks a gate (AI spend no rule can attribute) builds incrementally on the server,
     # is blocked by the test dbt ran there, and leaves the published file as it was
     before = sha256_file(published)
-    focus_dir = copy / "raw" / "billing" / "focus"
-    with open(sorted(focus_dir.glob("focus_aws_*.csv"))[0], newline="") as fh:
-        reader = csv.DictReader(fh)
-        header, row = reader.fieldnames, next(reader)
-    row.update(
-        Id="aws-unknown-ai-0000001",
-        BilledCost="50000.00",
-        EffectiveCost="50000.00",
-        ListCost="50000.00",
-        ContractedCost="50000.00",
-        Tags=json.dumps({"ai_system": "ais-nobody-registered-this"}),
-        ResourceId="ai-platform-x",
-    )
-    with open(focus_dir / "focus_aws_zz_unknown_ai.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header)
-        writer.writeheader()
-        writer.writerow(row)
+    write_focus_line(copy, "focus_aws_zz_unknown_ai.csv", **UNKNOWN_AI_CHARGE)
     assert main(run) == EXIT_BLOCKED
-    blocked = _releases(copy)[0]
+    blocked = release_records(copy)[0]
     assert blocked["status"] == "blocked" and blocked["engine"] == "postgres"
     failed = {c["check"] for c in json.loads(blocked["failed_checks"])}
     assert "assert_cost_separation_unclassified_ai_spend" in failed

@@ -7,7 +7,6 @@ line) is blocked.
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from decimal import Decimal
@@ -19,7 +18,7 @@ import pytest
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
 from orchestration.ingest.engine import sha256_file
 from roi_ledger_demo import ai_inventory
-from tests.conftest import run_nightly
+from tests.conftest import UNKNOWN_AI_CHARGE, run_nightly, write_focus_line
 
 pytestmark = pytest.mark.slow
 
@@ -169,25 +168,7 @@ def test_unattributable_ai_spend_over_the_threshold_blocks_release(finance_publi
     copy, published, before = _published_copy(finance_published, tmp_path)
     # One new AI charge tagged with an AI system that exists nowhere: AI spend no rule can attribute, about 7%
     # of the demo's AI spend, over the 1% `unclassified_ai_spend_max`.
-    focus_dir = copy / "raw" / "billing" / "focus"
-    src = sorted(focus_dir.glob("focus_aws_*.csv"))[0]
-    with open(src, newline="") as fh:
-        reader = csv.DictReader(fh)
-        header, row = reader.fieldnames, next(reader)
-    row.update(
-        Id="aws-unknown-ai-0000001",
-        BilledCost="50000.00",
-        EffectiveCost="50000.00",
-        ListCost="50000.00",
-        ContractedCost="50000.00",
-        ChargeDescription="AI platform commitment",
-        Tags=json.dumps({"ai_system": "ais-nobody-registered-this"}),
-        ResourceId="ai-platform-x",
-    )
-    with open(focus_dir / "focus_aws_zz_unknown_ai.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header)
-        writer.writeheader()
-        writer.writerow(row)
+    write_focus_line(copy, "focus_aws_zz_unknown_ai.csv", **UNKNOWN_AI_CHARGE)
     capsys.readouterr()
     rc = run_nightly(copy)
     err = capsys.readouterr().err

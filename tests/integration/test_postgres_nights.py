@@ -8,29 +8,25 @@ the server; a blocked night leaves both untouched.
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import psycopg2
 import pytest
 
 from orchestration.cli import EXIT_BLOCKED, EXIT_OK, main
 from orchestration.ingest.engine import sha256_file
-from tests.conftest import AS_OF, REPO, new_database
-
-
-def _pg(url: str, sql: str) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        conn.close()
+from tests.conftest import (
+    AS_OF,
+    REPO,
+    UNKNOWN_AI_CHARGE,
+    new_database,
+    pg_rows,
+    release_records,
+    write_focus_line,
+)
 
 
 def _marts(url: str | None, published: Path) -> dict[str, list[tuple]]:
@@ -47,16 +43,16 @@ def _marts(url: str | None, published: Path) -> dict[str, list[tuple]]:
             return {t: sorted(con.execute(f'SELECT * FROM marts."{t}"').fetchall(), key=repr) for t in tables}
     finally:
         con.close()
-    return {t: sorted(_pg(url, f'SELECT * FROM marts."{t}"'), key=repr) for t in tables}
+    return {t: sorted(pg_rows(url, f'SELECT * FROM marts."{t}"'), key=repr) for t in tables}
 
 
 def _counts(url: str) -> dict[str, int]:
-    rows = _pg(
+    rows = pg_rows(
         url,
         "SELECT table_schema || '.' || table_name FROM information_schema.tables "
         "WHERE table_schema IN ('staging', 'marts', 'audit') ORDER BY 1",
     )
-    return {t: _pg(url, f"SELECT count(*) FROM {t}")[0][0] for (t,) in rows}
+    return {t: pg_rows(url, f"SELECT count(*) FROM {t}")[0][0] for (t,) in rows}
 
 
 def _same_values(a: dict[str, list[tuple]], b: dict[str, list[tuple]]) -> None:
@@ -101,22 +97,12 @@ def _run(copy: Path, bi: str, *extra: str) -> int:
     return main(["run", "--data-dir", str(copy), "--as-of", AS_OF.isoformat(), "--publish-to", bi, *extra])
 
 
-def _releases(copy: Path) -> list[dict]:
-    con = duckdb.connect(str(copy / "warehouse" / "roi.duckdb"), read_only=True)
-    try:
-        cur = con.execute("SELECT * FROM audit.releases ORDER BY created_at DESC")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    finally:
-        con.close()
-
-
 def test_an_unchanged_night_writes_the_published_release_into_a_new_server(nights, capsys):
     copy, bi, dagster_db = nights
     published = copy / "published" / "roi.duckdb"
     before = sha256_file(published)
     assert _run(copy, bi, "--no-preflight") == EXIT_OK
-    latest, previous = _releases(copy)[:2]
+    latest, previous = release_records(copy)[:2]
     assert latest["status"] == "unchanged" and sha256_file(published) == before
     assert json.loads(latest["published_to"]) == [bi]
     # the server holds the published release, table for table and value for value
@@ -128,67 +114,44 @@ def test_an_unchanged_night_writes_the_published_release_into_a_new_server(night
     on_server = _counts(bi)
     assert {t: n for t, n in on_server.items() if not t.startswith("audit.")} == counts
     assert (
-        _pg(bi, "SELECT release_id FROM audit.releases WHERE status = 'published' ORDER BY created_at DESC")[0][0]
+        pg_rows(bi, "SELECT release_id FROM audit.releases WHERE status = 'published' ORDER BY created_at DESC")[0][0]
         == (previous["release_id"])
     )
     _same_values(_marts(bi, published), _marts(None, published))
-    money = _pg(bi, "SELECT sum(billed_cost) FROM marts.fct_cost_lines")[0][0]
+    money = pg_rows(bi, "SELECT sum(billed_cost) FROM marts.fct_cost_lines")[0][0]
     assert isinstance(money, Decimal) and money.as_tuple().exponent == -18
     # the Dagster instance on PostgreSQL recorded the run and its asset checks
-    runs = _pg(dagster_db, "SELECT status FROM runs")
+    runs = pg_rows(dagster_db, "SELECT status FROM runs")
     assert ("SUCCESS",) in runs
-    assert _pg(dagster_db, "SELECT count(*) FROM asset_check_executions")[0][0] > 0
+    assert pg_rows(dagster_db, "SELECT count(*) FROM asset_check_executions")[0][0] > 0
     # a second unchanged night finds the server current and writes nothing
-    stamp = _pg(bi, "SELECT xmin::text FROM audit.releases LIMIT 1")
+    stamp = pg_rows(bi, "SELECT xmin::text FROM audit.releases LIMIT 1")
     assert _run(copy, bi) == EXIT_OK
-    assert _pg(bi, "SELECT xmin::text FROM audit.releases LIMIT 1") == stamp
-
-
-def _focus_file(copy: Path, name: str, **changes: str) -> None:
-    focus_dir = copy / "raw" / "billing" / "focus"
-    src = sorted(focus_dir.glob("focus_aws_*.csv"))[0]
-    with open(src, newline="") as fh:
-        reader = csv.DictReader(fh)
-        header, row = reader.fieldnames, next(reader)
-    row.update(changes)
-    with open(focus_dir / name, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header)
-        writer.writeheader()
-        writer.writerow(row)
+    assert pg_rows(bi, "SELECT xmin::text FROM audit.releases LIMIT 1") == stamp
 
 
 def test_a_new_release_reaches_the_file_and_the_server_and_a_blocked_one_neither(nights, capsys):
     copy, bi, _ = nights
     published = copy / "published" / "roi.duckdb"
     # a night with one more charge: a new release, in the file and on the server
-    _focus_file(copy, "focus_aws_zz_extra.csv", Id="aws-extra-0000001", ChargeDescription="One more line")
+    write_focus_line(copy, "focus_aws_zz_extra.csv", Id="aws-extra-0000001", ChargeDescription="One more line")
     assert _run(copy, bi) == EXIT_OK
-    latest = _releases(copy)[0]
+    latest = release_records(copy)[0]
     assert latest["status"] == "published" and json.loads(latest["published_to"]) == [bi]
     assert (
-        _pg(bi, "SELECT release_id FROM audit.releases WHERE status = 'published' ORDER BY created_at DESC")[0][0]
+        pg_rows(bi, "SELECT release_id FROM audit.releases WHERE status = 'published' ORDER BY created_at DESC")[0][0]
         == (latest["release_id"])
     )
     _same_values(_marts(bi, published), _marts(None, published))
     file_before, server_before = sha256_file(published), _marts(bi, published)
     # a blocked night (AI spend no rule can attribute): neither moves
-    _focus_file(
-        copy,
-        "focus_aws_zz_unknown_ai.csv",
-        Id="aws-unknown-ai-0000001",
-        BilledCost="50000.00",
-        EffectiveCost="50000.00",
-        ListCost="50000.00",
-        ContractedCost="50000.00",
-        Tags=json.dumps({"ai_system": "ais-nobody-registered-this"}),
-        ResourceId="ai-platform-x",
-    )
+    write_focus_line(copy, "focus_aws_zz_unknown_ai.csv", **UNKNOWN_AI_CHARGE)
     capsys.readouterr()
     assert _run(copy, bi) == EXIT_BLOCKED
-    assert _releases(copy)[0]["status"] == "blocked"
+    assert release_records(copy)[0]["status"] == "blocked"
     assert sha256_file(published) == file_before
     assert _marts(bi, published) == server_before
     assert (
-        _pg(bi, "SELECT release_id FROM audit.releases WHERE status = 'published' ORDER BY created_at DESC")[0][0]
+        pg_rows(bi, "SELECT release_id FROM audit.releases WHERE status = 'published' ORDER BY created_at DESC")[0][0]
         == (latest["release_id"])
     )

@@ -14,7 +14,7 @@ import pytest
 
 from orchestration import publish_postgres
 from orchestration.publish_postgres import PostgresPublishError, release_transaction
-from tests.conftest import new_database
+from tests.conftest import new_database, pg_rows
 
 MONEY = Decimal("1234.567890123456789012")  # 22 significant digits: DECIMAL(38,18) exactly, no float would do
 
@@ -53,16 +53,6 @@ def target(postgres_server, request) -> str:
     return new_database(postgres_server, f"pub_{request.node.name[:40].lower()}")
 
 
-def _rows(url: str, sql: str) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 def test_every_published_type_arrives_exactly(target, tmp_path):
     source = _release_file(tmp_path / "r1.duckdb", "r1")
     with release_transaction(source, target, tmp_path) as counts:
@@ -76,7 +66,7 @@ def test_every_published_type_arrives_exactly(target, tmp_path):
         "marts.fct_money": 3,
         "staging.stg_x": 1,
     }
-    rows = _rows(target, "SELECT * FROM marts.fct_money ORDER BY id")
+    rows = pg_rows(target, "SELECT * FROM marts.fct_money ORDER BY id")
     assert rows == [
         ("empty", Decimal("-0.000000000000000001"), float("inf"), None, None, None, None, None, ""),
         ("nulls", None, None, None, None, False, None, None, None),
@@ -93,7 +83,7 @@ def test_every_published_type_arrives_exactly(target, tmp_path):
         ),
     ]
     types = dict(
-        _rows(
+        pg_rows(
             target,
             "SELECT column_name, data_type || coalesce('(' || numeric_precision || ',' || numeric_scale || ')', '') "
             "FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = 'fct_money'",
@@ -109,7 +99,7 @@ def test_a_failure_before_the_commit_leaves_the_previous_release(target, tmp_pat
     second = _release_file(tmp_path / "r2.duckdb", "r2", cost=Decimal("1"))
     with pytest.raises(RuntimeError, match="the swap failed"), release_transaction(second, target, tmp_path):
         raise RuntimeError("the swap failed")
-    assert _rows(target, "SELECT cost FROM marts.fct_money WHERE id = 'r1'") == [(MONEY,)]
+    assert pg_rows(target, "SELECT cost FROM marts.fct_money WHERE id = 'r1'") == [(MONEY,)]
     assert publish_postgres.published_release(target) == "r1"
     # no scratch file of the failed release is left in the warehouse directory
     assert not list(tmp_path.glob(".pg-publish-*"))
@@ -125,9 +115,9 @@ def test_the_bi_role_reads_the_marts_and_nothing_else(target, tmp_path):
         cur.execute("CREATE ROLE bi_reader LOGIN IN ROLE roi_ledger_bi")
     admin.close()
     reader = target.replace("//roi@", "//bi_reader@")
-    assert _rows(reader, "SELECT count(*) FROM marts.fct_money") == [(3,)]
-    assert _rows(reader, "SELECT count(*) FROM staging.stg_x") == [(1,)]
-    assert _rows(reader, "SELECT release_id FROM audit.releases") == [("r1",)]
+    assert pg_rows(reader, "SELECT count(*) FROM marts.fct_money") == [(3,)]
+    assert pg_rows(reader, "SELECT count(*) FROM staging.stg_x") == [(1,)]
+    assert pg_rows(reader, "SELECT release_id FROM audit.releases") == [("r1",)]
     for sql in (
         "SELECT * FROM audit.quarantine",
         "SELECT * FROM audit.redactions",
@@ -137,8 +127,8 @@ def test_the_bi_role_reads_the_marts_and_nothing_else(target, tmp_path):
         "DROP TABLE marts.fct_money",
     ):
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-            _rows(reader, sql)
-    assert _rows(target, "SELECT count(*) FROM marts.fct_money") == [(3,)]
+            pg_rows(reader, sql)
+    assert pg_rows(target, "SELECT count(*) FROM marts.fct_money") == [(3,)]
 
 
 def test_a_type_postgresql_cannot_hold_is_refused_by_name(target, tmp_path):
