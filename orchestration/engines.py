@@ -34,9 +34,9 @@ from orchestration.publish_postgres import (
     connect,
     copy_rows,
     copy_table,
+    create_table,
     ident,
     normalised_url,
-    postgres_type,
     redacted,
 )
 
@@ -132,6 +132,18 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tu
     ).fetchall()
 
 
+def _duckdb_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """The tables (not views) of a schema of the DuckDB build database, by name."""
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+            "AND table_schema = ? AND table_type = 'BASE TABLE' ORDER BY 1",
+            [schema],
+        ).fetchall()
+    ]
+
+
 def _to_postgres(con: duckdb.DuckDBPyConnection, cur: Any, schema: str, table: str, scratch: Path) -> None:
     """Replace ``schema.table`` on the server with the DuckDB relation of the same name, by value."""
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
@@ -160,8 +172,7 @@ def _push_landing(con: duckdb.DuckDBPyConnection, cur: Any, root: Path, scratch:
         if shapes.get(ds.table) != shape:
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(ds.schema)}")
             cur.execute(f"DROP TABLE IF EXISTS {qualified}")
-            ddl = ", ".join(f"{ident(c)} {postgres_type(t, f'{ds.table}.{c}')}" for c, t in cols)
-            cur.execute(f"CREATE TABLE {qualified} ({ddl})")
+            create_table(cur, ds.schema, ds.name, cols)
             cur.execute(f"DELETE FROM {FILES_TABLE} WHERE table_name = %s", (ds.table,))
             cur.execute(
                 f"INSERT INTO {COPIES_TABLE} VALUES (%s, %s) ON CONFLICT (table_name) DO UPDATE SET digest = %s",
@@ -205,12 +216,7 @@ def push(build_db: Path, url: str, layer: str, scratch_dir: Path) -> list[str]:
                     _to_postgres(con, cur, "audit", table, Path(scratch))
                     copied.append(f"audit.{table}")
             elif layer == "portfolio":
-                tables = con.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-                    "AND table_schema = ? ORDER BY 1",
-                    [SCENARIO_SCHEMA],
-                ).fetchall()
-                for (table,) in tables:
+                for table in _duckdb_tables(con, SCENARIO_SCHEMA):
                     _to_postgres(con, cur, SCENARIO_SCHEMA, table, Path(scratch))
                     copied.append(f"{SCENARIO_SCHEMA}.{table}")
         conn.commit()
@@ -229,7 +235,6 @@ def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = B
     schemas = tuple(schemas)
     conn = connect(url, "build")
     con = duckdb.connect(str(build_db))
-    n = 0
     try:
         con.execute("SET TimeZone = 'UTC'")
         with conn.cursor() as cur, tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".engine-") as scratch:
@@ -244,20 +249,13 @@ def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = B
             tables: dict[tuple[str, str], list[tuple[str, str]]] = {}
             for schema, table, column, type_, precision, scale in cur.fetchall():
                 where = f"{schema}.{table}.{column}"
-                tables.setdefault((schema, table), []).append(
-                    (column, duckdb_type(type_, precision if type_ == "numeric" else None, scale, where))
-                )
+                tables.setdefault((schema, table), []).append((column, duckdb_type(type_, precision, scale, where)))
+            con.execute("BEGIN")
             for schema in schemas:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-                here = con.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-                    "AND table_schema = ? AND table_type = 'BASE TABLE'",
-                    [schema],
-                ).fetchall()
-                for (table,) in here:
+                for table in _duckdb_tables(con, schema):
                     if (schema, table) not in tables:
                         con.execute(f'DROP TABLE {schema}."{table}"')
-            con.execute("BEGIN")
             for (schema, table), cols in tables.items():
                 csv = Path(scratch) / f"{schema}.{table}.csv"
                 with open(csv, "w", encoding="utf-8") as fh:
@@ -270,12 +268,11 @@ def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = B
                         "DELIMITER ',', QUOTE '\"', ESCAPE '\"', ALLOW_QUOTED_NULLS false)"
                     )
                 csv.unlink()
-                n += 1
             con.execute("COMMIT")
     finally:
         con.close()
         conn.close()
-    return n
+    return len(tables)
 
 
 def engine_changed(warehouse: Path, name: str) -> bool:

@@ -135,14 +135,20 @@ def copy_rows(con: duckdb.DuckDBPyConnection, cur: Any, select: str, qualified: 
     return cur.rowcount
 
 
+def create_table(cur: Any, schema: str, table: str, cols: list[tuple[str, str]]) -> str:
+    """Create ``schema.table`` on the server with the columns (name, DuckDB type); returns its quoted name."""
+    qualified = f"{ident(schema)}.{ident(table)}"
+    ddl = ", ".join(f"{ident(c)} {postgres_type(t, f'{schema}.{table}.{c}')}" for c, t in cols)
+    cur.execute(f"CREATE TABLE {qualified} ({ddl})")
+    return qualified
+
+
 def copy_table(
     con: duckdb.DuckDBPyConnection, cur: Any, schema: str, table: str, cols: list[tuple[str, str]], scratch: Path
 ) -> int:
     """Create ``schema.table`` on the server with the columns (name, DuckDB type) of the DuckDB relation of the
     same name, and copy its rows; returns the rows copied."""
-    qualified = f"{ident(schema)}.{ident(table)}"
-    ddl = ", ".join(f"{ident(c)} {postgres_type(t, f'{schema}.{table}.{c}')}" for c, t in cols)
-    cur.execute(f"CREATE TABLE {qualified} ({ddl})")
+    qualified = create_table(cur, schema, table, cols)
     return copy_rows(con, cur, f'SELECT * FROM {schema}."{table}"', qualified, scratch)
 
 

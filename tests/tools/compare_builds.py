@@ -44,7 +44,8 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
 
 
-def _close(x: tuple, y: tuple, rel_tol: float) -> bool:
+def rows_close(x: tuple, y: tuple, rel_tol: float) -> bool:
+    """Two rows equal value for value: floats to ``rel_tol`` relative, everything else (money) exactly."""
     return all(
         math.isclose(p, q, rel_tol=rel_tol) if isinstance(p, float) and isinstance(q, float) else p == q
         for p, q in zip(x, y, strict=True)
@@ -76,7 +77,7 @@ def differences(before: Path, after: Path, schemas: tuple[str, ...] = SCHEMAS, r
             rows_a = sorted(con.execute(f"SELECT * FROM a.{table}").fetchall(), key=repr)
             rows_b = sorted(con.execute(f"SELECT * FROM b.{table}").fetchall(), key=repr)
             if len(rows_a) != len(rows_b) or not all(
-                _close(x, y, rel_tol) for x, y in zip(rows_a, rows_b, strict=True)
+                rows_close(x, y, rel_tol) for x, y in zip(rows_a, rows_b, strict=True)
             ):
                 out[table] = f"{only_a} row(s) only before, {only_b} only after"
         return out

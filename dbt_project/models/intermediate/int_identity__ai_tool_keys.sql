@@ -8,7 +8,7 @@
 
 -- Incremental (macros/increments_models.sql): a night computes again the AI tool usage files its staging
 -- models' new batches touched (keys and markers only: no price join), and the Copilot seats whole (their
--- staging keeps each seat's latest copy, not files).
+-- staging is a table rebuilt every night: it has no batches to follow).
 
 {{ config(
     materialized='incremental',
