@@ -19,7 +19,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
-from orchestration import engines
+from orchestration import engine_spark, engines
 from orchestration.childguard import PARENT_PID_ENV
 from orchestration.nightgate import code_checksum
 from orchestration.resources import RoiSettings
@@ -246,6 +246,12 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         url = None
         if name == "duckdb":
             stale = built_by_other_code(paths.build_db, vars_.get("code_version"))
+        elif name == "spark":
+            engine_spark.require_java()
+            os.environ.update(engine_spark.profile_env(paths.warehouse, os.environ.get(engine_spark.MASTER_ENV)))
+            written = engine_spark.write_inputs(paths.build_db, layer)
+            context.log.info(f"dbt {layer} on spark: {written} input statement(s) for the session")
+            stale = []
         else:
             url = engines.postgres_url()
             os.environ.update(engines.profile_env(url))
@@ -260,8 +266,10 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         switched = engines.engine_changed(paths.warehouse, name)
         if switched:
             context.log.info(f"dbt {layer}: the last night built on another engine than {name}: full refresh")
+        # Spark's Parquet tables take no DELETE: every night there is a full build (orchestration/engine_spark.py).
+        full_refresh = settings.full_refresh or bool(stale) or switched or name == "spark"
         invocation = dbt.cli(
-            dbt_build_args(vars_, full_refresh=settings.full_refresh or bool(stale) or switched, target=name),
+            dbt_build_args(vars_, full_refresh=full_refresh, target=name),
             context=context,
             target_path=paths.dbt_target / layer,
             raise_on_error=False,
@@ -271,6 +279,9 @@ def build_dbt_assets(layer: str, selector: str, manifest_path: Path) -> AssetsDe
         if url is not None:
             pulled = engines.pull(paths.build_db, url, paths.warehouse)
             context.log.info(f"dbt {layer} on {name}: {pulled} table(s) mirrored into the build database")
+        elif name == "spark":
+            pulled = engine_spark.pull(paths.build_db, engines.BUILT_SCHEMAS)
+            context.log.info(f"dbt {layer} on spark: {pulled} table(s) mirrored into the build database")
         engines.record_engine(paths.warehouse, name)
         results = invocation.get_artifact("run_results.json").get("results", [])
         errors = [r for r in results if r.get("status") == "error"]

@@ -42,7 +42,7 @@ from orchestration.publish_postgres import (
 
 ENGINE_ENV = "ROI_LEDGER_ENGINE"
 POSTGRES_URL_ENV = "ROI_LEDGER_POSTGRES_URL"
-ENGINES = ("duckdb", "postgres")
+ENGINES = ("duckdb", "postgres", "spark")
 #: What dbt builds, mirrored back into the DuckDB build database after each layer.
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "seeds")
 #: The ingest's audit tables dbt sources read (``models/marts/quality/_audit__sources.yml``).
@@ -132,7 +132,7 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tu
     ).fetchall()
 
 
-def _duckdb_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+def duckdb_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
     """The tables (not views) of a schema of the DuckDB build database, by name."""
     return [
         r[0]
@@ -216,7 +216,7 @@ def push(build_db: Path, url: str, layer: str, scratch_dir: Path) -> list[str]:
                     _to_postgres(con, cur, "audit", table, Path(scratch))
                     copied.append(f"audit.{table}")
             elif layer == "portfolio":
-                for table in _duckdb_tables(con, SCENARIO_SCHEMA):
+                for table in duckdb_tables(con, SCENARIO_SCHEMA):
                     _to_postgres(con, cur, SCENARIO_SCHEMA, table, Path(scratch))
                     copied.append(f"{SCENARIO_SCHEMA}.{table}")
         conn.commit()
@@ -253,7 +253,7 @@ def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = B
             con.execute("BEGIN")
             for schema in schemas:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-                for table in _duckdb_tables(con, schema):
+                for table in duckdb_tables(con, schema):
                     if (schema, table) not in tables:
                         con.execute(f'DROP TABLE {schema}."{table}"')
             for (schema, table), cols in tables.items():

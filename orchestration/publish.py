@@ -179,7 +179,8 @@ def tool_versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0]}
     if engines.engine() == "postgres":  # the build engine's adapter and server
         out["postgresql"] = engines.server_version(engines.postgres_url())
-    for pkg in (*TOOL_PACKAGES, *(("dbt-postgres",) if engines.engine() == "postgres" else ())):
+    adapters = {"postgres": ("dbt-postgres",), "spark": ("dbt-spark", "pyspark")}.get(engines.engine(), ())
+    for pkg in (*TOOL_PACKAGES, *adapters):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:

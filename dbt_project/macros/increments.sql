@@ -76,11 +76,20 @@
 {# Whether a table of schema `increments` exists (asked of the database: dbt's relation cache does not hold
    that schema). #}
 {% macro increment_table_exists(rel) -%}
+    {{ return(adapter.dispatch('increment_table_exists', 'ai_roi_ledger')(rel)) }}
+{%- endmacro %}
+
+{% macro default__increment_table_exists(rel) -%}
     {%- set sql -%}
         select count(*) from information_schema.tables
         where table_schema = '{{ rel.schema }}' and table_name = '{{ rel.identifier }}'
     {%- endset -%}
     {{ return(run_query(sql).rows[0][0] > 0) }}
+{%- endmacro %}
+
+{# Spark has no information_schema: its catalog answers SHOW TABLES. #}
+{% macro spark__increment_table_exists(rel) -%}
+    {{ return(run_query("show tables in " ~ rel.schema ~ " like '" ~ rel.identifier ~ "'").rows | length > 0) }}
 {%- endmacro %}
 
 

@@ -16,7 +16,7 @@ def test_the_engine_is_duckdb_unless_named_and_a_bad_name_is_refused(monkeypatch
     monkeypatch.setenv(engines.ENGINE_ENV, "postgres")
     assert engines.engine() == "postgres"
     monkeypatch.setenv(engines.ENGINE_ENV, "oracle")
-    with pytest.raises(ValueError, match="ROI_LEDGER_ENGINE must be one of duckdb, postgres, not 'oracle'"):
+    with pytest.raises(ValueError, match="ROI_LEDGER_ENGINE must be one of duckdb, postgres, spark, not 'oracle'"):
         engines.engine()
 
 

@@ -56,7 +56,7 @@ defensive_to_date as (
         quarters.quarter_start,
         sum(
             defensive_quarterly.benefit_amount
-            / power(1.0 + {{ rate }}, {{ dbt.datediff('quarters.first_efficiency_month', 'defensive_quarterly.quarter_start', 'month') }} / 12.0)  -- noqa: LT05
+            / {{ compounded(rate, dbt.datediff('quarters.first_efficiency_month', 'defensive_quarterly.quarter_start', 'month')) }}  -- noqa: LT05
         ) as pv_defensive_benefits
     from quarters
     inner join defensive_quarterly

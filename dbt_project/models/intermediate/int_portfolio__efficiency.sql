@@ -57,7 +57,7 @@ efficiency_discounted as (
 
     select
         *,
-        1.0 / power(1.0 + {{ rate }}, month_index / 12.0) as discount_factor,
+        1.0 / {{ compounded(rate, 'month_index') }} as discount_factor,
         sum(net_cash) over (
             partition by ai_system_id order by month rows between unbounded preceding and current row
         ) as cumulative_net_cash
@@ -136,9 +136,9 @@ efficiency_projected as (
             when {{ horizon_months }} - 1 - last_month_index <= 0 then 0.0
             else
                 run_rate_net_cash
-                * power(1.0 + {{ rate }}, -(last_month_index + 1) / 12.0)
-                * (1.0 - power(1.0 + {{ rate }}, -({{ horizon_months }} - 1 - last_month_index) / 12.0))
-                / (1.0 - power(1.0 + {{ rate }}, -1.0 / 12.0))
+                * {{ compounded(rate, '-(last_month_index + 1)') }}
+                * (1.0 - {{ compounded(rate, '-(' ~ horizon_months ~ ' - 1 - last_month_index)') }})
+                / (1.0 - {{ compounded(rate, -1) }})
         end as pv_projected_net_cash
     from efficiency_run_rate
 

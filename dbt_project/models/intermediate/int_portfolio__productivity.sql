@@ -64,7 +64,7 @@ productivity_to_date as (
         quarters.quarter_start,
         sum(
             productivity_monthly.capacity_value
-            / power(1.0 + {{ rate }}, {{ dbt.datediff('quarters.first_efficiency_month', 'productivity_monthly.month', 'month') }} / 12.0)  -- noqa: LT05
+            / {{ compounded(rate, dbt.datediff('quarters.first_efficiency_month', 'productivity_monthly.month', 'month')) }}  -- noqa: LT05
         ) as pv_productivity_capacity
     from quarters
     inner join productivity_monthly

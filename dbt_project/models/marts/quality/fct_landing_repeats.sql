@@ -24,7 +24,7 @@ with
             '{{ c.repeats }}' as repeat_rule,
             {{ repeat_key_text(c.natural_key) }} as natural_key_value,
             _copy_status as copy_status,
-            _copy_number as copy_number,
+            cast(_copy_number as bigint) as copy_number,
             _copies as copies,
             {%- if c.money_fields %}
                 cast({{ adapter.quote(c.money_fields[0]) }} as {{ money_type() }}) as amount,
