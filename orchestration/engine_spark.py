@@ -31,6 +31,14 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.engines import (
+    AUDIT_SOURCES,
+    SCENARIO_SCHEMA,
+    drop_tables_not_in,
+    duckdb_columns,
+    duckdb_tables,
+)
+
 MASTER_ENV = "ROI_LEDGER_SPARK_MASTER"
 #: Read by ``dbt_project/profiles.yml`` (the ``spark`` target) and macro ``spark_inputs``.
 PROFILE_ENVS = ("ROI_LEDGER_SPARK_WAREHOUSE", "ROI_LEDGER_SPARK_METASTORE", "ROI_LEDGER_SPARK_INPUTS")
@@ -126,20 +134,12 @@ def link_files(folder: Path, files: Iterable[Path]) -> tuple[int, int]:
     return added, removed
 
 
-def _duckdb_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
-
-
 def _copied_tables(con: duckdb.DuckDBPyConnection, schema: str, tables: Iterable[str], inputs: Path) -> list[str]:
     """Parquet copies of DuckDB tables and a Spark table over each (the audit tables, the scenario model's
     output)."""
     lines = []
     for table in tables:
-        columns = _duckdb_columns(con, schema, table)
+        columns = duckdb_columns(con, schema, table)
         if not columns:
             raise SparkEngineError(f"{schema}.{table}: not in the build database")
         folder = inputs / schema / table
@@ -156,7 +156,6 @@ def input_statements(build_db: Path, layer: str) -> list[str]:
     a folder of links to its landed files: exactly the files the DuckDB landing view reads) and the audit
     tables; ``portfolio``: the scenario model's output. Writes the folders and copies they read."""
     from orchestration.datasets import DATASETS
-    from orchestration.engines import AUDIT_SOURCES, SCENARIO_SCHEMA, duckdb_tables
     from orchestration.ingest.landing import landed_files, landing_columns, landing_file, landing_root
 
     inputs = spark_root(build_db.parent) / "inputs"
@@ -220,19 +219,13 @@ def pull(build_db: Path, schemas: Iterable[str]) -> int:
     """Mirror every table dbt built on Spark into the DuckDB build database, from its Parquet files (tables of
     those schemas Spark no longer has are dropped), in one transaction; returns the tables copied. Spark's
     timestamps (instants) come back as DuckDB ``TIMESTAMP`` in UTC, as the DuckDB build writes them."""
-    from orchestration.engines import duckdb_tables
-
     schemas = tuple(schemas)
     tables = built_tables(Path(profile_env(build_db.parent)["ROI_LEDGER_SPARK_WAREHOUSE"]), schemas)
     con = duckdb.connect(str(build_db))
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("BEGIN")
-        for schema in schemas:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            for table in duckdb_tables(con, schema):
-                if (schema, table) not in tables:
-                    con.execute(f'DROP TABLE {schema}."{table}"')
+        drop_tables_not_in(con, schemas, tables)
         for (schema, table), parts in tables.items():
             listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
             source = f"read_parquet([{listed}])"

@@ -124,7 +124,7 @@ def server_version(url: str) -> str:
         conn.close()
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+def duckdb_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
     return con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
         "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
@@ -144,11 +144,22 @@ def duckdb_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
     ]
 
 
+def drop_tables_not_in(con: duckdb.DuckDBPyConnection, schemas: Iterable[str], kept: Iterable[tuple[str, str]]) -> None:
+    """Drop the build database's tables of ``schemas`` that the engine no longer has (``kept``: its
+    (schema, table) pairs), creating a missing schema: the mirror holds what the engine built, nothing else."""
+    kept = set(kept)
+    for schema in schemas:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for table in duckdb_tables(con, schema):
+            if (schema, table) not in kept:
+                con.execute(f'DROP TABLE {schema}."{table}"')
+
+
 def _to_postgres(con: duckdb.DuckDBPyConnection, cur: Any, schema: str, table: str, scratch: Path) -> None:
     """Replace ``schema.table`` on the server with the DuckDB relation of the same name, by value."""
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
     cur.execute(f"DROP TABLE IF EXISTS {ident(schema)}.{ident(table)}")
-    copy_table(con, cur, schema, table, _columns(con, schema, table), scratch)
+    copy_table(con, cur, schema, table, duckdb_columns(con, schema, table), scratch)
 
 
 def _push_landing(con: duckdb.DuckDBPyConnection, cur: Any, root: Path, scratch: Path) -> list[str]:
@@ -165,7 +176,7 @@ def _push_landing(con: duckdb.DuckDBPyConnection, cur: Any, root: Path, scratch:
     shapes = dict(cur.fetchall())
     changed = []
     for ds in DATASETS:
-        cols = _columns(con, ds.schema, ds.name)
+        cols = duckdb_columns(con, ds.schema, ds.name)
         shape = hashlib.sha256(repr(cols).encode()).hexdigest()
         qualified = f"{ident(ds.schema)}.{ident(ds.name)}"
         files = landed_files(con, ds)
@@ -251,11 +262,7 @@ def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = B
                 where = f"{schema}.{table}.{column}"
                 tables.setdefault((schema, table), []).append((column, duckdb_type(type_, precision, scale, where)))
             con.execute("BEGIN")
-            for schema in schemas:
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-                for table in duckdb_tables(con, schema):
-                    if (schema, table) not in tables:
-                        con.execute(f'DROP TABLE {schema}."{table}"')
+            drop_tables_not_in(con, schemas, tables)
             for (schema, table), cols in tables.items():
                 csv = Path(scratch) / f"{schema}.{table}.csv"
                 with open(csv, "w", encoding="utf-8") as fh:
