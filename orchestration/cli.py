@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestration import engine_spark, engines, pg_throwaway
-from orchestration.engine_spark import SparkEngineError
 from orchestration.lineage.trace.declarations import DEFAULT_LIMIT, TraceError
 from orchestration.nightly import ensure_manifest, execute_nightly
 from orchestration.pg_throwaway import ServerError
@@ -222,7 +221,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if engines.engine() == "postgres" and not os.environ.get(engines.POSTGRES_URL_ENV):
             server = _throwaway_server(paths)
             os.environ[engines.POSTGRES_URL_ENV] = server[1]
-        if engines.engine() == "spark":
+        elif engines.engine() == "spark":  # refused by what is missing before the run, not by dbt within it
             engine_spark.require_java()
         outcome = execute_nightly(
             paths,
@@ -233,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             full_refresh=getattr(args, "full_refresh", False),
             preflight=not getattr(args, "no_preflight", False),
         )
-    except (RunRefused, PostgresPublishError, ServerError, SparkEngineError) as exc:
+    except (RunRefused, PostgresPublishError, ServerError, engine_spark.SparkEngineError) as exc:
         print(f"roi-ledger: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
@@ -366,9 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--engine",
             choices=engines.ENGINES,
-            help=f"where dbt builds the night (default ${engines.ENGINE_ENV} or duckdb); postgres builds on the "
-            f"server of ${engines.POSTGRES_URL_ENV}, or on a throwaway local one when it is unset; spark in a Spark "
-            "session on $ROI_LEDGER_SPARK_MASTER (default local[*])",
+            help=f"where dbt builds the night (default ${engines.ENGINE_ENV} or duckdb): postgres on the server of "
+            f"${engines.POSTGRES_URL_ENV} (unset: a local throwaway), spark on ${engine_spark.MASTER_ENV} (local[*])",
         )
         sp.add_argument(
             "--publish-to",

@@ -4,7 +4,7 @@
 {#
     spark_inputs(): on Spark, the layer's inputs, as the pipeline wrote them before dbt started
     (orchestration/engine_spark.py): numbered statements, one per line, in the file $ROI_LEDGER_SPARK_INPUTS
-    (views over the landing's Parquet files, the audit tables, the scenario model's output). Run by dbt's
+    (tables over the landed Parquet files, the audit tables, the scenario model's output). Run by dbt's
     on-run-start hook; nothing on other engines, whose inputs are in the database already.
 #}
 {% macro spark_inputs() -%}
