@@ -8,11 +8,14 @@ SEED ?= 42
 SCALE ?= small
 # ENGINE=postgres: dbt builds on $ROI_LEDGER_POSTGRES_URL, or on a throwaway local server when it is unset
 ENGINE ?= duckdb
+ENGINES ?= duckdb,postgres,spark
 BENCH_SCALE ?= large
+# pytest-xdist workers for `make test` (TEST_WORKERS=0: one process); a module's tests stay on one worker
+TEST_WORKERS ?= 2
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 SQLFLUFF_ENV := ROI_LEDGER_DUCKDB_PATH=$(CURDIR)/dbt_project/target/lint.duckdb
 
-.PHONY: demo test install manifest generate dev lint docs bench lock clean
+.PHONY: demo test install manifest generate dev lint docs bench bench-engines lock clean
 
 ## demo: install, generate the demo organisation (seed 42) into data/raw, run the nightly job, publish
 ## (runs are recorded in .dagster_home, so `make dev` shows them)
@@ -22,7 +25,7 @@ demo: manifest $(DAGSTER_HOME)/dagster.yaml
 
 ## test: install and run the whole test suite
 test: manifest
-	env -u DAGSTER_HOME $(BIN)/python -m pytest -q
+	env -u DAGSTER_HOME $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 $(STAMP): pyproject.toml demo/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +72,10 @@ bench: manifest
 	$(BIN)/python -m tests.bench.bench_scenarios
 	$(BIN)/python -m tests.bench.bench_ingest
 	$(BIN)/python -m tests.bench.bench_secrets
+
+## bench-engines: the same first night on DuckDB, PostgreSQL and Spark at BENCH_SCALE (ENGINES to choose)
+bench-engines: manifest
+	$(BIN)/python -m tests.bench.bench_engines --scale $(BENCH_SCALE) --engines $(ENGINES)
 
 ## lock: regenerate constraints.txt from the current environment
 lock: install

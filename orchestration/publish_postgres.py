@@ -154,6 +154,8 @@ def copy_table(
 
 def _load(cur: Any, source: Path, role: str, scratch: Path) -> dict[str, int]:
     """Write every published table of ``source`` into the open transaction of ``cur``; returns row counts."""
+    import psycopg2.errors
+
     counts: dict[str, int] = {}
     con = duckdb.connect(str(source), read_only=True)
     try:
@@ -174,7 +176,13 @@ def _load(cur: Any, source: Path, role: str, scratch: Path) -> dict[str, int]:
                 f"the BI role {role} does not exist and this user may not create it: create it once "
                 f"(CREATE ROLE {role} NOLOGIN) as an administrator, or name another in {BI_ROLE_ENV}"
             )
-        cur.execute(f"CREATE ROLE {ident(role)} NOLOGIN")
+        # roles belong to the server: a release published to another database at the same moment may create
+        # it first (PostgreSQL then refuses this one), which is as good
+        cur.execute("SAVEPOINT bi_role")
+        try:
+            cur.execute(f"CREATE ROLE {ident(role)} NOLOGIN")
+        except (psycopg2.errors.DuplicateObject, psycopg2.errors.UniqueViolation):
+            cur.execute("ROLLBACK TO SAVEPOINT bi_role")
     for schema in SCHEMAS:
         cur.execute(f"GRANT USAGE ON SCHEMA {ident(schema)} TO {ident(role)}")
     for schema in ("staging", "marts"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -14,13 +15,36 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: A fixed as-of date keeps generated data, and so every assertion on it, independent of the day CI runs.
 AS_OF = date(2026, 10, 31)
 
+#: Modules that take many minutes (the Spark engine's nights, about 14 under ``make test``'s two workers):
+#: collected first, so that one pytest-xdist worker starts them while the other works through the rest, instead
+#: of the whole run waiting on them at its end (``--dist loadfile`` hands out modules in collection order).
+LONGEST_FIRST = ("tests/integration/test_spark.py",)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST_FIRST)  # stable: the rest keep order
+
 
 @pytest.fixture(scope="session")
-def dbt_manifest() -> Path:
-    """Parse the dbt project once; the Dagster definitions load this manifest."""
-    from orchestration.dbt import prepare_manifest
+def dbt_manifest(tmp_path_factory, request) -> Path:
+    """Parse the dbt project once; the Dagster definitions load this manifest. Under pytest-xdist (``make test``
+    runs two workers) the first worker parses and the others wait for it: a second parse would rewrite
+    ``manifest.json`` while the first worker's definitions read it."""
+    from filelock import FileLock
 
-    return prepare_manifest()
+    from orchestration.dbt import dbt_project, prepare_manifest
+
+    # an xdist worker's config has ``workerinput``; a pytest a test runs inherits a worker's environment only
+    if not hasattr(request.config, "workerinput"):
+        return prepare_manifest()
+    shared = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's own
+    done = shared / "dbt_manifest.parsed"
+    with FileLock(str(done) + ".lock"):
+        if done.is_file():
+            return dbt_project().manifest_path
+        path = prepare_manifest()
+        done.touch()
+        return path
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +85,6 @@ def postgres_server() -> Iterator[str]:
     """The URL of a real PostgreSQL server: ``$ROI_LEDGER_TEST_POSTGRES_URL`` (``.ci/run`` starts one and
     stops it), else a throwaway one on 127.0.0.1 started here (installed first where it can be) and stopped at
     the end of the session. Each test makes its own database in it (:func:`new_database`)."""
-    import os
     import tempfile
 
     url = os.environ.get(TEST_POSTGRES_ENV)
@@ -162,7 +185,6 @@ def dbt_cli(db: Path, target: Path, *args: str):
     """dbt in a process of its own (an in-process dbt keeps its DuckDB connection open, which stops GX or a
     read-only reader from opening the file afterwards) on the build database ``db``, at the fixed as-of date."""
     import json
-    import os
     import subprocess
     import sys
 

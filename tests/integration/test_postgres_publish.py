@@ -4,6 +4,9 @@ type the target cannot hold refused by name."""
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -129,6 +132,42 @@ def test_the_bi_role_reads_the_marts_and_nothing_else(target, tmp_path):
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
             pg_rows(reader, sql)
     assert pg_rows(target, "SELECT count(*) FROM marts.fct_money") == [(3,)]
+
+
+def test_a_bi_role_another_release_creates_at_that_moment_is_taken(target, postgres_server, tmp_path, monkeypatch):
+    """Roles belong to the server: a release published to another database at the same moment may find the BI
+    role missing too and create it first; this release's CREATE ROLE then waits for it and is refused, and the
+    release goes on with the role the other made."""
+    role = f"roi_bi_{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv(publish_postgres.BI_ROLE_ENV, role)
+    source = _release_file(tmp_path / "r1.duckdb", "r1")
+    other = psycopg2.connect(postgres_server)
+    with other.cursor() as cur:
+        cur.execute(f"CREATE ROLE {role} NOLOGIN")  # not committed yet: the release cannot see it
+    outcome: dict[str, object] = {}
+
+    def publish() -> None:
+        try:
+            with release_transaction(source, target, tmp_path) as counts:
+                pass
+            outcome["counts"] = counts
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=publish)
+    thread.start()
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE ROLE%'"
+    deadline = time.monotonic() + 60
+    while pg_rows(postgres_server, waiting) != [(1,)] and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    other.commit()
+    other.close()
+    thread.join(60)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["counts"]["marts.fct_money"] == 3
+    assert publish_postgres.published_release(target) == "r1"
+    granted = f"SELECT has_table_privilege('{role}', 'marts.fct_money', 'SELECT')"
+    assert pg_rows(target, granted) == [(True,)]
 
 
 def test_a_type_postgresql_cannot_hold_is_refused_by_name(target, tmp_path):
