@@ -193,6 +193,19 @@ def ratios(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
+def generate(data_dir: Path, scale: str) -> float | None:
+    """Generate the demo organisation at ``scale`` into ``data_dir/raw`` (seed 42, as of :data:`AS_OF`) unless it
+    is there; the seconds it took, or None when it was there."""
+    if (data_dir / "raw").is_dir():
+        return None
+    cli = str(Path(sys.executable).with_name("roi-ledger"))
+    gen = measured(
+        [cli, "generate", "--data-dir", str(data_dir), "--scale", scale, "--seed", "42", "--as-of", AS_OF.isoformat()]
+    )
+    assert gen["returncode"] == 0, gen["output_tail"]
+    return gen["seconds"]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scale", default="large", choices=("small", "medium", "large"))
@@ -211,23 +224,9 @@ def main() -> int:
         "floor": [],
     }
     cli = str(Path(sys.executable).with_name("roi-ledger"))
-    if not (data_dir / "raw").is_dir():
-        gen = measured(
-            [
-                cli,
-                "generate",
-                "--data-dir",
-                str(data_dir),
-                "--scale",
-                args.scale,
-                "--seed",
-                "42",
-                "--as-of",
-                AS_OF.isoformat(),
-            ]
-        )
-        assert gen["returncode"] == 0, gen["output_tail"]
-        result["generate_seconds"] = gen["seconds"]
+    generated = generate(data_dir, args.scale)
+    if generated is not None:
+        result["generate_seconds"] = generated
     held = bench_dir / f"held-{AS_OF.isoformat()}"
     result["held_back"] = newday.hold_back(data_dir / "raw", held, AS_OF)
     floor_out = bench_dir / "floor.parquet"

@@ -180,6 +180,28 @@ def test_the_bench_table_reports_ratios_against_the_floor_and_the_cap():
     assert rows["peak tree RSS / DuckDB cap"][1] == "<= 1.25 (cap + 1 GB)"
 
 
+def test_the_engines_bench_says_which_engine_published_other_figures(tmp_path):
+    from tests.bench.bench_engines import link_tree, table
+
+    result = {
+        "engines": ["duckdb", "postgres", "spark"],
+        "duckdb": {"seconds": 297.4, "peak_tree_rss_bytes": 4.39e9},
+        "postgres": {"seconds": 1201.0, "peak_tree_rss_bytes": 2.5e9, "differences_from_first": {}},
+        "spark": {"seconds": 2400.0, "peak_tree_rss_bytes": 6e9, "differences_from_first": {"marts.x": "rows"}},
+    }
+    assert table(result) == [
+        ("duckdb", "297 s", "4.39 GB", "-"),
+        ("postgres", "1201 s", "2.50 GB", "yes"),
+        ("spark", "2400 s", "6.00 GB", "no: 1 table(s)"),
+    ]
+    # each engine's raw files are the generated ones, linked, never copies a night could write into
+    (tmp_path / "raw" / "usage" / "litellm").mkdir(parents=True)
+    (tmp_path / "raw" / "usage" / "litellm" / "a.csv").write_text("request_id\n1\n")
+    assert link_tree(tmp_path / "raw", tmp_path / "engine" / "raw") == 1
+    linked = tmp_path / "engine" / "raw" / "usage" / "litellm" / "a.csv"
+    assert linked.stat().st_ino == (tmp_path / "raw" / "usage" / "litellm" / "a.csv").stat().st_ino
+
+
 def test_the_floor_reads_every_litellm_file_as_parameters(tmp_path):
     from tests.bench.floor import floor_sql
 
