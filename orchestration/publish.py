@@ -34,10 +34,11 @@ from typing import Any
 
 import duckdb
 
-from orchestration import engines, nightgate, publish_delta, publish_postgres
+from orchestration import engines, nightgate, publish_delta, publish_export, publish_postgres
 from orchestration.check_outcomes import CheckOutcome
 from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
+from orchestration.publish_export import fsync_dir
 from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
@@ -216,14 +217,6 @@ def _insert_release(con: duckdb.DuckDBPyConnection, rec: dict[str, Any]) -> None
     )
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _build_published_file(
     paths: Paths,
     tmp: Path,
@@ -337,7 +330,7 @@ def _keep_snapshot(published_tmp: Path, snapshot: Path) -> None:
             os.fsync(fh.fileno())
         os.chmod(part, PUBLISHED_MODE)
     os.replace(part, snapshot)
-    _fsync_dir(snapshot.parent)
+    fsync_dir(snapshot.parent)
 
 
 def prune_snapshots(paths: Paths, keep: int) -> list[Path]:
@@ -401,15 +394,21 @@ def publish_release(
             )
             _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths), base)
             rec["published_sha256"] = sha256_file(tmp)
+            export = paths.release_exports / rec["release_id"]
+            docs = publish_export.dbt_descriptions(manifest_path)
+            publish_export.write_export(tmp, export, rec, docs, publish_export.current(paths))
             # PostgreSQL (when asked for) holds the release in an open transaction, committed after the swap
             with publish_postgres.release_transaction(tmp, postgres, paths.warehouse):
                 _keep_snapshot(tmp, snapshot)
                 os.replace(tmp, paths.published_db)  # the atomic swap
-                _fsync_dir(paths.published_dir)
+                fsync_dir(paths.published_dir)
+                publish_export.point_at(paths, export)  # and the export's, right after it
         finally:
             if tmp.exists():
                 tmp.unlink()
+                shutil.rmtree(paths.release_exports / rec["release_id"], ignore_errors=True)
         prune_snapshots(paths, release_retention())
+        publish_export.prune(paths, {p.stem for p in paths.release_snapshots.glob("r*.duckdb")})
     con = _connect_build(paths)
     try:
         _insert_release(con, rec)

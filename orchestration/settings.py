@@ -88,6 +88,11 @@ class Paths:
         return self.published_dir / "releases"
 
     @property
+    def release_exports(self) -> Path:
+        """Each published release's Parquet export (``published/export`` links to the current one)."""
+        return self.published_dir / "exports"
+
+    @property
     def audit_dir(self) -> Path:
         return self.data_dir / "audit"
 
@@ -179,8 +184,9 @@ def duckdb_memory_limit() -> str:
 
 
 def release_retention() -> int:
-    """How many release snapshots ``DIR/published/releases/`` (and runs of GX results, ``DIR/audit/gx/``) are
-    kept, newest first (``ROI_LEDGER_RELEASE_RETENTION``, default 30; 0 keeps every one)."""
+    """How many release snapshots ``DIR/published/releases/`` (with their Parquet exports, and runs of GX
+    results, ``DIR/audit/gx/``) are kept, newest first (``ROI_LEDGER_RELEASE_RETENTION``, default 30; 0 keeps
+    every one)."""
     raw = os.environ.get(RELEASE_RETENTION_ENV, str(DEFAULT_RELEASE_RETENTION))
     try:
         n = int(raw)
