@@ -67,3 +67,20 @@ def test_only_the_schemas_asked_for_are_compared(before, tmp_path):
     after = _after(before, tmp_path, "INSERT INTO audit.runs VALUES ('r2')")
     assert differences(before, after) == {}
     assert differences(before, after, schemas=("audit",)) == {'"audit"."runs"': "0 row(s) only before, 1 only after"}
+
+
+def test_rows_whose_floats_moved_in_the_last_places_are_paired_by_their_other_values(tmp_path):
+    """Only the rows one side lacks are fetched, and paired by their values other than floats: sorted as whole
+    rows, a float column first would pair 'a' with 'b' here."""
+    paths = []
+    for name, rows in (
+        ("one", "(0.1::DOUBLE + 0.2, 'a'), (0.3::DOUBLE, 'b')"),
+        ("two", "(0.3::DOUBLE, 'a'), (0.1::DOUBLE + 0.2, 'b')"),
+    ):
+        path = tmp_path / f"{name}.duckdb"
+        con = duckdb.connect(str(path))
+        con.execute("CREATE SCHEMA marts")
+        con.execute(f"CREATE TABLE marts.t AS SELECT * FROM (VALUES {rows}) AS v(share, k)")
+        con.close()
+        paths.append(path)
+    assert differences(*paths) == {}
