@@ -383,6 +383,7 @@ def publish_release(
         snapshot = paths.release_snapshots / f"{rec['release_id']}.duckdb"
         rec["snapshot_path"] = snapshot.relative_to(paths.data_dir).as_posix()
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
+        export = paths.release_exports / rec["release_id"]
         postgres = publish_postgres.target_url()
         if postgres:
             rec["published_to"] = json.dumps([publish_postgres.redacted(postgres)])
@@ -394,7 +395,6 @@ def publish_release(
             )
             _build_published_file(paths, tmp, rec, column_policies(manifest_path), pseudonym_key(paths), base)
             rec["published_sha256"] = sha256_file(tmp)
-            export = paths.release_exports / rec["release_id"]
             docs = publish_export.dbt_descriptions(manifest_path)
             publish_export.write_export(tmp, export, rec, docs, publish_export.current(paths))
             # PostgreSQL (when asked for) holds the release in an open transaction, committed after the swap
@@ -406,7 +406,7 @@ def publish_release(
         finally:
             if tmp.exists():
                 tmp.unlink()
-                shutil.rmtree(paths.release_exports / rec["release_id"], ignore_errors=True)
+                shutil.rmtree(export, ignore_errors=True)
         prune_snapshots(paths, release_retention())
         publish_export.prune(paths, {p.stem for p in paths.release_snapshots.glob("r*.duckdb")})
     con = _connect_build(paths)

@@ -25,12 +25,13 @@ from typing import Any
 
 import duckdb
 
+from orchestration.engines import duckdb_columns
 from orchestration.ingest.engine import sha256_file
+from orchestration.publish_postgres import BI_AUDIT_TABLES
 from orchestration.settings import Paths
 
-#: Schemas exported whole; and the audit tables exported (the PostgreSQL BI role's reach: publish_postgres).
+#: Schemas exported whole; the audit tables exported are the PostgreSQL BI role's (``BI_AUDIT_TABLES``).
 EXPORTED_SCHEMAS = ("staging", "marts")
-EXPORTED_AUDIT_TABLES = ("releases", "ingested_files", "ingested_money")
 MANIFEST = "manifest.json"
 #: Version of the manifest's layout, raised when a field changes meaning.
 MANIFEST_VERSION = 1
@@ -56,7 +57,7 @@ def exported_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     rows = con.execute(
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database() "
         f"AND (table_schema IN ({', '.join(repr(s) for s in EXPORTED_SCHEMAS)}) OR (table_schema = 'audit' "
-        f"AND table_name IN ({', '.join(repr(t) for t in EXPORTED_AUDIT_TABLES)}))) ORDER BY 1, 2"
+        f"AND table_name IN ({', '.join(repr(t) for t in BI_AUDIT_TABLES)}))) ORDER BY 1, 2"
     ).fetchall()
     return [(s, t) for s, t in rows]
 
@@ -75,7 +76,7 @@ def _kept_tables(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 def current(paths: Paths) -> Path | None:
     """The folder ``DIR/published/export`` points at, or None before the first export."""
-    link = paths.published_dir / "export"
+    link = paths.published_export
     return (paths.published_dir / os.readlink(link)) if link.is_symlink() else None
 
 
@@ -100,11 +101,7 @@ def write_export(
         con.execute("SET TimeZone = 'UTC'")
         kept = _kept_tables(con)
         for schema, name in exported_tables(con):
-            cols = con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = "
-                "current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                [schema, name],
-            ).fetchall()
+            cols = duckdb_columns(con, schema, name)
             docs = descriptions.get((schema, name), {"description": "", "columns": {}})
             rel = f"{schema}/{name}.parquet"
             target = part / rel
@@ -116,10 +113,9 @@ def write_export(
                 os.link(previous / rel, target)
                 rows, digest = old["rows"], old["sha256"]
             else:
-                con.execute(
+                rows = con.execute(  # COPY answers with the rows it wrote
                     f'COPY (SELECT * FROM {schema}."{name}") TO ? (FORMAT parquet, COMPRESSION zstd)', [str(target)]
-                )
-                rows = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchone()[0]
+                ).fetchone()[0]
                 digest = sha256_file(target)
             tables.append(
                 {
@@ -166,7 +162,7 @@ def fsync_dir(path: Path) -> None:
 
 def point_at(paths: Paths, folder: Path) -> None:
     """Make ``DIR/published/export`` point at ``folder`` (a release's export) by one atomic rename."""
-    link = paths.published_dir / "export"
+    link = paths.published_export
     tmp = paths.published_dir / f".export.{folder.name}.tmp"
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()

@@ -88,6 +88,11 @@ class Paths:
         return self.published_dir / "releases"
 
     @property
+    def published_export(self) -> Path:
+        """The current release's Parquet export: a link into :attr:`release_exports`."""
+        return self.published_dir / "export"
+
+    @property
     def release_exports(self) -> Path:
         """Each published release's Parquet export (``published/export`` links to the current one)."""
         return self.published_dir / "exports"
