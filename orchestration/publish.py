@@ -34,12 +34,12 @@ from typing import Any
 
 import duckdb
 
-from orchestration import engines, nightgate, publish_delta, publish_export, publish_postgres
+from orchestration import engines, nightgate, publish_delta, publish_export, publish_postgres, report
 from orchestration.check_outcomes import CheckOutcome
 from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
 from orchestration.publish_export import fsync_dir
-from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention
+from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention, report_enabled
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
 PSEUDONYM_KEY_ENV = "ROI_LEDGER_PSEUDONYM_KEY"
@@ -384,6 +384,7 @@ def publish_release(
         rec["snapshot_path"] = snapshot.relative_to(paths.data_dir).as_posix()
         tmp = paths.published_dir / f".roi.duckdb.{rec['release_id']}.tmp"
         export = paths.release_exports / rec["release_id"]
+        with_report = report_enabled()
         postgres = publish_postgres.target_url()
         if postgres:
             rec["published_to"] = json.dumps([publish_postgres.redacted(postgres)])
@@ -397,18 +398,23 @@ def publish_release(
             rec["published_sha256"] = sha256_file(tmp)
             docs = publish_export.dbt_descriptions(manifest_path)
             publish_export.write_export(tmp, export, rec, docs, publish_export.current(paths))
+            if with_report:
+                report.keep_release_report(paths, tmp, rec["release_id"], rec["published_sha256"])
             # PostgreSQL (when asked for) holds the release in an open transaction, committed after the swap
             with publish_postgres.release_transaction(tmp, postgres, paths.warehouse):
                 _keep_snapshot(tmp, snapshot)
                 os.replace(tmp, paths.published_db)  # the atomic swap
                 fsync_dir(paths.published_dir)
                 publish_export.point_at(paths, export)  # and the export's, right after it
+                report.point_at(paths, rec["release_id"] if with_report else None)  # and the report's
         finally:
             if tmp.exists():
                 tmp.unlink()
                 shutil.rmtree(export, ignore_errors=True)
+                report.release_report(paths, rec["release_id"]).unlink(missing_ok=True)
         prune_snapshots(paths, release_retention())
         publish_export.prune(paths, {p.stem for p in paths.release_snapshots.glob("r*.duckdb")})
+        report.prune(paths)
     con = _connect_build(paths)
     try:
         _insert_release(con, rec)

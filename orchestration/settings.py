@@ -93,6 +93,11 @@ class Paths:
         return self.published_dir / "export"
 
     @property
+    def published_report(self) -> Path:
+        """The current release's report (orchestration/report): a copy of the one beside its snapshot."""
+        return self.published_dir / "report" / "index.html"
+
+    @property
     def release_exports(self) -> Path:
         """Each published release's Parquet export (``published/export`` links to the current one)."""
         return self.published_dir / "exports"
@@ -200,6 +205,19 @@ def release_retention() -> int:
     if n < 0:
         raise ValueError(f"{RELEASE_RETENTION_ENV} must be >= 0, got {raw!r}")
     return n
+
+
+#: ``off`` publishes releases without their HTML report (orchestration/report); default ``on``.
+REPORT_ENV = "ROI_LEDGER_REPORT"
+
+
+def report_enabled() -> bool:
+    """Whether each published release writes its report (``ROI_LEDGER_REPORT``: on, the default, or off: for a
+    deployment whose people read the marts elsewhere; about a second and 2 MB a release at the demo scale)."""
+    raw = os.environ.get(REPORT_ENV, "on").strip().lower()
+    if raw not in ("on", "off"):
+        raise ValueError(f"{REPORT_ENV} must be on or off, got {raw!r}")
+    return raw == "on"
 
 
 #: The nightly schedule's default: 02:30 every day.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -12,6 +13,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: Each release's HTML report costs about a second a publish: written by the shared demo night (published_demo) and
+#: the report's own tests, not by every night the tests run (``ROI_LEDGER_REPORT=on`` in the environment: by all).
+os.environ.setdefault("ROI_LEDGER_REPORT", "off")
+
 #: A fixed as-of date keeps generated data, and so every assertion on it, independent of the day CI runs.
 AS_OF = date(2026, 10, 31)
 
@@ -248,5 +253,17 @@ def published_demo(tmp_path_factory, demo_raw) -> tuple[Path, int, dict]:
     data_dir = tmp_path_factory.mktemp("published_demo")
     shutil.copytree(demo_raw, data_dir / "raw")
     raw_before = tree_hashes(data_dir / "raw")
-    rc = main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
+    with reports_on():
+        rc = main(["run", "--data-dir", str(data_dir), "--as-of", AS_OF.isoformat()])
     return data_dir, rc, raw_before
+
+
+@contextlib.contextmanager
+def reports_on() -> Iterator[None]:
+    """Publish with the release report (the tests leave it off elsewhere)."""
+    before = os.environ.get("ROI_LEDGER_REPORT")
+    os.environ["ROI_LEDGER_REPORT"] = "on"
+    try:
+        yield
+    finally:
+        os.environ["ROI_LEDGER_REPORT"] = before if before is not None else "off"

@@ -236,6 +236,8 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     shutil.copytree(shared, demo_data_dir)
     published = demo_data_dir / "published" / "roi.duckdb"
     before, export_before = sha256_file(published), tree_hashes(demo_data_dir / "published" / "export")
+    report_before = tree_hashes(demo_data_dir / "published" / "report")
+    assert list(report_before) == ["index.html"]
     # A FOCUS export whose one charge carries more decimal places than DECIMAL(38, 18) holds: the row is quarantined
     # (never rounded), so its money did not land: `money_complete` blocks right after ingest, before dbt runs.
     src = sorted((demo_data_dir / "raw" / "billing" / "focus").glob("*.csv"))[0]
@@ -252,6 +254,7 @@ def test_blocking_check_leaves_published_file_byte_identical(published_once, tmp
     assert "BLOCKED" in err and "landing/billing/focus::money_complete" in err
     assert sha256_file(published) == before
     assert tree_hashes(demo_data_dir / "published" / "export") == export_before  # and its Parquet export
+    assert tree_hashes(demo_data_dir / "published" / "report") == report_before  # and its report
     assert main(["releases", "--data-dir", str(demo_data_dir), "--json"]) == EXIT_OK
     releases = json.loads(capsys.readouterr().out)
     assert releases[0]["status"] == "blocked"

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.cli import add_trace_parser
+from orchestration.lineage.trace.command import add_trace_parser
 from orchestration.lineage.trace.declarations import MART_SCHEMA, Step, check_declarations, load_catalog
 from orchestration.lineage.trace.walker import RawLine, trace_row
 from orchestration.settings import DBT_PROJECT_DIR, Paths

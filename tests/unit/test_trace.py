@@ -14,10 +14,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.cli import format_result, parse_key_args
 from orchestration.datasets import OPENAI_USAGE, SECRETS_INVENTORY
 from orchestration.ingest import readers
 from orchestration.ingest.raw_records import read_raw_records as read_records
+from orchestration.lineage.trace.command import format_result, parse_key_args
 from orchestration.lineage.trace.declarations import (
     Condition,
     DeclarationError,
