@@ -117,12 +117,15 @@ class Paths:
     def interrupted_publish_files(self) -> list[Path]:
         """Temporary files a publish leaves when it is killed before its rename: the release being built
         (``published/.roi.duckdb.<release>.tmp`` and DuckDB's ``.wal`` of it) and the snapshot being copied
-        (``published/releases/.<release>.duckdb.tmp``). Only the run that holds the run lock may delete them:
+        (``published/releases/.<release>.duckdb.tmp``), and the report's (``published/releases/.<release>.html.tmp``,
+        ``published/report/.index.html.<release>.tmp``). Only the run that holds the run lock may delete them:
         another run's publish could be writing them."""
         found = [
             *self.published_dir.glob(".roi.duckdb.*.tmp"),
             *self.published_dir.glob(".roi.duckdb.*.tmp.wal"),
             *self.release_snapshots.glob(".*.duckdb.tmp"),
+            *self.release_snapshots.glob(".*.html.tmp"),
+            *self.published_report.parent.glob(".index.html.*.tmp"),
         ]
         return sorted(p for p in found if p.is_file())
 

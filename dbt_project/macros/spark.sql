@@ -89,7 +89,9 @@
 {#
     dbt.listagg on Spark: dbt-spark drops the ORDER BY (with a warning), so a list's order would follow the
     shuffle. Here the values are collected with their sort key and sorted before joining. The project orders
-    every list by one expression, ascending; any other clause is refused when the model compiles.
+    every list by one expression, ascending; any other clause is refused when the model compiles. NULLs are
+    left out and a group with no value gives NULL, as string_agg does on DuckDB and PostgreSQL (array_join
+    would give '').
 #}
 {% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
     {%- if order_by_clause -%}
@@ -105,5 +107,6 @@
     {%- else -%}
         {%- set collected = "collect_list(" ~ measure ~ ")" -%}
     {%- endif -%}
-    array_join({{ "slice(" ~ collected ~ ", 1, " ~ limit_num ~ ")" if limit_num else collected }}, {{ delimiter_text }})
+    case when count({{ measure }}) > 0
+        then array_join({{ "slice(" ~ collected ~ ", 1, " ~ limit_num ~ ")" if limit_num else collected }}, {{ delimiter_text }}) end
 {%- endmacro %}

@@ -268,14 +268,6 @@ DELIVERY_METRICS = (
 
 
 def _productivity(con: duckdb.DuckDBPyConnection, fig: Figures) -> None:
-    latest = _rows(
-        con,
-        "SELECT ai_system_id, max(month_start) AS month_start FROM marts.fct_productivity_roi "
-        "WHERE did_effect IS NOT NULL GROUP BY ai_system_id ORDER BY ai_system_id",
-    )
-    where = " OR ".join(
-        f"(ai_system_id = '{r['ai_system_id']}' AND month_start = DATE '{r['month_start']}')" for r in latest
-    )
     fig.add(
         _mart_table(
             con,
@@ -296,7 +288,10 @@ def _productivity(con: duckdb.DuckDBPyConnection, fig: Figures) -> None:
                 Column("adopter_teams", "adopter teams"),
                 Column("non_adopter_teams", "non-adopter teams"),
             ],
-            where=f"did_effect IS NOT NULL AND ({where or 'false'})",
+            # each system's latest month with an effect
+            where="did_effect IS NOT NULL AND month_start = (SELECT max(l.month_start) "
+            "FROM marts.fct_productivity_roi l WHERE l.ai_system_id = fct_productivity_roi.ai_system_id "
+            "AND l.did_effect IS NOT NULL)",
         )
     )
     fig.add(

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from datetime import date
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -107,7 +109,7 @@ def test_every_publish_writes_its_report_beside_its_snapshot_and_as_the_current_
     assert f"report: {paths.published_report} (opens offline in a browser)" in capsys.readouterr().out
 
 
-def test_the_report_figures_are_the_published_marts_exactly(published):
+def test_the_report_figures_are_the_published_marts_exactly(published, capsys):
     paths, _, html = published
     tables = parse_tables(html)
     con = duckdb.connect(str(paths.published_db), read_only=True)
@@ -154,11 +156,16 @@ def test_the_report_figures_are_the_published_marts_exactly(published):
             assert (int(files[dataset]["files_landed"]), int(files[dataset]["rows_accepted"])) == (landed, accepted)
     finally:
         con.close()
-    # every mart row carries the trace command of that very row
-    assert (
+    # every mart row carries the trace command of that very row, and the command finds it
+    command = (
         f"roi-ledger trace --data-dir {paths.data_dir} --mart fct_roi_scenarios --key "
-        f"scenario_id={tables['scenarios']['rows'][0]['scenario_id']}" in html
+        f"scenario_id={tables['scenarios']['rows'][0]['scenario_id']}"
     )
+    assert command in html
+    first = re.search(r'<table id="t-portfolio".*?<code>(roi-ledger trace [^<]*)</code>', html, re.S)
+    assert main([*shlex.split(unescape(first.group(1)))[1:], "--json"]) == EXIT_OK
+    traced = json.loads(capsys.readouterr().out)
+    assert traced["mart"] == "fct_roi_portfolio" and traced["total_lines"] > 0
 
 
 def test_an_old_release_report_is_built_again_from_its_snapshot_byte_for_byte(published, tmp_path, capsys):

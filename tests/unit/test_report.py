@@ -72,3 +72,15 @@ def test_the_report_setting(monkeypatch):
     monkeypatch.setenv("ROI_LEDGER_REPORT", "sometimes")
     with pytest.raises(ValueError, match="ROI_LEDGER_REPORT must be on or off, got 'sometimes'"):
         report_enabled()
+
+
+def test_a_killed_publish_leaves_report_files_the_next_run_removes(tmp_path):
+    from orchestration.settings import Paths
+
+    paths = Paths(tmp_path)
+    paths.release_snapshots.mkdir(parents=True)
+    paths.published_report.parent.mkdir(parents=True)
+    half = [paths.release_snapshots / ".r1.html.tmp", paths.published_report.parent / ".index.html.r1.tmp"]
+    for p in [*half, paths.release_snapshots / "r0.html", paths.published_report]:
+        p.write_text("x")
+    assert paths.interrupted_publish_files() == sorted(half)

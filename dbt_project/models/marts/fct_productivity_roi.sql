@@ -14,8 +14,7 @@
 -- reported as effects, never turned into hours of capacity. Each row is one benefit claim, tagged with its benefit_type
 -- (seed benefit_catalogue); time to restore is tagged time_to_restore_security_incidents when incidents
 -- behind it are also in the security incident export (a defensive benefit: the one-claim gate blocks it).
--- The team `unassigned` of fct_delivery_performance (rows without a team) is left out of both groups: it is a
--- mix of unknown teams, so it can neither adopt nor serve as a control.
+-- The team `unassigned` of fct_delivery_performance (rows without a team, a mix of unknown teams) is in neither group.
 
 with
 
