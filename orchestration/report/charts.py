@@ -399,12 +399,13 @@ def tornado(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def defensive_observed(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Observed avoided loss (up) and the risk counter-entries (down) per system, all quarters."""
+    """Observed benefit (avoided loss: right; a negative one when incidents grew) and the risk counter-entries
+    (left) per system, all quarters."""
     long = [
         {
             "system": r["ai_system_id"],
             "entry": "avoided loss and benefit" if r["row_type"] == "benefit" else "risk counter-entry",
-            "amount": plain(r["amount_usd"]) * (1 if r["row_type"] == "benefit" else -1),
+            "amount": plain(r["amount_usd"]),  # signed by the mart: benefits positive, counter-entries negative
         }
         for r in rows
     ]

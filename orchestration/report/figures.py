@@ -91,12 +91,19 @@ def release_record(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def load(published_file: Path) -> Figures:
     """Everything the report shows, from the release file alone."""
+
+    def refused(exc: duckdb.Error) -> ValueError:
+        return ValueError(f"{published_file}: not a published release file ({str(exc).splitlines()[0]})")
+
     try:
         con = duckdb.connect(str(published_file), read_only=True)
-        release = release_record(con)
     except duckdb.Error as exc:
-        raise ValueError(f"{published_file}: not a published release file ({str(exc).splitlines()[0]})") from None
+        raise refused(exc) from None
     try:
+        try:
+            release = release_record(con)
+        except duckdb.Error as exc:
+            raise refused(exc) from None
         fig = Figures(release=release)
         _portfolio(con, fig)
         _efficiency(con, fig)
@@ -441,13 +448,15 @@ def _trust(con: duckdb.DuckDBPyConnection, fig: Figures) -> None:
                 Column("dataset", "dataset"),
                 Column("files_landed", "files landed", INT),
                 Column("files_rejected", "files rejected", INT),
+                Column("files_set_aside", "set aside (duplicate, superseded, withdrawn, unclaimed)", INT),
                 Column("rows_accepted", "rows accepted", INT),
                 Column("rows_quarantined", "rows quarantined", INT),
             ],
             _rows(
                 con,
                 "SELECT dataset, count(*) FILTER (WHERE status = 'landed') AS files_landed, "
-                "count(*) FILTER (WHERE status <> 'landed') AS files_rejected, "
+                "count(*) FILTER (WHERE status = 'rejected') AS files_rejected, "
+                "count(*) FILTER (WHERE status NOT IN ('landed', 'rejected')) AS files_set_aside, "
                 "coalesce(sum(rows_accepted), 0) AS rows_accepted, "
                 "coalesce(sum(rows_quarantined), 0) AS rows_quarantined "
                 "FROM audit.ingested_files GROUP BY dataset ORDER BY dataset",

@@ -84,3 +84,19 @@ def test_a_killed_publish_leaves_report_files_the_next_run_removes(tmp_path):
     for p in [*half, paths.release_snapshots / "r0.html", paths.published_report]:
         p.write_text("x")
     assert paths.interrupted_publish_files() == sorted(half)
+
+
+def test_a_hostile_name_from_an_export_stays_text_in_a_chart():
+    """Shadow AI names come from exports (an OpenAI project's name): Vega escapes them in the SVG it draws."""
+    name = '<script>alert(1)</script><img src="http://x/">'
+    row = dict.fromkeys(
+        (
+            "defensive_benefit_usd",
+            "efficiency_net_cash_usd",
+            "productivity_capacity_value_usd",
+            "defensive_risk_exposure_usd",
+        ),
+        Decimal(1),
+    )
+    svg = charts.render_svg(charts.portfolio_ledgers([{"ai_system_name": name, **row}]))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg and "<script" not in svg and "<img" not in svg
