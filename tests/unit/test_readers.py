@@ -73,7 +73,7 @@ def test_unsupported_suffix_is_rejected(name):
     [
         ("okta-system-log.log", b'{"uuid": "a"}\n{"uuid": "b"}\n', "jsonl"),
         ("events.txt", b'\n  {"uuid": "a"}\n', "jsonl"),
-        ("events.log.gz", gzip.compress(b'{"uuid": "a"}\n'), "jsonl"),
+        ("events.log.gz", gzip.compress(b'{"uuid": "a"}\n', mtime=0), "jsonl"),
         ("dump.log", b'[{"uuid": "a"}]', "json"),
     ],
 )
