@@ -70,12 +70,16 @@ def test_only_the_schemas_asked_for_are_compared(before, tmp_path):
 
 
 def test_rows_whose_floats_moved_in_the_last_places_are_paired_by_their_other_values(tmp_path):
-    """Only the rows one side lacks are fetched, and paired by their values other than floats: sorted as whole
-    rows, a float column first would pair 'a' with 'b' here."""
+    """The rows one side lacks are paired by their values other than floats (in SQL: never fetched): sorted as
+    whole rows, a float column first would pair 'a' with 'b' here; two rows of one key pair by their floats'
+    order, and a NULL float pairs with a NULL."""
     paths = []
     for name, rows in (
-        ("one", "(0.1::DOUBLE + 0.2, 'a'), (0.3::DOUBLE, 'b')"),
-        ("two", "(0.3::DOUBLE, 'a'), (0.1::DOUBLE + 0.2, 'b')"),
+        ("one", "(0.1::DOUBLE + 0.2, 'a'), (0.3::DOUBLE, 'b'), (1.0, 'c'), (2.0, 'c'), (NULL, 'd'), (0.5, 'd')"),
+        (
+            "two",
+            "(0.3::DOUBLE, 'a'), (0.1::DOUBLE + 0.2, 'b'), (2.000000000001, 'c'), (1.0, 'c'), (NULL, 'd'), (0.5, 'd')",
+        ),
     ):
         path = tmp_path / f"{name}.duckdb"
         con = duckdb.connect(str(path))
@@ -84,3 +88,18 @@ def test_rows_whose_floats_moved_in_the_last_places_are_paired_by_their_other_va
         con.close()
         paths.append(path)
     assert differences(*paths) == {}
+    con = duckdb.connect(str(paths[1]))
+    con.execute("UPDATE marts.t SET share = 2.00001 WHERE share > 1.5")  # beyond 1e-9: no pair for it
+    con.close()
+    assert differences(*paths) == {'"marts"."t"': "3 row(s) only before, 3 only after"}  # a, b and c unpaired exactly
+
+
+def test_columns_asked_to_be_left_out_are(before, tmp_path):
+    """Two runs' own columns (``_ingested_at``) are left out when asked, and only those."""
+    after = _after(before, tmp_path, "ALTER TABLE audit.runs ADD COLUMN _ingested_at TIMESTAMP DEFAULT now()")
+    con = duckdb.connect(str(before))
+    con.execute("ALTER TABLE audit.runs ADD COLUMN _ingested_at TIMESTAMP DEFAULT TIMESTAMP '2000-01-01'")
+    con.close()
+    assert list(differences(before, after, schemas=("audit",))) == ['"audit"."runs"']
+    assert differences(before, after, schemas=("audit",), ignore=("_ingested_at",)) == {}
+    assert main([str(before), str(after), "--schemas", "audit", "--ignore", "_ingested_at"]) == 0
