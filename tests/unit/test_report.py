@@ -100,3 +100,22 @@ def test_a_hostile_name_from_an_export_stays_text_in_a_chart():
     )
     svg = charts.render_svg(charts.portfolio_ledgers([{"ai_system_name": name, **row}]))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg and "<script" not in svg and "<img" not in svg
+
+
+def test_a_release_of_older_code_is_refused_by_name(tmp_path):
+    """A snapshot published before a column the report reads existed: refused, naming the report kept with it."""
+    import duckdb
+
+    from orchestration.report import figures
+
+    path = tmp_path / "r1.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA audit; CREATE SCHEMA marts")
+    con.execute(
+        "CREATE TABLE audit.releases AS SELECT 'r1' AS release_id, 'published' AS status, now() AS created_at, "
+        "NULL AS checks, NULL AS input_files, NULL AS row_counts, NULL AS tool_versions"
+    )
+    con.execute("CREATE TABLE marts.fct_roi_portfolio (quarter_start DATE)")
+    con.close()
+    with pytest.raises(ValueError, match=r"release r1 lacks what this version's report reads .*releases/r1\.html"):
+        figures.load(path)
