@@ -54,7 +54,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         dest = report.write_atomically(html, Path(args.output).resolve())
     else:
         dest = report.write_atomically(html, report.release_report(paths, release_id))
-        if paths.published_db.exists() and _current_id(paths) == release_id:
+        # the published file's own release, read again only when the report was built from a snapshot
+        if not args.release:
+            current = fig.release["release_id"]
+        else:
+            current = _current_id(paths) if paths.published_db.exists() else None
+        if current == release_id:
             dest = report.point_at(paths, release_id)
     print(f"report: {dest}")
     return 0
