@@ -23,7 +23,7 @@ from orchestration.pg_throwaway import ServerError
 from orchestration.publish_postgres import PUBLISH_POSTGRES_ENV, PostgresPublishError, normalised_url
 from orchestration.report.command import add_report_parser
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED, MIN_ITERATIONS
-from orchestration.settings import DATA_DIR_ENV, Paths, resolve_data_dir
+from orchestration.settings import DATA_DIR_ENV, Paths, connect_duckdb, resolve_data_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BLOCKED = 0, 1, 2, 3
 
@@ -53,11 +53,9 @@ def _iterations(value: str) -> int:
 
 
 def dataset_summary(paths: Paths) -> list[dict[str, Any]]:
-    import duckdb
-
     from orchestration.datasets import DATASETS
 
-    con = duckdb.connect(str(paths.build_db), read_only=True)
+    con = connect_duckdb(paths.build_db, read_only=True)
     try:
         files = {
             r[0]: r[1:]
@@ -92,7 +90,7 @@ def scenario_summary(paths: Paths) -> dict[str, Any] | None:
     if not paths.build_db.exists():
         return None
     try:
-        con = duckdb.connect(str(paths.build_db), read_only=True)
+        con = connect_duckdb(paths.build_db, read_only=True)
     except duckdb.Error:
         return None
     try:

@@ -28,6 +28,7 @@ from orchestration.settings import (
     CONNECTION_LIMIT_ENV,
     DBT_PROJECT_DIR,
     DUCKDB_PATH_ENV,
+    connect_duckdb,
     duckdb_memory_limit,
 )
 
@@ -125,9 +126,8 @@ def built_by_other_code(db_path: Path, code_version: str | None) -> list[str]:
     project costs the night a first night's dbt, no more)."""
     if code_version is None or not db_path.is_file():
         return []
-    import duckdb
 
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect_duckdb(db_path, read_only=True)
     try:
         tables = [
             r[0]

@@ -38,6 +38,7 @@ from orchestration.engines import (
     duckdb_columns,
     duckdb_tables,
 )
+from orchestration.settings import connect_duckdb
 
 MASTER_ENV = "ROI_LEDGER_SPARK_MASTER"
 #: Read by ``dbt_project/profiles.yml`` (the ``spark`` target) and macro ``spark_inputs``.
@@ -159,7 +160,7 @@ def input_statements(build_db: Path, layer: str) -> list[str]:
     from orchestration.ingest.landing import landed_files, landing_columns, landing_file, landing_root
 
     inputs = spark_root(build_db.parent) / "inputs"
-    con = duckdb.connect(str(build_db), read_only=True)
+    con = connect_duckdb(build_db, read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
         if layer == "marts":
@@ -221,7 +222,7 @@ def pull(build_db: Path, schemas: Iterable[str]) -> int:
     timestamps (instants) come back as DuckDB ``TIMESTAMP`` in UTC, as the DuckDB build writes them."""
     schemas = tuple(schemas)
     tables = built_tables(Path(profile_env(build_db.parent)["ROI_LEDGER_SPARK_WAREHOUSE"]), schemas)
-    con = duckdb.connect(str(build_db))
+    con = connect_duckdb(build_db)
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("BEGIN")

@@ -39,6 +39,7 @@ from orchestration.publish_postgres import (
     normalised_url,
     redacted,
 )
+from orchestration.settings import connect_duckdb
 
 ENGINE_ENV = "ROI_LEDGER_ENGINE"
 POSTGRES_URL_ENV = "ROI_LEDGER_POSTGRES_URL"
@@ -215,7 +216,7 @@ def push(build_db: Path, url: str, layer: str, scratch_dir: Path) -> list[str]:
 
     from orchestration.ingest.landing import landing_root
 
-    con = duckdb.connect(str(build_db), read_only=True)
+    con = connect_duckdb(build_db, read_only=True)
     conn = connect(url, "build")
     copied: list[str] = []
     try:
@@ -245,7 +246,7 @@ def pull(build_db: Path, url: str, scratch_dir: Path, schemas: Iterable[str] = B
     server no longer has are dropped); returns the tables copied."""
     schemas = tuple(schemas)
     conn = connect(url, "build")
-    con = duckdb.connect(str(build_db))
+    con = connect_duckdb(build_db)
     try:
         con.execute("SET TimeZone = 'UTC'")
         with conn.cursor() as cur, tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".engine-") as scratch:

@@ -33,7 +33,7 @@ import duckdb
 from orchestration.datasets import DATASETS
 from orchestration.ingest.engine import UNREAD, dataset_of, vouched_sha256, walk_raw
 from orchestration.ingest.landing import landed_files, landing_root, missing_landing_files
-from orchestration.settings import DBT_PROJECT_DIR, Paths
+from orchestration.settings import DBT_PROJECT_DIR, Paths, connect_duckdb
 
 #: Where ``dbt parse`` writes the manifest (``orchestration.dbt.dbt_project().manifest_path``, without
 #: importing dagster-dbt: a test holds them equal).
@@ -114,7 +114,7 @@ def check(paths: Paths, *, as_of: date, scenario: list[dict[str, Any]], full_ref
     if manifest_stale():
         return Preflight(False, "the dbt manifest is older than the dbt project")
     try:
-        con = duckdb.connect(str(paths.build_db), read_only=True)
+        con = connect_duckdb(paths.build_db, read_only=True)
     except duckdb.Error as exc:
         return Preflight(False, f"build database not readable: {exc}")
     try:

@@ -39,7 +39,13 @@ from orchestration.check_outcomes import CheckOutcome
 from orchestration.ingest.engine import sha256_file
 from orchestration.ingest.landing import AUDIT_DDL
 from orchestration.publish_export import fsync_dir
-from orchestration.settings import REPO_ROOT, Paths, duckdb_memory_limit, release_retention, report_enabled
+from orchestration.settings import (
+    REPO_ROOT,
+    Paths,
+    connect_duckdb,
+    release_retention,
+    report_enabled,
+)
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
 PSEUDONYM_KEY_ENV = "ROI_LEDGER_PSEUDONYM_KEY"
@@ -48,7 +54,7 @@ RAW_RECORD_COLUMNS = {"_record", "_extra"}
 
 
 def _connect_build(paths: Paths, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(paths.build_db), read_only=read_only)
+    con = connect_duckdb(paths.build_db, read_only=read_only)
     if not read_only:
         con.execute(AUDIT_DDL)
     return con
@@ -233,7 +239,7 @@ def _build_published_file(
     if base is not None:
         shutil.copyfile(base, tmp)
         os.chmod(tmp, 0o600)
-    con = duckdb.connect(str(tmp), config={"memory_limit": duckdb_memory_limit()})
+    con = connect_duckdb(tmp)
     counts: dict[str, int] = {}
     batches: dict[str, str] = {}
     try:
@@ -550,7 +556,7 @@ def _read_releases(paths: Paths, sql: str, params: list[Any] | None = None) -> l
         if not db.exists():
             continue
         try:
-            con = duckdb.connect(str(db), read_only=True)
+            con = connect_duckdb(db, read_only=True)
         except duckdb.Error:
             continue
         try:

@@ -28,7 +28,7 @@ import duckdb
 from orchestration.engines import duckdb_columns
 from orchestration.ingest.engine import sha256_file
 from orchestration.publish_postgres import BI_AUDIT_TABLES
-from orchestration.settings import Paths
+from orchestration.settings import Paths, connect_duckdb
 
 #: Schemas exported whole; the audit tables exported are the PostgreSQL BI role's (``BI_AUDIT_TABLES``).
 EXPORTED_SCHEMAS = ("staging", "marts")
@@ -95,7 +95,7 @@ def write_export(
     part = dest.with_name(f".{dest.name}.tmp")
     shutil.rmtree(part, ignore_errors=True)
     part.mkdir(parents=True)
-    con = duckdb.connect(str(published), read_only=True)
+    con = connect_duckdb(published, read_only=True)
     tables = []
     try:
         con.execute("SET TimeZone = 'UTC'")

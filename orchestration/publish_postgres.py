@@ -33,6 +33,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 
+from orchestration.settings import connect_duckdb
+
 PUBLISH_POSTGRES_ENV = "ROI_LEDGER_PUBLISH_POSTGRES_URL"
 BI_ROLE_ENV = "ROI_LEDGER_POSTGRES_BI_ROLE"
 DEFAULT_BI_ROLE = "roi_ledger_bi"
@@ -157,7 +159,7 @@ def _load(cur: Any, source: Path, role: str, scratch: Path) -> dict[str, int]:
     import psycopg2.errors
 
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(source), read_only=True)
+    con = connect_duckdb(source, read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
         tables = published_tables(con)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from orchestration.childguard import process_cmdline
-from orchestration.settings import Paths, make_private
+from orchestration.settings import Paths, connect_duckdb, make_private
 
 #: DuckDB's lock error: ``Could not set lock on file "<path>": Conflicting lock is held in <exe> (PID <n>)``.
 _DUCKDB_LOCK = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
@@ -125,7 +125,7 @@ def check_build_db(paths: Paths) -> None:
 
     db = paths.build_db
     try:
-        con = duckdb.connect(str(db))
+        con = connect_duckdb(db)
     except duckdb.Error as exc:
         refusal = lock_refusal(db, str(exc))
         if refusal is None:

@@ -27,7 +27,11 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -194,6 +198,20 @@ def duckdb_memory_limit() -> str:
     cap and the whole run within the cap plus 1 GB for Python. DuckDB spills past it, so big ingests stay well
     inside the machine; its own default (80% of RAM) would let the build database's cache grow to most of it."""
     return f"{int(memory_cap_bytes() * CONNECTION_SHARE) // 10**6}MB"
+
+
+def connect_duckdb(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection of the pipeline (``path`` None: in memory), within :func:`duckdb_memory_limit`: every
+    connection the pipeline opens goes through here (a test keeps it so). One opened without the limit takes
+    DuckDB's default of 80% of RAM for its cache: exporting the large release's Parquet files held 4.6 GB where
+    2.2 GB did with the limit, as fast. The same settings everywhere also keep DuckDB from refusing a second
+    connection to a file open in the process with other settings."""
+    import duckdb
+
+    config = {"memory_limit": duckdb_memory_limit()}
+    if path is None:
+        return duckdb.connect(config=config)
+    return duckdb.connect(str(path), read_only=read_only, config=config)
 
 
 def release_retention() -> int:

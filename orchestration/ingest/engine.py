@@ -53,7 +53,7 @@ from orchestration.ingest.landing import (
     landing_root,
     refresh_view,
 )
-from orchestration.settings import duckdb_memory_limit
+from orchestration.settings import connect_duckdb
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def discover(raw_dir: Path, ds: Dataset) -> list[Path]:
 
 def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path), config={"memory_limit": duckdb_memory_limit()})
+    con = connect_duckdb(db_path)
     _session(con)
     create_all(con, landing_root(db_path))
     return con

@@ -25,7 +25,7 @@ from orchestration.lineage.openlineage import (
     build_events,
     to_jsonl,
 )
-from orchestration.settings import DBT_PROJECT_DIR, Paths
+from orchestration.settings import DBT_PROJECT_DIR, Paths, connect_duckdb
 
 #: Check metadata keys that name the column a check tests (the first one holding a short name wins).
 COLUMN_METADATA_KEYS = ("column", "column_name")
@@ -161,7 +161,7 @@ def read_table_schemas(build_db: Path) -> dict[str, list[tuple[str, str]]]:
     if not build_db.exists():
         return {}
     try:
-        con = duckdb.connect(str(build_db), read_only=True)
+        con = connect_duckdb(build_db, read_only=True)
     except duckdb.Error:
         return {}
     try:

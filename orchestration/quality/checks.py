@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -43,7 +42,7 @@ from orchestration.nightgate import pipeline_code_checksum
 from orchestration.quality import runner, suites, thresholds, volume
 from orchestration.quality.marts import MART_GATES, MartGate
 from orchestration.resources import RoiSettings
-from orchestration.settings import Paths, duckdb_memory_limit, release_retention
+from orchestration.settings import Paths, connect_duckdb, release_retention
 
 CONTRACT_CHECK = "gx_contract"
 VOLUME_CHECK = "gx_volume"
@@ -208,7 +207,7 @@ def landing_gate_results(paths: Paths, run_id: str, datasets: tuple[Dataset, ...
     """``gx_contract`` and ``gx_volume`` of every dataset in ``datasets``; records this run's counts in
     ``audit.gate_volumes`` before returning, so a blocked night keeps its evidence."""
     drop_max = thresholds.share(VOLUME_VAR)
-    con = duckdb.connect(str(paths.build_db), read_only=True)
+    con = connect_duckdb(paths.build_db, read_only=True)
     try:
         baselines = volume.baselines(con)
         files = {ds.key: landed_files(con, ds) for ds in datasets}
@@ -265,7 +264,7 @@ def landing_gate_results(paths: Paths, run_id: str, datasets: tuple[Dataset, ...
         )
         if record is not None:
             records.append(record)
-    con = duckdb.connect(str(paths.build_db), config={"memory_limit": duckdb_memory_limit()})
+    con = connect_duckdb(paths.build_db)
     try:
         volume.record(con, records, datetime.now(UTC).replace(tzinfo=None))
     finally:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from orchestration import report
-from orchestration.settings import DATA_DIR_ENV, Paths, resolve_data_dir
+from orchestration.settings import DATA_DIR_ENV, Paths, connect_duckdb, resolve_data_dir
 
 
 def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -66,11 +66,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _current_id(paths: Paths) -> str | None:
-    import duckdb
 
     from orchestration.report import figures
 
-    con = duckdb.connect(str(paths.published_db), read_only=True)
+    con = connect_duckdb(paths.published_db, read_only=True)
     try:
         return figures.release_record(con)["release_id"]
     finally:

@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.settings import connect_duckdb
+
 #: Column kinds: how a value is written for people (orchestration/report/render.py).
 MONEY, INT, PCT, NUM, HOURS, TEXT, DATE, BOOL = "money", "int", "pct", "num", "hours", "text", "date", "bool"
 
@@ -96,7 +98,7 @@ def load(published_file: Path) -> Figures:
         return ValueError(f"{published_file}: not a published release file ({str(exc).splitlines()[0]})")
 
     try:
-        con = duckdb.connect(str(published_file), read_only=True)
+        con = connect_duckdb(published_file, read_only=True)
     except duckdb.Error as exc:
         raise refused(exc) from None
     try:

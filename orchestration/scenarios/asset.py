@@ -28,7 +28,7 @@ from pydantic import Field
 from orchestration.resources import RoiSettings
 from orchestration.scenarios.model import DEFAULT_ITERATIONS, DEFAULT_SEED, MIN_ITERATIONS
 from orchestration.scenarios.run import MODEL_VERSION, ScenarioRun, run_scenarios
-from orchestration.settings import duckdb_memory_limit
+from orchestration.settings import connect_duckdb
 
 INPUTS_KEY = AssetKey(["intermediate", "int_scenarios__inputs"])
 SCHEMA = "scenario_model"
@@ -215,9 +215,8 @@ def scenario_model(context: AssetExecutionContext, config: ScenarioConfig, setti
     intervals, one-at-a-time sensitivities and per-system rollups; impossible scenarios are quarantined with
     their reason and never stop the others. All five tables are replaced together, in one transaction."""
     paths = settings.paths
-    con = duckdb.connect(str(paths.build_db))
+    con = connect_duckdb(paths.build_db)
     try:
-        con.execute(f"SET memory_limit = '{duckdb_memory_limit()}'")
         rows = read_inputs(con)
         run = run_scenarios(rows, seed=config.seed, iterations=config.iterations)
         write_run(con, run)

@@ -7,9 +7,14 @@ data directory is rewritten) and kept, one new file per split file, to be droppe
 vendor's daily export arrives: ``<stem>.day-<YYYY-MM-DD><suffixes>``.
 
 Event datasets are split by their event time (the registry's field, its source name in the file); snapshots
-(inventory, credential report, secrets, licences, security incidents, scenarios) stay whole. Records keep their
-text: CSV rows are written back with the csv module (same cells), JSON lines as the very lines they were; an
-OpenAI usage page gives up its buckets of that day to a page of its own.
+(:data:`SNAPSHOTS`: inventory, credential report, secrets, licences, seats, security incidents, scenarios) stay
+whole. Records keep their text: CSV rows are written back with the csv module (same cells), JSON lines as the
+very lines they were, numbers in JSON documents as the digits they were written with; a usage or cost page
+(OpenAI, Anthropic) gives up its buckets of that day to a page of its own, an API response (Cursor, Claude Code)
+its records of that day to a response of its own.
+
+Each dataset is held back once (``held-<day>.json`` beside the held folder lists those done), so a dataset the
+registry gains later is held back at the next bench run while the others stay as they are.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from orchestration.datasets import BY_KEY, Dataset
+from orchestration.ingest.layouts import PAGE_LAYOUTS
 
 #: Event datasets and the field that dates a record (its day decides which side it goes to).
 EVENT_TIME = {
@@ -37,7 +43,29 @@ EVENT_TIME = {
     "delivery/deployments": "time_created",
     "delivery/incidents": "time_created",
     "delivery/work_items": "created",
+    "ai/anthropic_usage": "starting_at",
+    "ai/anthropic_cost": "starting_at",
+    "ai/openai_costs": "bucket_start",
+    "ai/bedrock_invocations": "invoked_at",
+    "ai/claude_code_usage": "activity_date",
+    "ai/cursor_daily_usage": "usage_date",
+    "ai/cursor_usage_events": "event_at",
+    "ai/github_copilot_usage": "usage_date",
+    "ai/github_copilot_org_usage": "usage_date",
 }
+#: Datasets whose files are snapshots of a state, not events: they stay whole (a test keeps the two lists
+#: covering the registry).
+SNAPSHOTS = frozenset(
+    {
+        "iam/identity_inventory",
+        "iam/aws_credential_report",
+        "iam/secrets_inventory",
+        "billing/saas_licences",
+        "security/incidents",
+        "assumptions/scenarios",
+        "ai/github_copilot_seats",
+    }
+)
 MONTH = re.compile(r"\d{4}-\d{2}")
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -67,6 +95,27 @@ def _open(path: Path, mode: str) -> io.TextIOBase:
     if path.name.endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8", newline="")
     return open(path, mode, encoding="utf-8", newline="")
+
+
+class _Number(str):
+    """A JSON number's text, kept as written (``1.5954296000000000`` stays that, not the float ``1.5954296``)."""
+
+
+_NUMBER = re.compile(r'"\\u0000num:([^"\\]+)\\u0000"')
+
+
+def _load_exact(text: str) -> object:
+    return json.loads(text, parse_float=lambda t: _Number("\0num:" + t + "\0"))
+
+
+def _dump_exact(doc: object) -> str:
+    """``doc`` as compact JSON, its numbers in the text they were read from (see :func:`_load_exact`)."""
+    return _NUMBER.sub(lambda m: m.group(1), json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
+
+
+def _read_text(path: Path) -> str:
+    with _open(path, "r") as fh:
+        return fh.read()
 
 
 def day_file(path: Path, day: date) -> str:
@@ -119,25 +168,38 @@ def _split_file(ds: Dataset, path: Path, day: date) -> tuple[str, str] | None:
             )
             target.append(line if line.endswith("\n") else line + "\n")
         return ("".join(keep_lines), "".join(held_lines)) if held_lines else None
-    if name.endswith(".json") and ds.key == "usage/openai_usage":
-        page = json.loads(path.read_text())
-        held = [b for b in page["data"] if _day_of(b.get(field.source), field.type) == day]
+    if name.endswith(".json") and ds.json_layout in (*PAGE_LAYOUTS, "envelope"):
+        doc = _load_exact(_read_text(path))
+        if ds.json_layout in PAGE_LAYOUTS:  # a page of time buckets, dated by the bucket
+            key, day_of = "data", lambda b: _day_of(b.get(field.source), field.type)
+        else:  # an API response, its records under the dataset's key
+            key, day_of = ds.json_records_key or "", lambda r: _day_of(_get(r, field.source), field.type)
+        if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
+            return None
+        held = [r for r in doc[key] if isinstance(r, dict) and day_of(r) == day]
         if not held:
             return None
-        rest = {**page, "data": [b for b in page["data"] if b not in held]}
-        return json.dumps(rest, separators=(",", ":")), json.dumps({**page, "data": held}, separators=(",", ":"))
+        rest = [r for r in doc[key] if not (isinstance(r, dict) and day_of(r) == day)]
+        return _dump_exact({**doc, key: rest}), _dump_exact({**doc, key: held})
     return None  # other documents (a GitHub export saved as one array, Parquet): not split
+
+
+def _manifest(held: Path) -> Path:
+    return held.with_name(held.name + ".json")
 
 
 def hold_back(raw: Path, held: Path, day: date) -> dict[str, int]:
     """Take the records of ``day`` out of every event dataset's files under ``raw`` into new files under
-    ``held/<system>/<dataset>/``; returns the number of day files per dataset. Done once: a ``held`` folder
-    that already exists is left as it is."""
-    if held.is_dir():
-        return {p.parent.relative_to(held).as_posix(): 0 for p in held.rglob("*") if p.is_file()}
-    tmp = held.with_name(held.name + ".part")
+    ``held/<system>/<dataset>/``; returns the number of day files per dataset held back now. Done once per
+    dataset (the manifest beside ``held`` lists those done; a dataset folder already in ``held``, from before
+    the manifest, counts as done)."""
+    manifest = _manifest(held)
+    done = set(json.loads(manifest.read_text())) if manifest.is_file() else set()
+    done |= {k for k in EVENT_TIME if (held / BY_KEY[k].folder).is_dir()}
     counts: dict[str, int] = {}
     for key in EVENT_TIME:
+        if key in done:
+            continue
         ds = BY_KEY[key]
         for path in sorted((raw / ds.folder).iterdir()):
             if MONTH.search(path.name) and f"{day:%Y-%m}" not in path.name:
@@ -146,13 +208,14 @@ def hold_back(raw: Path, held: Path, day: date) -> dict[str, int]:
             if split is None:
                 continue
             rest, day_text = split
-            out = tmp / ds.folder / day_file(path, day)
+            out = held / ds.folder / day_file(path, day)
             out.parent.mkdir(parents=True, exist_ok=True)
-            for target, text in ((out, day_text), (path, rest)):
+            for target, text in ((out, day_text), (path, rest)):  # the day kept before the history loses it
                 with _open(target, "w") as fh:
                     fh.write(text)
             counts[key] = counts.get(key, 0) + 1
-    tmp.rename(held)
+        done.add(key)
+        manifest.write_text(json.dumps(sorted(done), indent=1) + "\n")
     return counts
 
 

@@ -39,3 +39,26 @@ def test_no_dbt_model_is_over_250_lines():
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 250
     }
     assert long == {}
+
+
+def test_every_pipeline_duckdb_connection_opens_within_the_memory_limit():
+    """A connection opened without the limit takes DuckDB's default (80% of RAM) for its cache: the large
+    release's Parquet export held 4.6 GB so. Every one goes through ``settings.connect_duckdb``."""
+    direct = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in (ROOT / "orchestration").rglob("*.py")
+        if p.name != "settings.py"
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if "duckdb.connect(" in line
+    ]
+    assert direct == []
+
+
+def test_connect_duckdb_sets_the_memory_limit(tmp_path, monkeypatch):
+    from orchestration.settings import MEMORY_LIMIT_ENV, connect_duckdb
+
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "2GB")
+    for con in (connect_duckdb(), connect_duckdb(tmp_path / "x.duckdb")):
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        con.close()
+        assert limit == "1.5 GiB"  # 85% of 2 GB, as DuckDB prints it

@@ -32,7 +32,7 @@ from orchestration.lineage.trace.declarations import (
     load_catalog,
     read_manifest,
 )
-from orchestration.settings import DBT_PROJECT_DIR, Paths, duckdb_memory_limit
+from orchestration.settings import DBT_PROJECT_DIR, Paths, connect_duckdb
 
 # --------------------------------------------------------------------------------------------- results
 
@@ -513,7 +513,7 @@ def trace_row(
         raise TraceError(f"{name} declares no trace (meta.trace in its dbt YAML)")
     if not paths.published_db.exists():
         raise TraceError(f"no published file at {paths.published_db} (run `roi-ledger run` first)", EXIT_NOT_FOUND)
-    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+    con = connect_duckdb()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"ATTACH '{str(paths.published_db).replace(chr(39), chr(39) * 2)}' AS pub (READ_ONLY)")
