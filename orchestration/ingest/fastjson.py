@@ -23,20 +23,25 @@ line, so one odd record never slows a whole file down:
   null, a key containing dots looked up whole first (as ``readers._get_path``). Strings are decoded, integers
   and booleans written as JSON, objects and arrays as compact JSON; a non-integer number anywhere in an
   extracted value (whose exact text DuckDB does not keep), or a string in a JSON-typed field that is not
-  plainly a word (Python decides whether such text is JSON), sends the line to the streaming reader.
+  plainly a word (Python decides whether such text is JSON), sends the line to the streaming reader. Except
+  the one case real exports are full of: a ``decimal`` field at a top-level key (GitHub Copilot's
+  ``ai_credits_used: 0.0`` on every line) whose number is written in plain fixed notation (``-12.340``) takes
+  that text from the line itself, where the key occurs once (the streaming reader writes such a number as
+  written); any other form of it (``1e-7``, the key twice) still goes to the streaming reader.
 
 The lines read here and those handed back are merged in file order by ``_seq`` (:data:`SEQ_STRIDE` per line).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from orchestration.datasets import Dataset
+from orchestration.datasets import Dataset, Field
 from orchestration.ingest import jsontext, readers, secrets
 from orchestration.ingest.contract import split_filter_sql, sql_str, threads
 from orchestration.ingest.fastcsv import MAX_LINE_BYTES, LineCount
@@ -134,8 +139,13 @@ def cells_sql(ds: Dataset) -> str:
                 whens.append((f"_t[{k}] <> 'NULL'", k))
         text = "CASE " + " ".join(f"WHEN {c} THEN _s[{k}]" for c, k in whens) + " END"
         kind = "CASE " + " ".join(f"WHEN {c} THEN _t[{k}]" for c, k in whens) + " END"
+        exact = _plain_decimal_sql(f, f"{kind} = 'DOUBLE'", text)
+        if exact:  # the number's own text, or NULL (then the line goes to the streaming reader)
+            text = f"CASE WHEN {kind} = 'DOUBLE' THEN {exact} ELSE {text} END"
+            routes.append(f"(y{i} = 'DOUBLE' AND s{i} IS NULL)")
+        else:
+            routes.append(f"y{i} = 'DOUBLE'")
         cells.append(f"{text} AS s{i}, {kind} AS y{i}")
-        routes.append(f"y{i} = 'DOUBLE'")
         routes.append(
             f"CASE WHEN y{i} IN ('OBJECT', 'ARRAY') THEN list_contains(json_type(s{i}, '$..*'), 'DOUBLE') "
             f"ELSE false END"
@@ -155,6 +165,25 @@ def cells_sql(ds: Dataset) -> str:
         f"SELECT _line, line, {', '.join(finals)}, coalesce({' OR '.join(routes)}, false) AS _route "
         f"FROM (SELECT _line, line, {', '.join(cells)} FROM (SELECT _line, line, "
         f"json_extract_string(line, {listed}) AS _s, json_type(line, {listed}) AS _t FROM _rdr_plain))"
+    )
+
+
+#: A number in plain fixed notation: the streaming reader writes it as it stands (``format(Decimal(t), "f")``).
+PLAIN_DECIMAL = r"-?(?:0|[1-9][0-9]*)\.[0-9]+"
+
+
+def _plain_decimal_sql(f: Field, is_double: str, text: str) -> str | None:
+    """For a ``decimal`` field at one top-level key: SQL giving the number's text as the line writes it when
+    ``is_double`` holds, the key occurs once in the line and the text is plain fixed notation equal to DuckDB's
+    value (``text``); else NULL. None for other fields (their non-integer numbers go to the streaming reader)."""
+    if f.type != "decimal" or f.aliases or not re.fullmatch(r"[A-Za-z0-9_@$-]+", f.source):
+        return None
+    key = '"' + f.source + '"' + r"\s*:"
+    number = sql_str(key + r"\s*(" + PLAIN_DECIMAL + r")\s*[,}]")
+    token = f"regexp_extract(line, {number}, 1)"
+    return (
+        f"CASE WHEN {is_double} AND len(regexp_extract_all(line, {sql_str(key)})) = 1 "
+        f"AND TRY_CAST({token} AS DOUBLE) = TRY_CAST({text} AS DOUBLE) THEN {token} END"
     )
 
 

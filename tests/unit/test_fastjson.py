@@ -296,6 +296,36 @@ def test_json_typed_fields_of_opa_read_exactly(tmp_path: Path) -> None:
     assert staged is not None and staged.handed_back == 3  # the float, the JSON text, the JSON word
 
 
+def test_a_decimal_at_a_top_level_key_is_read_from_the_line_as_written(tmp_path: Path) -> None:
+    """GitHub Copilot's user days carry ``ai_credits_used: 0.0`` on every line: a non-integer DuckDB does not keep
+    as written, so every line went to Python (45 CPU-s at the large bench scale). Plain fixed notation is read
+    from the line itself; any other form, or the key twice, still goes to the streaming reader."""
+    ds = BY_KEY["ai/github_copilot_usage"]
+    base = {"day": "2026-10-01", "user_id": 7, "user_login": "a", "organization_id": "1", "enterprise_id": "2"}
+    values = [
+        ('"ai_credits_used":0.0', False),
+        ('"ai_credits_used":-12.340', False),
+        ('"ai_credits_used" : 3.25 ', False),
+        ('"ai_credits_used":"4.5"', False),  # a string: its text, as before
+        ('"ai_credits_used":7', False),
+        ('"ai_credits_used":null', False),
+        ('"ai_credits_used":1e-7', True),  # exponent: Python writes 0.0000001
+        ('"ai_credits_used":1.5E3', True),
+        ('"ai_credits_used":0.5,"totals_by_feature":[{"ai_credits_used":0.25}]', True),  # the key twice
+        ('"totals_by_feature":[{"ai_credits_used":0.25}],"ai_credits_used":1', True),  # a float in a JSON field
+    ]
+    lines = [json.dumps(base)[:-1] + ", " + v + "}\n" for v, _ in values]
+    path = tmp_path / "copilot.jsonl"
+    path.write_text("".join(lines))
+    staged = _agree(path, ds)
+    assert staged is not None and staged.handed_back == sum(back for _, back in values)
+    con = duckdb.connect()
+    fastjson.stage(con, path, ds)
+    col = f"f{[f.name for f in ds.fields].index('ai_credits_used')}"
+    got = dict(con.execute(f"SELECT _line, {col} FROM _rdr_batch").fetchall())
+    assert [got[n] for n in (1, 2, 3, 4)] == ["0.0", "-12.340", "3.25", "4.5"]
+
+
 @pytest.mark.parametrize(
     "name, text",
     [
