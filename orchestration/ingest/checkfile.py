@@ -390,12 +390,22 @@ def land(
 #: A column with fewer distinct values than one in this many rows is gated value by value, each value once
 #: (LiteLLM's `metadata`, 40% of its text, holds one value per key): the gate reads a fraction of the text.
 DISTINCT_GATE_RATIO = 10
+#: Below this many rows a batch is gated in one statement over all its columns: each statement holding the gate
+#: compiles its patterns again (about 35 ms), more than gating a few thousand rows takes (a Cursor usage page of
+#: 1,000 events spent 136 ms in the gate's four statements, split over two threads).
+SMALL_GATE_ROWS = 20_000
 
 
 def _stage_candidates(con: duckdb.DuckDBPyConnection, columns: list[str], rows: int) -> None:
     """The rows of ``_rdr_batch`` that may hold a secret, as ``_rdr_cand``: a row whose text in ``columns``
     :func:`secrets.may_hold_secret_sql` flags. Columns with few distinct values are gated once per distinct
     value (exactly the gate of each value); the others together, joined by a unit separator, as before."""
+    if rows < SMALL_GATE_ROWS:  # one statement: compiling the gate's patterns costs more than running them
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE "
+            + secrets.may_hold_secret_sql("concat_ws(chr(31), " + ", ".join(columns) + ")")
+        )
+        return
     approx = con.execute(
         "SELECT " + ", ".join(f"approx_count_distinct({c})" for c in columns) + " FROM _rdr_batch"
     ).fetchall()[0]

@@ -453,14 +453,23 @@ def test_secrets_in_every_text_field_never_land(tmp_path, key):
     }
 
 
-@pytest.mark.parametrize(
-    "ratio", [10**9, checkfile.DISTINCT_GATE_RATIO, 0], ids=["row gate", "as shipped", "value gate"]
-)
-def test_secrets_in_repeated_and_unique_values_are_found_either_way(tmp_path, monkeypatch, ratio):
-    """The secret gate reads a column with few distinct values once per value, the others row by row: a
-    secret in a repeated value (a user on every third request), in a unique one (one request id) or in both
-    lands nowhere, and the same rows are redacted and counted whichever way each column is gated."""
-    monkeypatch.setattr(checkfile, "DISTINCT_GATE_RATIO", ratio)
+#: (SMALL_GATE_ROWS, DISTINCT_GATE_RATIO): every way the secret gate can read a batch.
+GATES = {
+    "one statement": (10**9, checkfile.DISTINCT_GATE_RATIO),
+    "row gate": (0, 10**9),
+    "as shipped": (0, checkfile.DISTINCT_GATE_RATIO),
+    "value gate": (0, 0),
+}
+
+
+@pytest.mark.parametrize("gate", list(GATES))
+def test_secrets_in_repeated_and_unique_values_are_found_either_way(tmp_path, monkeypatch, gate):
+    """The secret gate reads a small batch in one statement; a larger one column by column, a column with few
+    distinct values once per value, the others row by row: a secret in a repeated value (a user on every third
+    request), in a unique one (one request id) or in both lands nowhere, and the same rows are redacted and
+    counted whichever way each column is gated."""
+    monkeypatch.setattr(checkfile, "SMALL_GATE_ROWS", GATES[gate][0])
+    monkeypatch.setattr(checkfile, "DISTINCT_GATE_RATIO", GATES[gate][1])
     header = "request_id,call_type,spend,startTime,endTime,model,user,status"
     users = ["u-a", PLANTED["github_token"][0], "u-b"]
     lines = [header]
@@ -476,13 +485,14 @@ def test_secrets_in_repeated_and_unique_values_are_found_either_way(tmp_path, mo
 
 
 @pytest.mark.parametrize("ds", [LITELLM, FOCUS], ids=["_record", "_extra"])
-@pytest.mark.parametrize("ratio", [10**9, 0], ids=["row gate", "value gate"])
-def test_a_column_whose_name_makes_its_value_a_secret_never_lands(tmp_path, monkeypatch, ds, ratio):
+@pytest.mark.parametrize("gate", ["one statement", "row gate", "value gate"])
+def test_a_column_whose_name_makes_its_value_a_secret_never_lands(tmp_path, monkeypatch, ds, gate):
     """A column the contract does not name lands as JSON (`{"db_password": "..."}`), where its name makes a bare
     value an assignment no cell shows: the gate reads that JSON too, so the value is redacted, not landed."""
     from tests.unit.test_ingest import primary
 
-    monkeypatch.setattr(checkfile, "DISTINCT_GATE_RATIO", ratio)
+    monkeypatch.setattr(checkfile, "SMALL_GATE_ROWS", GATES[gate][0])
+    monkeypatch.setattr(checkfile, "DISTINCT_GATE_RATIO", GATES[gate][1])
     src = primary(ds)
     assert src.kind == "csv", src.path
     src.header.append("db_password")
