@@ -120,16 +120,55 @@ def vouched_sha256(con: duckdb.DuckDBPyConnection, path: Path, rel: str) -> tupl
     """(the SHA-256 recorded when ``path`` was last hashed, if its stat vouches for it still; its stat now):
     same size, modification and change times, inode and device, and changed no later than :data:`RACY_NS`
     before that hashing started. Reads no byte of the file."""
+    stat = _stat(path)
+    query = f"SELECT {_STAT_COLUMNS} FROM ingest_state.raw_file_stats WHERE source_file = ?"
+    row = con.execute(query, [rel]).fetchone()
+    return _vouched(row, stat), stat
+
+
+_STAT_COLUMNS = "size, mtime_ns, ctime_ns, inode, device, file_sha256, hashed_at_ns"
+
+
+def _stat(path: Path) -> list[int]:
     st = os.stat(path, follow_symlinks=False)
-    stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
-    row = con.execute(
-        "SELECT size, mtime_ns, ctime_ns, inode, device, file_sha256, hashed_at_ns "
-        "FROM ingest_state.raw_file_stats WHERE source_file = ?",
-        [rel],
-    ).fetchone()
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _vouched(row: tuple | None, stat: list[int]) -> str | None:
+    """The SHA-256 of a ``raw_file_stats`` row (:data:`_STAT_COLUMNS`) when ``stat`` vouches for it still."""
     if row is not None and list(row[:5]) == stat and max(stat[1], stat[2]) < row[6] - RACY_NS:
-        return row[5], stat
-    return None, stat
+        return row[5]
+    return None
+
+
+def already_ingested(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, paths: list[Path]) -> dict[str, str]:
+    """Relative path -> SHA-256 of the files of ``paths`` that a night skips: their stat vouches for a recorded
+    hash (:func:`vouched_sha256`) and that exact file is already recorded (:func:`_known`'s ``seen``). Two
+    queries for the whole dataset, where each file took four (an empty night over 701 files: 4.9 s of ingest).
+    Safe to decide up front: ingesting one file changes the records of its own path only."""
+    folder = ds.folder.rstrip("/") + "/"
+    stats = {
+        r[0]: r[1:]
+        for r in con.execute(
+            f"SELECT source_file, {_STAT_COLUMNS} FROM ingest_state.raw_file_stats WHERE starts_with(source_file, ?)",
+            [folder],
+        ).fetchall()
+    }
+    seen = set(
+        con.execute(
+            "SELECT source_file, file_sha256 FROM audit.ingested_files WHERE dataset = ? AND status <> 'superseded'",
+            [ds.key],
+        ).fetchall()
+    )
+    out = {}
+    for path in paths:
+        rel = path.relative_to(raw_dir).as_posix()
+        if rel not in stats:
+            continue
+        sha = _vouched(stats[rel], _stat(path))
+        if sha is not None and (rel, sha) in seen:
+            out[rel] = sha
+    return out
 
 
 def file_sha256(con: duckdb.DuckDBPyConnection, path: Path, rel: str, *, trust_stats: bool = True) -> str:
@@ -276,7 +315,12 @@ def ingest_dataset(
     window = window or TimeWindow(now.date(), 24)
     result = DatasetResult(ds.key)
     paths = discover(raw_dir, ds)
+    skipped = already_ingested(con, raw_dir, ds, paths) if trust_stats else {}
     for path in paths:
+        rel = path.relative_to(raw_dir).as_posix()
+        if rel in skipped:
+            result.files.append(FileResult(rel, skipped[rel], "skipped"))
+            continue
         result.files.append(_ingest_file(con, raw_dir, ds, path, run_id, now, window, trust_stats))
     _withdraw_missing_rejections(con, ds, {p.relative_to(raw_dir).as_posix() for p in paths}, now)
     result.landed_rows_total = con.execute(f"SELECT count(*) FROM {ds.table}").fetchall()[0][0]

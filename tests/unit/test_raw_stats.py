@@ -67,3 +67,40 @@ def test_a_file_changed_just_before_hashing_is_read_again(con, reads, tmp_path):
     engine.file_sha256(con, f, "usage/a.csv")
     engine.file_sha256(con, f, "usage/a.csv")
     assert len(reads) == 2
+
+
+def test_a_night_skips_the_files_it_already_ingested_without_a_query_each(tmp_path, monkeypatch):
+    """The files whose stat vouches for a hash already ingested are found in two queries per dataset; only the
+    others take the per-file path (hash, records, transaction), and --full-refresh takes it for every file."""
+    from orchestration.datasets import BY_KEY
+    from tests.unit.test_ingest import connect, ingest, stage
+
+    ds = BY_KEY["delivery/changes"]
+    rows = "\n".join(f'{{"change_id": "c{i}", "time_created": "2026-10-0{i}T00:00:00Z"}}' for i in range(1, 4))
+    stage(tmp_path, ds, {f"changes_{n}.jsonl": (rows.replace('"c', f'"{n}c') + "\n").encode() for n in "abc"})
+    later = time.time_ns() + 10 * 10**9
+    monkeypatch.setattr(engine.time, "time_ns", lambda: later)  # hashed 10 s after the files were written
+    con = connect(tmp_path)
+    _, first = ingest(tmp_path, ds, con)
+    assert [f.status for f in first.files] == ["landed"] * 3
+    per_file: list[str] = []
+    real = engine._ingest_file
+
+    def counted(con, raw_dir, ds, path, *args, **kw):
+        per_file.append(path.name)
+        return real(con, raw_dir, ds, path, *args, **kw)
+
+    monkeypatch.setattr(engine, "_ingest_file", counted)
+    _, again = ingest(tmp_path, ds, con)
+    assert [(f.status, f.file_sha256) for f in again.files] == [("skipped", f.file_sha256) for f in first.files]
+    assert per_file == []
+    changed = tmp_path / "raw" / ds.folder / "changes_b.jsonl"
+    changed.write_text(changed.read_text().replace("c1", "c9"))
+    monkeypatch.setattr(engine.time, "time_ns", lambda: later + 20 * 10**9)
+    _, restated = ingest(tmp_path, ds, con)
+    assert per_file == ["changes_b.jsonl"]
+    assert [f.status for f in restated.files] == ["skipped", "landed", "skipped"]
+    per_file.clear()
+    full = engine.ingest_dataset(con, tmp_path / "raw", ds, run_id="r", trust_stats=False)
+    assert per_file == ["changes_a.jsonl", "changes_b.jsonl", "changes_c.jsonl"]
+    assert [f.status for f in full.files] == ["skipped"] * 3
