@@ -144,7 +144,7 @@ def _vouched(row: tuple | None, stat: list[int]) -> str | None:
 def already_ingested(con: duckdb.DuckDBPyConnection, raw_dir: Path, ds: Dataset, paths: list[Path]) -> dict[str, str]:
     """Relative path -> SHA-256 of the files of ``paths`` that a night skips: their stat vouches for a recorded
     hash (:func:`vouched_sha256`) and that exact file is already recorded (:func:`_known`'s ``seen``). Two
-    queries for the whole dataset, where each file took four (an empty night over 701 files: 4.9 s of ingest).
+    queries for the whole dataset, where each file took four (an empty night's ingest over 701 files: 2.9 -> 1.6 s).
     Safe to decide up front: ingesting one file changes the records of its own path only."""
     folder = ds.folder.rstrip("/") + "/"
     stats = {

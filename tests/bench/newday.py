@@ -9,9 +9,9 @@ vendor's daily export arrives: ``<stem>.day-<YYYY-MM-DD><suffixes>``.
 Event datasets are split by their event time (the registry's field, its source name in the file); snapshots
 (:data:`SNAPSHOTS`: inventory, credential report, secrets, licences, seats, security incidents, scenarios) stay
 whole. Records keep their text: CSV rows are written back with the csv module (same cells), JSON lines as the
-very lines they were, numbers in JSON documents as the digits they were written with; a usage or cost page
-(OpenAI, Anthropic) gives up its buckets of that day to a page of its own, an API response (Cursor, Claude Code)
-its records of that day to a response of its own.
+very lines they were, numbers in JSON documents as exact decimals (``1.5954296000000000`` stays that); a usage
+or cost page (OpenAI, Anthropic) gives up its buckets of that day to a page of its own, an API response (Cursor,
+Claude Code) its records of that day to a response of its own.
 
 Each dataset is held back once (``held-<day>.json`` beside the held folder lists those done), so a dataset the
 registry gains later is held back at the next bench run while the others stay as they are.
@@ -26,9 +26,11 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from orchestration.datasets import BY_KEY, Dataset
+from orchestration.ingest import jsontext
 from orchestration.ingest.layouts import PAGE_LAYOUTS
 
 #: Event datasets and the field that dates a record (its day decides which side it goes to).
@@ -97,20 +99,13 @@ def _open(path: Path, mode: str) -> io.TextIOBase:
     return open(path, mode, encoding="utf-8", newline="")
 
 
-class _Number(str):
-    """A JSON number's text, kept as written (``1.5954296000000000`` stays that, not the float ``1.5954296``)."""
-
-
-_NUMBER = re.compile(r'"\\u0000num:([^"\\]+)\\u0000"')
-
-
 def _load_exact(text: str) -> object:
-    return json.loads(text, parse_float=lambda t: _Number("\0num:" + t + "\0"))
+    return json.loads(text, parse_float=Decimal)
 
 
 def _dump_exact(doc: object) -> str:
-    """``doc`` as compact JSON, its numbers in the text they were read from (see :func:`_load_exact`)."""
-    return _NUMBER.sub(lambda m: m.group(1), json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
+    """``doc`` as compact JSON, its non-integers as the exact decimals they were read as (see :func:`_load_exact`)."""
+    return jsontext.dump_exact(doc)
 
 
 def _read_text(path: Path) -> str:
