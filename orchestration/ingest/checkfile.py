@@ -399,17 +399,15 @@ SMALL_GATE_ROWS = 20_000
 def _stage_candidates(con: duckdb.DuckDBPyConnection, columns: list[str], rows: int) -> None:
     """The rows of ``_rdr_batch`` that may hold a secret, as ``_rdr_cand``: a row whose text in ``columns``
     :func:`secrets.may_hold_secret_sql` flags. Columns with few distinct values are gated once per distinct
-    value (exactly the gate of each value); the others together, joined by a unit separator, as before."""
-    if rows < SMALL_GATE_ROWS:  # one statement: compiling the gate's patterns costs more than running them
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _rdr_cand AS SELECT * FROM _rdr_batch WHERE "
-            + secrets.may_hold_secret_sql("concat_ws(chr(31), " + ", ".join(columns) + ")")
-        )
-        return
-    approx = con.execute(
-        "SELECT " + ", ".join(f"approx_count_distinct({c})" for c in columns) + " FROM _rdr_batch"
-    ).fetchall()[0]
-    few = [c for c, n in zip(columns, approx, strict=True) if n * DISTINCT_GATE_RATIO < rows]
+    value (exactly the gate of each value); the others together, joined by a unit separator, as before. A batch
+    under :data:`SMALL_GATE_ROWS` is gated in one statement, every column together."""
+    small = rows < SMALL_GATE_ROWS  # compiling the gate's patterns costs more than running them
+    few: list[str] = []
+    if not small:
+        approx = con.execute(
+            "SELECT " + ", ".join(f"approx_count_distinct({c})" for c in columns) + " FROM _rdr_batch"
+        ).fetchall()[0]
+        few = [c for c, n in zip(columns, approx, strict=True) if n * DISTINCT_GATE_RATIO < rows]
     many = [c for c in columns if c not in few]
     where = [secrets.may_hold_secret_sql("concat_ws(chr(31), " + ", ".join(many) + ")")] if many else []
     if few:
@@ -426,10 +424,11 @@ def _stage_candidates(con: duckdb.DuckDBPyConnection, columns: list[str], rows: 
         where += [f"{few[i]} IN (SELECT v FROM _rdr_flagged WHERE col = {i})" for i in flagged]
         con.execute("DROP TABLE _rdr_values")
     gate = " OR ".join(where) or "false"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rdr_cand AS "
-        + split_filter_sql("*", "_rdr_batch", gate, "_line", rows, threads(con))
-    )
+    # split over the threads, the gate's patterns would compile once per thread: not worth it for a small batch
+    query = f"SELECT * FROM _rdr_batch WHERE {gate}"
+    if not small:
+        query = split_filter_sql("*", "_rdr_batch", gate, "_line", rows, threads(con))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rdr_cand AS {query}")
 
 
 #: ``_extra`` of a file whose columns the contract names all.

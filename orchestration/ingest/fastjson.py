@@ -176,7 +176,7 @@ def _plain_decimal_sql(f: Field, is_double: str, text: str) -> str | None:
     """For a ``decimal`` field at one top-level key: SQL giving the number's text as the line writes it when
     ``is_double`` holds, the key occurs once in the line and the text is plain fixed notation equal to DuckDB's
     value (``text``); else NULL. None for other fields (their non-integer numbers go to the streaming reader)."""
-    if f.type != "decimal" or f.aliases or not re.fullmatch(r"[A-Za-z0-9_@$-]+", f.source):
+    if f.type != "decimal" or f.aliases or not re.fullmatch(r"[A-Za-z0-9_@-]+", f.source):  # (no regex syntax)
         return None
     key = '"' + f.source + '"' + r"\s*:"
     number = sql_str(key + r"\s*(" + PLAIN_DECIMAL + r")\s*[,}]")

@@ -66,7 +66,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _current_id(paths: Paths) -> str | None:
-
     from orchestration.report import figures
 
     con = connect_duckdb(paths.published_db, read_only=True)

@@ -39,14 +39,10 @@ def _child(mode: str, data_dir: str) -> None:
         rows = res.rows_accepted
         con.close()
     else:
-        import duckdb
-
-        from orchestration.settings import duckdb_memory_limit
+        from orchestration.settings import connect_duckdb
 
         # the same memory cap as the pipeline's connections, so the memory ratio compares like with like
-        con = duckdb.connect(
-            str(Path(data_dir) / "bench_baseline.duckdb"), config={"memory_limit": duckdb_memory_limit()}
-        )
+        con = connect_duckdb(Path(data_dir) / "bench_baseline.duckdb")
         csvs = [str(f) for f in files if f.name.endswith((".csv", ".csv.gz"))]
         con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true, header = true)", [csvs])
         rows = con.execute("SELECT count(*) FROM t").fetchone()[0]

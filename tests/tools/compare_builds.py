@@ -95,10 +95,10 @@ def differences(
     """Tables (``"schema"."table"``) that differ between two DuckDB files, each with why: only one file has
     it, its columns differ, or rows only one side holds (after floats are compared to ``rel_tol``). Columns
     named in ``ignore`` are left out of every table (two runs' ``_ingested_at``, say)."""
-    from orchestration.settings import duckdb_memory_limit
+    from orchestration.settings import connect_duckdb
 
     # under the pipeline's memory cap: two large-scale builds compared without it took 18 GB
-    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+    con = connect_duckdb()
     try:
         con.execute("ATTACH ? AS a (READ_ONLY)", [str(before)])
         con.execute("ATTACH ? AS b (READ_ONLY)", [str(after)])
