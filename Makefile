@@ -10,7 +10,9 @@ SCALE ?= small
 ENGINE ?= duckdb
 ENGINES ?= duckdb,postgres,spark
 BENCH_SCALE ?= large
-# pytest-xdist workers for `make test` (TEST_WORKERS=0: one process); a module's tests stay on one worker
+# pytest-xdist workers for `make test` (TEST_WORKERS=0: one process); a module's tests stay on one worker, and
+# modules are handed out in collection order (tests/conftest.py puts the longest first; xdist's own reorder,
+# by number of tests, would leave the one-test Spark module to the end of the run)
 TEST_WORKERS ?= 2
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 SQLFLUFF_ENV := ROI_LEDGER_DUCKDB_PATH=$(CURDIR)/dbt_project/target/lint.duckdb
@@ -25,7 +27,7 @@ demo: manifest $(DAGSTER_HOME)/dagster.yaml
 
 ## test: install and run the whole test suite
 test: manifest
-	env -u DAGSTER_HOME $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	env -u DAGSTER_HOME $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 $(STAMP): pyproject.toml demo/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
