@@ -7,18 +7,15 @@ import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
-from tests.conftest import LONGEST_FIRST, pytest_collection_modifyitems
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import LONGEST_FIRST, REPO, pytest_collection_modifyitems
 
 
 def make_test_arguments() -> list[str]:
     """The arguments `make test` gives pytest (the recipe under ``test:`` in the Makefile)."""
-    lines = (ROOT / "Makefile").read_text().splitlines()
-    recipe = lines[lines.index(next(line for line in lines if line.startswith("test:"))) + 1]
+    lines = (REPO / "Makefile").read_text().splitlines()
+    recipe = lines[next(i for i, line in enumerate(lines) if line.startswith("test:")) + 1]
     args = shlex.split(recipe.replace("$(TEST_WORKERS)", "2"))
     return args[args.index("pytest") + 1 :]
 
@@ -31,7 +28,7 @@ def test_make_test_keeps_the_collection_order_of_modules():
         "import sys; from _pytest.config import _prepareconfig; c = _prepareconfig(sys.argv[1:]); "
         "print(c.option.dist, c.option.loadscopereorder)"
     )
-    out = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", probe, *args], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["loadfile", "False"], out.stdout + out.stderr
 
 
@@ -42,4 +39,4 @@ def test_the_longest_modules_are_collected_first():
     pytest_collection_modifyitems(None, items)
     assert [i.nodeid.split("::")[0] for i in items[: len(LONGEST_FIRST)]] == list(LONGEST_FIRST)
     assert [i.nodeid for i in items[len(LONGEST_FIRST) :]] == names[:2]  # the rest keep their order
-    assert all(re.fullmatch(r"tests/[\w/]+\.py", m) and (ROOT / m).is_file() for m in LONGEST_FIRST)
+    assert all(re.fullmatch(r"tests/[\w/]+\.py", m) and (REPO / m).is_file() for m in LONGEST_FIRST)
